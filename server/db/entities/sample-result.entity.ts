@@ -1,0 +1,65 @@
+import { EntitySchema, type Opt } from '@mikro-orm/core';
+import { Attempt } from './attempt.entity.ts';
+
+/** The outcome of one sample of one attempt. Exactly one row per (attempt, sampleIndex). */
+export class SampleResult {
+  id!: number;
+  attempt!: Attempt;
+  sampleIndex!: number;
+  exampleId!: string;
+  question!: string;
+  expectedAnswer!: string;
+  /** The messages sent to the provider, as JSON text. */
+  prompt!: string;
+  rawOutput: string | null = null;
+  parsedAnswer: string | null = null;
+  exactMatch: boolean & Opt = false;
+  substringMatch: boolean & Opt = false;
+  correct: boolean & Opt = false;
+  f1: number & Opt = 0;
+  matchedAlias: string | null = null;
+  tokensInput: number & Opt = 0;
+  tokensOutput: number & Opt = 0;
+  latencyMs: number & Opt = 0;
+  /** Milliseconds per profile phase; null when profiling is off. */
+  timings: Record<string, number> | null = null;
+  cacheHit: boolean & Opt = false;
+  cacheTier: string | null = null;
+  error: string | null = null;
+  retries: number & Opt = 0;
+  /** Method-specific detail (agent steps, retrieved passages); null for single-call methods. */
+  trace: unknown = null;
+  createdAt: Date & Opt = new Date();
+}
+
+export const SampleResultSchema = new EntitySchema<SampleResult>({
+  class: SampleResult,
+  tableName: 'sample_results',
+  uniques: [{ properties: ['attempt', 'sampleIndex'] }],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: true },
+    attempt: { kind: 'm:1', entity: () => Attempt, deleteRule: 'cascade' },
+    sampleIndex: { type: 'integer' },
+    exampleId: { type: 'string', length: 255 },
+    question: { type: 'text' },
+    expectedAnswer: { type: 'text' },
+    prompt: { type: 'text' },
+    rawOutput: { type: 'text', nullable: true },
+    parsedAnswer: { type: 'text', nullable: true },
+    exactMatch: { type: 'boolean' },
+    substringMatch: { type: 'boolean' },
+    correct: { type: 'boolean' },
+    f1: { type: 'double' },
+    matchedAlias: { type: 'text', nullable: true },
+    tokensInput: { type: 'integer' },
+    tokensOutput: { type: 'integer' },
+    latencyMs: { type: 'double' },
+    timings: { type: 'json', nullable: true },
+    cacheHit: { type: 'boolean' },
+    cacheTier: { type: 'string', length: 16, nullable: true },
+    error: { type: 'text', nullable: true },
+    retries: { type: 'integer' },
+    trace: { type: 'json', nullable: true },
+    createdAt: { type: 'datetime' },
+  },
+});

@@ -1,0 +1,320 @@
+import { ValidationError } from '../errors.ts';
+import {
+  PROVIDER_KINDS,
+  REASONING_METHODS,
+  RETRIEVAL_METHODS,
+  type GenerationParams,
+  type ProviderKind,
+  type ReasoningMethod,
+  type RetrievalMethod,
+} from './types.ts';
+
+export interface SimulatedProviderConfig {
+  kind: 'SIMULATED';
+  latencyMs: number;
+  jitterMs: number;
+}
+export interface HuggingFaceProviderConfig {
+  kind: 'HUGGINGFACE';
+  hfProvider: string | null;
+  endpointUrl: string | null;
+}
+export interface OpenAiCompatibleProviderConfig {
+  kind: 'OPENAI_COMPATIBLE';
+  baseUrl: string;
+}
+export type ProviderConfig = SimulatedProviderConfig | HuggingFaceProviderConfig | OpenAiCompatibleProviderConfig;
+
+export interface OptimizationConfig {
+  enableBatching: boolean;
+  /** The most API calls in flight at once when batching is on. */
+  batchSize: number;
+  enableCaching: boolean;
+  cacheMaxSize: number;
+  enableProfiling: boolean;
+}
+
+export const AGENT_TOOLS = ['calculator', 'search'] as const;
+export type AgentTool = (typeof AGENT_TOOLS)[number];
+
+export interface AgentConfig {
+  maxIterations: number;
+  tools: AgentTool[];
+}
+export interface RagConfig {
+  retrieval: RetrievalMethod;
+  topK: number;
+}
+export interface PricingConfig {
+  inputPerMillionTokens: number;
+  outputPerMillionTokens: number;
+}
+
+/** A complete, validated experiment configuration (every default filled in). */
+export interface ExperimentConfig {
+  modelName: string;
+  reasoningMethod: ReasoningMethod;
+  datasetName: string;
+  numSamples: number;
+  hyperparameters: GenerationParams;
+  provider: ProviderConfig;
+  optimization: OptimizationConfig;
+  agent: AgentConfig | null;
+  rag: RagConfig | null;
+  pricing: PricingConfig | null;
+}
+
+/** What a client may send: every field optional, defaults come from {@link DEFAULTS}. */
+export interface ExperimentConfigInput {
+  modelName?: string | null;
+  reasoningMethod?: string | null;
+  datasetName?: string | null;
+  numSamples?: number | null;
+  hyperparameters?: Partial<Record<keyof GenerationParams, unknown>> | null;
+  provider?: {
+    kind?: string | null;
+    latencyMs?: number | null;
+    jitterMs?: number | null;
+    hfProvider?: string | null;
+    endpointUrl?: string | null;
+    baseUrl?: string | null;
+  } | null;
+  optimization?: Partial<Record<keyof OptimizationConfig, unknown>> | null;
+  agent?: { maxIterations?: number | null; tools?: string[] | null } | null;
+  rag?: { retrieval?: string | null; topK?: number | null } | null;
+  pricing?: { inputPerMillionTokens?: number | null; outputPerMillionTokens?: number | null } | null;
+}
+
+export interface ExperimentInput {
+  name?: string | null;
+  description?: string | null;
+  config?: ExperimentConfigInput | null;
+}
+
+export interface ValidatedExperiment {
+  name: string;
+  description: string | null;
+  config: ExperimentConfig;
+}
+
+export const LIMITS = {
+  nameLength: 255,
+  descriptionLength: 10_000,
+  numSamples: { min: 1, max: 100_000 },
+  temperature: { min: 0, max: 2 },
+  maxTokens: { min: 1, max: 32_768 },
+  batchSize: { min: 1, max: 32 },
+  cacheMaxSize: { min: 16, max: 2048 },
+  maxIterations: { min: 1, max: 20 },
+  topK: { min: 1, max: 20 },
+  latencyMs: { min: 0, max: 600_000 },
+  stopSequences: 16,
+  stopSequenceLength: 200,
+} as const;
+
+export const DEFAULTS = {
+  modelName: 'meta-llama/Llama-3.2-1B-Instruct',
+  reasoningMethod: 'NAIVE' as ReasoningMethod,
+  datasetName: 'trivia_qa',
+  numSamples: 100,
+  hyperparameters: { temperature: 0, maxTokens: 256, topP: 1, seed: 42, stop: [] as string[] },
+  simulated: { latencyMs: 50, jitterMs: 0 },
+  optimization: { enableBatching: false, batchSize: 8, enableCaching: false, cacheMaxSize: 256, enableProfiling: true },
+  agent: { maxIterations: 5, tools: ['calculator', 'search'] as AgentTool[] },
+  rag: { retrieval: 'BM25' as RetrievalMethod, topK: 3 },
+} as const;
+
+/**
+ * Checks every field of an experiment against SPEC §3 and fills in defaults.
+ * Throws a {@link ValidationError} naming the first offending field; never partially applies anything.
+ */
+export function validateExperimentInput(
+  input: ExperimentInput,
+  datasetExists: (name: string) => boolean,
+): ValidatedExperiment {
+  const name = requiredText(input.name, 'name', LIMITS.nameLength);
+  const description = optionalText(input.description, 'description', LIMITS.descriptionLength);
+  const config = validateConfig(input.config ?? {}, datasetExists);
+  return { name, description, config };
+}
+
+export function validateConfig(input: ExperimentConfigInput, datasetExists: (name: string) => boolean): ExperimentConfig {
+  const reasoningMethod = oneOf(input.reasoningMethod ?? DEFAULTS.reasoningMethod, REASONING_METHODS, 'config.reasoningMethod');
+  const datasetName = requiredText(input.datasetName ?? DEFAULTS.datasetName, 'config.datasetName', 255);
+  if (!datasetExists(datasetName)) {
+    throw new ValidationError('config.datasetName', `unknown dataset "${datasetName}" (see the datasets query)`);
+  }
+  return {
+    modelName: requiredText(input.modelName ?? DEFAULTS.modelName, 'config.modelName', 255),
+    reasoningMethod,
+    datasetName,
+    numSamples: integerIn(input.numSamples ?? DEFAULTS.numSamples, LIMITS.numSamples, 'config.numSamples'),
+    hyperparameters: validateHyperparameters(input.hyperparameters ?? {}),
+    provider: validateProvider(input.provider ?? {}),
+    optimization: validateOptimization(input.optimization ?? {}),
+    agent: validateAgent(input.agent, reasoningMethod),
+    rag: validateRag(input.rag, reasoningMethod),
+    pricing: validatePricing(input.pricing),
+  };
+}
+
+function validateHyperparameters(input: Partial<Record<keyof GenerationParams, unknown>>): GenerationParams {
+  const d = DEFAULTS.hyperparameters;
+  const topP = numberValue(input.topP ?? d.topP, 'config.hyperparameters.topP');
+  if (!(topP > 0 && topP <= 1)) throw new ValidationError('config.hyperparameters.topP', 'must be in (0, 1]');
+  return {
+    temperature: numberIn(input.temperature ?? d.temperature, LIMITS.temperature, 'config.hyperparameters.temperature'),
+    maxTokens: integerIn(input.maxTokens ?? d.maxTokens, LIMITS.maxTokens, 'config.hyperparameters.maxTokens'),
+    topP,
+    seed: integerIn(input.seed ?? d.seed, { min: 0, max: 2 ** 31 - 1 }, 'config.hyperparameters.seed'),
+    stop: validateStop(input.stop ?? d.stop),
+  };
+}
+
+function validateStop(value: unknown): string[] {
+  const field = 'config.hyperparameters.stop';
+  if (!Array.isArray(value)) throw new ValidationError(field, 'must be a list of strings');
+  if (value.length > LIMITS.stopSequences) {
+    throw new ValidationError(field, `at most ${LIMITS.stopSequences} stop sequences`);
+  }
+  return value.map((s) => {
+    if (typeof s !== 'string' || s.length === 0 || s.length > LIMITS.stopSequenceLength) {
+      throw new ValidationError(field, `each stop sequence is 1..${LIMITS.stopSequenceLength} characters`);
+    }
+    return s;
+  });
+}
+
+function validateProvider(input: NonNullable<ExperimentConfigInput['provider']>): ProviderConfig {
+  const kind: ProviderKind = oneOf(input.kind ?? 'SIMULATED', PROVIDER_KINDS, 'config.provider.kind');
+  rejectFieldsOfOtherKinds(input, kind);
+  switch (kind) {
+    case 'SIMULATED':
+      return {
+        kind,
+        latencyMs: integerIn(input.latencyMs ?? DEFAULTS.simulated.latencyMs, LIMITS.latencyMs, 'config.provider.latencyMs'),
+        jitterMs: integerIn(input.jitterMs ?? DEFAULTS.simulated.jitterMs, LIMITS.latencyMs, 'config.provider.jitterMs'),
+      };
+    case 'HUGGINGFACE': {
+      const endpointUrl = input.endpointUrl == null ? null : httpUrl(input.endpointUrl, 'config.provider.endpointUrl');
+      const hfProvider = input.hfProvider == null ? null : requiredText(input.hfProvider, 'config.provider.hfProvider', 100);
+      if (endpointUrl && hfProvider) {
+        throw new ValidationError('config.provider.hfProvider', 'give either hfProvider or endpointUrl, not both');
+      }
+      return { kind, hfProvider, endpointUrl };
+    }
+    case 'OPENAI_COMPATIBLE':
+      if (input.baseUrl == null) throw new ValidationError('config.provider.baseUrl', 'is required for OPENAI_COMPATIBLE');
+      return { kind, baseUrl: httpUrl(input.baseUrl, 'config.provider.baseUrl') };
+  }
+}
+
+const PROVIDER_FIELDS: Record<ProviderKind, readonly string[]> = {
+  SIMULATED: ['latencyMs', 'jitterMs'],
+  HUGGINGFACE: ['hfProvider', 'endpointUrl'],
+  OPENAI_COMPATIBLE: ['baseUrl'],
+};
+
+function rejectFieldsOfOtherKinds(input: Record<string, unknown>, kind: ProviderKind): void {
+  for (const [otherKind, fields] of Object.entries(PROVIDER_FIELDS)) {
+    if (otherKind === kind) continue;
+    for (const field of fields) {
+      if (input[field] != null) throw new ValidationError(`config.provider.${field}`, `only applies to ${otherKind}`);
+    }
+  }
+}
+
+function validateOptimization(input: Partial<Record<keyof OptimizationConfig, unknown>>): OptimizationConfig {
+  const d = DEFAULTS.optimization;
+  return {
+    enableBatching: booleanValue(input.enableBatching ?? d.enableBatching, 'config.optimization.enableBatching'),
+    batchSize: integerIn(input.batchSize ?? d.batchSize, LIMITS.batchSize, 'config.optimization.batchSize'),
+    enableCaching: booleanValue(input.enableCaching ?? d.enableCaching, 'config.optimization.enableCaching'),
+    cacheMaxSize: integerIn(input.cacheMaxSize ?? d.cacheMaxSize, LIMITS.cacheMaxSize, 'config.optimization.cacheMaxSize'),
+    enableProfiling: booleanValue(input.enableProfiling ?? d.enableProfiling, 'config.optimization.enableProfiling'),
+  };
+}
+
+function validateAgent(input: ExperimentConfigInput['agent'], method: ReasoningMethod): AgentConfig | null {
+  if (input != null && method !== 'REACT') throw new ValidationError('config.agent', 'only applies to reasoningMethod REACT');
+  if (method !== 'REACT') return null;
+  const tools = input?.tools ?? DEFAULTS.agent.tools;
+  if (tools.length === 0) throw new ValidationError('config.agent.tools', 'needs at least one tool');
+  return {
+    maxIterations: integerIn(input?.maxIterations ?? DEFAULTS.agent.maxIterations, LIMITS.maxIterations, 'config.agent.maxIterations'),
+    tools: [...new Set(tools.map((tool) => oneOf(tool, AGENT_TOOLS, 'config.agent.tools')))],
+  };
+}
+
+function validateRag(input: ExperimentConfigInput['rag'], method: ReasoningMethod): RagConfig | null {
+  if (input != null && method !== 'RAG') throw new ValidationError('config.rag', 'only applies to reasoningMethod RAG');
+  if (method !== 'RAG') return null;
+  return {
+    retrieval: oneOf(input?.retrieval ?? DEFAULTS.rag.retrieval, RETRIEVAL_METHODS, 'config.rag.retrieval'),
+    topK: integerIn(input?.topK ?? DEFAULTS.rag.topK, LIMITS.topK, 'config.rag.topK'),
+  };
+}
+
+function validatePricing(input: ExperimentConfigInput['pricing']): PricingConfig | null {
+  if (input == null) return null;
+  const range = { min: 0, max: 1_000_000 };
+  return {
+    inputPerMillionTokens: numberIn(input.inputPerMillionTokens ?? 0, range, 'config.pricing.inputPerMillionTokens'),
+    outputPerMillionTokens: numberIn(input.outputPerMillionTokens ?? 0, range, 'config.pricing.outputPerMillionTokens'),
+  };
+}
+
+function requiredText(value: unknown, field: string, maxLength: number): string {
+  if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError(field, 'must not be empty');
+  if (value.length > maxLength) throw new ValidationError(field, `must be at most ${maxLength} characters`);
+  return value.trim();
+}
+
+function optionalText(value: unknown, field: string, maxLength: number): string | null {
+  if (value == null) return null;
+  if (typeof value !== 'string') throw new ValidationError(field, 'must be a string');
+  if (value.length > maxLength) throw new ValidationError(field, `must be at most ${maxLength} characters`);
+  return value;
+}
+
+function numberValue(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(field, 'must be a finite number');
+  return value;
+}
+
+function numberIn(value: unknown, range: { min: number; max: number }, field: string): number {
+  const n = numberValue(value, field);
+  if (n < range.min || n > range.max) throw new ValidationError(field, `must be between ${range.min} and ${range.max}`);
+  return n;
+}
+
+function integerIn(value: unknown, range: { min: number; max: number }, field: string): number {
+  const n = numberIn(value, range, field);
+  if (!Number.isInteger(n)) throw new ValidationError(field, 'must be a whole number');
+  return n;
+}
+
+function booleanValue(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw new ValidationError(field, 'must be true or false');
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: string): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw new ValidationError(field, `must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+function httpUrl(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new ValidationError(field, 'must be a URL');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ValidationError(field, 'must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValidationError(field, 'must use http or https');
+  if (url.username || url.password) throw new ValidationError(field, 'must not embed credentials; keys are passed separately');
+  return value.replace(/\/+$/, '');
+}

@@ -1,0 +1,96 @@
+import { summarize } from './stats.ts';
+
+export interface SampleOutcome {
+  exact: boolean;
+  substring: boolean;
+  correct: boolean;
+  f1: number;
+  latencyMs: number;
+  tokensInput: number;
+  tokensOutput: number;
+  failed: boolean;
+}
+
+export interface ExperimentMetrics {
+  samples: number;
+  failed: number;
+  accuracyExact: number;
+  accuracySubstring: number;
+  accuracyAny: number;
+  f1Mean: number;
+  latencyMean: number;
+  latencyP50: number;
+  latencyP95: number;
+  latencyP99: number;
+  throughput: number;
+  tokensInput: number;
+  tokensOutput: number;
+  estimatedCostUsd: number | null;
+}
+
+export interface TokenPrice {
+  inputPerMillion: number;
+  outputPerMillion: number;
+}
+
+const TOKENS_PER_MILLION = 1_000_000;
+
+/** Streams sample outcomes into counters; only latencies are kept individually (for percentiles). */
+export class MetricsAccumulator {
+  private samples = 0;
+  private failed = 0;
+  private exact = 0;
+  private substring = 0;
+  private correct = 0;
+  private f1Sum = 0;
+  private tokensInput = 0;
+  private tokensOutput = 0;
+  private readonly latencies: number[] = [];
+
+  add(outcome: SampleOutcome): void {
+    this.samples++;
+    // Failed samples still consumed tokens, so they are billed even though they score nothing.
+    this.tokensInput += outcome.tokensInput;
+    this.tokensOutput += outcome.tokensOutput;
+    if (outcome.failed) {
+      this.failed++;
+      return;
+    }
+    if (outcome.exact) this.exact++;
+    if (outcome.substring) this.substring++;
+    if (outcome.correct) this.correct++;
+    this.f1Sum += outcome.f1;
+    this.latencies.push(outcome.latencyMs);
+  }
+
+  result(wallTimeMs: number, price?: TokenPrice | null): ExperimentMetrics {
+    const latency = summarize(this.latencies);
+    return {
+      samples: this.samples,
+      failed: this.failed,
+      accuracyExact: this.fractionOfSamples(this.exact),
+      accuracySubstring: this.fractionOfSamples(this.substring),
+      accuracyAny: this.fractionOfSamples(this.correct),
+      f1Mean: this.fractionOfSamples(this.f1Sum),
+      latencyMean: latency.mean,
+      latencyP50: latency.p50,
+      latencyP95: latency.p95,
+      latencyP99: latency.p99,
+      throughput: wallTimeMs > 0 ? this.samples / (wallTimeMs / 1000) : 0,
+      tokensInput: this.tokensInput,
+      tokensOutput: this.tokensOutput,
+      estimatedCostUsd: price ? this.costUsd(price) : null,
+    };
+  }
+
+  private fractionOfSamples(count: number): number {
+    return this.samples === 0 ? 0 : count / this.samples;
+  }
+
+  private costUsd(price: TokenPrice): number {
+    return (
+      (this.tokensInput * price.inputPerMillion + this.tokensOutput * price.outputPerMillion) /
+      TOKENS_PER_MILLION
+    );
+  }
+}

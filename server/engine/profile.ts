@@ -1,0 +1,52 @@
+import type { ProfilePhase } from './types.ts';
+
+/** Statistics of one profile phase, in milliseconds. */
+export interface PhaseSummary {
+  count: number;
+  totalMs: number;
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+export interface CacheStats {
+  enabled: boolean;
+  hits: number;
+  misses: number;
+  hitRate: number;
+  /** Entries in this experiment's memory tier. */
+  size: number;
+  maxSize: number;
+  /** API time the hits did not spend: the recorded latency of each replayed response. */
+  totalLatencySavedMs: number;
+  memoryHits: number;
+  /** Requests that found an identical request already in flight and shared its response. */
+  inflightDeduplicated: number;
+}
+
+export interface BatchStats {
+  enabled: boolean;
+  /** The most API calls allowed in flight at once (1 with batching off). */
+  batchSize: number;
+  /** ⌈API calls ÷ batchSize⌉ when batching is on, else 0. */
+  batchesProcessed: number;
+  /** API calls that went through the batching window (cache hits are not API calls). */
+  totalPromptsBatched: number;
+  peakConcurrency: number;
+  /** Time-weighted mean of API calls in flight between the first call's start and the last call's end. */
+  meanConcurrency: number;
+  /** Why batching is off although it was asked for (e.g. REACT steps depend on each other). */
+  disabledReason: string | null;
+}
+
+/** What the optimization knobs did during one attempt: SPEC §7 and §8. */
+export interface OptimizationProfile {
+  totalWallTimeMs: number;
+  profilingEnabled: boolean;
+  profilingSummary: Partial<Record<ProfilePhase, PhaseSummary>>;
+  cacheStats: CacheStats;
+  batchStats: BatchStats;
+  apiCalls: number;
+  warnings: string[];
+}

@@ -1,0 +1,261 @@
+import pLimit from 'p-limit';
+import { cacheKey } from './cache/cache-key.ts';
+import { disabledCacheStats, type CacheTier, type ResponseCache } from './cache/response-cache.ts';
+import type { ExperimentConfig } from './config.ts';
+import { MetricsAccumulator, type SampleOutcome } from './metrics/aggregate.ts';
+import { scoreAnswer, type AnswerScore } from './metrics/scoring.ts';
+import type { Method } from './methods/method.ts';
+import type { BatchStats, OptimizationProfile } from './profile.ts';
+import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } from './profiler.ts';
+import type { ChatMessage, Completion, Example, Provider } from './types.ts';
+
+export interface PendingSample {
+  sampleIndex: number;
+  example: Example;
+}
+
+/** Everything the engine knows about one finished sample. */
+export interface SampleRecord {
+  sampleIndex: number;
+  exampleId: string;
+  question: string;
+  expectedAnswer: string;
+  /** The messages sent, as JSON text. */
+  prompt: string;
+  rawOutput: string | null;
+  parsedAnswer: string | null;
+  score: AnswerScore;
+  tokensInput: number;
+  tokensOutput: number;
+  latencyMs: number;
+  timings: SampleTimings | null;
+  cacheHit: boolean;
+  cacheTier: CacheTier | null;
+  error: string | null;
+  retries: number;
+  trace: unknown;
+}
+
+/** A sample finished before this runner started (a resumed attempt), as stored. */
+export interface StoredOutcome extends SampleOutcome {
+  cacheHit: boolean;
+  timings: SampleTimings | null;
+}
+
+export interface RunnerOptions {
+  config: ExperimentConfig;
+  method: Method;
+  provider: Provider;
+  /** This attempt's response cache; null when caching is off. */
+  cache: ResponseCache | null;
+  /** Where requests go, for the cache key (null for the simulator). */
+  endpoint: string | null;
+  onSample: (record: SampleRecord) => void;
+}
+
+const NO_SCORE: AnswerScore = { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
+
+/**
+ * Runs the samples of one attempt through a sliding window: at most `concurrency` samples in flight,
+ * a new one starting as soon as any finishes (never fixed groups waiting for their slowest call).
+ */
+export class AttemptRunner {
+  readonly profiler: Profiler;
+  readonly gauge = new ConcurrencyGauge();
+  readonly metrics = new MetricsAccumulator();
+  done = 0;
+  failed = 0;
+  private cacheHitsBefore = 0;
+  private apiCallsBefore = 0;
+
+  constructor(private readonly options: RunnerOptions) {
+    this.profiler = new Profiler(options.config.optimization.enableProfiling);
+  }
+
+  /** Why batching is off although it was asked for, or null. */
+  get batchingDisabledReason(): string | null {
+    const { config } = this.options;
+    if (config.optimization.enableBatching && config.reasoningMethod === 'REACT') {
+      return 'REACT runs one sample at a time: each agent step depends on the previous one';
+    }
+    return null;
+  }
+
+  get batchingActive(): boolean {
+    return this.options.config.optimization.enableBatching && this.batchingDisabledReason === null;
+  }
+
+  /** The most API calls in flight at once. */
+  get concurrency(): number {
+    return this.batchingActive ? this.options.config.optimization.batchSize : 1;
+  }
+
+  get cacheHits(): number {
+    return this.cacheHitsBefore + (this.options.cache?.stats().hits ?? 0);
+  }
+
+  /** Counts samples that finished before a restart, so progress, metrics and profile cover the whole attempt. */
+  absorb(stored: StoredOutcome): void {
+    this.done += 1;
+    if (stored.failed) this.failed += 1;
+    if (stored.cacheHit) this.cacheHitsBefore += 1;
+    else if (!stored.failed) this.apiCallsBefore += 1;
+    this.metrics.add(stored);
+    this.profiler.recordSample(stored.timings);
+  }
+
+  async run(samples: Iterable<PendingSample>, signal: AbortSignal): Promise<void> {
+    const limit = pLimit(this.concurrency);
+    const running = new Set<Promise<void>>();
+    // Feed the window lazily so a 100 000-sample attempt never holds 100 000 pending promises.
+    const backlog = this.concurrency * 2;
+    for (const sample of samples) {
+      if (signal.aborted) break;
+      const task: Promise<void> = limit(() => this.runSample(sample, signal)).finally(() => running.delete(task));
+      running.add(task);
+      if (running.size >= backlog) await Promise.race(running);
+    }
+    await Promise.all(running);
+  }
+
+  profile(totalWallTimeMs: number): OptimizationProfile {
+    const { config } = this.options;
+    const apiCalls = this.apiCallsBefore + this.gauge.calls;
+    return {
+      totalWallTimeMs: round(totalWallTimeMs),
+      profilingEnabled: this.profiler.enabled,
+      profilingSummary: this.profiler.summary(),
+      cacheStats: this.cacheStats(),
+      batchStats: this.batchStats(apiCalls),
+      apiCalls,
+      warnings:
+        config.optimization.enableCaching && config.hyperparameters.temperature > 0
+          ? ['caching is on at temperature > 0: a cache hit replays one sampled response instead of drawing a new one']
+          : [],
+    };
+  }
+
+  private cacheStats() {
+    const stats = this.options.cache?.stats() ?? disabledCacheStats();
+    if (!this.options.cache) return stats;
+    const hits = stats.hits + this.cacheHitsBefore;
+    const lookups = hits + stats.misses + this.apiCallsBefore;
+    return { ...stats, hits, misses: lookups - hits, hitRate: lookups === 0 ? 0 : round(hits / lookups, 4) };
+  }
+
+  private batchStats(apiCalls: number): BatchStats {
+    const active = this.batchingActive;
+    return {
+      enabled: active,
+      batchSize: this.concurrency,
+      batchesProcessed: active ? Math.ceil(apiCalls / this.concurrency) : 0,
+      totalPromptsBatched: active ? apiCalls : 0,
+      peakConcurrency: this.gauge.peak,
+      meanConcurrency: round(this.gauge.mean()),
+      disabledReason: this.batchingDisabledReason,
+    };
+  }
+
+  private async runSample(sample: PendingSample, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const record = await this.evaluate(sample, signal);
+    if (!record) return;
+    this.done += 1;
+    if (record.error) this.failed += 1;
+    this.metrics.add({ ...record.score, latencyMs: record.latencyMs, tokensInput: record.tokensInput, tokensOutput: record.tokensOutput, failed: record.error !== null });
+    this.profiler.recordSample(record.timings);
+    this.options.onSample(record);
+  }
+
+  /** Returns null when the sample was interrupted by cancellation or shutdown (it will be re-run, not recorded). */
+  private async evaluate({ sampleIndex, example }: PendingSample, signal: AbortSignal): Promise<SampleRecord | null> {
+    const { method } = this.options;
+    const clock = new SampleClock();
+    const messages = await clock.time('prompt_build', () => method.buildMessages(example));
+    const base = {
+      sampleIndex,
+      exampleId: example.id,
+      question: example.question,
+      expectedAnswer: example.answer,
+      prompt: JSON.stringify(messages),
+      retries: 0,
+      trace: null,
+    };
+    let response: { completion: Completion; tier: CacheTier | null };
+    try {
+      response = await this.complete(messages, clock, signal);
+    } catch (error) {
+      if (signal.aborted) return null;
+      return {
+        ...base,
+        rawOutput: null,
+        parsedAnswer: null,
+        score: NO_SCORE,
+        tokensInput: 0,
+        tokensOutput: 0,
+        latencyMs: clock.elapsedMs(),
+        timings: this.profiler.enabled ? clock.timings : null,
+        cacheHit: false,
+        cacheTier: null,
+        error: errorMessage(error),
+      };
+    }
+    const { completion, tier } = response;
+    const parsedAnswer = await clock.time('parsing', () => method.parseAnswer(completion.text));
+    const score = await clock.time('metrics', () => scoreAnswer(parsedAnswer, example));
+    return {
+      ...base,
+      rawOutput: completion.text,
+      parsedAnswer,
+      score,
+      tokensInput: completion.tokensInput,
+      tokensOutput: completion.tokensOutput,
+      latencyMs: clock.elapsedMs(),
+      timings: this.profiler.enabled ? clock.timings : null,
+      cacheHit: tier !== null,
+      cacheTier: tier,
+      error: null,
+    };
+  }
+
+  private async complete(
+    messages: ChatMessage[],
+    clock: SampleClock,
+    signal: AbortSignal,
+  ): Promise<{ completion: Completion; tier: CacheTier | null }> {
+    const { cache, config, provider, method, endpoint } = this.options;
+    const request = { model: config.modelName, messages, params: config.hyperparameters, signal };
+    const callProvider = async () => {
+      this.gauge.enter();
+      const start = performance.now();
+      try {
+        const completion = await provider.complete(request);
+        return { completion, latencyMs: performance.now() - start };
+      } finally {
+        this.gauge.exit();
+      }
+    };
+    if (!cache) {
+      const { completion } = await clock.time('api_call', callProvider);
+      return { completion, tier: null };
+    }
+    const { key, stored } = await clock.time('cache_lookup', () => {
+      const key = cacheKey({
+        providerKind: provider.kind,
+        endpoint,
+        model: config.modelName,
+        messages,
+        params: config.hyperparameters,
+        methodVersion: method.version,
+      });
+      return { key, stored: cache.lookup(key) };
+    });
+    if (stored) return { completion: stored.completion, tier: 'memory' };
+    return clock.time('api_call', () => cache.fetchOnce(key, callProvider));
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}

@@ -1,0 +1,37 @@
+/**
+ * Expected errors. Each carries a stable `code` that the GraphQL layer puts in
+ * `extensions.code`; anything that is not an AppError is unexpected, masked and logged.
+ */
+export class AppError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that breaks a documented rule; `field` is the dotted path of the offending input field. */
+export class ValidationError extends AppError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`, 'BAD_USER_INPUT', { field });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(kind: string, id: string) {
+    super(`${kind} ${JSON.stringify(id)} not found`, 'NOT_FOUND', { kind, id });
+  }
+}
+
+/** The request is valid but the current state forbids it (e.g. running an experiment that already runs). */
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(message, 'CONFLICT');
+  }
+}

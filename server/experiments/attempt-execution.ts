@@ -1,0 +1,212 @@
+import type { MikroORM } from '@mikro-orm/sqlite';
+import { Attempt } from '../db/entities/attempt.entity.ts';
+import type { ExperimentStatus } from '../db/entities/experiment.entity.ts';
+import { ResponseCache } from '../engine/cache/response-cache.ts';
+import type { ExperimentConfig } from '../engine/config.ts';
+import type { Dataset } from '../engine/datasets/dataset.ts';
+import type { DatasetRegistry } from '../engine/datasets/registry.ts';
+import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
+import { createMethod } from '../engine/methods/index.ts';
+import type { OptimizationProfile } from '../engine/profile.ts';
+import { createProvider, providerEndpoint } from '../engine/providers/index.ts';
+import { AttemptRunner, type PendingSample, type SampleRecord } from '../engine/runner.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { Logger } from '../logger.ts';
+import { loadStoredOutcomes } from './queries.ts';
+import { ResultWriter } from './result-writer.ts';
+
+export interface ExecutionDeps {
+  orm: MikroORM;
+  datasets: DatasetRegistry;
+  bus: EventBus;
+  logger: Logger;
+  /** How often progress events may be published while samples stream in. */
+  progressIntervalMs: number;
+}
+
+/** Why a run stopped before its last sample. */
+export type StopReason = 'cancel' | 'shutdown';
+
+export interface AttemptSnapshot {
+  done: number;
+  failed: number;
+  total: number;
+  metrics: ExperimentMetrics;
+  profile: OptimizationProfile;
+}
+
+/**
+ * One attempt being executed: it plans the pending samples (skipping those already stored, so an
+ * interrupted attempt resumes), runs them, streams results to storage and to the event bus, and
+ * records the final status, metrics and profile.
+ */
+export class AttemptExecution {
+  private readonly abort = new AbortController();
+  private runner: AttemptRunner | null = null;
+  private segmentStart = 0;
+  private wallTimeBefore = 0;
+  private total = 0;
+  private lastProgressAt = 0;
+  private stopReason: StopReason | null = null;
+
+  constructor(
+    readonly experimentId: string,
+    readonly attemptId: number,
+    readonly attemptNumber: number,
+    private readonly deps: ExecutionDeps,
+  ) {}
+
+  stop(reason: StopReason): void {
+    this.stopReason ??= reason;
+    this.abort.abort(new Error(reason === 'cancel' ? 'cancelled' : 'server shutting down'));
+  }
+
+  /** Live numbers while running; null before the runner is ready. */
+  snapshot(): AttemptSnapshot | null {
+    const runner = this.runner;
+    if (!runner) return null;
+    const wall = this.wallTimeMs();
+    return {
+      done: runner.done,
+      failed: runner.failed,
+      total: this.total,
+      metrics: runner.metrics.result(wall, this.price()),
+      profile: runner.profile(wall),
+    };
+  }
+
+  async execute(): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    const attempt = await em.findOneOrFail(Attempt, this.attemptId, { populate: ['experiment', 'sampleIndices'] });
+    const experiment = attempt.experiment;
+    const config = experiment.config;
+    this.config = config;
+    this.total = attempt.totalSamples;
+    this.wallTimeBefore = attempt.wallTimeMs;
+    try {
+      const dataset = this.dataset(config, attempt.datasetHash);
+      const runner = this.createRunner(config);
+      const stored = await loadStoredOutcomes(em, this.attemptId);
+      for (const outcome of stored.values()) runner.absorb(outcome);
+      await this.markRunning(attempt);
+      this.runner = runner;
+      this.segmentStart = performance.now();
+      const writer = new ResultWriter(this.deps.orm, this.attemptId);
+      this.onSample = (record) => {
+        writer.add(record);
+        this.publishSample(record);
+      };
+      await runner.run(pendingSamples(attempt.sampleIndices, stored, dataset), this.abort.signal);
+      await writer.flush();
+      await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
+    } catch (error) {
+      this.deps.logger.error('attempt failed', { experimentId: this.experimentId, attempt: this.attemptNumber, error });
+      await this.finish(attempt, 'FAILED', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  private config: ExperimentConfig | null = null;
+  private onSample: (record: SampleRecord) => void = () => {};
+
+  private dataset(config: ExperimentConfig, expectedHash: string): Dataset {
+    const dataset = this.deps.datasets.get(config.datasetName);
+    if (!dataset) throw new Error(`dataset "${config.datasetName}" is no longer registered`);
+    if (dataset.contentHash !== expectedHash) {
+      throw new Error(`dataset "${config.datasetName}" changed since this attempt was planned; run the experiment again`);
+    }
+    return dataset;
+  }
+
+  private createRunner(config: ExperimentConfig): AttemptRunner {
+    return new AttemptRunner({
+      config,
+      method: createMethod(config.reasoningMethod, this.deps.datasets),
+      provider: createProvider(config.provider, { oracle: this.deps.datasets }),
+      cache: config.optimization.enableCaching ? new ResponseCache(config.optimization.cacheMaxSize) : null,
+      endpoint: providerEndpoint(config.provider),
+      onSample: (record) => this.onSample(record),
+    });
+  }
+
+  private async markRunning(attempt: Attempt): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    const now = new Date();
+    const fresh = await em.findOneOrFail(Attempt, attempt.id, { populate: ['experiment'] });
+    fresh.status = 'RUNNING';
+    fresh.startedAt ??= now;
+    fresh.experiment.status = 'RUNNING';
+    fresh.experiment.error = null;
+    fresh.experiment.startedAt = fresh.startedAt;
+    fresh.experiment.completedAt = null;
+    await em.flush();
+    this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'ExperimentStatusChanged', status: 'RUNNING', error: null });
+  }
+
+  private async finish(attempt: Attempt, outcome: ExperimentStatus, error: string | null = null): Promise<void> {
+    const interrupted = this.stopReason === 'shutdown' && outcome !== 'FAILED';
+    const em = this.deps.orm.em.fork();
+    const fresh = await em.findOneOrFail(Attempt, attempt.id, { populate: ['experiment'] });
+    const wall = this.wallTimeMs();
+    fresh.wallTimeMs = wall;
+    if (!interrupted) {
+      const now = new Date();
+      fresh.status = outcome;
+      fresh.error = error;
+      fresh.completedAt = now;
+      if (this.runner) {
+        fresh.metrics = this.runner.metrics.result(wall, this.price());
+        fresh.profile = this.runner.profile(wall);
+      }
+      fresh.experiment.status = outcome;
+      fresh.experiment.error = error;
+      fresh.experiment.completedAt = now;
+    }
+    await em.flush();
+    if (interrupted) return; // stays RUNNING: the next start resumes it
+    this.publishProgress(true);
+    this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'ExperimentStatusChanged', status: outcome, error });
+  }
+
+  private publishSample(record: SampleRecord): void {
+    const { prompt: _prompt, trace: _trace, ...sample } = record;
+    this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'SampleCompleted', sample });
+    this.publishProgress(false);
+  }
+
+  private publishProgress(force: boolean): void {
+    const runner = this.runner;
+    if (!runner) return;
+    const now = performance.now();
+    if (!force && now - this.lastProgressAt < this.deps.progressIntervalMs && runner.done < this.total) return;
+    this.lastProgressAt = now;
+    const wallSeconds = this.wallTimeMs() / 1000;
+    this.deps.bus.publish(this.experimentId, this.attemptNumber, {
+      type: 'ExperimentProgress',
+      done: runner.done,
+      total: this.total,
+      failed: runner.failed,
+      hitRate: runner.done === 0 ? 0 : runner.cacheHits / runner.done,
+      throughput: wallSeconds > 0 ? runner.done / wallSeconds : 0,
+    });
+  }
+
+  private wallTimeMs(): number {
+    return this.wallTimeBefore + (this.segmentStart === 0 ? 0 : performance.now() - this.segmentStart);
+  }
+
+  private price() {
+    const pricing = this.config?.pricing;
+    return pricing ? { inputPerMillion: pricing.inputPerMillionTokens, outputPerMillion: pricing.outputPerMillionTokens } : null;
+  }
+}
+
+function* pendingSamples(
+  sampleIndices: readonly number[],
+  stored: ReadonlyMap<number, unknown>,
+  dataset: Dataset,
+): Generator<PendingSample> {
+  for (let sampleIndex = 0; sampleIndex < sampleIndices.length; sampleIndex++) {
+    if (stored.has(sampleIndex)) continue;
+    yield { sampleIndex, example: dataset.at(sampleIndices[sampleIndex] as number) };
+  }
+}

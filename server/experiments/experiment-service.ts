@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager, FilterQuery, MikroORM } from '@mikro-orm/sqlite';
+import { Attempt } from '../db/entities/attempt.entity.ts';
+import { Experiment, type ExperimentStatus } from '../db/entities/experiment.entity.ts';
+import { SampleResult } from '../db/entities/sample-result.entity.ts';
+import { validateExperimentInput, type ExperimentInput } from '../engine/config.ts';
+import type { DatasetRegistry } from '../engine/datasets/registry.ts';
+import { sampleIndices } from '../engine/datasets/sampling.ts';
+import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
+import type { OptimizationProfile } from '../engine/profile.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import { countResults } from './queries.ts';
+import type { AttemptScheduler } from './scheduler.ts';
+
+export interface ExperimentFilter {
+  status?: ExperimentStatus | null;
+  method?: string | null;
+  /** Case-insensitive substring of the model name. */
+  model?: string | null;
+}
+
+export interface Page<T> {
+  nodes: T[];
+  totalCount: number;
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export interface Progress {
+  done: number;
+  total: number;
+  failed: number;
+}
+
+const ACTIVE: readonly ExperimentStatus[] = ['QUEUED', 'RUNNING'];
+export const MAX_PAGE_SIZE = 100;
+export const MAX_SAMPLE_PAGE_SIZE = 1000;
+
+export interface SampleQuery {
+  attempt?: number | null;
+  first: number;
+  after?: string | null;
+  correct?: boolean | null;
+  failed?: boolean | null;
+}
+
+/**
+ * The experiment lifecycle of SPEC §4: create, run (a new attempt each time), cancel, delete, and the
+ * reads that combine stored state with the live state of running attempts.
+ */
+export class ExperimentService {
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly datasets: DatasetRegistry,
+    private readonly scheduler: AttemptScheduler,
+    private readonly bus: EventBus,
+  ) {}
+
+  async create(em: EntityManager, input: ExperimentInput): Promise<Experiment> {
+    const { name, description, config } = validateExperimentInput(input, (dataset) => this.datasets.get(dataset) !== undefined);
+    const experiment = em.create(Experiment, {
+      id: randomUUID(),
+      name,
+      description,
+      config,
+      method: config.reasoningMethod,
+      modelName: config.modelName,
+      datasetName: config.datasetName,
+    });
+    await em.flush();
+    return experiment;
+  }
+
+  async launch(em: EntityManager, input: ExperimentInput): Promise<Experiment> {
+    const experiment = await this.create(em, input);
+    return this.run(em, experiment.id);
+  }
+
+  /** Queues a new attempt. Refused while the experiment is queued or running. */
+  run(em: EntityManager, id: string): Promise<Experiment> {
+    return this.exclusive(id, async () => {
+      const experiment = await this.getOrFail(em, id);
+      if (ACTIVE.includes(experiment.status)) {
+        throw new ConflictError(`experiment ${id} is already ${experiment.status.toLowerCase()}`);
+      }
+      const dataset = this.datasets.get(experiment.datasetName);
+      if (!dataset) throw new ValidationError('config.datasetName', `dataset "${experiment.datasetName}" is no longer registered`);
+      const { numSamples, hyperparameters } = experiment.config;
+      const indices = sampleIndices(dataset.size, numSamples, hyperparameters.seed);
+      const attempt = em.create(Attempt, {
+        experiment,
+        number: experiment.currentAttempt + 1,
+        datasetHash: dataset.contentHash,
+        sampleIndices: indices,
+        totalSamples: indices.length,
+      });
+      experiment.currentAttempt = attempt.number;
+      experiment.status = 'QUEUED';
+      experiment.error = null;
+      experiment.startedAt = null;
+      experiment.completedAt = null;
+      await em.flush();
+      this.bus.publish(id, attempt.number, { type: 'ExperimentStatusChanged', status: 'QUEUED', error: null });
+      this.scheduler.enqueue({ experimentId: id, attemptId: attempt.id, attemptNumber: attempt.number });
+      return experiment;
+    });
+  }
+
+  /** Stops dispatching, aborts calls in flight, keeps finished samples; the attempt ends CANCELLED. */
+  cancel(em: EntityManager, id: string): Promise<Experiment> {
+    return this.exclusive(id, async () => {
+      const experiment = await this.getOrFail(em, id);
+      if (!ACTIVE.includes(experiment.status)) {
+        throw new ConflictError(`experiment ${id} is ${experiment.status.toLowerCase()}, not queued or running`);
+      }
+      const stoppedRunning = await this.scheduler.stop(id);
+      if (!stoppedRunning) await this.cancelQueued(em, experiment);
+      await em.refresh(experiment);
+      return experiment;
+    });
+  }
+
+  /** Deletes the experiment with all its attempts and results, stopping it first if it runs. */
+  delete(em: EntityManager, id: string): Promise<boolean> {
+    return this.exclusive(id, async () => {
+      const experiment = await this.getOrFail(em, id);
+      this.scheduler.dequeue(id);
+      await this.scheduler.stop(id);
+      const attemptIds = (await em.find(Attempt, { experiment: id }, { fields: ['id'] })).map((a) => a.id);
+      await em.transactional(async (tx) => {
+        if (attemptIds.length > 0) await tx.nativeDelete(SampleResult, { attempt: { $in: attemptIds } });
+        await tx.nativeDelete(Attempt, { experiment: id });
+        await tx.nativeDelete(Experiment, { id });
+      });
+      em.clear();
+      this.bus.forget(experiment.id);
+      return true;
+    });
+  }
+
+  get(em: EntityManager, id: string): Promise<Experiment | null> {
+    return em.findOne(Experiment, { id });
+  }
+
+  async getOrFail(em: EntityManager, id: string): Promise<Experiment> {
+    const experiment = await this.get(em, id);
+    if (!experiment) throw new NotFoundError('Experiment', id);
+    return experiment;
+  }
+
+  async list(em: EntityManager, filter: ExperimentFilter, first: number, after: string | null): Promise<Page<Experiment>> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+      throw new ValidationError('first', `must be between 1 and ${MAX_PAGE_SIZE}`);
+    }
+    const where: FilterQuery<Experiment> = {};
+    if (filter.status) where.status = filter.status;
+    if (filter.method) where.method = filter.method;
+    if (filter.model) where.modelName = { $like: `%${filter.model}%` };
+    const totalCount = await em.count(Experiment, where);
+    const cursor = after ? decodeCursor(after) : null;
+    const pageWhere: FilterQuery<Experiment> = cursor
+      ? { $and: [where, { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] }] }
+      : where;
+    const rows = await em.find(Experiment, pageWhere, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1 });
+    const nodes = rows.slice(0, first);
+    const last = nodes.at(-1);
+    return { nodes, totalCount, hasNextPage: rows.length > first, endCursor: last ? encodeCursor(last) : null };
+  }
+
+  /** One page of an attempt's sample results, in sample order (the current attempt by default). */
+  async samples(em: EntityManager, experiment: Experiment, query: SampleQuery): Promise<Page<SampleResult>> {
+    if (!Number.isInteger(query.first) || query.first < 1 || query.first > MAX_SAMPLE_PAGE_SIZE) {
+      throw new ValidationError('first', `must be between 1 and ${MAX_SAMPLE_PAGE_SIZE}`);
+    }
+    const number = query.attempt ?? experiment.currentAttempt;
+    const attempt = await em.findOne(Attempt, { experiment: experiment.id, number });
+    if (!attempt) return { nodes: [], totalCount: 0, hasNextPage: false, endCursor: null };
+    const where: FilterQuery<SampleResult> = { attempt: attempt.id };
+    if (query.correct != null) where.correct = query.correct;
+    if (query.failed != null) where.error = query.failed ? { $ne: null } : null;
+    const totalCount = await em.count(SampleResult, where);
+    const after = query.after == null ? -1 : decodeSampleCursor(query.after);
+    const rows = await em.find(
+      SampleResult,
+      { ...where, sampleIndex: { $gt: after } },
+      { orderBy: { sampleIndex: 'asc' }, limit: query.first + 1 },
+    );
+    const nodes = rows.slice(0, query.first);
+    const last = nodes.at(-1);
+    return {
+      nodes,
+      totalCount,
+      hasNextPage: rows.length > query.first,
+      endCursor: last ? Buffer.from(String(last.sampleIndex)).toString('base64url') : null,
+    };
+  }
+
+  currentAttempt(em: EntityManager, experiment: Experiment): Promise<Attempt | null> {
+    if (experiment.currentAttempt === 0) return Promise.resolve(null);
+    return em.findOne(Attempt, { experiment: experiment.id, number: experiment.currentAttempt });
+  }
+
+  attempts(em: EntityManager, experiment: Experiment): Promise<Attempt[]> {
+    return em.find(Attempt, { experiment: experiment.id }, { orderBy: { number: 'asc' } });
+  }
+
+  async progress(em: EntityManager, experiment: Experiment): Promise<Progress> {
+    const live = this.liveSnapshot(experiment);
+    if (live) return { done: live.done, total: live.total, failed: live.failed };
+    const attempt = await this.currentAttempt(em, experiment);
+    if (!attempt) {
+      const size = this.datasets.get(experiment.datasetName)?.size ?? experiment.config.numSamples;
+      return { done: 0, total: Math.min(size, experiment.config.numSamples), failed: 0 };
+    }
+    const counts = (await countResults(em, [attempt.id])).get(attempt.id) ?? { done: 0, failed: 0 };
+    return { ...counts, total: attempt.totalSamples };
+  }
+
+  /** Live while running, stored once the attempt ended, null before the first run. */
+  async metrics(em: EntityManager, experiment: Experiment): Promise<ExperimentMetrics | null> {
+    const live = this.liveSnapshot(experiment);
+    if (live) return live.metrics;
+    return (await this.currentAttempt(em, experiment))?.metrics ?? null;
+  }
+
+  async profile(em: EntityManager, experiment: Experiment): Promise<OptimizationProfile | null> {
+    const live = this.liveSnapshot(experiment);
+    if (live) return live.profile;
+    return (await this.currentAttempt(em, experiment))?.profile ?? null;
+  }
+
+  private liveSnapshot(experiment: Experiment) {
+    const execution = this.scheduler.execution(experiment.id);
+    if (!execution || execution.attemptNumber !== experiment.currentAttempt) return null;
+    return execution.snapshot();
+  }
+
+  private async cancelQueued(em: EntityManager, experiment: Experiment): Promise<void> {
+    this.scheduler.dequeue(experiment.id);
+    const attempt = await this.currentAttempt(em, experiment);
+    const now = new Date();
+    if (attempt) {
+      attempt.status = 'CANCELLED';
+      attempt.completedAt = now;
+    }
+    experiment.status = 'CANCELLED';
+    experiment.completedAt = now;
+    await em.flush();
+    this.bus.publish(experiment.id, experiment.currentAttempt, { type: 'ExperimentStatusChanged', status: 'CANCELLED', error: null });
+  }
+
+  /** Serialises commands on one experiment, so a double click cannot start two attempts. */
+  private exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.locks.set(id, next);
+    const release = () => {
+      if (this.locks.get(id) === next) this.locks.delete(id);
+    };
+    next.then(release, release);
+    return next;
+  }
+}
+
+function encodeCursor(experiment: Experiment): string {
+  return Buffer.from(JSON.stringify([experiment.createdAt.toISOString(), experiment.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
+    return { createdAt: date, id };
+  } catch {
+    throw new ValidationError('after', 'is not a cursor returned by this API');
+  }
+}
+
+function decodeSampleCursor(cursor: string): number {
+  const index = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!Number.isInteger(index) || index < 0) throw new ValidationError('after', 'is not a cursor returned by this API');
+  return index;
+}

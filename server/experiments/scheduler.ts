@@ -1,0 +1,100 @@
+import { Attempt } from '../db/entities/attempt.entity.ts';
+import { AttemptExecution, type ExecutionDeps } from './attempt-execution.ts';
+
+interface QueuedAttempt {
+  experimentId: string;
+  attemptId: number;
+  attemptNumber: number;
+}
+
+/**
+ * Runs queued attempts, at most `maxConcurrent` at a time, in the order they were queued.
+ * Attempts interrupted by a crash or shutdown are found again by {@link recover} and resume.
+ */
+export class AttemptScheduler {
+  private readonly queue: QueuedAttempt[] = [];
+  private readonly active = new Map<string, { execution: AttemptExecution; done: Promise<void> }>();
+  private accepting = true;
+
+  constructor(
+    private readonly deps: ExecutionDeps,
+    private readonly maxConcurrent: number,
+  ) {}
+
+  enqueue(item: QueuedAttempt): void {
+    if (!this.accepting) return;
+    this.queue.push(item);
+    this.pump();
+  }
+
+  /** The running execution of an experiment, if any. */
+  execution(experimentId: string): AttemptExecution | undefined {
+    return this.active.get(experimentId)?.execution;
+  }
+
+  /** Takes a queued attempt off the queue; true if it was there. */
+  dequeue(experimentId: string): boolean {
+    const index = this.queue.findIndex((item) => item.experimentId === experimentId);
+    if (index === -1) return false;
+    this.queue.splice(index, 1);
+    return true;
+  }
+
+  /** Stops a running attempt (its finished samples are kept) and waits until it has recorded its end. */
+  async stop(experimentId: string): Promise<boolean> {
+    const entry = this.active.get(experimentId);
+    if (!entry) return false;
+    entry.execution.stop('cancel');
+    await entry.done;
+    return true;
+  }
+
+  /** Queues every attempt that was running or queued when the server last stopped, running ones first. */
+  async recover(): Promise<number> {
+    const em = this.deps.orm.em.fork();
+    const attempts = await em.find(
+      Attempt,
+      { status: { $in: ['RUNNING', 'QUEUED'] } },
+      { populate: ['experiment'], orderBy: { createdAt: 'asc' } },
+    );
+    const ordered = [...attempts.filter((a) => a.status === 'RUNNING'), ...attempts.filter((a) => a.status === 'QUEUED')];
+    for (const attempt of ordered) {
+      this.deps.logger.info('resuming attempt', { experimentId: attempt.experiment.id, attempt: attempt.number });
+      this.enqueue({ experimentId: attempt.experiment.id, attemptId: attempt.id, attemptNumber: attempt.number });
+    }
+    return ordered.length;
+  }
+
+  /**
+   * Stops dispatching, lets in-flight work end (aborted calls are not recorded), and waits until every
+   * finished sample is stored. Interrupted attempts stay RUNNING or QUEUED and resume on the next start.
+   */
+  async shutdown(): Promise<void> {
+    this.accepting = false;
+    this.queue.length = 0;
+    const running = [...this.active.values()];
+    for (const entry of running) entry.execution.stop('shutdown');
+    await Promise.all(running.map((entry) => entry.done));
+  }
+
+  /** Resolves when nothing is running or queued (used by tests and the benchmark). */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) await Promise.all([...this.active.values()].map((entry) => entry.done));
+  }
+
+  private pump(): void {
+    while (this.accepting && this.active.size < this.maxConcurrent && this.queue.length > 0) {
+      const next = this.queue.shift() as QueuedAttempt;
+      if (this.active.has(next.experimentId)) continue;
+      const execution = new AttemptExecution(next.experimentId, next.attemptId, next.attemptNumber, this.deps);
+      const done = execution
+        .execute()
+        .catch((error: unknown) => this.deps.logger.error('attempt crashed', { experimentId: next.experimentId, error }))
+        .finally(() => {
+          this.active.delete(next.experimentId);
+          this.pump();
+        });
+      this.active.set(next.experimentId, { execution, done });
+    }
+  }
+}

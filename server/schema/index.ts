@@ -1,0 +1,20 @@
+import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './scalars.ts';
+import './enums.ts';
+import './config.ts';
+import './metrics.ts';
+import './profile.ts';
+import './pagination.ts';
+import './sample.ts';
+import './experiment.ts';
+import './dataset.ts';
+import './provider.ts';
+
+let schema: GraphQLSchema | null = null;
+
+/** The whole GraphQL schema, sorted so its printed form is stable. Built once per process. */
+export function buildSchema(): GraphQLSchema {
+  schema ??= lexicographicSortSchema(builder.toSchema());
+  return schema;
+}

@@ -1,0 +1,61 @@
+import type { BatchStats, CacheStats, OptimizationProfile, PhaseSummary } from '../engine/profile.ts';
+import type { ProfilePhase } from '../engine/types.ts';
+import { builder } from './builder.ts';
+
+const PhaseStats = builder.objectRef<PhaseSummary & { phase: ProfilePhase }>('PhaseStats').implement({
+  description: 'Time spent in one phase, per sample, in milliseconds.',
+  fields: (t) => ({
+    phase: t.exposeString('phase', { description: 'prompt_build, cache_lookup, api_call, parsing, metrics, retrieval, tool or rate_limit_wait' }),
+    count: t.exposeInt('count'),
+    totalMs: t.exposeFloat('totalMs'),
+    meanMs: t.exposeFloat('meanMs'),
+    p50Ms: t.exposeFloat('p50Ms'),
+    p95Ms: t.exposeFloat('p95Ms'),
+    p99Ms: t.exposeFloat('p99Ms'),
+  }),
+});
+
+const CacheStatsRef = builder.objectRef<CacheStats>('CacheStats').implement({
+  fields: (t) => ({
+    enabled: t.exposeBoolean('enabled'),
+    hits: t.exposeInt('hits'),
+    misses: t.exposeInt('misses'),
+    hitRate: t.exposeFloat('hitRate'),
+    size: t.exposeInt('size'),
+    maxSize: t.exposeInt('maxSize'),
+    totalLatencySavedMs: t.exposeFloat('totalLatencySavedMs'),
+    memoryHits: t.exposeInt('memoryHits'),
+    inflightDeduplicated: t.exposeInt('inflightDeduplicated', {
+      description: 'Requests that shared the response of an identical request already in flight',
+    }),
+  }),
+});
+
+const BatchStatsRef = builder.objectRef<BatchStats>('BatchStats').implement({
+  fields: (t) => ({
+    enabled: t.exposeBoolean('enabled'),
+    batchSize: t.exposeInt('batchSize', { description: 'The most API calls in flight at once (1 with batching off)' }),
+    batchesProcessed: t.exposeInt('batchesProcessed', { description: '⌈API calls ÷ batchSize⌉ with batching on, else 0' }),
+    totalPromptsBatched: t.exposeInt('totalPromptsBatched'),
+    peakConcurrency: t.exposeInt('peakConcurrency'),
+    meanConcurrency: t.exposeFloat('meanConcurrency'),
+    disabledReason: t.exposeString('disabledReason', { nullable: true }),
+  }),
+});
+
+export const ProfileRef = builder.objectRef<OptimizationProfile>('OptimizationProfile').implement({
+  description: 'What batching, caching and profiling did (SPEC §7). Live while the attempt runs.',
+  fields: (t) => ({
+    totalWallTimeMs: t.exposeFloat('totalWallTimeMs'),
+    profilingEnabled: t.exposeBoolean('profilingEnabled'),
+    profilingSummary: t.field({
+      type: [PhaseStats],
+      resolve: (p) =>
+        Object.entries(p.profilingSummary).map(([phase, stats]) => ({ phase: phase as ProfilePhase, ...(stats as PhaseSummary) })),
+    }),
+    cacheStats: t.field({ type: CacheStatsRef, resolve: (p) => p.cacheStats }),
+    batchStats: t.field({ type: BatchStatsRef, resolve: (p) => p.batchStats }),
+    apiCalls: t.exposeInt('apiCalls'),
+    warnings: t.exposeStringList('warnings'),
+  }),
+});
