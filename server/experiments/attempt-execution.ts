@@ -162,6 +162,13 @@ export class AttemptExecution {
       fresh.experiment.completedAt = now;
     }
     await em.flush();
+    this.deps.logger.info(interrupted ? 'attempt interrupted' : 'attempt finished', {
+      experimentId: this.experimentId,
+      attempt: this.attemptNumber,
+      status: interrupted ? 'RUNNING' : outcome,
+      done: this.runner?.done ?? 0,
+      total: this.total,
+    });
     if (interrupted) return; // stays RUNNING: the next start resumes it
     this.publishProgress(true);
     this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'ExperimentStatusChanged', status: outcome, error });
@@ -179,6 +186,7 @@ export class AttemptExecution {
     const now = performance.now();
     if (!force && now - this.lastProgressAt < this.deps.progressIntervalMs && runner.done < this.total) return;
     this.lastProgressAt = now;
+    this.deps.logger.debug('progress', { experimentId: this.experimentId, attempt: this.attemptNumber, done: runner.done, total: this.total });
     const wallSeconds = this.wallTimeMs() / 1000;
     this.deps.bus.publish(this.experimentId, this.attemptNumber, {
       type: 'ExperimentProgress',

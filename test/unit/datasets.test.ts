@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArithmeticDataset } from '../../server/engine/datasets/arithmetic.ts';
 import { createInMemoryDataset } from '../../server/engine/datasets/dataset.ts';
 import { DatasetFileError, parseDatasetRecords } from '../../server/engine/datasets/files.ts';
-import { canonicalJson, sha256Hex } from '../../server/engine/datasets/hashing.ts';
+import { canonicalJson, sha256Hex } from '../../server/engine/hashing.ts';
 import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import { sampleIndices } from '../../server/engine/datasets/sampling.ts';
 

@@ -1,6 +1,6 @@
 import type { Example } from '../types.ts';
 import { assertIndex, type Dataset } from './dataset.ts';
-import { sha256Hex } from './hashing.ts';
+import { sha256Hex } from '../hashing.ts';
 
 export const ARITHMETIC_DATASET_NAME = 'arithmetic';
 export const ARITHMETIC_SIZE = 100_000;

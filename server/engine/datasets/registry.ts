@@ -13,7 +13,7 @@ import {
   type FewShotExample,
   type KnowledgeArticle,
 } from './files.ts';
-import { canonicalJson, sha256Hex } from './hashing.ts';
+import { canonicalJson, sha256Hex } from '../hashing.ts';
 
 const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 

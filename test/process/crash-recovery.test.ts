@@ -1,0 +1,108 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../server/db/orm.ts';
+import { newDatabasePath } from '../helpers/test-app.ts';
+import { ServerProcess } from './server-process.ts';
+
+const SAMPLES = 500;
+const running: ServerProcess[] = [];
+
+function startServer(databasePath: string): ServerProcess {
+  const server = new ServerProcess({ LLMFORGE_DB: databasePath });
+  running.push(server);
+  return server;
+}
+
+afterEach(async () => {
+  for (const server of running.splice(0)) {
+    server.kill('SIGKILL');
+    await server.exited;
+  }
+});
+
+async function storedResults(databasePath: string) {
+  const orm = await openDatabase(databasePath);
+  try {
+    return await orm.em.fork().getConnection().execute<{ attempts: number; rows: number; distinct_samples: number }[]>(
+      `select (select count(*) from attempts) as attempts, count(*) as rows, count(distinct sample_index) as distinct_samples
+         from sample_results`,
+    );
+  } finally {
+    await orm.close(true);
+  }
+}
+
+describe('crash recovery with a real server process', () => {
+  it('should finish with exactly one result per sample after SIGKILL mid-run and a restart', async () => {
+    const databasePath = newDatabasePath();
+    try {
+      const first = startServer(databasePath);
+      const launched = await first.gql<{ launchExperiment: { id: string } }>(
+        `mutation ($input: CreateExperimentInput!) { launchExperiment(input: $input) { id } }`,
+        {
+          input: {
+            name: 'crash-me',
+            config: {
+              numSamples: SAMPLES,
+              datasetName: 'arithmetic',
+              provider: { kind: 'SIMULATED', latencyMs: 20 },
+              optimization: { enableBatching: true, batchSize: 4 },
+            },
+          },
+        },
+      );
+      const id = launched.data!.launchExperiment.id;
+      await first.waitFor((line) => line.message === 'progress' && line.experimentId === id && Number(line.done) >= 150);
+      first.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+
+      const before = (await storedResults(databasePath))[0]!;
+      expect(before.rows).toBeGreaterThan(0);
+      expect(before.rows).toBeLessThan(SAMPLES);
+
+      const second = startServer(databasePath);
+      const finished = await second.waitFor((line) => line.message === 'attempt finished' && line.experimentId === id);
+      expect(finished.status).toBe('COMPLETED');
+
+      const { data } = await second.gql(`query ($id: ID!) { experiment(id: $id) { status currentAttempt progress { done total failed } metrics { samples } } }`, { id });
+      expect(data.experiment).toEqual({
+        status: 'COMPLETED',
+        currentAttempt: 1,
+        progress: { done: SAMPLES, total: SAMPLES, failed: 0 },
+        metrics: { samples: SAMPLES },
+      });
+      second.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+
+      expect(await storedResults(databasePath)).toEqual([{ attempts: 1, rows: SAMPLES, distinct_samples: SAMPLES }]);
+    } finally {
+      rmSync(join(databasePath, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('should store every finished sample on SIGTERM, exit 0, and resume the attempt on the next start', async () => {
+    const databasePath = newDatabasePath();
+    try {
+      const first = startServer(databasePath);
+      const launched = await first.gql<{ launchExperiment: { id: string } }>(
+        `mutation ($input: CreateExperimentInput!) { launchExperiment(input: $input) { id } }`,
+        { input: { name: 'stop-me', config: { numSamples: 200, datasetName: 'arithmetic', provider: { kind: 'SIMULATED', latencyMs: 20 } } } },
+      );
+      const id = launched.data!.launchExperiment.id;
+      await first.waitFor((line) => line.message === 'progress' && line.experimentId === id && Number(line.done) >= 20);
+      first.kill('SIGTERM');
+      const interrupted = await first.waitFor((line) => line.message === 'attempt interrupted' && line.experimentId === id);
+      expect((await first.exited).code).toBe(0);
+      // Every sample the engine finished before stopping is in the database.
+      expect((await storedResults(databasePath))[0]).toMatchObject({ rows: interrupted.done, distinct_samples: interrupted.done });
+
+      const second = startServer(databasePath);
+      const finished = await second.waitFor((line) => line.message === 'attempt finished' && line.experimentId === id);
+      expect(finished).toMatchObject({ status: 'COMPLETED', done: 200, total: 200 });
+      expect(await storedResults(databasePath)).toEqual([{ attempts: 1, rows: 200, distinct_samples: 200 }]);
+    } finally {
+      rmSync(join(databasePath, '..'), { recursive: true, force: true });
+    }
+  });
+});
