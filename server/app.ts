@@ -12,6 +12,7 @@ import { ExperimentService } from './experiments/experiment-service.ts';
 import { AttemptScheduler } from './experiments/scheduler.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './http/graphiql-examples.ts';
 import { HOME_PAGE } from './http/pages.ts';
+import { useRequestLimits } from './http/limits.ts';
 import { handleRest, type RestDeps } from './http/rest.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { Context } from './schema/context.ts';
@@ -56,7 +57,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     graphiql: { title: 'LlmForge', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     maskedErrors: { maskError: (error, message, isDev) => maskError(logger, error, message, isDev) },
     logging: false,
-    plugins: [useRoutes({ orm, experiments }, logger)],
+    plugins: [useRequestLimits(), useRoutes({ orm, experiments }, logger)],
   });
   const server = createServer(yoga);
   let stopping: Promise<void> | null = null;

@@ -1,3 +1,4 @@
+import type { ExperimentConfig, OptimizationConfig } from './config.ts';
 import type { ProfilePhase } from './types.ts';
 
 /** Statistics of one profile phase, in milliseconds. */
@@ -49,4 +50,47 @@ export interface OptimizationProfile {
   batchStats: BatchStats;
   apiCalls: number;
   warnings: string[];
+}
+
+/** The phases every sample goes through with these settings (others, like `retrieval`, depend on the method). */
+export function corePhases(optimization: OptimizationConfig): ProfilePhase[] {
+  return optimization.enableCaching
+    ? ['prompt_build', 'cache_lookup', 'api_call', 'parsing', 'metrics']
+    : ['prompt_build', 'api_call', 'parsing', 'metrics'];
+}
+
+const ZERO_PHASE: PhaseSummary = { count: 0, totalMs: 0, meanMs: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 };
+
+/** The profile of an experiment that has not run yet: every counter at zero, in the shape of a real one. */
+export function emptyProfile(config: ExperimentConfig): OptimizationProfile {
+  const { optimization } = config;
+  return {
+    totalWallTimeMs: 0,
+    profilingEnabled: optimization.enableProfiling,
+    profilingSummary: optimization.enableProfiling
+      ? Object.fromEntries(corePhases(optimization).map((phase) => [phase, ZERO_PHASE]))
+      : {},
+    cacheStats: {
+      enabled: optimization.enableCaching,
+      hits: 0,
+      misses: 0,
+      hitRate: 0,
+      size: 0,
+      maxSize: optimization.enableCaching ? optimization.cacheMaxSize : 0,
+      totalLatencySavedMs: 0,
+      memoryHits: 0,
+      inflightDeduplicated: 0,
+    },
+    batchStats: {
+      enabled: optimization.enableBatching,
+      batchSize: optimization.enableBatching ? optimization.batchSize : 1,
+      batchesProcessed: 0,
+      totalPromptsBatched: 0,
+      peakConcurrency: 0,
+      meanConcurrency: 0,
+      disabledReason: null,
+    },
+    apiCalls: 0,
+    warnings: [],
+  };
 }

@@ -11,7 +11,13 @@ export type SampleTimings = Partial<Record<ProfilePhase, number>>;
 export class Profiler {
   private readonly durations = new Map<ProfilePhase, number[]>();
 
-  constructor(readonly enabled: boolean) {}
+  /** `phases` are reported (with zeros) even before any sample went through them. */
+  constructor(
+    readonly enabled: boolean,
+    phases: readonly ProfilePhase[] = [],
+  ) {
+    if (enabled) for (const phase of phases) this.durations.set(phase, []);
+  }
 
   recordSample(timings: SampleTimings | null): void {
     if (!this.enabled || !timings) return;

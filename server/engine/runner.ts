@@ -5,7 +5,7 @@ import type { ExperimentConfig } from './config.ts';
 import { MetricsAccumulator, type SampleOutcome } from './metrics/aggregate.ts';
 import { scoreAnswer, type AnswerScore } from './metrics/scoring.ts';
 import type { Method } from './methods/method.ts';
-import type { BatchStats, OptimizationProfile } from './profile.ts';
+import { corePhases, type BatchStats, type OptimizationProfile } from './profile.ts';
 import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } from './profiler.ts';
 import type { ChatMessage, Completion, Example, Provider } from './types.ts';
 
@@ -69,7 +69,7 @@ export class AttemptRunner {
   private apiCallsBefore = 0;
 
   constructor(private readonly options: RunnerOptions) {
-    this.profiler = new Profiler(options.config.optimization.enableProfiling);
+    this.profiler = new Profiler(options.config.optimization.enableProfiling, corePhases(options.config.optimization));
   }
 
   /** Why batching is off although it was asked for, or null. */

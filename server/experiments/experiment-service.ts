@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager, FilterQuery, MikroORM } from '@mikro-orm/sqlite';
+import { raw, type EntityManager, type FilterQuery, type MikroORM } from '@mikro-orm/sqlite';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { Experiment, type ExperimentStatus } from '../db/entities/experiment.entity.ts';
 import { SampleResult } from '../db/entities/sample-result.entity.ts';
@@ -155,15 +155,20 @@ export class ExperimentService {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
       throw new ValidationError('first', `must be between 1 and ${MAX_PAGE_SIZE}`);
     }
-    const where: FilterQuery<Experiment> = {};
-    if (filter.status) where.status = filter.status;
-    if (filter.method) where.method = filter.method;
-    if (filter.model) where.modelName = { $like: `%${filter.model}%` };
-    const totalCount = await em.count(Experiment, where);
+    // Built afresh for each query: a raw fragment used as a key is consumed by the query that uses it.
+    const filterWhere = (): FilterQuery<Experiment> => {
+      const where: FilterQuery<Experiment> = {};
+      if (filter.status) where.status = filter.status;
+      if (filter.method) where.method = filter.method;
+      // A literal substring: LIKE would read % and _ in the filter as wildcards.
+      if (filter.model) return { ...where, [raw('instr(lower(model_name), ?)', [filter.model.toLowerCase()])]: { $gt: 0 } };
+      return where;
+    };
+    const totalCount = await em.count(Experiment, filterWhere());
     const cursor = after ? decodeCursor(after) : null;
     const pageWhere: FilterQuery<Experiment> = cursor
-      ? { $and: [where, { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] }] }
-      : where;
+      ? { $and: [filterWhere(), { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] }] }
+      : filterWhere();
     const rows = await em.find(Experiment, pageWhere, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1 });
     const nodes = rows.slice(0, first);
     const last = nodes.at(-1);

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/sqlite';
 import type { Experiment } from '../db/entities/experiment.entity.ts';
 import type { SampleResult } from '../db/entities/sample-result.entity.ts';
-import type { OptimizationProfile } from '../engine/profile.ts';
+import { emptyProfile, type OptimizationProfile } from '../engine/profile.ts';
 import { AppError } from '../errors.ts';
 import type { ExperimentService } from '../experiments/experiment-service.ts';
 import { csvLine, snakeCaseKeys } from './format.ts';
@@ -41,7 +41,7 @@ export async function handleRest(request: Request, url: URL, deps: RestDeps): Pr
 async function profileHandler(match: RegExpMatchArray, _url: URL, deps: RestDeps): Promise<Response> {
   const em = deps.orm.em.fork();
   const experiment = await deps.experiments.getOrFail(em, decodeURIComponent(match[1] as string));
-  const profile = (await deps.experiments.profile(em, experiment)) ?? emptyProfile(experiment);
+  const profile = (await deps.experiments.profile(em, experiment)) ?? emptyProfile(experiment.config);
   return Response.json({
     experiment_id: experiment.id,
     status: experiment.status,
@@ -208,37 +208,6 @@ export function profileBody(profile: OptimizationProfile) {
     api_calls: profile.apiCalls,
     profiling_enabled: profile.profilingEnabled,
     warnings: profile.warnings,
-  };
-}
-
-function emptyProfile(experiment: Experiment): OptimizationProfile {
-  const { optimization } = experiment.config;
-  return {
-    totalWallTimeMs: 0,
-    profilingEnabled: optimization.enableProfiling,
-    profilingSummary: {},
-    cacheStats: {
-      enabled: optimization.enableCaching,
-      hits: 0,
-      misses: 0,
-      hitRate: 0,
-      size: 0,
-      maxSize: optimization.enableCaching ? optimization.cacheMaxSize : 0,
-      totalLatencySavedMs: 0,
-      memoryHits: 0,
-      inflightDeduplicated: 0,
-    },
-    batchStats: {
-      enabled: optimization.enableBatching,
-      batchSize: optimization.enableBatching ? optimization.batchSize : 1,
-      batchesProcessed: 0,
-      totalPromptsBatched: 0,
-      peakConcurrency: 0,
-      meanConcurrency: 0,
-      disabledReason: null,
-    },
-    apiCalls: 0,
-    warnings: [],
   };
 }
 

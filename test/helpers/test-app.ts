@@ -47,7 +47,7 @@ export async function createTestApp(overrides: Partial<ServerConfig> = {}): Prom
   sharedDatasets ??= DatasetRegistry.loadBuiltins();
   const app = await buildApp(config, { logger: createLogger(config.logLevel), datasets: await sharedDatasets });
 
-  const fetchPath = (path: string, init?: RequestInit) => Promise.resolve(app.yoga.fetch(`http://test${path}`, init));
+  const fetchPath = (path: string, init?: RequestInit) => Promise.resolve(app.yoga.fetch(`http://test${path}`, init ?? {}));
   return {
     app,
     databasePath,
