@@ -57,4 +57,13 @@ describe('launching an experiment with the defaults', () => {
       total_wall_time_ms: experiment.profile.totalWallTimeMs,
     });
   });
+
+  it('should serve GraphiQL to a browser with the example operations preloaded', async () => {
+    const response = await t.fetch('/graphql', { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('GraphiQL');
+    expect(html).toContain('launchExperiment');
+    expect(html).toContain('profilingSummary');
+  });
 });

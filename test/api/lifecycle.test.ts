@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentEvent } from '../../server/events/event-bus.ts';
 import { createTestApp, launch, type GraphQLResponse, type TestApp } from '../helpers/test-app.ts';
+import { watchSamples } from '../helpers/watch-samples.ts';
 
 const FAST = { kind: 'SIMULATED', latencyMs: 0 };
 
@@ -54,34 +55,6 @@ function sampleRowCount(t: TestApp, id: string) {
     'select count(*) as n from sample_results where attempt_id in (select id from attempts where experiment_id = ?)',
     [id],
   );
-}
-
-/**
- * Counts the SampleCompleted events of every experiment from the moment it is created, so a test that
- * launches and then waits for the first samples cannot miss one that arrived before it started waiting.
- */
-function watchSamples(t: TestApp) {
-  const counts = new Map<string, number>();
-  const waiters = new Set<{ id: string; n: number; resolve: () => void }>();
-  const stop = t.app.bus.subscribe('*', (event) => {
-    if (event.type !== 'SampleCompleted') return;
-    const seen = (counts.get(event.experimentId) ?? 0) + 1;
-    counts.set(event.experimentId, seen);
-    for (const waiter of waiters) {
-      if (waiter.id === event.experimentId && seen >= waiter.n) {
-        waiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
-  });
-  return {
-    /** Resolves once `n` samples of the experiment have completed. */
-    until(id: string, n: number): Promise<void> {
-      if ((counts.get(id) ?? 0) >= n) return Promise.resolve();
-      return new Promise((resolve) => waiters.add({ id, n, resolve }));
-    },
-    stop,
-  };
 }
 
 describe('experiment lifecycle', () => {
