@@ -55,8 +55,12 @@ export class SampleClock {
     try {
       return await work();
     } finally {
-      this.timings[phase] = (this.timings[phase] ?? 0) + (performance.now() - start);
+      this.add(phase, performance.now() - start);
     }
+  }
+
+  add(phase: ProfilePhase, ms: number): void {
+    this.timings[phase] = (this.timings[phase] ?? 0) + ms;
   }
 
   elapsedMs(): number {

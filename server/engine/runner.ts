@@ -1,13 +1,13 @@
 import pLimit from 'p-limit';
 import { cacheKey } from './cache/cache-key.ts';
-import { disabledCacheStats, type CacheTier, type ResponseCache } from './cache/response-cache.ts';
+import { disabledCacheStats, type CacheLookup, type CacheTier, type ResponseCache } from './cache/response-cache.ts';
 import type { ExperimentConfig } from './config.ts';
 import { MetricsAccumulator, type SampleOutcome } from './metrics/aggregate.ts';
 import { scoreAnswer, type AnswerScore } from './metrics/scoring.ts';
-import type { Method } from './methods/method.ts';
+import type { Generation, Method, MethodContext, MethodResult } from './methods/method.ts';
 import { corePhases, type BatchStats, type OptimizationProfile } from './profile.ts';
 import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } from './profiler.ts';
-import type { ChatMessage, Completion, Example, Provider } from './types.ts';
+import type { ChatMessage, Example, Provider } from './types.ts';
 
 export interface PendingSample {
   sampleIndex: number;
@@ -169,60 +169,68 @@ export class AttemptRunner {
 
   /** Returns null when the sample was interrupted by cancellation or shutdown (it will be re-run, not recorded). */
   private async evaluate({ sampleIndex, example }: PendingSample, signal: AbortSignal): Promise<SampleRecord | null> {
-    const { method } = this.options;
     const clock = new SampleClock();
-    const messages = await clock.time('prompt_build', () => method.buildMessages(example));
-    const base = {
-      sampleIndex,
-      exampleId: example.id,
-      question: example.question,
-      expectedAnswer: example.answer,
-      prompt: JSON.stringify(messages),
-      retries: 0,
-      trace: null,
+    const usage = { calls: 0, hits: 0, lastTier: null as CacheTier | null, tokensInput: 0, tokensOutput: 0, retries: 0 };
+    const context: MethodContext = {
+      signal,
+      time: (phase, work) => clock.time(phase, work),
+      generate: async (messages) => {
+        const generation = await this.generate(messages, clock, signal);
+        const { completion } = generation;
+        usage.calls += 1;
+        if (generation.cacheTier) usage.hits += 1;
+        usage.lastTier = generation.cacheTier;
+        usage.tokensInput += completion.tokensInput;
+        usage.tokensOutput += completion.tokensOutput;
+        usage.retries += completion.retries ?? 0;
+        return generation;
+      },
     };
-    let response: { completion: Completion; tier: CacheTier | null };
+    const base = { sampleIndex, exampleId: example.id, question: example.question, expectedAnswer: example.answer };
+    let result: MethodResult;
     try {
-      response = await this.complete(messages, clock, signal);
+      result = await this.options.method.solve(example, context);
     } catch (error) {
       if (signal.aborted) return null;
       return {
         ...base,
+        prompt: '[]',
         rawOutput: null,
         parsedAnswer: null,
         score: NO_SCORE,
-        tokensInput: 0,
-        tokensOutput: 0,
+        tokensInput: usage.tokensInput,
+        tokensOutput: usage.tokensOutput,
         latencyMs: clock.elapsedMs(),
         timings: this.profiler.enabled ? clock.timings : null,
         cacheHit: false,
         cacheTier: null,
         error: errorMessage(error),
+        retries: usage.retries,
+        trace: null,
       };
     }
-    const { completion, tier } = response;
-    const parsedAnswer = await clock.time('parsing', () => method.parseAnswer(completion.text));
-    const score = await clock.time('metrics', () => scoreAnswer(parsedAnswer, example));
+    const score = await clock.time('metrics', () => scoreAnswer(result.parsedAnswer, example));
+    const cacheHit = usage.calls > 0 && usage.hits === usage.calls;
     return {
       ...base,
-      rawOutput: completion.text,
-      parsedAnswer,
+      prompt: JSON.stringify(result.messages),
+      rawOutput: result.rawOutput,
+      parsedAnswer: result.parsedAnswer,
       score,
-      tokensInput: completion.tokensInput,
-      tokensOutput: completion.tokensOutput,
+      tokensInput: usage.tokensInput,
+      tokensOutput: usage.tokensOutput,
       latencyMs: clock.elapsedMs(),
       timings: this.profiler.enabled ? clock.timings : null,
-      cacheHit: tier !== null,
-      cacheTier: tier,
+      cacheHit,
+      cacheTier: cacheHit ? usage.lastTier : null,
       error: null,
+      retries: usage.retries,
+      trace: result.trace,
     };
   }
 
-  private async complete(
-    messages: ChatMessage[],
-    clock: SampleClock,
-    signal: AbortSignal,
-  ): Promise<{ completion: Completion; tier: CacheTier | null }> {
+  /** One model call: cache lookup (memory tier, then identical calls in flight), else the provider. */
+  private async generate(messages: ChatMessage[], clock: SampleClock, signal: AbortSignal): Promise<Generation> {
     const { cache, config, provider, method, endpoint } = this.options;
     const request = { model: config.modelName, messages, params: config.hyperparameters, signal };
     const callProvider = async () => {
@@ -235,10 +243,16 @@ export class AttemptRunner {
         this.gauge.exit();
       }
     };
-    if (!cache) {
-      const { completion } = await clock.time('api_call', callProvider);
-      return { completion, tier: null };
-    }
+    const timedCall = async (call: () => Promise<CacheLookup>) => {
+      const start = performance.now();
+      const lookup = await call();
+      // Waiting out rate limits is not API time: it gets a phase of its own.
+      const waited = lookup.tier === null ? (lookup.completion.rateLimitWaitMs ?? 0) : 0;
+      clock.add('api_call', performance.now() - start - waited);
+      if (waited > 0) clock.add('rate_limit_wait', waited);
+      return { completion: lookup.completion, cacheTier: lookup.tier };
+    };
+    if (!cache) return timedCall(async () => ({ completion: (await callProvider()).completion, tier: null }));
     const { key, stored } = await clock.time('cache_lookup', () => {
       const key = cacheKey({
         providerKind: provider.kind,
@@ -250,8 +264,8 @@ export class AttemptRunner {
       });
       return { key, stored: cache.lookup(key) };
     });
-    if (stored) return { completion: stored.completion, tier: 'memory' };
-    return clock.time('api_call', () => cache.fetchOnce(key, callProvider));
+    if (stored) return { completion: stored.completion, cacheTier: 'memory' };
+    return timedCall(() => cache.fetchOnce(key, callProvider));
   }
 }
 

@@ -55,6 +55,10 @@ export interface Completion {
   tokensInput: number;
   tokensOutput: number;
   finishReason: 'stop' | 'length';
+  /** Attempts that failed before this one succeeded (set by the retry layer). */
+  retries?: number;
+  /** Time spent waiting out rate limits and backoff before the successful attempt. */
+  rateLimitWaitMs?: number;
 }
 
 /** A chat-completion backend. Implementations throw on failure; the runner records the error per sample. */

@@ -3,6 +3,7 @@ import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import type { FewShotExample } from '../../server/engine/datasets/files.ts';
 import { conclusion, createCotMethod } from '../../server/engine/methods/cot.ts';
 import { createMethod } from '../../server/engine/methods/index.ts';
+import type { SingleCallMethod } from '../../server/engine/methods/method.ts';
 import { createNaiveMethod } from '../../server/engine/methods/naive.ts';
 import type { Example } from '../../server/engine/types.ts';
 
@@ -87,7 +88,8 @@ describe('createMethod', () => {
   });
 
   it('uses the registry few-shot examples for COT', () => {
-    const [, user] = createMethod('COT', registry).buildMessages(example);
+    const cot = createMethod('COT', registry) as SingleCallMethod;
+    const [, user] = cot.buildMessages(example);
     expect(user?.content.match(/^Question:/gm)).toHaveLength(fewShot.length + 1);
   });
 

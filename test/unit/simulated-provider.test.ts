@@ -2,8 +2,9 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Dataset } from '../../server/engine/datasets/dataset.ts';
 import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import { parseCotAnswer } from '../../server/engine/methods/answer-parsing.ts';
-import { createMethod } from '../../server/engine/methods/index.ts';
-import type { Method } from '../../server/engine/methods/method.ts';
+import { createCotMethod } from '../../server/engine/methods/cot.ts';
+import type { SingleCallMethod } from '../../server/engine/methods/method.ts';
+import { createNaiveMethod } from '../../server/engine/methods/naive.ts';
 import { SimulatedProvider } from '../../server/engine/providers/simulated.ts';
 import type { ChatMessage, CompletionRequest, Example, GenerationParams } from '../../server/engine/types.ts';
 
@@ -11,14 +12,14 @@ const MODEL = 'meta-llama/Llama-3.2-1B-Instruct';
 const PARAMS: GenerationParams = { temperature: 0, maxTokens: 256, topP: 1, seed: 42, stop: [] };
 
 let registry: DatasetRegistry;
-let naive: Method;
-let cot: Method;
+let naive: SingleCallMethod;
+let cot: SingleCallMethod;
 let provider: SimulatedProvider;
 
 beforeAll(async () => {
   registry = await DatasetRegistry.loadBuiltins();
-  naive = createMethod('NAIVE', registry);
-  cot = createMethod('COT', registry);
+  naive = createNaiveMethod();
+  cot = createCotMethod(registry.cotExamples);
   provider = new SimulatedProvider({ latencyMs: 0, jitterMs: 0, oracle: registry });
 });
 
@@ -40,7 +41,7 @@ function isCorrect(parsed: string, example: Example): boolean {
   return [example.answer, ...example.aliases].some((accepted) => normalize(accepted) === normalize(parsed));
 }
 
-async function accuracy(method: Method, examples: readonly Example[], model = MODEL): Promise<number> {
+async function accuracy(method: SingleCallMethod, examples: readonly Example[], model = MODEL): Promise<number> {
   let correct = 0;
   for (const example of examples) {
     const { text } = await provider.complete(request(method.buildMessages(example), { model }));

@@ -1,7 +1,7 @@
 import type { FewShotExample } from '../datasets/files.ts';
 import type { ChatMessage, Example } from '../types.ts';
 import { parseCotAnswer } from './answer-parsing.ts';
-import type { Method } from './method.ts';
+import { singleCallMethod, type SingleCallMethod } from './method.ts';
 
 const SYSTEM_PROMPT =
   'Solve the question by reasoning step by step. ' +
@@ -9,10 +9,10 @@ const SYSTEM_PROMPT =
 const TRIGGER = "Let's think step by step.";
 
 /** Few-shot chain of thought: worked examples, then the question and the reasoning trigger. */
-export function createCotMethod(fewShotExamples: readonly FewShotExample[]): Method {
+export function createCotMethod(fewShotExamples: readonly FewShotExample[]): SingleCallMethod {
   const demonstrations = fewShotExamples.map(renderDemonstration).join('\n\n');
   const prefix = demonstrations === '' ? '' : `${demonstrations}\n\n`;
-  return {
+  return singleCallMethod({
     name: 'COT',
     version: 'cot-v1',
     buildMessages(example: Example): ChatMessage[] {
@@ -22,7 +22,7 @@ export function createCotMethod(fewShotExamples: readonly FewShotExample[]): Met
       ];
     },
     parseAnswer: parseCotAnswer,
-  };
+  });
 }
 
 function renderDemonstration({ question, reasoning, answer }: FewShotExample): string {

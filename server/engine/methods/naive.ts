@@ -1,12 +1,12 @@
 import type { ChatMessage, Example } from '../types.ts';
 import { parseNaiveAnswer } from './answer-parsing.ts';
-import type { Method } from './method.ts';
+import { singleCallMethod, type SingleCallMethod } from './method.ts';
 
 const SYSTEM_PROMPT =
   'Answer the question with the answer only: a few words or a number. Do not explain your answer.';
 
-export function createNaiveMethod(): Method {
-  return {
+export function createNaiveMethod(): SingleCallMethod {
+  return singleCallMethod({
     name: 'NAIVE',
     version: 'naive-v1',
     buildMessages(example: Example): ChatMessage[] {
@@ -16,5 +16,5 @@ export function createNaiveMethod(): Method {
       ];
     },
     parseAnswer: parseNaiveAnswer,
-  };
+  });
 }
