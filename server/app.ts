@@ -3,15 +3,21 @@ import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/sqlite';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
-import type { ServerConfig } from './config.ts';
+import { DEFAULT_CACHE_MAX_ROWS, type ServerConfig } from './config.ts';
 import { openDatabase } from './db/orm.ts';
 import { DatasetRegistry } from './engine/datasets/registry.ts';
+import { NO_CREDENTIALS } from './engine/providers/credentials.ts';
 import { AppError } from './errors.ts';
 import { EventBus } from './events/event-bus.ts';
+import { EventStore } from './events/event-store.ts';
+import { registerImportedDatasets } from './experiments/dataset-imports.ts';
 import { ExperimentService } from './experiments/experiment-service.ts';
+import { PersistentResponseCache } from './experiments/persistent-cache.ts';
 import { AttemptScheduler } from './experiments/scheduler.ts';
+import { isAuthorized, useApiToken } from './http/auth.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './http/graphiql-examples.ts';
-import { HOME_PAGE } from './http/pages.ts';
+import { CLIENT_DIST, serveClient } from './http/client-files.ts';
+import { attachGraphQLWebSocket } from './http/websocket.ts';
 import { useRequestLimits } from './http/limits.ts';
 import { handleRest, type RestDeps } from './http/rest.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -24,6 +30,7 @@ export interface App {
   experiments: ExperimentService;
   scheduler: AttemptScheduler;
   bus: EventBus;
+  eventStore: EventStore;
   datasets: DatasetRegistry;
   logger: Logger;
   /** Listens on `config.port` (0 = any free port) and resumes interrupted attempts; returns the base URL. */
@@ -35,31 +42,50 @@ export interface App {
 export interface AppOverrides {
   logger?: Logger;
   datasets?: DatasetRegistry;
+  /** The built web client served at `/` (default client/dist). */
+  clientDir?: string;
 }
 
 /** Builds the whole server — storage, engine, GraphQL, REST — without listening yet. */
 export async function buildApp(config: ServerConfig, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  const providerCredentials = config.providerCredentials ?? NO_CREDENTIALS;
   const [orm, datasets] = await Promise.all([
     openDatabase(config.databasePath),
     overrides.datasets ? Promise.resolve(overrides.datasets) : DatasetRegistry.loadBuiltins(),
   ]);
+  await registerImportedDatasets(orm, datasets, logger);
   const bus = new EventBus();
+  const eventStore = new EventStore(orm, logger);
+  bus.seedSequences(await eventStore.lastSequences());
+  bus.setSink((event) => eventStore.record(event));
+  const responseCache = new PersistentResponseCache(orm, logger, { maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS });
   const scheduler = new AttemptScheduler(
-    { orm, datasets, bus, logger, progressIntervalMs: config.progressIntervalMs },
+    { orm, datasets, bus, logger, progressIntervalMs: config.progressIntervalMs, credentials: providerCredentials, responseCache },
     config.maxConcurrentRuns,
   );
-  const experiments = new ExperimentService(orm, datasets, scheduler, bus);
+  const experiments = new ExperimentService(orm, datasets, scheduler, bus, eventStore);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
-    context: () => ({ em: orm.em.fork(), experiments, datasets, bus }),
+    context: (initial: { request?: Request; connectionParams?: Record<string, unknown> }) => ({
+      em: orm.em.fork(),
+      experiments,
+      datasets,
+      bus,
+      eventStore,
+      responseCache,
+      providerCredentials,
+      subscriptions: { bufferSize: config.subscriberBufferSize, profileIntervalMs: config.profileIntervalMs },
+      authorized: isAuthorized(config.apiToken, initial.request, initial.connectionParams),
+    }),
     graphiql: { title: 'LlmForge', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     maskedErrors: { maskError: (error, message, isDev) => maskError(logger, error, message, isDev) },
     logging: false,
-    plugins: [useRequestLimits(), useRoutes({ orm, experiments }, logger)],
+    plugins: [useRequestLimits(), useApiToken(), useRoutes({ orm, experiments }, logger, overrides.clientDir ?? CLIENT_DIST)],
   });
   const server = createServer(yoga);
+  const webSocket = attachGraphQLWebSocket(server, yoga, config.apiToken);
   let stopping: Promise<void> | null = null;
 
   return {
@@ -68,6 +94,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     experiments,
     scheduler,
     bus,
+    eventStore,
     datasets,
     logger,
     async start() {
@@ -83,8 +110,11 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     stop() {
       stopping ??= (async () => {
         server.close();
+        await webSocket.dispose();
         server.closeAllConnections();
         await scheduler.shutdown();
+        await eventStore.flush();
+        await responseCache.flush();
         await orm.close(true);
         logger.info('stopped');
       })();
@@ -93,20 +123,16 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   };
 }
 
-/** Health, the placeholder home page and the REST shim, served beside GraphQL on the same port. */
-function useRoutes(deps: RestDeps, logger: Logger): Plugin {
+/** Health, the REST shim and the web client, served beside GraphQL on the same port. */
+function useRoutes(deps: RestDeps, logger: Logger, clientDir: string): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
       if (url.pathname === '/healthz') {
         endResponse(Response.json({ status: 'ok' }));
         return;
       }
-      if (url.pathname === '/' && request.method === 'GET') {
-        endResponse(new Response(HOME_PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } }));
-        return;
-      }
       try {
-        const response = await handleRest(request, url, deps);
+        const response = (await handleRest(request, url, deps)) ?? (await serveClient(request, url, clientDir));
         if (response) endResponse(response);
       } catch (error) {
         logger.error('REST request failed', { path: url.pathname, error });

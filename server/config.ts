@@ -1,3 +1,4 @@
+import { credentialsFromEnv, type ProviderCredentials } from './engine/providers/credentials.ts';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
 
 /** Server settings, read from the environment once at start-up. */
@@ -12,7 +13,19 @@ export interface ServerConfig {
   maxConcurrentRuns: number;
   /** Shortest interval between two progress events of one attempt. */
   progressIntervalMs: number;
+  /** When set, mutations and subscriptions need it (Bearer header, or connectionParams on WebSocket). */
+  apiToken: string | null;
+  /** Live events one subscriber may have waiting before it is told it overflowed. */
+  subscriberBufferSize: number;
+  /** Shortest gap between two pushes of the experimentProfile subscription. */
+  profileIntervalMs: number;
+  /** Rows the persistent response-cache tier keeps, least recently used evicted first (default 100 000). */
+  cacheMaxRows?: number;
+  /** HF_TOKEN, LLMFORGE_OPENAI_ENDPOINTS, OPENAI_API_KEY; none when absent (tests). Held in memory only. */
+  providerCredentials?: ProviderCredentials;
 }
+
+export const DEFAULT_CACHE_MAX_ROWS = 100_000;
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
@@ -22,6 +35,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     logLevel: logLevel(env.LOG_LEVEL ?? 'info'),
     maxConcurrentRuns: integer(env.LLMFORGE_MAX_CONCURRENT_RUNS, 4, 'LLMFORGE_MAX_CONCURRENT_RUNS'),
     progressIntervalMs: integer(env.LLMFORGE_PROGRESS_INTERVAL_MS, 100, 'LLMFORGE_PROGRESS_INTERVAL_MS'),
+    apiToken: env.LLMFORGE_API_TOKEN ? env.LLMFORGE_API_TOKEN : null,
+    subscriberBufferSize: integer(env.LLMFORGE_SUBSCRIBER_BUFFER, 10_000, 'LLMFORGE_SUBSCRIBER_BUFFER'),
+    profileIntervalMs: integer(env.LLMFORGE_PROFILE_INTERVAL_MS, 250, 'LLMFORGE_PROFILE_INTERVAL_MS'),
+    cacheMaxRows: integer(env.LLMFORGE_CACHE_MAX_ROWS, DEFAULT_CACHE_MAX_ROWS, 'LLMFORGE_CACHE_MAX_ROWS'),
+    providerCredentials: credentialsFromEnv(env),
   };
 }
 

@@ -1,3 +1,5 @@
+import { scrubSecrets } from './secrets.ts';
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -13,7 +15,8 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
   const threshold = LOG_LEVELS.indexOf(level);
   const log = (at: LogLevel) => (message: string, fields: Record<string, unknown> = {}) => {
     if (LOG_LEVELS.indexOf(at) < threshold) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: at, message, ...serializable(fields) })}\n`);
+    const line = JSON.stringify({ time: new Date().toISOString(), level: at, message, ...serializable(fields) });
+    write(`${scrubSecrets(line)}\n`);
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

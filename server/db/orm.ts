@@ -1,11 +1,14 @@
 import { MikroORM, type Options } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
 import { AttemptSchema } from './entities/attempt.entity.ts';
+import { CachedResponseSchema } from './entities/cached-response.entity.ts';
+import { ExperimentEventSchema } from './entities/experiment-event.entity.ts';
 import { ExperimentSchema } from './entities/experiment.entity.ts';
+import { ImportedDatasetSchema } from './entities/imported-dataset.entity.ts';
 import { SampleResultSchema } from './entities/sample-result.entity.ts';
 import { migrationsList } from './migrations/index.ts';
 
-export const ENTITIES = [ExperimentSchema, AttemptSchema, SampleResultSchema];
+export const ENTITIES = [ExperimentSchema, AttemptSchema, SampleResultSchema, ExperimentEventSchema, ImportedDatasetSchema, CachedResponseSchema];
 
 /**
  * Opens (creating if needed) the SQLite database and brings its schema up to date with the migrations.

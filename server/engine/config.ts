@@ -14,12 +14,19 @@ export interface SimulatedProviderConfig {
   latencyMs: number;
   jitterMs: number;
 }
-export interface HuggingFaceProviderConfig {
+/** How the retry layer treats calls to a remote provider (HUGGINGFACE, OPENAI_COMPATIBLE). */
+export interface RemoteCallConfig {
+  /** Per attempt; a timed-out attempt is retried. */
+  timeoutMs: number;
+  /** Attempts per call in all, the first included. */
+  maxAttempts: number;
+}
+export interface HuggingFaceProviderConfig extends RemoteCallConfig {
   kind: 'HUGGINGFACE';
   hfProvider: string | null;
   endpointUrl: string | null;
 }
-export interface OpenAiCompatibleProviderConfig {
+export interface OpenAiCompatibleProviderConfig extends RemoteCallConfig {
   kind: 'OPENAI_COMPATIBLE';
   baseUrl: string;
 }
@@ -78,6 +85,8 @@ export interface ExperimentConfigInput {
     hfProvider?: string | null;
     endpointUrl?: string | null;
     baseUrl?: string | null;
+    timeoutMs?: number | null;
+    maxAttempts?: number | null;
   } | null;
   optimization?: Partial<Record<keyof OptimizationConfig, unknown>> | null;
   agent?: { maxIterations?: number | null; tools?: string[] | null } | null;
@@ -108,6 +117,8 @@ export const LIMITS = {
   maxIterations: { min: 1, max: 20 },
   topK: { min: 1, max: 20 },
   latencyMs: { min: 0, max: 600_000 },
+  timeoutMs: { min: 10, max: 600_000 },
+  maxAttempts: { min: 1, max: 10 },
   stopSequences: 16,
   stopSequenceLength: 200,
 } as const;
@@ -119,6 +130,7 @@ export const DEFAULTS = {
   numSamples: 100,
   hyperparameters: { temperature: 0, maxTokens: 256, topP: 1, seed: 42, stop: [] as string[] },
   simulated: { latencyMs: 50, jitterMs: 0 },
+  remote: { timeoutMs: 60_000, maxAttempts: 8 },
   optimization: { enableBatching: false, batchSize: 8, enableCaching: false, cacheMaxSize: 256, enableProfiling: true },
   agent: { maxIterations: 5, tools: ['calculator', 'search'] as AgentTool[] },
   rag: { retrieval: 'BM25' as RetrievalMethod, topK: 3 },
@@ -201,25 +213,36 @@ function validateProvider(input: NonNullable<ExperimentConfigInput['provider']>)
       if (endpointUrl && hfProvider) {
         throw new ValidationError('config.provider.hfProvider', 'give either hfProvider or endpointUrl, not both');
       }
-      return { kind, hfProvider, endpointUrl };
+      return { kind, hfProvider, endpointUrl, ...validateRemoteCall(input) };
     }
     case 'OPENAI_COMPATIBLE':
       if (input.baseUrl == null) throw new ValidationError('config.provider.baseUrl', 'is required for OPENAI_COMPATIBLE');
-      return { kind, baseUrl: httpUrl(input.baseUrl, 'config.provider.baseUrl') };
+      return { kind, baseUrl: httpUrl(input.baseUrl, 'config.provider.baseUrl'), ...validateRemoteCall(input) };
   }
+}
+
+function validateRemoteCall(input: NonNullable<ExperimentConfigInput['provider']>): RemoteCallConfig {
+  const d = DEFAULTS.remote;
+  return {
+    timeoutMs: integerIn(input.timeoutMs ?? d.timeoutMs, LIMITS.timeoutMs, 'config.provider.timeoutMs'),
+    maxAttempts: integerIn(input.maxAttempts ?? d.maxAttempts, LIMITS.maxAttempts, 'config.provider.maxAttempts'),
+  };
 }
 
 const PROVIDER_FIELDS: Record<ProviderKind, readonly string[]> = {
   SIMULATED: ['latencyMs', 'jitterMs'],
-  HUGGINGFACE: ['hfProvider', 'endpointUrl'],
-  OPENAI_COMPATIBLE: ['baseUrl'],
+  HUGGINGFACE: ['hfProvider', 'endpointUrl', 'timeoutMs', 'maxAttempts'],
+  OPENAI_COMPATIBLE: ['baseUrl', 'timeoutMs', 'maxAttempts'],
 };
 
 function rejectFieldsOfOtherKinds(input: Record<string, unknown>, kind: ProviderKind): void {
   for (const [otherKind, fields] of Object.entries(PROVIDER_FIELDS)) {
     if (otherKind === kind) continue;
     for (const field of fields) {
-      if (input[field] != null) throw new ValidationError(`config.provider.${field}`, `only applies to ${otherKind}`);
+      if (PROVIDER_FIELDS[kind].includes(field)) continue;
+      if (input[field] == null) continue;
+      const kinds = PROVIDER_KINDS.filter((k) => PROVIDER_FIELDS[k].includes(field));
+      throw new ValidationError(`config.provider.${field}`, `only applies to ${kinds.join(' and ')}`);
     }
   }
 }

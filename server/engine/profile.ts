@@ -22,6 +22,8 @@ export interface CacheStats {
   /** API time the hits did not spend: the recorded latency of each replayed response. */
   totalLatencySavedMs: number;
   memoryHits: number;
+  /** Hits served by the persistent tier shared by all experiments (then kept in this experiment's memory tier). */
+  persistentHits: number;
   /** Requests that found an identical request already in flight and shared its response. */
   inflightDeduplicated: number;
 }
@@ -41,6 +43,16 @@ export interface BatchStats {
   disabledReason: string | null;
 }
 
+/** A change of the adaptive concurrency window of a remote provider's endpoint (SPEC §5). */
+export interface ConcurrencyChange {
+  /** Milliseconds since this run (or resumed stretch of it) started. */
+  atMs: number;
+  /** Calls this experiment may have in flight from then on (never above its batch size). */
+  limit: number;
+  /** rate_limited (a 429 episode), clean_rounds (grew back), idle_reset, inherited (already narrowed when the run began). */
+  reason: string;
+}
+
 /** What the optimization knobs did during one attempt: SPEC §7 and §8. */
 export interface OptimizationProfile {
   totalWallTimeMs: number;
@@ -50,6 +62,8 @@ export interface OptimizationProfile {
   batchStats: BatchStats;
   apiCalls: number;
   warnings: string[];
+  /** Changes of the adaptive concurrency window (remote providers only); absent in profiles stored before it existed. */
+  concurrencyChanges?: ConcurrencyChange[];
 }
 
 /** The phases every sample goes through with these settings (others, like `retrieval`, depend on the method). */
@@ -79,6 +93,7 @@ export function emptyProfile(config: ExperimentConfig): OptimizationProfile {
       maxSize: optimization.enableCaching ? optimization.cacheMaxSize : 0,
       totalLatencySavedMs: 0,
       memoryHits: 0,
+      persistentHits: 0,
       inflightDeduplicated: 0,
     },
     batchStats: {
@@ -92,5 +107,6 @@ export function emptyProfile(config: ExperimentConfig): OptimizationProfile {
     },
     apiCalls: 0,
     warnings: [],
+    concurrencyChanges: [],
   };
 }

@@ -4,9 +4,11 @@ import { disabledCacheStats, type CacheLookup, type CacheTier, type ResponseCach
 import type { ExperimentConfig } from './config.ts';
 import { MetricsAccumulator, type SampleOutcome } from './metrics/aggregate.ts';
 import { scoreAnswer, type AnswerScore } from './metrics/scoring.ts';
-import type { Generation, Method, MethodContext, MethodResult } from './methods/method.ts';
+import type { AgentStepReport, Generation, Method, MethodContext, MethodResult } from './methods/method.ts';
 import { corePhases, type BatchStats, type OptimizationProfile } from './profile.ts';
 import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } from './profiler.ts';
+import { scrubSecrets } from '../secrets.ts';
+import { failedCallCost } from './providers/provider-error.ts';
 import type { ChatMessage, Example, Provider } from './types.ts';
 
 export interface PendingSample {
@@ -51,6 +53,8 @@ export interface RunnerOptions {
   /** Where requests go, for the cache key (null for the simulator). */
   endpoint: string | null;
   onSample: (record: SampleRecord) => void;
+  /** A step of a multi-step method finished (REACT); called as it happens. */
+  onAgentStep?: (sampleIndex: number, step: AgentStepReport) => void;
 }
 
 const NO_SCORE: AnswerScore = { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
@@ -109,11 +113,16 @@ export class AttemptRunner {
     const running = new Set<Promise<void>>();
     // Feed the window lazily so a 100 000-sample attempt never holds 100 000 pending promises.
     const backlog = this.concurrency * 2;
+    // Woken by each finished task; Promise.race over the running set would add a handler to every task per sample.
+    let slotFreed: () => void = () => {};
     for (const sample of samples) {
       if (signal.aborted) break;
-      const task: Promise<void> = limit(() => this.runSample(sample, signal)).finally(() => running.delete(task));
+      const task: Promise<void> = limit(() => this.runSample(sample, signal)).finally(() => {
+        running.delete(task);
+        slotFreed();
+      });
       running.add(task);
-      if (running.size >= backlog) await Promise.race(running);
+      while (running.size >= backlog) await new Promise<void>((resolve) => (slotFreed = resolve));
     }
     await Promise.all(running);
   }
@@ -132,6 +141,7 @@ export class AttemptRunner {
         config.optimization.enableCaching && config.hyperparameters.temperature > 0
           ? ['caching is on at temperature > 0: a cache hit replays one sampled response instead of drawing a new one']
           : [],
+      concurrencyChanges: this.options.provider.concurrencyChanges?.(this.concurrency) ?? [],
     };
   }
 
@@ -174,8 +184,12 @@ export class AttemptRunner {
     const context: MethodContext = {
       signal,
       time: (phase, work) => clock.time(phase, work),
+      reportStep: (step) => this.options.onAgentStep?.(sampleIndex, step),
       generate: async (messages) => {
-        const generation = await this.generate(messages, clock, signal);
+        const generation = await this.generate(messages, clock, signal).catch((error: unknown) => {
+          usage.retries += failedCallCost(error).retries;
+          throw error;
+        });
         const { completion } = generation;
         usage.calls += 1;
         if (generation.cacheTier) usage.hits += 1;
@@ -229,7 +243,7 @@ export class AttemptRunner {
     };
   }
 
-  /** One model call: cache lookup (memory tier, then identical calls in flight), else the provider. */
+  /** One model call: cache lookup (memory tier, persistent tier, then identical calls in flight), else the provider. */
   private async generate(messages: ChatMessage[], clock: SampleClock, signal: AbortSignal): Promise<Generation> {
     const { cache, config, provider, method, endpoint } = this.options;
     const request = { model: config.modelName, messages, params: config.hyperparameters, signal };
@@ -253,7 +267,7 @@ export class AttemptRunner {
       return { completion: lookup.completion, cacheTier: lookup.tier };
     };
     if (!cache) return timedCall(async () => ({ completion: (await callProvider()).completion, tier: null }));
-    const { key, stored } = await clock.time('cache_lookup', () => {
+    const { key, hit } = await clock.time('cache_lookup', async () => {
       const key = cacheKey({
         providerKind: provider.kind,
         endpoint,
@@ -262,14 +276,14 @@ export class AttemptRunner {
         params: config.hyperparameters,
         methodVersion: method.version,
       });
-      return { key, stored: cache.lookup(key) };
+      return { key, hit: await cache.lookup(key) };
     });
-    if (stored) return { completion: stored.completion, cacheTier: 'memory' };
+    if (hit) return { completion: hit.completion, cacheTier: hit.tier };
     return timedCall(() => cache.fetchOnce(key, callProvider));
   }
 }
 
 export function errorMessage(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = scrubSecrets(error instanceof Error ? error.message : String(error));
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }

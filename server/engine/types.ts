@@ -2,6 +2,7 @@
  * Shared vocabulary of the engine. Nothing here knows about GraphQL or the database:
  * the engine runs samples and reports what happened; the layers above store and serve it.
  */
+import type { ConcurrencyChange } from './profile.ts';
 
 export const REASONING_METHODS = ['NAIVE', 'COT', 'REACT', 'RAG'] as const;
 export type ReasoningMethod = (typeof REASONING_METHODS)[number];
@@ -65,6 +66,8 @@ export interface Completion {
 export interface Provider {
   readonly kind: ProviderKind;
   complete(request: CompletionRequest): Promise<Completion>;
+  /** Changes of the adaptive concurrency window so far, each limit capped at `ceiling` (remote providers). */
+  concurrencyChanges?(ceiling: number): ConcurrencyChange[];
 }
 
 /** The phases the profiler knows. `retrieval`, `tool` and `rate_limit_wait` appear only where they apply. */

@@ -8,11 +8,14 @@ import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
 import { createMethod } from '../engine/methods/index.ts';
 import type { OptimizationProfile } from '../engine/profile.ts';
+import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import { createProvider, providerEndpoint } from '../engine/providers/index.ts';
 import { AttemptRunner, type PendingSample, type SampleRecord } from '../engine/runner.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Logger } from '../logger.ts';
+import { scrubSecrets } from '../secrets.ts';
 import { loadStoredOutcomes } from './queries.ts';
+import type { PersistentResponseCache } from './persistent-cache.ts';
 import { ResultWriter } from './result-writer.ts';
 
 export interface ExecutionDeps {
@@ -22,6 +25,10 @@ export interface ExecutionDeps {
   logger: Logger;
   /** How often progress events may be published while samples stream in. */
   progressIntervalMs: number;
+  /** Provider keys from the server environment. */
+  credentials?: ProviderCredentials;
+  /** The persistent response-cache tier shared by every experiment; none means memory-only caching. */
+  responseCache?: PersistentResponseCache;
 }
 
 /** Why a run stopped before its last sample. */
@@ -48,12 +55,16 @@ export class AttemptExecution {
   private total = 0;
   private lastProgressAt = 0;
   private stopReason: StopReason | null = null;
+  /** Set once the outcome is stored: from then on the stored figures are the truth. */
+  private finished = false;
 
   constructor(
     readonly experimentId: string,
     readonly attemptId: number,
     readonly attemptNumber: number,
     private readonly deps: ExecutionDeps,
+    /** This run's API key, held in memory only; null when none was given or after a restart. */
+    private readonly apiKey: string | null = null,
   ) {}
 
   stop(reason: StopReason): void {
@@ -64,7 +75,7 @@ export class AttemptExecution {
   /** Live numbers while running; null before the runner is ready. */
   snapshot(): AttemptSnapshot | null {
     const runner = this.runner;
-    if (!runner) return null;
+    if (!runner || this.finished) return null;
     const wall = this.wallTimeMs();
     return {
       done: runner.done,
@@ -85,7 +96,7 @@ export class AttemptExecution {
     this.wallTimeBefore = attempt.wallTimeMs;
     try {
       const dataset = this.dataset(config, attempt.datasetHash);
-      const runner = this.createRunner(config);
+      const runner = this.createRunner(config, attempt.runKey);
       const stored = await loadStoredOutcomes(em, this.attemptId);
       for (const outcome of stored.values()) runner.absorb(outcome);
       await this.markRunning(attempt);
@@ -98,10 +109,12 @@ export class AttemptExecution {
       };
       await runner.run(pendingSamples(attempt.sampleIndices, stored, dataset), this.abort.signal);
       await writer.flush();
+      // Cached responses are durable once the attempt is over, like its results.
+      await this.deps.responseCache?.flush();
       await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
     } catch (error) {
       this.deps.logger.error('attempt failed', { experimentId: this.experimentId, attempt: this.attemptNumber, error });
-      await this.finish(attempt, 'FAILED', error instanceof Error ? error.message : String(error));
+      await this.finish(attempt, 'FAILED', scrubSecrets(error instanceof Error ? error.message : String(error)));
     }
   }
 
@@ -117,14 +130,23 @@ export class AttemptExecution {
     return dataset;
   }
 
-  private createRunner(config: ExperimentConfig): AttemptRunner {
+  private createRunner(config: ExperimentConfig, startedWithRunKey: boolean): AttemptRunner {
     return new AttemptRunner({
       config,
-      method: createMethod(config.reasoningMethod, this.deps.datasets),
-      provider: createProvider(config.provider, { oracle: this.deps.datasets }),
-      cache: config.optimization.enableCaching ? new ResponseCache(config.optimization.cacheMaxSize) : null,
+      method: createMethod(config.reasoningMethod, this.deps.datasets, config),
+      provider: createProvider(config.provider, {
+        oracle: this.deps.datasets,
+        credentials: this.deps.credentials,
+        apiKey: this.apiKey,
+        runKeyLost: startedWithRunKey && !this.apiKey,
+      }),
+      cache: config.optimization.enableCaching
+        ? new ResponseCache(config.optimization.cacheMaxSize, this.deps.responseCache ?? null)
+        : null,
       endpoint: providerEndpoint(config.provider),
       onSample: (record) => this.onSample(record),
+      onAgentStep: (sampleIndex, step) =>
+        this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'AgentStepCompleted', sampleIndex, step }),
     });
   }
 
@@ -171,6 +193,7 @@ export class AttemptExecution {
     });
     if (interrupted) return; // stays RUNNING: the next start resumes it
     this.publishProgress(true);
+    this.finished = true;
     this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'ExperimentStatusChanged', status: outcome, error });
   }
 

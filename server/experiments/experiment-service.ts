@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { raw, type EntityManager, type FilterQuery, type MikroORM } from '@mikro-orm/sqlite';
 import { Attempt } from '../db/entities/attempt.entity.ts';
+import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { Experiment, type ExperimentStatus } from '../db/entities/experiment.entity.ts';
 import { SampleResult } from '../db/entities/sample-result.entity.ts';
 import { validateExperimentInput, type ExperimentInput } from '../engine/config.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
+import { validateRunKey } from '../engine/providers/credentials.ts';
 import { sampleIndices } from '../engine/datasets/sampling.ts';
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
 import type { OptimizationProfile } from '../engine/profile.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { EventStore } from '../events/event-store.ts';
 import { countResults } from './queries.ts';
 import type { AttemptScheduler } from './scheduler.ts';
 
@@ -37,6 +40,11 @@ const ACTIVE: readonly ExperimentStatus[] = ['QUEUED', 'RUNNING'];
 export const MAX_PAGE_SIZE = 100;
 export const MAX_SAMPLE_PAGE_SIZE = 1000;
 
+export interface RunOptions {
+  /** An API key for this run only: held in memory, never stored, logged or returned. */
+  apiKey?: string | null;
+}
+
 export interface SampleQuery {
   attempt?: number | null;
   first: number;
@@ -57,6 +65,7 @@ export class ExperimentService {
     private readonly datasets: DatasetRegistry,
     private readonly scheduler: AttemptScheduler,
     private readonly bus: EventBus,
+    private readonly events: EventStore,
   ) {}
 
   async create(em: EntityManager, input: ExperimentInput): Promise<Experiment> {
@@ -71,18 +80,21 @@ export class ExperimentService {
       datasetName: config.datasetName,
     });
     await em.flush();
+    this.bus.publishChange({ experimentId: experiment.id, change: 'CREATED', status: 'PENDING', at: new Date().toISOString() });
     return experiment;
   }
 
-  async launch(em: EntityManager, input: ExperimentInput): Promise<Experiment> {
+  async launch(em: EntityManager, input: ExperimentInput, options: RunOptions = {}): Promise<Experiment> {
+    validateRunKey(options.apiKey, input.config?.provider?.kind ?? 'SIMULATED');
     const experiment = await this.create(em, input);
-    return this.run(em, experiment.id);
+    return this.run(em, experiment.id, options);
   }
 
   /** Queues a new attempt. Refused while the experiment is queued or running. */
-  run(em: EntityManager, id: string): Promise<Experiment> {
+  run(em: EntityManager, id: string, options: RunOptions = {}): Promise<Experiment> {
     return this.exclusive(id, async () => {
       const experiment = await this.getOrFail(em, id);
+      const apiKey = validateRunKey(options.apiKey, experiment.config.provider.kind);
       if (ACTIVE.includes(experiment.status)) {
         throw new ConflictError(`experiment ${id} is already ${experiment.status.toLowerCase()}`);
       }
@@ -96,6 +108,7 @@ export class ExperimentService {
         datasetHash: dataset.contentHash,
         sampleIndices: indices,
         totalSamples: indices.length,
+        runKey: apiKey !== null,
       });
       experiment.currentAttempt = attempt.number;
       experiment.status = 'QUEUED';
@@ -104,7 +117,7 @@ export class ExperimentService {
       experiment.completedAt = null;
       await em.flush();
       this.bus.publish(id, attempt.number, { type: 'ExperimentStatusChanged', status: 'QUEUED', error: null });
-      this.scheduler.enqueue({ experimentId: id, attemptId: attempt.id, attemptNumber: attempt.number });
+      this.scheduler.enqueue({ experimentId: id, attemptId: attempt.id, attemptNumber: attempt.number, apiKey });
       return experiment;
     });
   }
@@ -132,10 +145,12 @@ export class ExperimentService {
       const attemptIds = (await em.find(Attempt, { experiment: id }, { fields: ['id'] })).map((a) => a.id);
       await em.transactional(async (tx) => {
         if (attemptIds.length > 0) await tx.nativeDelete(SampleResult, { attempt: { $in: attemptIds } });
+        await tx.nativeDelete(ExperimentEventRow, { experiment: id });
         await tx.nativeDelete(Attempt, { experiment: id });
         await tx.nativeDelete(Experiment, { id });
       });
       em.clear();
+      this.events.discard(experiment.id);
       this.bus.forget(experiment.id);
       return true;
     });

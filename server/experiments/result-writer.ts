@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/sqlite';
-import { SampleResult } from '../db/entities/sample-result.entity.ts';
+import { bulkInsert, jsonValue, type SqlValue } from '../db/bulk-insert.ts';
 import type { SampleRecord } from '../engine/runner.ts';
 
 export interface ResultWriterOptions {
@@ -68,40 +68,30 @@ export class ResultWriter {
   }
 
   private async write(records: SampleRecord[]): Promise<void> {
-    const em = this.orm.em.fork();
-    const now = new Date();
-    // SQLite allows 32 766 bound parameters per statement; 24 columns × 1000 rows stays well below.
-    for (let i = 0; i < records.length; i += 1000) {
-      const rows = records.slice(i, i + 1000).map((record) => toRow(record, this.attemptId, now));
-      await em.createQueryBuilder(SampleResult).insert(rows).onConflict(['attempt', 'sampleIndex']).ignore().execute();
-    }
+    const now = Date.now();
+    await bulkInsert(this.orm, {
+      table: 'sample_results',
+      columns: COLUMNS,
+      rows: records.map((record) => toRow(record, this.attemptId, now)),
+      onConflict: '(`attempt_id`, `sample_index`) do nothing',
+    });
   }
 }
 
-function toRow(record: SampleRecord, attemptId: number, createdAt: Date) {
-  return {
-    attempt: attemptId,
-    sampleIndex: record.sampleIndex,
-    exampleId: record.exampleId,
-    question: record.question,
-    expectedAnswer: record.expectedAnswer,
-    prompt: record.prompt,
-    rawOutput: record.rawOutput,
-    parsedAnswer: record.parsedAnswer,
-    exactMatch: record.score.exact,
-    substringMatch: record.score.substring,
-    correct: record.score.correct,
-    f1: record.score.f1,
-    matchedAlias: record.score.matchedAlias,
-    tokensInput: record.tokensInput,
-    tokensOutput: record.tokensOutput,
-    latencyMs: record.latencyMs,
-    timings: record.timings,
-    cacheHit: record.cacheHit,
-    cacheTier: record.cacheTier,
-    error: record.error,
-    retries: record.retries,
-    trace: record.trace,
-    createdAt,
-  };
+/** In the order toRow writes them. */
+const COLUMNS = [
+  'attempt_id', 'sample_index', 'example_id', 'question', 'expected_answer', 'prompt', 'raw_output',
+  'parsed_answer', 'exact_match', 'substring_match', 'correct', 'f1', 'matched_alias',
+  'tokens_input', 'tokens_output', 'latency_ms', 'timings', 'cache_hit',
+  'cache_tier', 'error', 'retries', 'trace', 'created_at',
+] as const;
+
+function toRow(record: SampleRecord, attemptId: number, createdAt: number): SqlValue[] {
+  const { score } = record;
+  return [
+    attemptId, record.sampleIndex, record.exampleId, record.question, record.expectedAnswer, record.prompt, record.rawOutput,
+    record.parsedAnswer, Number(score.exact), Number(score.substring), Number(score.correct), score.f1, score.matchedAlias,
+    record.tokensInput, record.tokensOutput, record.latencyMs, jsonValue(record.timings), Number(record.cacheHit),
+    record.cacheTier, record.error, record.retries, jsonValue(record.trace), createdAt,
+  ];
 }

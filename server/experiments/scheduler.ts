@@ -5,6 +5,8 @@ interface QueuedAttempt {
   experimentId: string;
   attemptId: number;
   attemptNumber: number;
+  /** A per-run API key: held here and by the execution only, never stored. */
+  apiKey?: string | null;
 }
 
 /**
@@ -86,7 +88,7 @@ export class AttemptScheduler {
     while (this.accepting && this.active.size < this.maxConcurrent && this.queue.length > 0) {
       const next = this.queue.shift() as QueuedAttempt;
       if (this.active.has(next.experimentId)) continue;
-      const execution = new AttemptExecution(next.experimentId, next.attemptId, next.attemptNumber, this.deps);
+      const execution = new AttemptExecution(next.experimentId, next.attemptId, next.attemptNumber, this.deps, next.apiKey ?? null);
       const done = execution
         .execute()
         .catch((error: unknown) => this.deps.logger.error('attempt crashed', { experimentId: next.experimentId, error }))

@@ -31,6 +31,16 @@ query Status($id: ID!) {
   }
 }
 
+# Live events of one experiment: replays from the start (after: 0), then follows the run.
+subscription Watch($id: ID!) {
+  experimentEvents(experimentId: $id, after: 0) {
+    __typename seq
+    ... on SampleCompleted { sampleIndex exampleId correct cacheHit latencyMs }
+    ... on ExperimentProgress { done total hitRate throughput }
+    ... on ExperimentStatusChanged { status error }
+  }
+}
+
 query Experiments {
   experiments(first: 10) {
     totalCount

@@ -31,6 +31,8 @@ const ProviderSettings = builder.objectRef<ProviderConfig>('ProviderSettings').i
     hfProvider: t.string({ nullable: true, resolve: (p) => (p.kind === 'HUGGINGFACE' ? p.hfProvider : null) }),
     endpointUrl: t.string({ nullable: true, resolve: (p) => (p.kind === 'HUGGINGFACE' ? p.endpointUrl : null) }),
     baseUrl: t.string({ nullable: true, resolve: (p) => (p.kind === 'OPENAI_COMPATIBLE' ? p.baseUrl : null) }),
+    timeoutMs: t.int({ nullable: true, resolve: (p) => (p.kind === 'SIMULATED' ? null : (p.timeoutMs ?? null)) }),
+    maxAttempts: t.int({ nullable: true, resolve: (p) => (p.kind === 'SIMULATED' ? null : (p.maxAttempts ?? null)) }),
   }),
 });
 
@@ -100,6 +102,8 @@ const ProviderInput = builder.inputType('ProviderInput', {
     hfProvider: t.string({ description: 'HUGGINGFACE: inference provider, e.g. "novita"' }),
     endpointUrl: t.string({ description: 'HUGGINGFACE: a dedicated endpoint or TGI server' }),
     baseUrl: t.string({ description: 'OPENAI_COMPATIBLE: e.g. http://127.0.0.1:8000/v1' }),
+    timeoutMs: t.int({ description: 'HUGGINGFACE, OPENAI_COMPATIBLE: per-attempt timeout, 10..600000 ms, default 60000' }),
+    maxAttempts: t.int({ description: 'HUGGINGFACE, OPENAI_COMPATIBLE: attempts per call (retries included), 1..10, default 8' }),
   }),
 });
 

@@ -1,7 +1,10 @@
 import type { EntityManager } from '@mikro-orm/sqlite';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
+import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { EventStore } from '../events/event-store.ts';
 import type { ExperimentService } from '../experiments/experiment-service.ts';
+import type { PersistentResponseCache } from '../experiments/persistent-cache.ts';
 
 /** What resolvers may use. Built per operation: `em` is a fresh fork of the EntityManager. */
 export interface Context {
@@ -9,4 +12,19 @@ export interface Context {
   experiments: ExperimentService;
   datasets: DatasetRegistry;
   bus: EventBus;
+  eventStore: EventStore;
+  /** The persistent response-cache tier shared by all experiments. */
+  responseCache: PersistentResponseCache;
+  /** Keys from the server environment: resolvers may say whether they are set, never what they are. */
+  providerCredentials: ProviderCredentials;
+  subscriptions: SubscriptionSettings;
+  /** False when LLMFORGE_API_TOKEN is set and the request did not present it. */
+  authorized: boolean;
+}
+
+export interface SubscriptionSettings {
+  /** Live events one subscriber may have waiting before it is told it overflowed. */
+  bufferSize: number;
+  /** Shortest gap between two pushes of experimentProfile. */
+  profileIntervalMs: number;
 }

@@ -108,6 +108,9 @@ builder.queryFields((t) => ({
   }),
 }));
 
+const API_KEY_DESCRIPTION =
+  'HUGGINGFACE / OPENAI_COMPATIBLE: a key for this run only. Held in memory, never stored, logged or returned; a run resumed after a restart falls back to the server environment key for that endpoint, or fails.';
+
 builder.mutationFields((t) => ({
   createExperiment: t.field({
     type: ExperimentRef,
@@ -118,14 +121,14 @@ builder.mutationFields((t) => ({
   launchExperiment: t.field({
     type: ExperimentRef,
     description: 'createExperiment followed by runExperiment',
-    args: { input: t.arg({ type: CreateExperimentInput, required: true }) },
-    resolve: (_root, { input }, ctx) => ctx.experiments.launch(ctx.em, input),
+    args: { input: t.arg({ type: CreateExperimentInput, required: true }), apiKey: t.arg.string({ description: API_KEY_DESCRIPTION }) },
+    resolve: (_root, { input, apiKey }, ctx) => ctx.experiments.launch(ctx.em, input, { apiKey }),
   }),
   runExperiment: t.field({
     type: ExperimentRef,
     description: 'Queues a new attempt; CONFLICT while the experiment is queued or running',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, ctx) => ctx.experiments.run(ctx.em, String(id)),
+    args: { id: t.arg.id({ required: true }), apiKey: t.arg.string({ description: API_KEY_DESCRIPTION }) },
+    resolve: (_root, { id, apiKey }, ctx) => ctx.experiments.run(ctx.em, String(id), { apiKey }),
   }),
   cancelExperiment: t.field({
     type: ExperimentRef,

@@ -7,9 +7,13 @@ import './metrics.ts';
 import './profile.ts';
 import './pagination.ts';
 import './sample.ts';
+import './trace.ts';
 import './experiment.ts';
+import './events.ts';
 import './dataset.ts';
+import './comparison.ts';
 import './provider.ts';
+import './cache.ts';
 
 let schema: GraphQLSchema | null = null;
 

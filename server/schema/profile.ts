@@ -1,4 +1,4 @@
-import type { BatchStats, CacheStats, OptimizationProfile, PhaseSummary } from '../engine/profile.ts';
+import type { BatchStats, CacheStats, ConcurrencyChange, OptimizationProfile, PhaseSummary } from '../engine/profile.ts';
 import type { ProfilePhase } from '../engine/types.ts';
 import { builder } from './builder.ts';
 
@@ -25,6 +25,9 @@ const CacheStatsRef = builder.objectRef<CacheStats>('CacheStats').implement({
     maxSize: t.exposeInt('maxSize'),
     totalLatencySavedMs: t.exposeFloat('totalLatencySavedMs'),
     memoryHits: t.exposeInt('memoryHits'),
+    persistentHits: t.exposeInt('persistentHits', {
+      description: 'Hits served by the database tier shared by all experiments (a re-run of the same configuration)',
+    }),
     inflightDeduplicated: t.exposeInt('inflightDeduplicated', {
       description: 'Requests that shared the response of an identical request already in flight',
     }),
@@ -43,6 +46,15 @@ const BatchStatsRef = builder.objectRef<BatchStats>('BatchStats').implement({
   }),
 });
 
+const ConcurrencyChangeRef = builder.objectRef<ConcurrencyChange>('ConcurrencyChange').implement({
+  description: 'A change of the adaptive concurrency window of a remote provider endpoint.',
+  fields: (t) => ({
+    atMs: t.exposeFloat('atMs', { description: 'Milliseconds since the run (or its resumed stretch) started' }),
+    limit: t.exposeInt('limit', { description: 'Calls in flight allowed from then on (never above batchSize)' }),
+    reason: t.exposeString('reason', { description: 'rate_limited, clean_rounds, idle_reset or inherited' }),
+  }),
+});
+
 export const ProfileRef = builder.objectRef<OptimizationProfile>('OptimizationProfile').implement({
   description: 'What batching, caching and profiling did (SPEC §7). Live while the attempt runs.',
   fields: (t) => ({
@@ -57,5 +69,10 @@ export const ProfileRef = builder.objectRef<OptimizationProfile>('OptimizationPr
     batchStats: t.field({ type: BatchStatsRef, resolve: (p) => p.batchStats }),
     apiCalls: t.exposeInt('apiCalls'),
     warnings: t.exposeStringList('warnings'),
+    concurrencyChanges: t.field({
+      type: [ConcurrencyChangeRef],
+      description: 'How the adaptive concurrency window moved: it shrinks on 429 episodes and grows back after clean rounds',
+      resolve: (p) => p.concurrencyChanges ?? [],
+    }),
   }),
 });

@@ -3,7 +3,7 @@ import type { Page } from '../experiments/experiment-service.ts';
 import { builder } from './builder.ts';
 import { PageInfo } from './pagination.ts';
 
-const PhaseTiming = builder.objectRef<{ phase: string; ms: number }>('PhaseTiming').implement({
+export const PhaseTiming = builder.objectRef<{ phase: string; ms: number }>('PhaseTiming').implement({
   fields: (t) => ({
     phase: t.exposeString('phase'),
     ms: t.exposeFloat('ms'),

@@ -34,3 +34,10 @@ builder.scalarType('JSON', {
     }
   },
 });
+
+builder.scalarType('File', {
+  description: 'An uploaded file (GraphQL multipart request). Input only.',
+  serialize: () => {
+    throw new GraphQLError('File is an input-only scalar');
+  },
+});

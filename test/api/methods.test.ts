@@ -105,7 +105,7 @@ describe('reasoning methods through the GraphQL API (simulated provider)', () =>
   it.each([
     ['REACT', { agent: { maxIterations: 4, tools: ['calculator'] } }, { agent: { maxIterations: 4, tools: ['calculator'] }, rag: null }],
     ['RAG', { rag: { retrieval: 'HYBRID', topK: 5 } }, { agent: null, rag: { retrieval: 'HYBRID', topK: 5 } }],
-  ])('should accept a %s experiment and, as it is not implemented yet, end it FAILED with that reason', async (method, extra, stored) => {
+  ])('should store the settings of a %s experiment and run it to completion', async (method, extra, stored) => {
     const created = await t.gql(
       `mutation ($input: CreateExperimentInput!) { createExperiment(input: $input) { id status config { reasoningMethod agent { maxIterations tools } rag { retrieval topK } } } }`,
       { input: { name: `${method} pending`, config: { reasoningMethod: method, datasetName: 'sample', numSamples: 3, provider: FAST, ...extra } } },
@@ -115,13 +115,11 @@ describe('reasoning methods through the GraphQL API (simulated provider)', () =>
     expect(created.data!.createExperiment.config).toEqual({ reasoningMethod: method, ...stored });
 
     const run = await runToEnd(`${method} run`, { reasoningMethod: method, datasetName: 'sample', numSamples: 3, provider: FAST, ...extra });
-    expect(run.status).toBe('FAILED');
-    expect(run.experiment.status).toBe('FAILED');
-    expect(run.experiment.error).toMatch(/not implemented/);
-    expect(run.experiment.error).toContain(method);
-    expect(run.experiment.attempts).toEqual([{ status: 'FAILED', error: run.experiment.error }]);
-    expect(run.experiment.progress).toEqual({ done: 0, total: 3, failed: 0 });
-    expect(run.experiment.samples.totalCount).toBe(0);
+    expect(run.status).toBe('COMPLETED');
+    expect(run.experiment.error).toBeNull();
+    expect(run.experiment.attempts).toEqual([{ status: 'COMPLETED', error: null }]);
+    expect(run.experiment.progress).toEqual({ done: 3, total: 3, failed: 0 });
+    expect(run.experiment.samples.totalCount).toBe(3);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, type App } from '../../server/app.ts';
+import { buildApp, type App, type AppOverrides } from '../../server/app.ts';
 import type { ServerConfig } from '../../server/config.ts';
 import type { ExperimentStatus } from '../../server/db/entities/experiment.entity.ts';
 import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
@@ -33,7 +33,7 @@ export function newDatabasePath(): string {
 }
 
 /** A real app on a real SQLite file in a temp folder. */
-export async function createTestApp(overrides: Partial<ServerConfig> = {}): Promise<TestApp> {
+export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOverrides: AppOverrides = {}): Promise<TestApp> {
   const databasePath = overrides.databasePath ?? newDatabasePath();
   const config: ServerConfig = {
     port: 0,
@@ -42,10 +42,13 @@ export async function createTestApp(overrides: Partial<ServerConfig> = {}): Prom
     logLevel: (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'silent',
     maxConcurrentRuns: 4,
     progressIntervalMs: 100,
+    apiToken: null,
+    subscriberBufferSize: 10_000,
+    profileIntervalMs: 250,
     ...overrides,
   };
   sharedDatasets ??= DatasetRegistry.loadBuiltins();
-  const app = await buildApp(config, { logger: createLogger(config.logLevel), datasets: await sharedDatasets });
+  const app = await buildApp(config, { logger: createLogger(config.logLevel), datasets: await sharedDatasets, ...appOverrides });
 
   const fetchPath = (path: string, init?: RequestInit) => Promise.resolve(app.yoga.fetch(`http://test${path}`, init ?? {}));
   return {

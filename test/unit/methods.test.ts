@@ -93,7 +93,9 @@ describe('createMethod', () => {
     expect(user?.content.match(/^Question:/gm)).toHaveLength(fewShot.length + 1);
   });
 
-  it.each(['REACT', 'RAG'] as const)('refuses %s until it is implemented', (name) => {
-    expect(() => createMethod(name, registry)).toThrow(/not implemented yet/);
+  it.each(['REACT', 'RAG'] as const)('builds %s with its own name and version tag', (name) => {
+    const method = createMethod(name, registry, { agent: { maxIterations: 3, tools: ['calculator'] }, rag: { retrieval: 'HYBRID', topK: 2 } });
+    expect(method.name).toBe(name);
+    expect(method.version).toBe(name === 'REACT' ? 'react-v1' : 'rag-v1');
   });
 });

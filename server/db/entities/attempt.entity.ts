@@ -19,6 +19,8 @@ export class Attempt {
   metrics: ExperimentMetrics | null = null;
   profile: OptimizationProfile | null = null;
   error: string | null = null;
+  /** Started with a per-run API key. The key itself is held in memory only; a restart loses it. */
+  runKey: boolean & Opt = false;
   createdAt: Date & Opt = new Date();
   startedAt: Date | null = null;
   completedAt: Date | null = null;
@@ -41,6 +43,7 @@ export const AttemptSchema = new EntitySchema<Attempt>({
     metrics: { type: 'json', nullable: true },
     profile: { type: 'json', nullable: true },
     error: { type: 'text', nullable: true },
+    runKey: { type: 'boolean', default: false },
     createdAt: { type: 'datetime' },
     startedAt: { type: 'datetime', nullable: true },
     completedAt: { type: 'datetime', nullable: true },

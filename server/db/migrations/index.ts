@@ -1,5 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261128000000_initial } from './Migration20261128000000_initial.ts';
+import { Migration20261128020000_events } from './Migration20261128020000_events.ts';
+import { Migration20261128040000_attempt_run_key } from './Migration20261128040000_attempt_run_key.ts';
+import { Migration20261128060000_imported_datasets } from './Migration20261128060000_imported_datasets.ts';
+import { Migration20261128075000_response_cache } from './Migration20261128075000_response_cache.ts';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered on disk) so they run the same under
@@ -8,4 +12,8 @@ import { Migration20261128000000_initial } from './Migration20261128000000_initi
  */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128000000_initial', class: Migration20261128000000_initial },
+  { name: 'Migration20261128020000_events', class: Migration20261128020000_events },
+  { name: 'Migration20261128040000_attempt_run_key', class: Migration20261128040000_attempt_run_key },
+  { name: 'Migration20261128060000_imported_datasets', class: Migration20261128060000_imported_datasets },
+  { name: 'Migration20261128075000_response_cache', class: Migration20261128075000_response_cache },
 ];

@@ -3,7 +3,7 @@ import { round } from '../profiler.ts';
 import type { CacheStats } from '../profile.ts';
 import type { Completion } from '../types.ts';
 
-export type CacheTier = 'memory' | 'inflight';
+export type CacheTier = 'memory' | 'persistent' | 'inflight';
 
 /** A stored response together with the API time it took, so a hit can report the time it saved. */
 export interface CachedCompletion {
@@ -18,43 +18,58 @@ export interface CacheLookup {
 }
 
 /**
- * This experiment's response cache: an LRU memory tier plus single-flight de-duplication of identical
- * requests in flight. Only successful responses are stored; a failed fetch leaves no trace.
+ * The durable tier shared by every experiment (the database, implemented outside the engine).
+ * `get` never rejects: a store that cannot answer reports a miss. `set` returns at once; the store
+ * writes in batches, so the engine never waits for a disk write.
+ */
+export interface PersistentCacheStore {
+  get(key: string): Promise<CachedCompletion | undefined>;
+  set(key: string, value: CachedCompletion): void;
+}
+
+/**
+ * This experiment's response cache: an LRU memory tier, the shared persistent tier behind it, and
+ * single-flight de-duplication of identical requests in flight. Only successful responses are
+ * stored; a failed fetch leaves no trace.
  */
 export class ResponseCache {
   private readonly memory: LRUCache<string, CachedCompletion>;
   private readonly inFlight = new Map<string, Promise<CachedCompletion>>();
   private hits = 0;
   private misses = 0;
-  private memoryHits = 0;
-  private deduplicated = 0;
+  private readonly tierHits: Record<CacheTier, number> = { memory: 0, persistent: 0, inflight: 0 };
   private latencySavedMs = 0;
 
-  constructor(readonly maxSize: number) {
+  constructor(
+    readonly maxSize: number,
+    private readonly persistent: PersistentCacheStore | null = null,
+  ) {
     this.memory = new LRUCache({ max: maxSize });
   }
 
-  /** The synchronous part of a lookup (timed as the cache_lookup phase). */
-  lookup(key: string): CachedCompletion | undefined {
-    const stored = this.memory.get(key);
-    if (stored) this.recordHit('memory', stored);
-    return stored;
+  /** The memory tier, then the persistent one (timed as the cache_lookup phase). */
+  async lookup(key: string): Promise<CacheLookup | undefined> {
+    const inMemory = this.memory.get(key);
+    if (inMemory) return this.hit('memory', inMemory);
+    const persisted = await this.persistent?.get(key);
+    if (!persisted) return undefined;
+    this.memory.set(key, persisted);
+    return this.hit('persistent', persisted);
   }
 
+  /** Calls `fetch` unless an identical request is already in flight, whose response is then shared. */
   async fetchOnce(key: string, fetch: () => Promise<CachedCompletion>): Promise<CacheLookup> {
     const pending = this.inFlight.get(key);
-    if (pending) {
-      const shared = await pending;
-      this.recordHit('inflight', shared);
-      return { completion: shared.completion, tier: 'inflight' };
-    }
+    if (pending) return this.hit('inflight', await pending);
     this.misses += 1;
-    const request = fetch();
+    const original = fetch();
+    const request = original.then(({ completion, latencyMs }) => ({ completion: replayable(completion), latencyMs }));
     this.inFlight.set(key, request);
     try {
       const fetched = await request;
       this.memory.set(key, fetched);
-      return { completion: fetched.completion, tier: null };
+      this.persistent?.set(key, fetched);
+      return { completion: (await original).completion, tier: null };
     } finally {
       this.inFlight.delete(key);
     }
@@ -70,17 +85,23 @@ export class ResponseCache {
       size: this.memory.size,
       maxSize: this.maxSize,
       totalLatencySavedMs: round(this.latencySavedMs),
-      memoryHits: this.memoryHits,
-      inflightDeduplicated: this.deduplicated,
+      memoryHits: this.tierHits.memory,
+      persistentHits: this.tierHits.persistent,
+      inflightDeduplicated: this.tierHits.inflight,
     };
   }
 
-  private recordHit(tier: CacheTier, entry: CachedCompletion): void {
+  private hit(tier: CacheTier, entry: CachedCompletion): CacheLookup {
     this.hits += 1;
+    this.tierHits[tier] += 1;
     this.latencySavedMs += entry.latencyMs;
-    if (tier === 'memory') this.memoryHits += 1;
-    else this.deduplicated += 1;
+    return { completion: entry.completion, tier };
   }
+}
+
+/** A replayed response made no retries and waited on no rate limit: those belong to the original call. */
+function replayable({ retries: _retries, rateLimitWaitMs: _waited, ...completion }: Completion): Completion {
+  return completion;
 }
 
 export function disabledCacheStats(): CacheStats {
@@ -93,6 +114,7 @@ export function disabledCacheStats(): CacheStats {
     maxSize: 0,
     totalLatencySavedMs: 0,
     memoryHits: 0,
+    persistentHits: 0,
     inflightDeduplicated: 0,
   };
 }

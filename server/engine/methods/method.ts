@@ -14,7 +14,22 @@ export interface MethodContext {
   generate(messages: ChatMessage[]): Promise<Generation>;
   /** Times method-specific work under a profile phase (prompt_build, parsing, retrieval, tool). */
   time<T>(phase: ProfilePhase, work: () => T | Promise<T>): Promise<T>;
+  /** Tells listeners about one finished step of a multi-step method (the REACT agent), as it happens. */
+  reportStep(step: AgentStepReport): void;
   readonly signal: AbortSignal;
+}
+
+/** One finished agent step, as reported live (the full trace is stored with the sample). */
+export interface AgentStepReport {
+  iteration: number;
+  thought: string;
+  action: string | null;
+  input: string | null;
+  observation: string | null;
+  toolError: boolean;
+  answer: string | null;
+  cached: boolean;
+  ms: number;
 }
 
 /** What a method made of one sample. */

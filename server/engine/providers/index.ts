@@ -1,24 +1,44 @@
 import { AppError } from '../../errors.ts';
-import type { ProviderConfig } from '../config.ts';
+import { registerSecret } from '../../secrets.ts';
+import type { HuggingFaceProviderConfig, OpenAiCompatibleProviderConfig, ProviderConfig, RemoteCallConfig } from '../config.ts';
 import type { Provider } from '../types.ts';
+import { LimiterRegistry } from './adaptive-limiter.ts';
+import { environmentKeyFor, hfTokenFor, NO_CREDENTIALS, type ProviderCredentials } from './credentials.ts';
+import { HuggingFaceTransport } from './huggingface.ts';
+import { OpenAiCompatibleTransport } from './openai-compatible.ts';
+import { RemoteProvider, type ChatTransport } from './remote-provider.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
 import { SimulatedProvider, type SimulatedProviderOptions } from './simulated.ts';
 
 export interface ProviderDeps {
   oracle: SimulatedProviderOptions['oracle'];
+  /** Keys from the server environment. */
+  credentials?: ProviderCredentials;
+  /** The key passed with this run (runExperiment's `apiKey`), held in memory only. */
+  apiKey?: string | null;
+  /** The attempt was started with a per-run key that a restart has since wiped from memory. */
+  runKeyLost?: boolean;
+  /** Adaptive concurrency windows, one per endpoint; by default shared by the whole process. */
+  limiters?: LimiterRegistry;
 }
 
+/** The provider cannot be used as configured (e.g. a key it needs is missing); the attempt fails with this message. */
 export class ProviderUnavailableError extends AppError {
-  constructor(kind: string) {
-    super(`provider ${kind} is not available in this build yet; use SIMULATED`, 'PROVIDER_UNAVAILABLE', { kind });
+  constructor(kind: string, reason: string) {
+    super(`provider ${kind} cannot run: ${reason}`, 'PROVIDER_UNAVAILABLE', { kind });
   }
 }
+
+const PROCESS_LIMITERS = new LimiterRegistry();
 
 export function createProvider(config: ProviderConfig, deps: ProviderDeps): Provider {
   switch (config.kind) {
     case 'SIMULATED':
       return new SimulatedProvider({ latencyMs: config.latencyMs, jitterMs: config.jitterMs, oracle: deps.oracle });
-    default:
-      throw new ProviderUnavailableError(config.kind);
+    case 'HUGGINGFACE':
+      return remote(config, new HuggingFaceTransport(config, huggingFaceToken(config, deps)), deps);
+    case 'OPENAI_COMPATIBLE':
+      return remote(config, new OpenAiCompatibleTransport(config.baseUrl, openAiKey(config, deps)), deps);
   }
 }
 
@@ -32,4 +52,41 @@ export function providerEndpoint(config: ProviderConfig): string | null {
     case 'OPENAI_COMPATIBLE':
       return config.baseUrl;
   }
+}
+
+function remote(config: HuggingFaceProviderConfig | OpenAiCompatibleProviderConfig, transport: ChatTransport, deps: ProviderDeps): Provider {
+  const limiters = deps.limiters ?? PROCESS_LIMITERS;
+  return new RemoteProvider(config.kind, transport, retryPolicy(config), limiters.for(providerEndpoint(config) as string));
+}
+
+function retryPolicy(config: Partial<RemoteCallConfig>): RetryPolicy {
+  return {
+    ...DEFAULT_RETRY_POLICY,
+    timeoutMs: config.timeoutMs ?? DEFAULT_RETRY_POLICY.timeoutMs,
+    maxAttempts: config.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
+  };
+}
+
+function openAiKey(config: OpenAiCompatibleProviderConfig, deps: ProviderDeps): string | null {
+  const key = deps.apiKey ?? environmentKeyFor(config.baseUrl, deps.credentials ?? NO_CREDENTIALS);
+  if (!key && deps.runKeyLost) throw lostKey(config.kind, config.baseUrl);
+  registerSecret(key);
+  return key;
+}
+
+function huggingFaceToken(config: HuggingFaceProviderConfig, deps: ProviderDeps): string | null {
+  const token = deps.apiKey ?? hfTokenFor(config, deps.credentials ?? NO_CREDENTIALS);
+  if (!token && deps.runKeyLost) throw lostKey(config.kind, config.endpointUrl ?? 'the Hugging Face router');
+  if (!token && !config.endpointUrl) {
+    throw new ProviderUnavailableError(config.kind, 'the Hugging Face router needs a token: set HF_TOKEN on the server or pass apiKey to runExperiment');
+  }
+  registerSecret(token);
+  return token;
+}
+
+function lostKey(kind: string, endpoint: string): ProviderUnavailableError {
+  return new ProviderUnavailableError(
+    kind,
+    `this attempt was started with a per-run apiKey, which is held in memory only and was lost when the server restarted, and the server environment has no key for ${endpoint}; run the experiment again with apiKey`,
+  );
 }

@@ -85,7 +85,9 @@ export class SimulatedProvider implements Provider {
     const match = prompt.question === undefined ? undefined : this.options.oracle.findByQuestion(prompt.question);
     if (!match) return formatReply(prompt, UNKNOWN_ANSWER, undefined, random);
     const family = DATASET_FAMILY[match.dataset?.name ?? ''] ?? 'general';
-    const correct = random() < correctProbability(prompt.format, family, request.model);
+    // A RAG reply is only as good as its context: without the answer there, the model knows what NAIVE knows.
+    const skill = prompt.format === 'RAG' && !contextHoldsAnswer(request.messages, match.example) ? 'NAIVE' : prompt.format;
+    const correct = random() < correctProbability(skill, family, request.model);
     const answer = correct ? match.example.answer : wrongAnswer(match, random);
     return formatReply(prompt, answer, { example: match.example, correct }, random);
   }
@@ -122,6 +124,17 @@ function detectFormat(messages: readonly ChatMessage[], questionMessage: string)
   if (/^\s*Context:/m.test(everything)) return 'RAG';
   if (questionMessage.trimEnd().endsWith(COT_TRIGGER)) return 'COT';
   return 'NAIVE';
+}
+
+/** Whether the text before the question (a RAG prompt's Context block) contains the gold answer or an alias, as whole words. */
+function contextHoldsAnswer(messages: readonly ChatMessage[], example: Example): boolean {
+  const prompt = messages.map((message) => message.content).join('\n');
+  const context = looseWords(prompt.slice(0, prompt.lastIndexOf('Question:')));
+  return [example.answer, ...example.aliases].some((accepted) => looseWords(accepted).trim() !== '' && context.includes(looseWords(accepted)));
+}
+
+function looseWords(text: string): string {
+  return ` ${text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
 }
 
 function correctProbability(format: ReasoningMethod, family: DatasetFamily, model: string): number {

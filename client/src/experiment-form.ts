@@ -1,0 +1,155 @@
+import { AGENT_TOOLS, DEFAULTS, LIMITS, type AgentTool } from '../../server/engine/config.ts';
+import type { VariablesOf } from './graphql.ts';
+import type { LaunchExperimentMutation } from './operations/form.ts';
+
+// The limits and defaults are the server's own (SPEC §3), so the form never disagrees with it.
+export { LIMITS };
+
+export type ExperimentInput = VariablesOf<typeof LaunchExperimentMutation>['input'];
+type ConfigInput = NonNullable<ExperimentInput['config']>;
+export type ProviderKindValue = NonNullable<NonNullable<ConfigInput['provider']>['kind']>;
+export type MethodValue = NonNullable<ConfigInput['reasoningMethod']>;
+export type RetrievalValue = NonNullable<NonNullable<ConfigInput['rag']>['retrieval']>;
+
+/** What the form holds: text as typed, so a half-typed number is not lost. */
+export interface FormState {
+  name: string;
+  description: string;
+  modelName: string;
+  providerKind: ProviderKindValue;
+  latencyMs: string;
+  jitterMs: string;
+  hfProvider: string;
+  endpointUrl: string;
+  baseUrl: string;
+  apiKey: string;
+  reasoningMethod: MethodValue;
+  datasetName: string;
+  numSamples: string;
+  temperature: string;
+  maxTokens: string;
+  topP: string;
+  seed: string;
+  maxIterations: string;
+  tools: AgentTool[];
+  retrieval: RetrievalValue;
+  topK: string;
+  enableBatching: boolean;
+  batchSize: string;
+  enableCaching: boolean;
+  cacheMaxSize: string;
+  enableProfiling: boolean;
+}
+
+export const INITIAL_FORM: FormState = {
+  name: '',
+  description: '',
+  modelName: DEFAULTS.modelName,
+  providerKind: 'SIMULATED',
+  latencyMs: String(DEFAULTS.simulated.latencyMs),
+  jitterMs: String(DEFAULTS.simulated.jitterMs),
+  hfProvider: '',
+  endpointUrl: '',
+  baseUrl: '',
+  apiKey: '',
+  reasoningMethod: DEFAULTS.reasoningMethod,
+  datasetName: DEFAULTS.datasetName,
+  numSamples: String(DEFAULTS.numSamples),
+  temperature: String(DEFAULTS.hyperparameters.temperature),
+  maxTokens: String(DEFAULTS.hyperparameters.maxTokens),
+  topP: String(DEFAULTS.hyperparameters.topP),
+  seed: String(DEFAULTS.hyperparameters.seed),
+  maxIterations: String(DEFAULTS.agent.maxIterations),
+  tools: [...AGENT_TOOLS],
+  retrieval: DEFAULTS.rag.retrieval,
+  topK: String(DEFAULTS.rag.topK),
+  enableBatching: DEFAULTS.optimization.enableBatching,
+  batchSize: String(DEFAULTS.optimization.batchSize),
+  enableCaching: DEFAULTS.optimization.enableCaching,
+  cacheMaxSize: String(DEFAULTS.optimization.cacheMaxSize),
+  enableProfiling: DEFAULTS.optimization.enableProfiling,
+};
+
+/** Error messages keyed by the server's field paths (`config.optimization.batchSize`…), so server errors land beside the same inputs. */
+export type FieldErrors = Partial<Record<string, string>>;
+
+export interface FormCheck {
+  input: ExperimentInput | null;
+  errors: FieldErrors;
+}
+
+/** Checks the form against the documented limits and builds the GraphQL input when it passes. */
+export function checkForm(form: FormState): FormCheck {
+  const errors: FieldErrors = {};
+  const integer = (field: string, text: string, range: { min: number; max: number }) => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isInteger(n)) errors[field] = 'must be a whole number';
+    else if (n < range.min || n > range.max) errors[field] = `must be between ${range.min} and ${range.max}`;
+    return n;
+  };
+  const decimal = (field: string, text: string, range: { min: number; max: number }, minExclusive = false) => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n)) errors[field] = 'must be a number';
+    else if (n > range.max || n < range.min || (minExclusive && n === range.min)) {
+      errors[field] = minExclusive ? `must be in (${range.min}, ${range.max}]` : `must be between ${range.min} and ${range.max}`;
+    }
+    return n;
+  };
+  const required = (field: string, text: string, maxLength = 255) => {
+    if (text.trim() === '') errors[field] = 'must not be empty';
+    else if (text.length > maxLength) errors[field] = `must be at most ${maxLength} characters`;
+    return text.trim();
+  };
+
+  const name = required('name', form.name, LIMITS.nameLength);
+  if (form.description.length > LIMITS.descriptionLength) errors.description = `must be at most ${LIMITS.descriptionLength} characters`;
+  const config: ConfigInput = {
+    modelName: required('config.modelName', form.modelName),
+    reasoningMethod: form.reasoningMethod,
+    datasetName: required('config.datasetName', form.datasetName),
+    numSamples: integer('config.numSamples', form.numSamples, LIMITS.numSamples),
+    hyperparameters: {
+      temperature: decimal('config.hyperparameters.temperature', form.temperature, LIMITS.temperature),
+      maxTokens: integer('config.hyperparameters.maxTokens', form.maxTokens, LIMITS.maxTokens),
+      topP: decimal('config.hyperparameters.topP', form.topP, { min: 0, max: 1 }, true),
+      seed: integer('config.hyperparameters.seed', form.seed, { min: 0, max: 2 ** 31 - 1 }),
+    },
+    provider: providerInput(form, integer, required),
+    optimization: {
+      enableBatching: form.enableBatching,
+      enableCaching: form.enableCaching,
+      enableProfiling: form.enableProfiling,
+      // A disabled knob keeps its default: its size is not sent, so a stale value cannot be refused.
+      ...(form.enableBatching ? { batchSize: integer('config.optimization.batchSize', form.batchSize, LIMITS.batchSize) } : {}),
+      ...(form.enableCaching ? { cacheMaxSize: integer('config.optimization.cacheMaxSize', form.cacheMaxSize, LIMITS.cacheMaxSize) } : {}),
+    },
+  };
+  if (form.reasoningMethod === 'REACT') {
+    if (form.tools.length === 0) errors['config.agent.tools'] = 'needs at least one tool';
+    config.agent = { maxIterations: integer('config.agent.maxIterations', form.maxIterations, LIMITS.maxIterations), tools: form.tools };
+  }
+  if (form.reasoningMethod === 'RAG') {
+    config.rag = { retrieval: form.retrieval, topK: integer('config.rag.topK', form.topK, LIMITS.topK) };
+  }
+  const input: ExperimentInput = { name, description: form.description.trim() || null, config };
+  return { input: Object.keys(errors).length === 0 ? input : null, errors };
+}
+
+function providerInput(
+  form: FormState,
+  integer: (field: string, text: string, range: { min: number; max: number }) => number,
+  required: (field: string, text: string) => string,
+): ConfigInput['provider'] {
+  switch (form.providerKind) {
+    case 'SIMULATED':
+      return {
+        kind: 'SIMULATED',
+        latencyMs: integer('config.provider.latencyMs', form.latencyMs, LIMITS.latencyMs),
+        jitterMs: integer('config.provider.jitterMs', form.jitterMs, LIMITS.latencyMs),
+      };
+    case 'HUGGINGFACE':
+      return { kind: 'HUGGINGFACE', hfProvider: form.hfProvider.trim() || null, endpointUrl: form.endpointUrl.trim() || null };
+    case 'OPENAI_COMPATIBLE':
+      return { kind: 'OPENAI_COMPATIBLE', baseUrl: required('config.provider.baseUrl', form.baseUrl) };
+  }
+}

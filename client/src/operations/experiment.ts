@@ -1,0 +1,81 @@
+import { graphql } from '../graphql.ts';
+import { ConfigFields, MetricsFields, ProfileFields } from './fragments.ts';
+
+export const ExperimentQuery = graphql(
+  `
+  query Experiment($id: ID!) {
+    experiment(id: $id) {
+      id name description status error createdAt startedAt completedAt currentAttempt
+      config { ...ConfigFields }
+      progress { done total failed }
+      metrics { ...MetricsFields }
+      profile { ...ProfileFields }
+      attempts { number status totalSamples wallTimeMs startedAt completedAt error }
+      latencies: samples(first: 1000) { totalCount nodes { latencyMs error } }
+    }
+  }
+`,
+  [ConfigFields, MetricsFields, ProfileFields],
+);
+
+export const ExperimentEventsSubscription = graphql(`
+  subscription ExperimentEvents($id: ID!) {
+    experimentEvents(experimentId: $id) {
+      __typename seq attempt
+      ... on SampleCompleted {
+        sampleIndex exampleId parsedAnswer expectedAnswer correct f1 latencyMs cacheHit cacheTier error
+      }
+      ... on ExperimentProgress { done total failed hitRate throughput }
+      ... on ExperimentStatusChanged { status error }
+    }
+  }
+`);
+
+export const ExperimentProfileSubscription = graphql(
+  `
+  subscription ExperimentProfile($id: ID!) {
+    experimentProfile(experimentId: $id) { ...ProfileFields }
+  }
+`,
+  [ProfileFields],
+);
+
+export const SamplesQuery = graphql(`
+  query Samples($id: ID!, $first: Int, $after: String, $correct: Boolean, $failed: Boolean) {
+    experiment(id: $id) {
+      id
+      samples(first: $first, after: $after, correct: $correct, failed: $failed) {
+        totalCount
+        pageInfo { endCursor hasNextPage }
+        nodes {
+          sampleIndex exampleId question expectedAnswer parsedAnswer rawOutput prompt
+          correct exactMatch f1 latencyMs cacheHit cacheTier tokensInput tokensOutput error retries
+          timings { phase ms }
+          agent {
+            iterations toolCalls stopReason
+            steps { iteration thought action input observation answer ms toolMs toolError cached }
+          }
+          retrieval { retrieval topK passages { id rank score title text } }
+        }
+      }
+    }
+  }
+`);
+
+export const RunExperimentMutation = graphql(`
+  mutation RunExperiment($id: ID!, $apiKey: String) {
+    runExperiment(id: $id, apiKey: $apiKey) { id status currentAttempt }
+  }
+`);
+
+export const CancelExperimentMutation = graphql(`
+  mutation CancelExperiment($id: ID!) {
+    cancelExperiment(id: $id) { id status }
+  }
+`);
+
+export const DeleteExperimentMutation = graphql(`
+  mutation DeleteExperiment($id: ID!) {
+    deleteExperiment(id: $id)
+  }
+`);

@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+
+export type Suite = 'matrix' | 'perf';
+export type ProviderChoice = 'simulated' | 'openai';
+
+export interface BenchOptions {
+  suite: Suite;
+  samples: number;
+  latencyMs: number;
+  dataset: string;
+  model: string;
+  methods: string[];
+  output: string;
+  /** A running server to drive instead of starting one. */
+  url: string | null;
+  provider: ProviderChoice;
+  /** The OpenAI-compatible server (with --provider openai). */
+  baseUrl: string | null;
+  /** Per-run provider key (with --provider openai); never written to the output. */
+  apiKey: string | null;
+  /** Sent as a Bearer token when the server requires LLMFORGE_API_TOKEN. */
+  token: string | null;
+}
+
+export const USAGE = `npm run bench -- [options]
+
+  --suite matrix|perf     matrix (default): methods × presets; perf: every SPEC §10 target
+  --samples N             samples per run (default 20)
+  --latency-ms MS         simulated provider latency per call (default 50)
+  --dataset NAME          dataset (default arithmetic: 100 000 generated items, so any --samples fits)
+  --model NAME            model name (default meta-llama/Llama-3.2-1B-Instruct)
+  --methods a,b           reasoning methods (default naive,cot)
+  --output FILE           JSON results (default benchmark_results.json)
+  --url URL               drive a running server (default: start one on a temporary database)
+  --provider simulated|openai
+  --base-url URL          the OpenAI-compatible server for --provider openai (e.g. http://127.0.0.1:8000/v1)
+  --api-key KEY           a key for that server, for these runs only (or set it in the server environment)
+  --token TOKEN           the server's LLMFORGE_API_TOKEN, if it has one (default: $LLMFORGE_API_TOKEN)
+
+Cold cached runs start from an empty persistent cache: the benchmark calls clearCache before each one.`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      suite: { type: 'string', default: 'matrix' },
+      samples: { type: 'string', default: '20' },
+      'latency-ms': { type: 'string', default: '50' },
+      dataset: { type: 'string', default: 'arithmetic' },
+      model: { type: 'string', default: 'meta-llama/Llama-3.2-1B-Instruct' },
+      methods: { type: 'string', default: 'naive,cot' },
+      output: { type: 'string', default: 'benchmark_results.json' },
+      url: { type: 'string' },
+      provider: { type: 'string', default: 'simulated' },
+      'base-url': { type: 'string' },
+      'api-key': { type: 'string' },
+      token: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) throw new UsageError('');
+  const suite = oneOf(values.suite, ['matrix', 'perf'] as const, '--suite');
+  const provider = oneOf(values.provider, ['simulated', 'openai'] as const, '--provider');
+  const baseUrl = values['base-url'] ?? null;
+  if (provider === 'openai' && !baseUrl) throw new UsageError('--provider openai needs --base-url');
+  return {
+    suite,
+    samples: positiveInteger(values.samples, '--samples'),
+    latencyMs: positiveInteger(values['latency-ms'], '--latency-ms', 0),
+    dataset: values.dataset,
+    model: values.model,
+    methods: values.methods.split(',').map((m) => m.trim().toUpperCase()).filter(Boolean),
+    output: values.output,
+    url: values.url?.replace(/\/graphql\/?$/, '').replace(/\/+$/, '') ?? null,
+    provider,
+    baseUrl,
+    apiKey: values['api-key'] ?? null,
+    token: values.token ?? process.env.LLMFORGE_API_TOKEN ?? null,
+  };
+}
+
+export class UsageError extends Error {}
+
+function positiveInteger(value: string, flag: string, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, got "${value}"`);
+  return n;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}

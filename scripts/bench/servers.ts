@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { buildApp } from '../../server/app.ts';
+import { configFromEnv } from '../../server/config.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface TargetServer {
+  url: string;
+  /** The server's process id when it runs in a child process (for its memory), else null. */
+  pid: number | null;
+  stop(): Promise<void>;
+}
+
+/** A server in this process, on a throwaway database and a free port. */
+export async function startInProcess(): Promise<TargetServer> {
+  const folder = mkdtempSync(join(tmpdir(), 'llmforge-bench-'));
+  const app = await buildApp({
+    ...configFromEnv({}),
+    port: 0,
+    host: '127.0.0.1',
+    databasePath: join(folder, 'bench.sqlite'),
+    logLevel: 'warn',
+  });
+  const url = await app.start();
+  return {
+    url,
+    pid: null,
+    async stop() {
+      await app.stop();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `npm start` as a child process on a throwaway database; resolves once it listens. */
+export async function startChild(env: Record<string, string> = {}): Promise<TargetServer> {
+  const folder = mkdtempSync(join(tmpdir(), 'llmforge-bench-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LLMFORGE_DB: join(folder, 'bench.sqlite'), ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stderr }).on('line', (text) => {
+      const line = parseLogLine(text);
+      if (line?.message === 'listening') resolve(String(line.url).replace('localhost', '127.0.0.1').replace(/\/graphql$/, ''));
+      else if (line?.level === 'error') process.stderr.write(`server: ${text}\n`);
+    });
+    void exited.then(() => reject(new Error('the server exited before it listened')));
+  });
+  return {
+    url,
+    pid: child.pid ?? null,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Peak and current resident memory of a process, in MB (Linux /proc). */
+export function memoryOf(pid: number): { peakRssMb: number; rssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peakRssMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
+}
+
+function parseLogLine(text: string): { level?: string; message?: string; url?: string } | null {
+  try {
+    return JSON.parse(text) as { level?: string; message?: string; url?: string };
+  } catch {
+    return null;
+  }
+}

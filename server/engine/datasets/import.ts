@@ -1,0 +1,115 @@
+import { AppError } from '../../errors.ts';
+import { canonicalJson, sha256Hex } from '../hashing.ts';
+import type { Example } from '../types.ts';
+import { createInMemoryDataset, type Dataset } from './dataset.ts';
+import { FormatError, readRecords, type ImportFormat } from './import-formats.ts';
+
+export const IMPORT_LIMITS = {
+  records: 100_000,
+  idLength: 255,
+  questionLength: 10_000,
+  answerLength: 1_000,
+  aliases: 50,
+} as const;
+
+/** A record the import refuses: BAD_USER_INPUT naming the field and the 1-based line of the file. */
+export class DatasetImportError extends AppError {
+  constructor(
+    readonly field: string,
+    readonly line: number | null,
+    problem: string,
+  ) {
+    super(`${field}: ${line === null ? '' : `line ${line}: `}${problem}`, 'BAD_USER_INPUT', { field, line });
+  }
+}
+
+/**
+ * Reads and validates an uploaded dataset of {id, question, answer, aliases?} records. Every problem
+ * is reported with the line it is on; the whole file is refused at the first one.
+ */
+export function parseImportedExamples(format: ImportFormat, content: string, field = 'content'): Example[] {
+  let records;
+  try {
+    records = readRecords(format, content);
+  } catch (error) {
+    if (error instanceof FormatError) throw new DatasetImportError(field, error.line, error.message);
+    throw error;
+  }
+  if (records.length === 0) throw new DatasetImportError(field, null, 'the file contains no records');
+  if (records.length > IMPORT_LIMITS.records) {
+    throw new DatasetImportError(field, null, `at most ${IMPORT_LIMITS.records} records, found ${records.length}`);
+  }
+  const firstLineOfId = new Map<string, number>();
+  return records.map(({ line, record }) => {
+    const fail = (problem: string): never => {
+      throw new DatasetImportError(field, line, problem);
+    };
+    const example = toExample(record, format, fail);
+    const earlier = firstLineOfId.get(example.id);
+    if (earlier !== undefined) fail(`id ${JSON.stringify(example.id)} is already used on line ${earlier}`);
+    firstLineOfId.set(example.id, line);
+    return example;
+  });
+}
+
+/** The content hash of examples: equal records give equal hashes whatever the file format. */
+export function examplesHash(examples: readonly Example[]): string {
+  return sha256Hex(canonicalJson(examples.map(({ id, question, answer, aliases }) => ({ id, question, answer, aliases }))));
+}
+
+export function createImportedDataset(name: string, description: string | null, examples: readonly Example[], contentHash: string): Dataset {
+  return createInMemoryDataset(
+    { name, description: description ?? `Imported dataset of ${examples.length} examples.`, source: 'imported' },
+    examples,
+    contentHash,
+  );
+}
+
+type Fail = (problem: string) => never;
+
+function toExample(record: unknown, format: ImportFormat, fail: Fail): Example {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) fail('expected an object {id, question, answer, aliases}');
+  const fields = record as Record<string, unknown>;
+  return {
+    id: text(fields, 'id', IMPORT_LIMITS.idLength, fail),
+    question: text(fields, 'question', IMPORT_LIMITS.questionLength, fail),
+    answer: text(fields, 'answer', IMPORT_LIMITS.answerLength, fail),
+    aliases: aliases(fields.aliases, format, fail),
+  };
+}
+
+/** A required string; a number is accepted as its decimal text (ids and answers are often numbers). */
+function text(fields: Record<string, unknown>, name: string, maxLength: number, fail: Fail): string {
+  const value = fields[name];
+  if (value === undefined || value === null) return fail(`"${name}" is missing`);
+  const asText = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
+  if (typeof asText !== 'string') return fail(`"${name}" must be a string`);
+  const trimmed = asText.trim();
+  if (trimmed === '') return fail(`"${name}" is empty`);
+  if (trimmed.length > maxLength) return fail(`"${name}" is longer than ${maxLength} characters`);
+  return trimmed;
+}
+
+/** JSON: an array of strings. CSV: a JSON array, or values separated by "|"; empty for none. */
+function aliases(value: unknown, format: ImportFormat, fail: Fail): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  let list: unknown = value;
+  if (format === 'CSV' && typeof value === 'string') {
+    list = value.trim().startsWith('[') ? parseJsonList(value, fail) : value.split('|');
+  }
+  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string' || (typeof item === 'number' && Number.isFinite(item)))) {
+    return fail('"aliases" must be a list of strings');
+  }
+  const cleaned = list.map((item) => String(item).trim()).filter((item) => item !== '');
+  if (cleaned.length > IMPORT_LIMITS.aliases) fail(`at most ${IMPORT_LIMITS.aliases} aliases`);
+  if (cleaned.some((item) => item.length > IMPORT_LIMITS.answerLength)) fail(`an alias is longer than ${IMPORT_LIMITS.answerLength} characters`);
+  return cleaned;
+}
+
+function parseJsonList(value: string, fail: Fail): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return fail('"aliases" starts with "[" but is not a JSON list of strings');
+  }
+}

@@ -1,0 +1,145 @@
+import type { MikroORM } from '@mikro-orm/sqlite';
+import { bulkInsert, jsonValue } from '../db/bulk-insert.ts';
+import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
+import type { Logger } from '../logger.ts';
+import type { ExperimentEvent } from './event-bus.ts';
+
+const PAGE = 1000;
+
+/**
+ * Durable log of every experiment event, written in batched transactions. Events stay in memory as
+ * "pending" until their transaction commits, so a replay that reads pending events before the
+ * database never misses one that is between the two.
+ */
+export class EventStore {
+  private buffer: ExperimentEvent[] = [];
+  private readonly pending = new Map<string, ExperimentEvent[]>();
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly logger: Logger,
+    private readonly maxDelayMs = 50,
+    private readonly maxBatch = 2000,
+  ) {}
+
+  /** Queues an event for writing (the EventBus sink). */
+  record(event: ExperimentEvent): void {
+    this.buffer.push(event);
+    let list = this.pending.get(event.experimentId);
+    if (!list) this.pending.set(event.experimentId, (list = []));
+    list.push(event);
+    if (this.buffer.length >= this.maxBatch) this.schedule(0);
+    else this.schedule(this.maxDelayMs);
+  }
+
+  /** Events of the experiment not yet committed, in order. */
+  pendingOf(experimentId: string): ExperimentEvent[] {
+    return [...(this.pending.get(experimentId) ?? [])];
+  }
+
+  /** Stored events with `seq > after`, in order, read page by page. */
+  async *stored(experimentId: string, after: number): AsyncGenerator<ExperimentEvent> {
+    let last = after;
+    for (;;) {
+      const rows = await this.orm.em
+        .fork()
+        .find(ExperimentEventRow, { experiment: experimentId, seq: { $gt: last } }, { orderBy: { seq: 'asc' }, limit: PAGE });
+      for (const row of rows) yield row.payload as ExperimentEvent;
+      if (rows.length < PAGE) return;
+      last = (rows.at(-1) as ExperimentEventRow).seq;
+    }
+  }
+
+  /** The highest stored seq of every experiment, to continue numbering after a restart. */
+  async lastSequences(): Promise<Map<string, number>> {
+    const rows = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ experiment_id: string; seq: number }[]>(
+        'select experiment_id, max(seq) as seq from experiment_events group by experiment_id',
+      );
+    return new Map(rows.map((row) => [row.experiment_id, row.seq]));
+  }
+
+  /** Drops what is not yet written for an experiment that is being deleted. */
+  discard(experimentId: string): void {
+    this.buffer = this.buffer.filter((event) => event.experimentId !== experimentId);
+    this.pending.delete(experimentId);
+  }
+
+  async flush(): Promise<void> {
+    this.clearTimer();
+    this.enqueueWrite();
+    await this.chain;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer && delayMs > 0) return;
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.enqueueWrite();
+    }, delayMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private enqueueWrite(): void {
+    if (this.buffer.length === 0) return;
+    const events = this.buffer;
+    this.buffer = [];
+    this.chain = this.chain
+      .then(() => this.write(events))
+      .catch((error: unknown) => this.logger.error('storing events failed', { error, count: events.length }))
+      .finally(() => this.release(events));
+  }
+
+  private async write(events: ExperimentEvent[]): Promise<void> {
+    try {
+      await this.insert(events);
+    } catch (error) {
+      // An experiment deleted while its last events waited here breaks the foreign key: drop those.
+      const existing = await this.existingExperiments(events);
+      const kept = events.filter((event) => existing.has(event.experimentId));
+      if (kept.length === events.length) throw error;
+      await this.insert(kept);
+    }
+  }
+
+  private async insert(events: ExperimentEvent[]): Promise<void> {
+    const createdAt = Date.now();
+    await bulkInsert(this.orm, {
+      table: 'experiment_events',
+      columns: ['experiment_id', 'seq', 'attempt', 'type', 'payload', 'created_at'],
+      rows: events.map((event) => [event.experimentId, event.seq, event.attempt, event.type, jsonValue(event), createdAt]),
+      onConflict: '(`experiment_id`, `seq`) do nothing',
+    });
+  }
+
+  private async existingExperiments(events: ExperimentEvent[]): Promise<Set<string>> {
+    const ids = [...new Set(events.map((event) => event.experimentId))];
+    const rows = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ id: string }[]>(`select id from experiments where id in (${ids.map(() => '?').join(',')})`, ids);
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Written (or given up on): no longer pending. */
+  private release(events: ExperimentEvent[]): void {
+    const lastSeq = new Map<string, number>();
+    for (const event of events) lastSeq.set(event.experimentId, event.seq);
+    for (const [experimentId, seq] of lastSeq) {
+      const list = this.pending.get(experimentId);
+      if (!list) continue;
+      const rest = list.filter((event) => event.seq > seq);
+      if (rest.length > 0) this.pending.set(experimentId, rest);
+      else this.pending.delete(experimentId);
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import type { ExperimentStatus } from '../db/entities/experiment.entity.ts';
+import { Repeater } from 'graphql-yoga';
+import { TERMINAL_STATUSES, type EventBus, type ExperimentEvent } from './event-bus.ts';
+import type { EventStore } from './event-store.ts';
+
+/** Told to a subscriber that fell too far behind; it can resume with `after: lastDeliveredSeq`. */
+export interface StreamOverflow {
+  type: 'StreamOverflow';
+  experimentId: string;
+  /** The seq of the last event delivered before the overflow. */
+  seq: number;
+  attempt: number;
+  at: string;
+  message: string;
+}
+
+export type StreamItem = ExperimentEvent | StreamOverflow;
+
+export interface EventStreamOptions {
+  experimentId: string;
+  /** Deliver events with a larger seq (0 replays everything). */
+  after: number;
+  /** The experiment's state when the subscription starts. */
+  status: ExperimentStatus;
+  currentAttempt: number;
+  /** Live events a subscriber may have waiting before it is cut off with a StreamOverflow. */
+  bufferSize: number;
+}
+
+/**
+ * One subscriber's stream: every stored event after `after`, then live ones, with no gap and no
+ * duplicate, ending after the terminal status event of the current attempt.
+ *
+ * Ordering argument: the live subscription starts first; then the not-yet-committed events are
+ * copied; then the database is read. An event published before the live subscription started is
+ * either committed before the copy (so the database read, which starts after it, sees it) or still
+ * pending at the copy. Anything later arrives live. Duplicates are dropped by seq.
+ */
+export function experimentEventStream(bus: EventBus, store: EventStore, options: EventStreamOptions): Repeater<StreamItem> {
+  // A Repeater, not an async generator: a client that goes away must release its listener at once,
+  // even while the stream is waiting for the next event (a generator cannot return mid-await).
+  return new Repeater<StreamItem>(async (push, stop) => {
+    const { experimentId } = options;
+    const live = new BoundedQueue<ExperimentEvent>(options.bufferSize);
+    const subscription = bus.pubsub.subscribe('experiment', experimentId);
+    const pump = pumpInto(subscription, live);
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+      live.close();
+    });
+    let lastSeq = options.after;
+    let lastAttempt = options.currentAttempt;
+    const deliver = async (event: ExperimentEvent): Promise<boolean> => {
+      if (event.seq <= lastSeq) return false;
+      lastSeq = event.seq;
+      lastAttempt = event.attempt;
+      await push(event);
+      return event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status) && event.attempt >= options.currentAttempt;
+    };
+    try {
+      const pending = store.pendingOf(experimentId);
+      let ended = false;
+      for await (const event of mergeBySeq(store.stored(experimentId, options.after), pending)) {
+        if (stopped) return;
+        if (await deliver(event)) ended = true;
+      }
+      // Nothing more will come for an experiment that already ended and was fully replayed.
+      if (ended || (TERMINAL_STATUSES.has(options.status) && live.size === 0)) return;
+      while (!stopped) {
+        const event = await live.take();
+        if (event === CLOSED) return;
+        if (event === OVERFLOW) {
+          await push(overflow(experimentId, lastSeq, lastAttempt, options.bufferSize));
+          return;
+        }
+        if (await deliver(event)) return;
+      }
+    } finally {
+      stop();
+      await subscription.return?.();
+      await pump;
+    }
+  });
+}
+
+/** Stored events, then the pending ones the database did not have yet, in seq order. */
+async function* mergeBySeq(stored: AsyncGenerator<ExperimentEvent>, pending: readonly ExperimentEvent[]): AsyncGenerator<ExperimentEvent> {
+  let last = 0;
+  for await (const event of stored) {
+    last = event.seq;
+    yield event;
+  }
+  for (const event of pending) if (event.seq > last) yield event;
+}
+
+/** Drains the pub/sub iterator into the queue at once, so a slow consumer backs up here, bounded. */
+async function pumpInto(source: AsyncIterable<ExperimentEvent>, queue: BoundedQueue<ExperimentEvent>): Promise<void> {
+  for await (const event of source) {
+    if (!queue.push(event)) return;
+  }
+}
+
+function overflow(experimentId: string, seq: number, attempt: number, bufferSize: number): StreamOverflow {
+  return {
+    type: 'StreamOverflow',
+    experimentId,
+    seq,
+    attempt,
+    at: new Date().toISOString(),
+    message: `more than ${bufferSize} events were waiting for this subscriber; resubscribe with after: ${seq} to continue`,
+  };
+}
+
+const OVERFLOW = Symbol('overflow');
+const CLOSED = Symbol('closed');
+
+/** A FIFO that holds at most `capacity` items; the first push beyond that marks it overflowed. */
+export class BoundedQueue<T> {
+  private readonly items: T[] = [];
+  private head = 0;
+  private overflowed = false;
+  private closed = false;
+  private waiter: ((value: T | typeof OVERFLOW | typeof CLOSED) => void) | null = null;
+
+  constructor(private readonly capacity: number) {}
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Wakes a waiting taker with CLOSED; every later take gets CLOSED too. */
+  close(): void {
+    this.closed = true;
+    const resolve = this.waiter;
+    this.waiter = null;
+    resolve?.(CLOSED);
+  }
+
+  /** False once the queue has overflowed or closed: stop feeding it. */
+  push(item: T): boolean {
+    if (this.overflowed || this.closed) return false;
+    if (this.waiter) {
+      const resolve = this.waiter;
+      this.waiter = null;
+      resolve(item);
+      return true;
+    }
+    if (this.size >= this.capacity) {
+      this.overflowed = true;
+      return false;
+    }
+    this.items.push(item);
+    return true;
+  }
+
+  /** The next item, or OVERFLOW once the items queued before the overflow are taken, or CLOSED. */
+  take(): Promise<T | typeof OVERFLOW | typeof CLOSED> {
+    if (this.closed) return Promise.resolve(CLOSED);
+    if (this.size > 0) {
+      const item = this.items[this.head++] as T;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items.splice(0, this.head);
+        this.head = 0;
+      }
+      return Promise.resolve(item);
+    }
+    if (this.overflowed) return Promise.resolve(OVERFLOW);
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+}

@@ -1,0 +1,226 @@
+import type { MikroORM } from '@mikro-orm/sqlite';
+import { bulkInsert } from '../db/bulk-insert.ts';
+import { WriteBehind } from '../db/write-behind.ts';
+import type { CachedCompletion, PersistentCacheStore } from '../engine/cache/response-cache.ts';
+import type { Completion } from '../engine/types.ts';
+import type { Logger } from '../logger.ts';
+
+export interface PersistentCacheOptions {
+  /** The most rows kept; beyond it the least recently used rows are deleted. */
+  maxRows: number;
+  /** New entries and hit timestamps are written at least this often (ms). */
+  flushDelayMs?: number;
+  /** Rows read ahead, in write order, after a hit from the database (0 = never). */
+  readAhead?: number;
+  /** Epoch milliseconds (tests pin it). */
+  now?: () => number;
+}
+
+export interface PersistentCacheSize {
+  entries: number;
+  maxEntries: number;
+}
+
+interface CacheRow {
+  rowid: number;
+  key: string;
+  completion: string;
+  latency_ms: number;
+}
+
+type Resolve = (value: CachedCompletion | undefined) => void;
+
+const KEYS_PER_QUERY = 500;
+/** A read-ahead that served nothing is retried only after this many database hits. */
+const READ_AHEAD_RETRY = 16;
+
+/**
+ * The persistent response-cache tier in SQLite, shared by every experiment of the server.
+ *
+ * Nothing on the hot path waits for a write: new entries and the "last used" time of hits are
+ * buffered and written in batches (new entries stay readable from the buffer until committed).
+ * Lookups that arrive while a query runs are answered together by the next one. After a hit the
+ * rows written right after it are read ahead: a re-run asks for its responses in about the order
+ * the first run stored them, so one query serves the next hundred samples.
+ */
+export class PersistentResponseCache implements PersistentCacheStore {
+  private readonly unwritten = new Map<string, CachedCompletion>();
+  private readonly touched = new Set<string>();
+  private readonly prefetched = new Map<string, CacheRow>();
+  private readonly waiting = new Map<string, Resolve[]>();
+  private readonly writes: WriteBehind;
+  private readonly readAhead: number;
+  private readonly now: () => number;
+  private loading = false;
+  private rowCount: number | null = null;
+  private readAheadServed = true;
+  private hitsSinceReadAhead = 0;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly logger: Logger,
+    private readonly options: PersistentCacheOptions,
+  ) {
+    this.readAhead = options.readAhead ?? 128;
+    this.now = options.now ?? Date.now;
+    this.writes = new WriteBehind(() => this.write(), options.flushDelayMs ?? 100, (error) =>
+      this.logger.error('writing the response cache failed', { error }),
+    );
+  }
+
+  get(key: string): Promise<CachedCompletion | undefined> {
+    const unwritten = this.unwritten.get(key);
+    if (unwritten) return Promise.resolve(unwritten);
+    const ahead = this.prefetched.get(key);
+    if (ahead) {
+      this.prefetched.delete(key);
+      this.readAheadServed = true;
+      this.touch(key);
+      return Promise.resolve(decode(ahead));
+    }
+    return new Promise((resolve) => {
+      const waiters = this.waiting.get(key);
+      if (waiters) waiters.push(resolve);
+      else this.waiting.set(key, [resolve]);
+      if (!this.loading) void this.load();
+    });
+  }
+
+  set(key: string, value: CachedCompletion): void {
+    this.unwritten.set(key, value);
+    this.writes.schedule(this.unwritten.size >= KEYS_PER_QUERY);
+  }
+
+  /** Writes everything buffered so far. */
+  flush(): Promise<void> {
+    return this.writes.flush().catch(() => undefined);
+  }
+
+  /** Empties the tier (buffered entries too); resolves with the number of entries removed. */
+  clear(): Promise<number> {
+    const dropped = this.unwritten.size;
+    this.unwritten.clear();
+    this.touched.clear();
+    this.prefetched.clear();
+    // Queued behind writes already under way, so nothing written before the clear survives it.
+    return this.writes.enqueue(async () => {
+      const { changes } = await this.knex().raw('delete from `response_cache`');
+      this.rowCount = 0;
+      return changes + dropped;
+    });
+  }
+
+  async size(): Promise<PersistentCacheSize> {
+    return { entries: (await this.countRows()) + this.unwritten.size, maxEntries: this.options.maxRows };
+  }
+
+  private touch(key: string): void {
+    this.touched.add(key);
+    this.writes.schedule();
+  }
+
+  /** Answers every waiting lookup, a batch of keys per query, until none is left. */
+  private async load(): Promise<void> {
+    this.loading = true;
+    try {
+      while (this.waiting.size > 0) {
+        const batch = [...this.waiting].slice(0, KEYS_PER_QUERY);
+        for (const [key] of batch) this.waiting.delete(key);
+        const found = await this.fetchRows(batch.map(([key]) => key));
+        for (const [key, waiters] of batch) {
+          const row = found.get(key);
+          if (row) this.touch(key);
+          const value = row ? decode(row) : undefined;
+          for (const resolve of waiters) resolve(value);
+        }
+      }
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  private async fetchRows(keys: string[]): Promise<Map<string, CacheRow>> {
+    const found = new Map<string, CacheRow>();
+    try {
+      const rows: CacheRow[] = await this.knex().raw(
+        `select rowid, key, completion, latency_ms from \`response_cache\` where key in (${keys.map(() => '?').join(',')})`,
+        keys,
+      );
+      for (const row of rows) found.set(row.key, row);
+      if (rows.length > 0 && this.shouldReadAhead()) await this.readAheadAfter(Math.max(...rows.map((row) => row.rowid)));
+    } catch (error) {
+      // A cache that cannot answer is a miss, never a failed sample.
+      this.logger.warn('reading the response cache failed', { error });
+    }
+    return found;
+  }
+
+  private shouldReadAhead(): boolean {
+    if (this.readAhead === 0) return false;
+    this.hitsSinceReadAhead += 1;
+    return this.readAheadServed || this.hitsSinceReadAhead >= READ_AHEAD_RETRY;
+  }
+
+  private async readAheadAfter(rowid: number): Promise<void> {
+    this.readAheadServed = false;
+    this.hitsSinceReadAhead = 0;
+    const rows: CacheRow[] = await this.knex().raw(
+      'select rowid, key, completion, latency_ms from `response_cache` where rowid > ? order by rowid limit ?',
+      [rowid, this.readAhead],
+    );
+    for (const row of rows) this.prefetched.set(row.key, row);
+    // Bounded: the oldest read-ahead goes first.
+    for (const key of this.prefetched.keys()) {
+      if (this.prefetched.size <= this.readAhead * 4) break;
+      this.prefetched.delete(key);
+    }
+  }
+
+  /** Hit times, then new entries, then eviction down to the bound (least recently used first). */
+  private async write(): Promise<void> {
+    const now = this.now();
+    const touched = [...this.touched];
+    this.touched.clear();
+    const entries = [...this.unwritten];
+    for (let i = 0; i < touched.length; i += KEYS_PER_QUERY) {
+      const keys = touched.slice(i, i + KEYS_PER_QUERY);
+      await this.knex().raw(
+        `update \`response_cache\` set last_used_at = ? where key in (${keys.map(() => '?').join(',')})`,
+        [now, ...keys],
+      );
+    }
+    this.rowCount ??= await this.countRows();
+    this.rowCount += await bulkInsert(this.orm, {
+      table: 'response_cache',
+      columns: ['key', 'completion', 'latency_ms', 'created_at', 'last_used_at'],
+      rows: entries.map(([key, { completion, latencyMs }]) => [key, JSON.stringify(completion), latencyMs, now, now]),
+      onConflict: '(`key`) do nothing',
+    });
+    // Readable from the buffer until here, so a lookup never falls between buffer and table.
+    for (const [key, value] of entries) if (this.unwritten.get(key) === value) this.unwritten.delete(key);
+    await this.evictBeyondBound();
+  }
+
+  private async evictBeyondBound(): Promise<void> {
+    const excess = (this.rowCount ?? 0) - this.options.maxRows;
+    if (excess <= 0) return;
+    const { changes } = await this.knex().raw(
+      'delete from `response_cache` where rowid in (select rowid from `response_cache` order by last_used_at, rowid limit ?)',
+      [excess],
+    );
+    this.rowCount = (this.rowCount ?? 0) - changes;
+  }
+
+  private async countRows(): Promise<number> {
+    const [row] = await this.knex().raw('select count(*) as n from `response_cache`');
+    return (row as { n: number }).n;
+  }
+
+  private knex() {
+    return this.orm.em.getConnection().getKnex();
+  }
+}
+
+function decode(row: CacheRow): CachedCompletion {
+  return { completion: JSON.parse(row.completion) as Completion, latencyMs: row.latency_ms };
+}

@@ -1,0 +1,81 @@
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+
+/** Without the background-networking flags Chromium keeps calling home, which a closed network makes slow. */
+const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
+const CLIENT_VITE_CONFIG = fileURLToPath(new URL('../../client/vite.config.ts', import.meta.url));
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Chromium to drive: CHROMIUM_PATH, else Debian's. In CI (`CI` set, as .ci/run does) a missing
+ * browser is an error; elsewhere the browser tests say so loudly and skip.
+ */
+export function findChromium(): string | null {
+  const path = [process.env.CHROMIUM_PATH, ...CANDIDATES].find((p): p is string => !!p && executable(p)) ?? null;
+  if (path) return path;
+  const message = `no Chromium found (looked at ${[process.env.CHROMIUM_PATH, ...CANDIDATES].filter(Boolean).join(', ')}). Install it with \`apt-get install chromium\` or set CHROMIUM_PATH.`;
+  if (process.env.CI) throw new Error(`Browser tests cannot run in CI: ${message}`);
+  const bar = '!'.repeat(100);
+  console.warn(`\n${bar}\n!! BROWSER TESTS SKIPPED: ${message}\n${bar}\n`);
+  return null;
+}
+
+export function launchChromium(executablePath: string): Promise<Browser> {
+  return chromium.launch({ executablePath, args: LAUNCH_ARGS });
+}
+
+/** Builds the web client into a temporary folder (the same build `npm start` makes); remove() deletes it. */
+export async function buildClient(): Promise<{ dir: string; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'llmforge-client-'));
+  await build({
+    configFile: CLIENT_VITE_CONFIG,
+    logLevel: 'warn',
+    // Vitest sets NODE_ENV=test, which would otherwise give React's development build.
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    build: { outDir: dir, emptyOutDir: true },
+  });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Saves a full-page screenshot as test-results/screenshots/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Collects uncaught page errors and console errors, so a test can assert there were none. */
+export function watchPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return errors;
+}

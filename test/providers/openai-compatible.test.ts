@@ -1,0 +1,3 @@
+import { describeProviderScenarios } from './provider-scenarios.ts';
+
+describeProviderScenarios('OPENAI_COMPATIBLE');
