@@ -92,7 +92,7 @@ try {
         phases: experiment.profile.profilingSummary,
         server: counters,
         windowChanges: changes.length,
-        firstChanges: changes.slice(0, 12),
+        firstChanges: changes.slice(0, 8),
         lastChanges: changes.slice(-4),
       },
       null,

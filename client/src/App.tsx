@@ -5,6 +5,7 @@ import { ExperimentsPage } from './pages/ExperimentsPage.tsx';
 import { NewExperimentPage } from './pages/NewExperimentPage.tsx';
 import { Link, useLocation } from './router.tsx';
 
+/** The dashboard: a top bar and the page of the current path. */
 export function App() {
   const { path } = useLocation();
   return (

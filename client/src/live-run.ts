@@ -1,9 +1,8 @@
-import { useEffect } from 'react';
-import { useSubscription } from 'urql';
+import { useEffect, useRef, useState } from 'react';
+import { useClient } from 'urql';
 import type { SampleEvent } from './components/LiveFeed.tsx';
 import type { Profile } from './components/ProfileSection.tsx';
 import type { ResultOf } from './graphql.ts';
-import { useThrottled } from './hooks.ts';
 import { ExperimentEventsSubscription, ExperimentProfileSubscription } from './operations/experiment.ts';
 
 type ExperimentEvent = ResultOf<typeof ExperimentEventsSubscription>['experimentEvents'];
@@ -13,24 +12,28 @@ export interface LiveRun {
   /** The latest finished samples, newest first. */
   feed: SampleEvent[];
   progress: ProgressEvent | null;
-  /** How many status changes arrived: a change means the stored experiment changed too. */
-  statusChanges: number;
+  /** Latency of every sample streamed so far, by sample index (up to {@link MAX_LIVE_LATENCIES}). */
+  latencies: ReadonlyMap<number, number>;
+  profile: Profile | null;
 }
 
 const FEED_LENGTH = 12;
-const EMPTY: LiveRun = { feed: [], progress: null, statusChanges: 0 };
-/** How often the page re-reads metrics and samples while a run streams. */
+const MAX_LIVE_LATENCIES = 10_000;
+/** Events can arrive thousands of times a second; the page redraws at most this often. */
+const RENDER_INTERVAL_MS = 150;
+/** How often the page re-reads what the streams do not carry (metrics, the sample table) while a run streams. */
 const REFRESH_INTERVAL_MS = 1000;
+const EMPTY: LiveRun = { feed: [], progress: null, latencies: new Map(), profile: null };
 
-function accumulate(run: LiveRun = EMPTY, result: ResultOf<typeof ExperimentEventsSubscription>): LiveRun {
-  const event = result.experimentEvents;
+function accumulate(run: LiveRun, event: ExperimentEvent): LiveRun {
   switch (event.__typename) {
-    case 'SampleCompleted':
-      return { ...run, feed: [event, ...run.feed].slice(0, FEED_LENGTH) };
+    case 'SampleCompleted': {
+      const latencies = new Map(run.latencies);
+      if (!event.error && latencies.size < MAX_LIVE_LATENCIES) latencies.set(event.sampleIndex, event.latencyMs);
+      return { ...run, feed: [event, ...run.feed].slice(0, FEED_LENGTH), latencies };
+    }
     case 'ExperimentProgress':
       return { ...run, progress: event };
-    case 'ExperimentStatusChanged':
-      return { ...run, statusChanges: run.statusChanges + 1 };
     default:
       return run;
   }
@@ -38,19 +41,47 @@ function accumulate(run: LiveRun = EMPTY, result: ResultOf<typeof ExperimentEven
 
 /**
  * Streams one attempt while it is queued or running: its events (progress, finished samples,
- * status) and its live optimization profile. `refresh` re-reads what the streams do not carry
- * (metrics, the sample table): at once on a status change, else at most once a second.
+ * status) and its live optimization profile. `refresh` re-reads the experiment: at once on a
+ * status change, else at most every {@link REFRESH_INTERVAL_MS} while events arrive.
  */
-export function useLiveRun(experimentId: string, active: boolean, refresh: () => void): LiveRun & { profile: Profile | null } {
-  const [{ data: run = EMPTY }] = useSubscription({ query: ExperimentEventsSubscription, variables: { id: experimentId }, pause: !active }, accumulate);
-  const [{ data: profileData }] = useSubscription({ query: ExperimentProfileSubscription, variables: { id: experimentId }, pause: !active });
-  const throttledRefresh = useThrottled(refresh, REFRESH_INTERVAL_MS);
+export function useLiveRun(experimentId: string, active: boolean, refresh: () => void): LiveRun {
+  const client = useClient();
+  const [run, setRun] = useState<LiveRun>(EMPTY);
+  // A new `refresh` must not restart the streams: they carry live events only, so a restart would lose some.
+  const refreshRef = useRef(refresh);
+  refreshRef.current = refresh;
   useEffect(() => {
-    if (run.statusChanges > 0) refresh();
-  }, [run.statusChanges, refresh]);
-  useEffect(() => {
-    // The first push of the profile stream also tells a page that loaded just before the end that the run is over.
-    if (profileData || run.progress) throttledRefresh();
-  }, [profileData, run.progress, throttledRefresh]);
-  return { ...run, profile: active ? (profileData?.experimentProfile ?? null) : null };
+    const refresh = () => refreshRef.current();
+    if (!active) return;
+    let current = EMPTY;
+    let renderTimer: ReturnType<typeof setTimeout> | null = null;
+    let lastRefresh = 0;
+    const render = () => {
+      renderTimer = null;
+      setRun(current);
+      if (Date.now() - lastRefresh >= REFRESH_INTERVAL_MS) {
+        lastRefresh = Date.now();
+        refresh();
+      }
+    };
+    const update = (next: LiveRun) => {
+      current = next;
+      renderTimer ??= setTimeout(render, RENDER_INTERVAL_MS);
+    };
+    const events = client.subscription(ExperimentEventsSubscription, { id: experimentId }).subscribe(({ data }) => {
+      if (!data) return;
+      if (data.experimentEvents.__typename === 'ExperimentStatusChanged') refresh();
+      update(accumulate(current, data.experimentEvents));
+    });
+    // The first push of the profile also tells a page loaded just before the end that the run is over.
+    const profiles = client.subscription(ExperimentProfileSubscription, { id: experimentId }).subscribe(({ data }) => {
+      if (data) update({ ...current, profile: data.experimentProfile });
+    });
+    return () => {
+      events.unsubscribe();
+      profiles.unsubscribe();
+      if (renderTimer) clearTimeout(renderTimer);
+    };
+  }, [client, experimentId, active]);
+  return run;
 }

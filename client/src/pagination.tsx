@@ -12,6 +12,7 @@ export function useCursorPages() {
   };
 }
 
+/** "21–40 of 95" with previous / next buttons. */
 export function Pager({
   pages,
   pageInfo,

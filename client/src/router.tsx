@@ -22,6 +22,7 @@ export function useLocation(): { path: string; query: URLSearchParams } {
   return { path: url.pathname, query: url.searchParams };
 }
 
+/** Goes to another page of the app without reloading. */
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (to === currentLocation()) return;
   if (options.replace) window.history.replaceState(null, '', to);

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 
 export type Suite = 'matrix' | 'perf';
 export type ProviderChoice = 'simulated' | 'openai';
+/** How the benchmark learns that a run ended: status queries, or the experimentEvents subscription. */
+export type FollowMode = 'poll' | 'subscription';
 
 export interface BenchOptions {
   suite: Suite;
@@ -20,7 +22,13 @@ export interface BenchOptions {
   apiKey: string | null;
   /** Sent as a Bearer token when the server requires LLMFORGE_API_TOKEN. */
   token: string | null;
+  /** Perf-suite rows to measure (default: all). */
+  only: PerfRow[];
+  follow: FollowMode;
 }
+
+export const PERF_ROWS = ['efficiency', 'overhead', 'warm', 'queries', 'memory'] as const;
+export type PerfRow = (typeof PERF_ROWS)[number];
 
 export const USAGE = `npm run bench -- [options]
 
@@ -36,6 +44,11 @@ export const USAGE = `npm run bench -- [options]
   --base-url URL          the OpenAI-compatible server for --provider openai (e.g. http://127.0.0.1:8000/v1)
   --api-key KEY           a key for that server, for these runs only (or set it in the server environment)
   --token TOKEN           the server's LLMFORGE_API_TOKEN, if it has one (default: $LLMFORGE_API_TOKEN)
+  --only a,b              perf suite rows to measure: efficiency, overhead, warm, queries, memory (default: all)
+  --follow poll|subscription
+                          how runs are followed (default poll: a status query every 25 ms). "subscription"
+                          streams every event of the run to the benchmark (experimentEvents), which costs the
+                          server about 0.1 ms per event; the perf suite's overhead row always uses it
 
 Cold cached runs start from an empty persistent cache: the benchmark calls clearCache before each one.`;
 
@@ -55,6 +68,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       'base-url': { type: 'string' },
       'api-key': { type: 'string' },
       token: { type: 'string' },
+      only: { type: 'string', default: PERF_ROWS.join(',') },
+      follow: { type: 'string', default: 'poll' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -76,6 +91,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     baseUrl,
     apiKey: values['api-key'] ?? null,
     token: values.token ?? process.env.LLMFORGE_API_TOKEN ?? null,
+    only: values.only.split(',').map((row) => oneOf(row.trim(), PERF_ROWS, '--only')),
+    follow: oneOf(values.follow, ['poll', 'subscription'] as const, '--follow'),
   };
 }
 

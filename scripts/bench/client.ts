@@ -10,12 +10,16 @@ export interface StreamEvent {
   error?: string | null;
 }
 
-const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+/** Statuses an attempt ends in. */
+export const TERMINAL: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
-const FOLLOW = `subscription Follow($id: ID!, $after: Int) {
+/** What a follower reads of each SampleCompleted event: its seq only, or what a live dashboard shows. */
+export type SampleDetail = 'seq' | 'fields';
+
+const followQuery = (detail: SampleDetail) => `subscription Follow($id: ID!, $after: Int) {
   experimentEvents(experimentId: $id, after: $after) {
     __typename seq
-    ... on SampleCompleted { sampleIndex correct cacheHit cacheTier latencyMs }
+    ${detail === 'fields' ? '... on SampleCompleted { sampleIndex correct cacheHit cacheTier latencyMs timings { phase ms } }' : ''}
     ... on ExperimentProgress { done total }
     ... on ExperimentStatusChanged { status error }
   }
@@ -51,10 +55,10 @@ export class BenchClient {
    * Streams the experiment's events (from the first, so none is missed) until its attempt ends, and
    * resolves with the terminal status event. A subscriber that fell behind resumes after its last seq.
    */
-  async follow(experimentId: string, onEvent: (event: StreamEvent) => void): Promise<StreamEvent> {
+  async follow(experimentId: string, onEvent: (event: StreamEvent) => void, detail: SampleDetail = 'seq'): Promise<StreamEvent> {
     let after = 0;
     for (;;) {
-      const end = await this.followOnce(experimentId, after, (event) => {
+      const end = await this.followOnce(followQuery(detail), experimentId, after, (event) => {
         after = event.seq;
         onEvent(event);
       });
@@ -66,11 +70,16 @@ export class BenchClient {
     return this.socket?.dispose() ?? Promise.resolve();
   }
 
-  private followOnce(experimentId: string, after: number, onEvent: (event: StreamEvent) => void): Promise<StreamEvent | null> {
+  private followOnce(
+    query: string,
+    experimentId: string,
+    after: number,
+    onEvent: (event: StreamEvent) => void,
+  ): Promise<StreamEvent | null> {
     return new Promise((resolve, reject) => {
       let terminal: StreamEvent | null = null;
       this.ws().subscribe<{ experimentEvents: StreamEvent }>(
-        { query: FOLLOW, variables: { id: experimentId, after } },
+        { query, variables: { id: experimentId, after } },
         {
           next: ({ data, errors }) => {
             if (errors?.length) return reject(new Error(errors.map((e) => e.message).join('; ')));
@@ -79,7 +88,7 @@ export class BenchClient {
             onEvent(event);
             if (event.__typename === 'ExperimentStatusChanged' && TERMINAL.has(event.status ?? '')) terminal = event;
           },
-          error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
+          error: (error) => reject(asError(error)),
           complete: () => resolve(terminal),
         },
       );
@@ -95,4 +104,13 @@ export class BenchClient {
     });
     return this.socket;
   }
+}
+
+/** graphql-ws reports socket trouble as an Event or a CloseEvent, GraphQL trouble as an error list. */
+function asError(error: unknown): Error {
+  if (error instanceof Error) return error;
+  const event = error as { message?: string; code?: number; reason?: string; error?: unknown };
+  if (event.error instanceof Error) return event.error;
+  if (event.code !== undefined) return new Error(`subscription socket closed: ${event.code} ${event.reason ?? ''}`.trim());
+  return new Error(event.message ?? `subscription failed: ${JSON.stringify(error)}`);
 }

@@ -1,5 +1,5 @@
-import type { BenchOptions } from './args.ts';
-import type { BenchClient, StreamEvent } from './client.ts';
+import type { BenchOptions, FollowMode } from './args.ts';
+import { TERMINAL, type BenchClient, type SampleDetail, type StreamEvent } from './client.ts';
 
 export interface Optimization {
   enableBatching?: boolean;
@@ -15,6 +15,10 @@ export interface RunSpec {
   samples: number;
   latencyMs: number;
   optimization: Optimization;
+  /** How much of each SampleCompleted event the benchmark's subscriber reads (default: its seq only). */
+  sampleDetail?: SampleDetail;
+  /** How to follow the run (default: the --follow option). */
+  follow?: FollowMode;
 }
 
 /** What one experiment did, as the GraphQL API reports it, plus the time the client waited for it. */
@@ -81,6 +85,29 @@ export async function runExperiment(
   onEvent: (event: StreamEvent) => void = () => {},
 ): Promise<RunResult> {
   const started = performance.now();
+  const id = await launch(client, options, spec);
+  if ((spec.follow ?? options.follow) === 'poll') await pollToEnd(client, id, onEvent);
+  else await client.follow(id, onEvent, spec.sampleDetail);
+  return collect(client, id, spec.name, performance.now() - started);
+}
+
+const POLL_INTERVAL_MS = 25;
+
+/** Follows a run with a light status query every POLL_INTERVAL_MS: no event stream for the server to serve. */
+async function pollToEnd(client: BenchClient, id: string, onEvent: (event: StreamEvent) => void): Promise<void> {
+  for (;;) {
+    const { experiment } = await client.request<{ experiment: { status: string; progress: { done: number; total: number } } }>(
+      'query Poll($id: ID!) { experiment(id: $id) { status progress { done total } } }',
+      { id },
+    );
+    onEvent({ __typename: 'ExperimentProgress', seq: 0, ...experiment.progress });
+    if (TERMINAL.has(experiment.status)) return;
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+}
+
+/** Creates and runs an experiment (launchExperiment); resolves with its id. */
+export async function launch(client: BenchClient, options: BenchOptions, spec: RunSpec): Promise<string> {
   const input = {
     name: spec.name,
     config: {
@@ -94,15 +121,18 @@ export async function runExperiment(
     },
   };
   const { launchExperiment } = await client.request<{ launchExperiment: { id: string } }>(LAUNCH, { input, apiKey: options.apiKey });
-  await client.follow(launchExperiment.id, onEvent);
-  const endToEndMs = performance.now() - started;
-  const { experiment } = await client.request<ResultData>(RESULT, { id: launchExperiment.id });
+  return launchExperiment.id;
+}
+
+/** The results of an experiment that has ended; throws unless it completed. */
+export async function collect(client: BenchClient, id: string, name: string, endToEndMs: number): Promise<RunResult> {
+  const { experiment } = await client.request<ResultData>(RESULT, { id });
   if (experiment.status !== 'COMPLETED') {
-    throw new Error(`experiment ${spec.name} ended ${experiment.status}: ${experiment.error ?? 'no error message'}`);
+    throw new Error(`experiment ${name} ended ${experiment.status}: ${experiment.error ?? 'no error message'}`);
   }
   const profile = experiment.profile;
   return {
-    experimentId: launchExperiment.id,
+    experimentId: id,
     status: experiment.status,
     samples: experiment.progress.total,
     failed: experiment.progress.failed,

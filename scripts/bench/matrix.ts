@@ -18,6 +18,12 @@ export const PRESETS: readonly Preset[] = [
   { name: 'batched+cached', optimization: { enableBatching: true, batchSize: 8, enableCaching: true } },
 ];
 
+interface PlannedRun {
+  method: string;
+  preset: Preset;
+  cache: MatrixRow['cache'];
+}
+
 export interface MatrixRow extends RunResult {
   method: string;
   preset: string;
@@ -29,9 +35,9 @@ export interface MatrixRow extends RunResult {
 
 export async function runMatrix(client: BenchClient, options: BenchOptions): Promise<MatrixRow[]> {
   const plan = options.methods.flatMap((method) =>
-    PRESETS.flatMap((preset) =>
+    PRESETS.flatMap((preset): PlannedRun[] =>
       preset.optimization.enableCaching
-        ? [{ method, preset, cache: 'cold' as const }, { method, preset, cache: 'warm' as const }]
+        ? [{ method, preset, cache: 'cold' }, { method, preset, cache: 'warm' }]
         : [{ method, preset, cache: null }],
     ),
   );

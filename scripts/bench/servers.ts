@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { buildApp } from '../../server/app.ts';
-import { configFromEnv } from '../../server/config.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -14,27 +12,6 @@ export interface TargetServer {
   /** The server's process id when it runs in a child process (for its memory), else null. */
   pid: number | null;
   stop(): Promise<void>;
-}
-
-/** A server in this process, on a throwaway database and a free port. */
-export async function startInProcess(): Promise<TargetServer> {
-  const folder = mkdtempSync(join(tmpdir(), 'llmforge-bench-'));
-  const app = await buildApp({
-    ...configFromEnv({}),
-    port: 0,
-    host: '127.0.0.1',
-    databasePath: join(folder, 'bench.sqlite'),
-    logLevel: 'warn',
-  });
-  const url = await app.start();
-  return {
-    url,
-    pid: null,
-    async stop() {
-      await app.stop();
-      rmSync(folder, { recursive: true, force: true });
-    },
-  };
 }
 
 /** `npm start` as a child process on a throwaway database; resolves once it listens. */
@@ -50,7 +27,7 @@ export async function startChild(env: Record<string, string> = {}): Promise<Targ
     createInterface({ input: child.stderr }).on('line', (text) => {
       const line = parseLogLine(text);
       if (line?.message === 'listening') resolve(String(line.url).replace('localhost', '127.0.0.1').replace(/\/graphql$/, ''));
-      else if (line?.level === 'error') process.stderr.write(`server: ${text}\n`);
+      else if (!line || line.level === 'error') process.stderr.write(`server: ${text}\n`);
     });
     void exited.then(() => reject(new Error('the server exited before it listened')));
   });

@@ -11,8 +11,10 @@ export interface BulkInsert {
   onConflict?: string;
 }
 
-// SQLite binds at most 32 766 parameters per statement.
+// SQLite binds at most 32 766 parameters per statement; past about a hundred rows a statement costs
+// more per row (it is parsed and planned as one huge compound), so batches go in statements of 100.
 const MAX_PARAMETERS = 32_766;
+const MAX_ROWS_PER_STATEMENT = 100;
 
 /**
  * Inserts many rows with multi-row VALUES statements and bound parameters, straight through knex.
@@ -25,7 +27,7 @@ export async function bulkInsert(orm: MikroORM, { table, columns, rows, onConfli
   let inserted = 0;
   if (rows.length === 0) return inserted;
   const knex = orm.em.getConnection().getKnex();
-  const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+  const rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / columns.length)));
   const head = `insert into \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) values `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const tail = onConflict ? ` on conflict ${onConflict}` : '';

@@ -23,12 +23,16 @@ export async function openDatabase(path: string, overrides: Partial<Options> = {
     migrations: { migrationsList, snapshot: false, transactional: true, silent: true },
     debug: false,
     allowGlobalContext: false,
+    // A second connection for reads (SELECTs outside transactions), so a query never queues behind a
+    // batch of writes: in WAL mode it reads the last committed state while the writer writes or checkpoints.
+    replicas: path === ':memory:' ? [] : [{ name: 'reader' }],
+    preferReadReplicas: true,
     pool: {
       min: 1,
       max: 1,
       afterCreate: (connection: { exec(sql: string, done: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) => {
         const pragmas = path === ':memory:' ? '' : 'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;';
-        connection.exec(`${pragmas} PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`, (error) => done(error, connection));
+        connection.exec(`PRAGMA busy_timeout = 5000; ${pragmas} PRAGMA foreign_keys = ON;`, (error) => done(error, connection));
       },
     },
     ...overrides,

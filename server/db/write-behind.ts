@@ -20,6 +20,8 @@ export class WriteBehind {
       this.timer = null;
       void this.enqueue(this.write);
     }, hurry ? 0 : this.delayMs);
+    // Pending writes never keep the process alive: whoever shuts down calls flush().
+    this.timer.unref();
   }
 
   /** Writes now and resolves when every write asked for so far is done. */

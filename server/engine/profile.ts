@@ -73,11 +73,21 @@ export function corePhases(optimization: OptimizationConfig): ProfilePhase[] {
     : ['prompt_build', 'api_call', 'parsing', 'metrics'];
 }
 
+/** Why batching is off although it was asked for (REACT: each agent step depends on the one before), or null. */
+export function batchingDisabledReason(config: ExperimentConfig): string | null {
+  if (config.optimization.enableBatching && config.reasoningMethod === 'REACT') {
+    return 'REACT runs one sample at a time: each agent step depends on the previous one';
+  }
+  return null;
+}
+
 const ZERO_PHASE: PhaseSummary = { count: 0, totalMs: 0, meanMs: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0 };
 
 /** The profile of an experiment that has not run yet: every counter at zero, in the shape of a real one. */
 export function emptyProfile(config: ExperimentConfig): OptimizationProfile {
   const { optimization } = config;
+  const disabledReason = batchingDisabledReason(config);
+  const batching = optimization.enableBatching && disabledReason === null;
   return {
     totalWallTimeMs: 0,
     profilingEnabled: optimization.enableProfiling,
@@ -97,13 +107,13 @@ export function emptyProfile(config: ExperimentConfig): OptimizationProfile {
       inflightDeduplicated: 0,
     },
     batchStats: {
-      enabled: optimization.enableBatching,
-      batchSize: optimization.enableBatching ? optimization.batchSize : 1,
+      enabled: batching,
+      batchSize: batching ? optimization.batchSize : 1,
       batchesProcessed: 0,
       totalPromptsBatched: 0,
       peakConcurrency: 0,
       meanConcurrency: 0,
-      disabledReason: null,
+      disabledReason,
     },
     apiCalls: 0,
     warnings: [],

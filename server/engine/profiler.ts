@@ -76,13 +76,11 @@ export class ConcurrencyGauge {
   private firstStart: number | null = null;
   private lastEnd = 0;
   peak = 0;
-  calls = 0;
 
   enter(now = performance.now()): void {
     this.advance(now);
     this.firstStart ??= now;
     this.inFlight += 1;
-    this.calls += 1;
     this.peak = Math.max(this.peak, this.inFlight);
   }
 

@@ -5,7 +5,7 @@ import type { ExperimentConfig } from './config.ts';
 import { MetricsAccumulator, type SampleOutcome } from './metrics/aggregate.ts';
 import { scoreAnswer, type AnswerScore } from './metrics/scoring.ts';
 import type { AgentStepReport, Generation, Method, MethodContext, MethodResult } from './methods/method.ts';
-import { corePhases, type BatchStats, type OptimizationProfile } from './profile.ts';
+import { batchingDisabledReason, corePhases, type BatchStats, type OptimizationProfile } from './profile.ts';
 import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } from './profiler.ts';
 import { scrubSecrets } from '../secrets.ts';
 import { failedCallCost } from './providers/provider-error.ts';
@@ -55,7 +55,12 @@ export interface RunnerOptions {
   onSample: (record: SampleRecord) => void;
   /** A step of a multi-step method finished (REACT); called as it happens. */
   onAgentStep?: (sampleIndex: number, step: AgentStepReport) => void;
+  /** Asked before each sample starts: a promise holds the runner back until storage has caught up. */
+  throttle?: () => Promise<void> | null;
 }
+
+/** Longest stretch of back-to-back sample work before the event loop gets a turn. */
+const YIELD_EVERY_MS = 8;
 
 const NO_SCORE: AnswerScore = { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
 
@@ -71,6 +76,8 @@ export class AttemptRunner {
   failed = 0;
   private cacheHitsBefore = 0;
   private apiCallsBefore = 0;
+  /** Prompts sent to the provider by this runner (a retried prompt counts once). */
+  private apiCalls = 0;
 
   constructor(private readonly options: RunnerOptions) {
     this.profiler = new Profiler(options.config.optimization.enableProfiling, corePhases(options.config.optimization));
@@ -78,11 +85,7 @@ export class AttemptRunner {
 
   /** Why batching is off although it was asked for, or null. */
   get batchingDisabledReason(): string | null {
-    const { config } = this.options;
-    if (config.optimization.enableBatching && config.reasoningMethod === 'REACT') {
-      return 'REACT runs one sample at a time: each agent step depends on the previous one';
-    }
-    return null;
+    return batchingDisabledReason(this.options.config);
   }
 
   get batchingActive(): boolean {
@@ -115,8 +118,17 @@ export class AttemptRunner {
     const backlog = this.concurrency * 2;
     // Woken by each finished task; Promise.race over the running set would add a handler to every task per sample.
     let slotFreed: () => void = () => {};
+    let lastYield = performance.now();
     for (const sample of samples) {
       if (signal.aborted) break;
+      // Answers that come at once (cache hits, a provider without latency) chain samples in microtasks
+      // that never let timers or I/O run: no batched write, query or subscriber would get a turn.
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+      const storageBehind = this.options.throttle?.();
+      if (storageBehind) await storageBehind;
       const task: Promise<void> = limit(() => this.runSample(sample, signal)).finally(() => {
         running.delete(task);
         slotFreed();
@@ -129,7 +141,7 @@ export class AttemptRunner {
 
   profile(totalWallTimeMs: number): OptimizationProfile {
     const { config } = this.options;
-    const apiCalls = this.apiCallsBefore + this.gauge.calls;
+    const apiCalls = this.apiCallsBefore + this.apiCalls;
     return {
       totalWallTimeMs: round(totalWallTimeMs),
       profilingEnabled: this.profiler.enabled,
@@ -246,16 +258,13 @@ export class AttemptRunner {
   /** One model call: cache lookup (memory tier, persistent tier, then identical calls in flight), else the provider. */
   private async generate(messages: ChatMessage[], clock: SampleClock, signal: AbortSignal): Promise<Generation> {
     const { cache, config, provider, method, endpoint } = this.options;
-    const request = { model: config.modelName, messages, params: config.hyperparameters, signal };
+    const onTheWire = { begin: () => this.gauge.enter(), end: () => this.gauge.exit() };
+    const request = { model: config.modelName, messages, params: config.hyperparameters, signal, onTheWire };
     const callProvider = async () => {
-      this.gauge.enter();
+      this.apiCalls += 1;
       const start = performance.now();
-      try {
-        const completion = await provider.complete(request);
-        return { completion, latencyMs: performance.now() - start };
-      } finally {
-        this.gauge.exit();
-      }
+      const completion = await provider.complete(request);
+      return { completion, latencyMs: performance.now() - start };
     };
     const timedCall = async (call: () => Promise<CacheLookup>) => {
       const start = performance.now();

@@ -49,6 +49,11 @@ export interface CompletionRequest {
   messages: readonly ChatMessage[];
   params: GenerationParams;
   signal?: AbortSignal;
+  /**
+   * Providers call `begin` and `end` around each request actually sent (not while it waits for a
+   * permit or a backoff), so the runner measures the concurrency really reached.
+   */
+  onTheWire?: { begin(): void; end(): void };
 }
 
 export interface Completion {

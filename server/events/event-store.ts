@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/sqlite';
 import { bulkInsert, jsonValue } from '../db/bulk-insert.ts';
 import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
+import { WriteBehind } from '../db/write-behind.ts';
 import type { Logger } from '../logger.ts';
 import type { ExperimentEvent } from './event-bus.ts';
 
@@ -14,15 +15,18 @@ const PAGE = 1000;
 export class EventStore {
   private buffer: ExperimentEvent[] = [];
   private readonly pending = new Map<string, ExperimentEvent[]>();
-  private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly writes: WriteBehind;
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly logger: Logger,
-    private readonly maxDelayMs = 50,
+    logger: Logger,
+    maxDelayMs = 50,
     private readonly maxBatch = 2000,
-  ) {}
+  ) {
+    this.writes = new WriteBehind(() => this.writeBuffered(), maxDelayMs, (error) =>
+      logger.error('storing events failed', { error }),
+    );
+  }
 
   /** Queues an event for writing (the EventBus sink). */
   record(event: ExperimentEvent): void {
@@ -30,8 +34,7 @@ export class EventStore {
     let list = this.pending.get(event.experimentId);
     if (!list) this.pending.set(event.experimentId, (list = []));
     list.push(event);
-    if (this.buffer.length >= this.maxBatch) this.schedule(0);
-    else this.schedule(this.maxDelayMs);
+    this.writes.schedule(this.buffer.length >= this.maxBatch);
   }
 
   /** Events of the experiment not yet committed, in order. */
@@ -70,33 +73,18 @@ export class EventStore {
   }
 
   async flush(): Promise<void> {
-    this.clearTimer();
-    this.enqueueWrite();
-    await this.chain;
+    await this.writes.flush().catch(() => undefined);
   }
 
-  private schedule(delayMs: number): void {
-    if (this.timer && delayMs > 0) return;
-    this.clearTimer();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.enqueueWrite();
-    }, delayMs);
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  private enqueueWrite(): void {
-    if (this.buffer.length === 0) return;
+  private async writeBuffered(): Promise<void> {
     const events = this.buffer;
     this.buffer = [];
-    this.chain = this.chain
-      .then(() => this.write(events))
-      .catch((error: unknown) => this.logger.error('storing events failed', { error, count: events.length }))
-      .finally(() => this.release(events));
+    if (events.length === 0) return;
+    try {
+      await this.write(events);
+    } finally {
+      this.release(events);
+    }
   }
 
   private async write(events: ExperimentEvent[]): Promise<void> {

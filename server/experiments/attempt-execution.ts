@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/sqlite';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import type { ExperimentStatus } from '../db/entities/experiment.entity.ts';
-import { ResponseCache } from '../engine/cache/response-cache.ts';
+import { ResponseCache, type PersistentCacheStore } from '../engine/cache/response-cache.ts';
 import type { ExperimentConfig } from '../engine/config.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
@@ -15,7 +15,6 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { Logger } from '../logger.ts';
 import { scrubSecrets } from '../secrets.ts';
 import { loadStoredOutcomes } from './queries.ts';
-import type { PersistentResponseCache } from './persistent-cache.ts';
 import { ResultWriter } from './result-writer.ts';
 
 export interface ExecutionDeps {
@@ -28,8 +27,11 @@ export interface ExecutionDeps {
   /** Provider keys from the server environment. */
   credentials?: ProviderCredentials;
   /** The persistent response-cache tier shared by every experiment; none means memory-only caching. */
-  responseCache?: PersistentResponseCache;
+  responseCache?: PersistentCacheStore;
 }
+
+/** Results a run may produce ahead of the disk; beyond it the runner waits (memory stays flat with N). */
+const MAX_UNWRITTEN_RESULTS = 500;
 
 /** Why a run stopped before its last sample. */
 export type StopReason = 'cancel' | 'shutdown';
@@ -77,12 +79,18 @@ export class AttemptExecution {
     const runner = this.runner;
     if (!runner || this.finished) return null;
     const wall = this.wallTimeMs();
+    const price = this.price();
+    // Computed on first read: progress alone must not sort every latency (it is asked for on every query).
     return {
       done: runner.done,
       failed: runner.failed,
       total: this.total,
-      metrics: runner.metrics.result(wall, this.price()),
-      profile: runner.profile(wall),
+      get metrics() {
+        return runner.metrics.result(wall, price);
+      },
+      get profile() {
+        return runner.profile(wall);
+      },
     };
   }
 
@@ -102,15 +110,13 @@ export class AttemptExecution {
       await this.markRunning(attempt);
       this.runner = runner;
       this.segmentStart = performance.now();
-      const writer = new ResultWriter(this.deps.orm, this.attemptId);
+      const writer = (this.writer = new ResultWriter(this.deps.orm, this.attemptId));
       this.onSample = (record) => {
         writer.add(record);
         this.publishSample(record);
       };
       await runner.run(pendingSamples(attempt.sampleIndices, stored, dataset), this.abort.signal);
       await writer.flush();
-      // Cached responses are durable once the attempt is over, like its results.
-      await this.deps.responseCache?.flush();
       await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
     } catch (error) {
       this.deps.logger.error('attempt failed', { experimentId: this.experimentId, attempt: this.attemptNumber, error });
@@ -120,6 +126,14 @@ export class AttemptExecution {
 
   private config: ExperimentConfig | null = null;
   private onSample: (record: SampleRecord) => void = () => {};
+  private writer: ResultWriter | null = null;
+
+  /** Holds the runner back while more results wait for the disk than memory should hold. */
+  private storageCatchUp(): Promise<void> | null {
+    const writer = this.writer;
+    if (!writer || writer.backlog <= MAX_UNWRITTEN_RESULTS) return null;
+    return writer.whenBacklogAtMost(MAX_UNWRITTEN_RESULTS / 2);
+  }
 
   private dataset(config: ExperimentConfig, expectedHash: string): Dataset {
     const dataset = this.deps.datasets.get(config.datasetName);
@@ -145,6 +159,7 @@ export class AttemptExecution {
         : null,
       endpoint: providerEndpoint(config.provider),
       onSample: (record) => this.onSample(record),
+      throttle: () => this.storageCatchUp(),
       onAgentStep: (sampleIndex, step) =>
         this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'AgentStepCompleted', sampleIndex, step }),
     });

@@ -61,7 +61,7 @@ export class PersistentResponseCache implements PersistentCacheStore {
     private readonly logger: Logger,
     private readonly options: PersistentCacheOptions,
   ) {
-    this.readAhead = options.readAhead ?? 128;
+    this.readAhead = options.readAhead ?? 512;
     this.now = options.now ?? Date.now;
     this.writes = new WriteBehind(() => this.write(), options.flushDelayMs ?? 100, (error) =>
       this.logger.error('writing the response cache failed', { error }),
@@ -71,13 +71,8 @@ export class PersistentResponseCache implements PersistentCacheStore {
   get(key: string): Promise<CachedCompletion | undefined> {
     const unwritten = this.unwritten.get(key);
     if (unwritten) return Promise.resolve(unwritten);
-    const ahead = this.prefetched.get(key);
-    if (ahead) {
-      this.prefetched.delete(key);
-      this.readAheadServed = true;
-      this.touch(key);
-      return Promise.resolve(decode(ahead));
-    }
+    const ahead = this.takePrefetched(key);
+    if (ahead) return Promise.resolve(decode(ahead));
     return new Promise((resolve) => {
       const waiters = this.waiting.get(key);
       if (waiters) waiters.push(resolve);
@@ -124,6 +119,7 @@ export class PersistentResponseCache implements PersistentCacheStore {
     this.loading = true;
     try {
       while (this.waiting.size > 0) {
+        this.answerFromReadAhead();
         const batch = [...this.waiting].slice(0, KEYS_PER_QUERY);
         for (const [key] of batch) this.waiting.delete(key);
         const found = await this.fetchRows(batch.map(([key]) => key));
@@ -139,10 +135,30 @@ export class PersistentResponseCache implements PersistentCacheStore {
     }
   }
 
+  /** Lookups that queued while a read-ahead ran may find their row in it. */
+  private answerFromReadAhead(): void {
+    for (const [key, waiters] of this.waiting) {
+      const row = this.takePrefetched(key);
+      if (!row) continue;
+      this.waiting.delete(key);
+      const value = decode(row);
+      for (const resolve of waiters) resolve(value);
+    }
+  }
+
+  private takePrefetched(key: string): CacheRow | undefined {
+    const row = this.prefetched.get(key);
+    if (!row) return undefined;
+    this.prefetched.delete(key);
+    this.readAheadServed = true;
+    this.touch(key);
+    return row;
+  }
+
   private async fetchRows(keys: string[]): Promise<Map<string, CacheRow>> {
     const found = new Map<string, CacheRow>();
     try {
-      const rows: CacheRow[] = await this.knex().raw(
+      const rows: CacheRow[] = await this.reader().raw(
         `select rowid, key, completion, latency_ms from \`response_cache\` where key in (${keys.map(() => '?').join(',')})`,
         keys,
       );
@@ -164,7 +180,7 @@ export class PersistentResponseCache implements PersistentCacheStore {
   private async readAheadAfter(rowid: number): Promise<void> {
     this.readAheadServed = false;
     this.hitsSinceReadAhead = 0;
-    const rows: CacheRow[] = await this.knex().raw(
+    const rows: CacheRow[] = await this.reader().raw(
       'select rowid, key, completion, latency_ms from `response_cache` where rowid > ? order by rowid limit ?',
       [rowid, this.readAhead],
     );
@@ -218,6 +234,11 @@ export class PersistentResponseCache implements PersistentCacheStore {
 
   private knex() {
     return this.orm.em.getConnection().getKnex();
+  }
+
+  /** Lookups use the read connection, so they never wait for a batch of writes (or a checkpoint) to finish. */
+  private reader() {
+    return this.orm.em.getConnection('read').getKnex();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/sqlite';
 import { bulkInsert, jsonValue, type SqlValue } from '../db/bulk-insert.ts';
+import { WriteBehind } from '../db/write-behind.ts';
 import type { SampleRecord } from '../engine/runner.ts';
 
 export interface ResultWriterOptions {
@@ -15,11 +16,12 @@ export interface ResultWriterOptions {
  */
 export class ResultWriter {
   private buffer: SampleRecord[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  /** Records taken from the buffer by the write in progress. */
+  private writing = 0;
   private failure: unknown = null;
   private readonly maxBatch: number;
-  private readonly maxDelayMs: number;
+  private readonly writes: WriteBehind;
+  private readonly backlogWatchers = new Set<() => void>();
 
   constructor(
     private readonly orm: MikroORM,
@@ -27,54 +29,57 @@ export class ResultWriter {
     options: ResultWriterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 500;
-    this.maxDelayMs = options.maxDelayMs ?? 50;
-  }
-
-  add(record: SampleRecord): void {
-    this.buffer.push(record);
-    if (this.buffer.length >= this.maxBatch) this.schedule(0);
-    else this.schedule(this.maxDelayMs);
-  }
-
-  /** Writes everything added so far; rejects if any write failed. */
-  async flush(): Promise<void> {
-    this.clearTimer();
-    this.enqueueWrite();
-    await this.chain;
-    if (this.failure) throw this.failure;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.timer && delayMs > 0) return;
-    this.clearTimer();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.enqueueWrite();
-    }, delayMs);
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  private enqueueWrite(): void {
-    if (this.buffer.length === 0) return;
-    const rows = this.buffer;
-    this.buffer = [];
-    this.chain = this.chain.then(() => this.write(rows)).catch((error: unknown) => {
+    this.writes = new WriteBehind(() => this.writeBuffered(), options.maxDelayMs ?? 50, (error) => {
       this.failure ??= error;
     });
   }
 
-  private async write(records: SampleRecord[]): Promise<void> {
-    const now = Date.now();
-    await bulkInsert(this.orm, {
-      table: 'sample_results',
-      columns: COLUMNS,
-      rows: records.map((record) => toRow(record, this.attemptId, now)),
-      onConflict: '(`attempt_id`, `sample_index`) do nothing',
+  add(record: SampleRecord): void {
+    this.buffer.push(record);
+    this.writes.schedule(this.buffer.length >= this.maxBatch);
+  }
+
+  /** Results added but not yet written. */
+  get backlog(): number {
+    return this.buffer.length + this.writing;
+  }
+
+  /** Resolves once at most `count` results wait to be written (lets the producer slow to the disk's pace). */
+  whenBacklogAtMost(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.backlog > count && !this.failure) return;
+        this.backlogWatchers.delete(check);
+        resolve();
+      };
+      this.backlogWatchers.add(check);
+      check();
     });
+  }
+
+  /** Writes everything added so far; rejects if any write failed. */
+  async flush(): Promise<void> {
+    await this.writes.flush().catch(() => undefined);
+    if (this.failure) throw this.failure;
+  }
+
+  private async writeBuffered(): Promise<void> {
+    const records = this.buffer;
+    this.buffer = [];
+    if (records.length === 0) return;
+    this.writing = records.length;
+    const now = Date.now();
+    try {
+      await bulkInsert(this.orm, {
+        table: 'sample_results',
+        columns: COLUMNS,
+        rows: records.map((record) => toRow(record, this.attemptId, now)),
+        onConflict: '(`attempt_id`, `sample_index`) do nothing',
+      });
+    } finally {
+      this.writing = 0;
+      for (const watcher of [...this.backlogWatchers]) watcher();
+    }
   }
 }
 

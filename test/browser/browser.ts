@@ -32,13 +32,14 @@ function executable(path: string): boolean {
 }
 
 /**
- * The Chromium to drive: CHROMIUM_PATH, else Debian's. In CI (`CI` set, as .ci/run does) a missing
- * browser is an error; elsewhere the browser tests say so loudly and skip.
+ * The Chromium to drive: CHROMIUM_PATH when set (and only it), else Debian's. In CI (`CI` set, as
+ * .ci/run does) a missing browser is an error; elsewhere the browser tests say so loudly and skip.
  */
 export function findChromium(): string | null {
-  const path = [process.env.CHROMIUM_PATH, ...CANDIDATES].find((p): p is string => !!p && executable(p)) ?? null;
+  const candidates = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : CANDIDATES;
+  const path = candidates.find(executable) ?? null;
   if (path) return path;
-  const message = `no Chromium found (looked at ${[process.env.CHROMIUM_PATH, ...CANDIDATES].filter(Boolean).join(', ')}). Install it with \`apt-get install chromium\` or set CHROMIUM_PATH.`;
+  const message = `no Chromium found (looked at ${candidates.join(', ')}). Install it with \`apt-get install chromium\` or set CHROMIUM_PATH.`;
   if (process.env.CI) throw new Error(`Browser tests cannot run in CI: ${message}`);
   const bar = '!'.repeat(100);
   console.warn(`\n${bar}\n!! BROWSER TESTS SKIPPED: ${message}\n${bar}\n`);
@@ -52,21 +53,25 @@ export function launchChromium(executablePath: string): Promise<Browser> {
 /** Builds the web client into a temporary folder (the same build `npm start` makes); remove() deletes it. */
 export async function buildClient(): Promise<{ dir: string; remove(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'llmforge-client-'));
-  await build({
-    configFile: CLIENT_VITE_CONFIG,
-    logLevel: 'warn',
-    // Vitest sets NODE_ENV=test, which would otherwise give React's development build.
-    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-    build: { outDir: dir, emptyOutDir: true },
-  });
+  // Vitest sets NODE_ENV=test, which would give React's development build; test what `npm start` serves.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: CLIENT_VITE_CONFIG, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Saves a full-page screenshot as test-results/screenshots/<name>.png and returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Saves a screenshot as test-results/screenshots/<name>.png and returns its path: the whole page,
+ * or only the viewport (`fullPage: false`) when a fixed overlay is open, which a full-page capture misplaces.
+ */
+export async function screenshot(page: Page, name: string, { fullPage = true } = {}): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }
 

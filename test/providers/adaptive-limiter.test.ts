@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveLimiter, type Permit } from '../../server/engine/providers/adaptive-limiter.ts';
+import { AdaptiveLimiter, type CallResult, type Permit } from '../../server/engine/providers/adaptive-limiter.ts';
 
 async function acquireAll(limiter: AdaptiveLimiter, n: number): Promise<Permit[]> {
   return Promise.all(Array.from({ length: n }, () => limiter.acquire()));
@@ -16,6 +16,16 @@ async function cleanCalls(limiter: AdaptiveLimiter, workers: number, callsEach: 
       }
     }),
   );
+}
+
+/** 8 calls at once, the first answered 429 (the others fail otherwise): the window halves to 4. */
+async function firstEpisode(limiter: AdaptiveLimiter): Promise<void> {
+  (await acquireAll(limiter, 8)).forEach((permit, i) => permit.release(i === 0 ? 'rate_limited' : 'failed'));
+}
+
+/** `outcomes.length` calls at once, released in order with these results. */
+async function callsAtOnce(limiter: AdaptiveLimiter, outcomes: readonly CallResult[]): Promise<void> {
+  (await acquireAll(limiter, outcomes.length)).forEach((permit, i) => permit.release(outcomes[i] as CallResult));
 }
 
 const limits = (limiter: AdaptiveLimiter) => limiter.history.map((change) => `${change.limit}:${change.reason}`);
@@ -40,6 +50,21 @@ describe('the adaptive concurrency window', () => {
     for (const permit of permits.slice(6)) permit.release('success');
     expect(limiter.currentLimit).toBe(2);
     expect(limits(limiter)).toEqual(['2:rate_limited']);
+  });
+
+  it('should not narrow on a late 429 of a call sent before the window grew back', async () => {
+    const limiter = new AdaptiveLimiter();
+    await firstEpisode(limiter);
+    const [p1, p2, p3, p4] = await acquireAll(limiter, 4);
+    const p5 = limiter.acquire();
+    p1!.release('success');
+    p2!.release('success');
+    p3!.release('success');
+    (await p5).release('success');
+    expect(limiter.currentLimit).toBe(5);
+    p4!.release('rate_limited');
+    expect(limiter.currentLimit).toBe(5);
+    expect(limits(limiter)).toEqual(['4:rate_limited', '5:clean_rounds']);
   });
 
   it('should queue calls beyond the window and admit them first come, first served', async () => {
@@ -75,14 +100,41 @@ describe('the adaptive concurrency window', () => {
 
   it('should return to the last clean level after a failed probe and probe again only after probeRounds', async () => {
     const limiter = new AdaptiveLimiter({ probeRounds: 3 });
-    (await acquireAll(limiter, 8)).forEach((permit, i) => permit.release(i === 0 ? 'rate_limited' : 'failed'));
+    await firstEpisode(limiter);
     expect(limiter.currentLimit).toBe(4);
     await cleanCalls(limiter, 4, 1);
     expect(limiter.currentLimit).toBe(5);
-    (await acquireAll(limiter, 5)).forEach((permit, i) => permit.release(i === 4 ? 'rate_limited' : 'success'));
+    await callsAtOnce(limiter, ['success', 'success', 'success', 'success', 'rate_limited']);
     expect(limiter.currentLimit).toBe(4);
     // 8 calls are 2 clean rounds at 4: one short of the 3 needed before probing 5 again.
     await cleanCalls(limiter, 8, 1);
+    expect(limiter.currentLimit).toBe(4);
+    await cleanCalls(limiter, 8, 1);
+    expect(limiter.currentLimit).toBe(5);
+    expect(limits(limiter)).toEqual(['4:rate_limited', '5:clean_rounds', '4:rate_limited', '5:clean_rounds']);
+  });
+
+  it('should take one 429 at a level that proved clean as noise, and step down by one at a second before the next clean round', async () => {
+    const limiter = new AdaptiveLimiter();
+    await firstEpisode(limiter);
+    await cleanCalls(limiter, 4, 3);
+    expect(limiter.currentLimit).toBe(5);
+    await callsAtOnce(limiter, ['rate_limited', 'success', 'success', 'success']);
+    expect(limiter.currentLimit).toBe(5);
+    await callsAtOnce(limiter, ['rate_limited', 'success', 'success', 'success']);
+    expect(limiter.currentLimit).toBe(4);
+    expect(limits(limiter)).toEqual(['4:rate_limited', '5:clean_rounds', '4:rate_limited']);
+  });
+
+  it('should not delay the next probe once the server has rejected calls at a level that proved clean', async () => {
+    const limiter = new AdaptiveLimiter({ probeRounds: 3 });
+    await firstEpisode(limiter);
+    await cleanCalls(limiter, 4, 1);
+    expect(limiter.currentLimit).toBe(5);
+    // A 429 with only 4 in flight, at the clean level: noise, forgiven.
+    await callsAtOnce(limiter, ['rate_limited', 'success', 'success', 'success']);
+    expect(limiter.currentLimit).toBe(5);
+    await callsAtOnce(limiter, ['rate_limited', 'success', 'success', 'success', 'success']);
     expect(limiter.currentLimit).toBe(4);
     await cleanCalls(limiter, 8, 1);
     expect(limiter.currentLimit).toBe(5);

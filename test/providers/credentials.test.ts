@@ -117,6 +117,23 @@ describe('the providers query and remote provider settings', () => {
     }
   });
 
+  it('should fail a Hugging Face router run at once and clearly when there is no token', async () => {
+    const bare = await createTestApp();
+    try {
+      const launched = await bare.gql(`mutation { launchExperiment(input: { name: "no token", config: { numSamples: 2,
+        provider: { kind: HUGGINGFACE } } }) { id } }`);
+      const id = launched.data!.launchExperiment.id as string;
+      expect(await bare.waitForEnd(id)).toBe('FAILED');
+      const { data } = await bare.gql(`query ($id: ID!) { experiment(id: $id) { error progress { done } } }`, { id });
+      expect(data!.experiment).toEqual({
+        error: 'provider HUGGINGFACE cannot run: the Hugging Face router needs a token: set HF_TOKEN on the server or pass apiKey to runExperiment',
+        progress: { done: 0 },
+      });
+    } finally {
+      await bare.dispose();
+    }
+  });
+
   it('should fill in and validate the per-call timeout and attempt cap of remote providers', async () => {
     const create = (provider: Record<string, unknown>) =>
       t.gql(`mutation ($input: CreateExperimentInput!) { createExperiment(input: $input) {

@@ -17,7 +17,8 @@ class GatedProvider implements Provider {
 
   complete(request: CompletionRequest): Promise<Completion> {
     this.calls += 1;
-    return new Promise((resolve, reject) => {
+    request.onTheWire?.begin();
+    return new Promise<Completion>((resolve, reject) => {
       const question = request.messages.at(-1)!.content.replace(/^Question: /, '').replace(/\nAnswer:$/, '');
       this.pending.push({
         request,
@@ -26,7 +27,7 @@ class GatedProvider implements Provider {
       });
       request.signal?.addEventListener('abort', () => reject(request.signal!.reason));
       this.arrived?.();
-    });
+    }).finally(() => request.onTheWire?.end());
   }
 
   /** Resolves once `count` calls are waiting. */

@@ -8,6 +8,7 @@ export type Profile = ResultOf<typeof ProfileFields>;
 /** Pipeline order, so the breakdown reads like one sample's journey. */
 const PHASE_ORDER = ['prompt_build', 'retrieval', 'cache_lookup', 'rate_limit_wait', 'api_call', 'tool', 'parsing', 'metrics'];
 
+/** The profile's phases in pipeline order, unknown phases last. */
 export function orderedPhases(profile: Profile): Profile['profilingSummary'] {
   const rank = (phase: string) => {
     const index = PHASE_ORDER.indexOf(phase);
@@ -24,7 +25,7 @@ export function ProfileSection({ profile, live }: { profile: Profile; live: bool
       <h2>
         ⚡ Optimization Profile {live ? <span className="live-dot" data-testid="profile-live">live</span> : null}
       </h2>
-      <div className="cards">
+      <div className="cards profile-cards">
         <MetricCard label="Total Wall Time" value={formatMs(profile.totalWallTimeMs)} testId="profile-wall-time" hint={`${formatInteger(profile.apiCalls)} API calls`} />
         <MetricCard
           label="Cache Hit Rate"

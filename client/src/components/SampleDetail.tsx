@@ -1,9 +1,20 @@
 import { useEffect } from 'react';
+import { useQuery } from 'urql';
 import { formatInteger, formatMs, formatScore } from '../format.ts';
+import type { ResultOf, VariablesOf } from '../graphql.ts';
+import { SampleDetailsQuery } from '../operations/experiment.ts';
+import { ErrorNote } from './ErrorNote.tsx';
 import type { Sample } from './SampleTable.tsx';
 
-/** One sample in full: the prompt sent, the raw reply, the score, and the agent trace or retrieved passages. */
-export function SampleDetail({ sample, onClose }: { sample: Sample; onClose: () => void }) {
+type Details = NonNullable<ResultOf<typeof SampleDetailsQuery>['experiment']>['samples']['nodes'][number];
+
+/**
+ * One sample in full: the prompt sent, the raw reply, the score, and the agent trace or retrieved
+ * passages. The heavy fields are read for the table's page only when a sample is opened.
+ */
+export function SampleDetail({ sample, pageVariables, onClose }: { sample: Sample; pageVariables: VariablesOf<typeof SampleDetailsQuery>; onClose: () => void }) {
+  const [{ data, error }] = useQuery({ query: SampleDetailsQuery, variables: pageVariables });
+  const details = data?.experiment?.samples.nodes.find((node) => node.sampleIndex === sample.sampleIndex);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => event.key === 'Escape' && onClose();
     window.addEventListener('keydown', onKey);
@@ -21,6 +32,16 @@ export function SampleDetail({ sample, onClose }: { sample: Sample; onClose: () 
           </button>
         </div>
         <p className="question">{sample.question}</p>
+        {error ? <ErrorNote error={error} /> : null}
+        {details ? <SampleFacts sample={sample} details={details} /> : <p className="muted">Loading…</p>}
+      </div>
+    </div>
+  );
+}
+
+function SampleFacts({ sample, details }: { sample: Sample; details: Details }) {
+  return (
+    <>
         <dl className="facts">
           <dt>Expected</dt>
           <dd>{sample.expectedAnswer}</dd>
@@ -30,33 +51,32 @@ export function SampleDetail({ sample, onClose }: { sample: Sample; onClose: () 
           </dd>
           <dt>Scores</dt>
           <dd>
-            exact {sample.exactMatch ? 'yes' : 'no'} · F1 {formatScore(sample.f1)}
+            exact {details.exactMatch ? 'yes' : 'no'} · F1 {formatScore(sample.f1)}
           </dd>
           <dt>Cost</dt>
           <dd>
-            {formatMs(sample.latencyMs)} · {formatInteger(sample.tokensInput)} tokens in · {formatInteger(sample.tokensOutput)} out
+            {formatMs(sample.latencyMs)} · {formatInteger(details.tokensInput)} tokens in · {formatInteger(details.tokensOutput)} out
             {sample.cacheHit ? ` · cache hit (${sample.cacheTier ?? 'memory'})` : ''}
-            {sample.retries > 0 ? ` · ${sample.retries} retries` : ''}
+            {details.retries > 0 ? ` · ${details.retries} retries` : ''}
           </dd>
-          {sample.timings.length > 0 ? (
+          {details.timings.length > 0 ? (
             <>
               <dt>Phases</dt>
-              <dd>{sample.timings.map((t) => `${t.phase} ${formatMs(t.ms)}`).join(' · ')}</dd>
+              <dd>{details.timings.map((t) => `${t.phase} ${formatMs(t.ms)}`).join(' · ')}</dd>
             </>
           ) : null}
         </dl>
-        {sample.agent ? <AgentTraceView agent={sample.agent} /> : null}
-        {sample.retrieval ? <RetrievalView retrieval={sample.retrieval} /> : null}
+        {details.agent ? <AgentTraceView agent={details.agent} /> : null}
+        {details.retrieval ? <RetrievalView retrieval={details.retrieval} /> : null}
         <h3>Prompt</h3>
-        <PromptView prompt={sample.prompt} />
+        <PromptView prompt={details.prompt} />
         <h3>Raw output</h3>
-        <pre className="text">{sample.rawOutput ?? '—'}</pre>
-      </div>
-    </div>
+        <pre className="text">{details.rawOutput ?? '—'}</pre>
+    </>
   );
 }
 
-function AgentTraceView({ agent }: { agent: NonNullable<Sample['agent']> }) {
+function AgentTraceView({ agent }: { agent: NonNullable<Details['agent']> }) {
   return (
     <div data-testid="agent-trace">
       <h3>
@@ -95,7 +115,7 @@ function AgentTraceView({ agent }: { agent: NonNullable<Sample['agent']> }) {
   );
 }
 
-function RetrievalView({ retrieval }: { retrieval: NonNullable<Sample['retrieval']> }) {
+function RetrievalView({ retrieval }: { retrieval: NonNullable<Details['retrieval']> }) {
   return (
     <div data-testid="retrieved-passages">
       <h3>

@@ -24,10 +24,8 @@ export function SampleTable({ experimentId, refreshKey }: { experimentId: string
   const [filter, setFilter] = useState<Filter>('all');
   const [open, setOpen] = useState<Sample | null>(null);
   const pages = useCursorPages();
-  const [{ data, error, fetching }, reexecute] = useQuery({
-    query: SamplesQuery,
-    variables: { id: experimentId, first: PAGE_SIZE, after: pages.after, ...FILTERS[filter] },
-  });
+  const variables = { id: experimentId, first: PAGE_SIZE, after: pages.after, ...FILTERS[filter] };
+  const [{ data, error, fetching }, reexecute] = useQuery({ query: SamplesQuery, variables });
   useRefetchOn(refreshKey, reexecute);
   const samples = data?.experiment?.samples;
   return (
@@ -88,13 +86,13 @@ export function SampleTable({ experimentId, refreshKey }: { experimentId: string
           <Pager pages={pages} pageInfo={samples.pageInfo} totalCount={samples.totalCount} pageSize={PAGE_SIZE} />
         </>
       )}
-      {open ? <SampleDetail sample={open} onClose={() => setOpen(null)} /> : null}
+      {open ? <SampleDetail sample={open} pageVariables={variables} onClose={() => setOpen(null)} /> : null}
     </section>
   );
 }
 
 function traceLabel(sample: Sample): string {
-  if (sample.agent) return `${sample.agent.steps.length} steps`;
+  if (sample.agent) return `${sample.agent.iterations} steps`;
   if (sample.retrieval) return `${sample.retrieval.passages.length} passages`;
   return '';
 }

@@ -1,29 +1,10 @@
 import { formatInteger, formatMs } from '../format.ts';
+import { histogramBins } from '../histogram.ts';
 import { orderedPhases, type Profile } from './ProfileSection.tsx';
 
 const WIDTH = 480;
 const HEIGHT = 200;
 const MARGIN = { top: 12, right: 12, bottom: 34, left: 44 };
-
-export interface Bin {
-  from: number;
-  to: number;
-  count: number;
-}
-
-/** Equal-width bins from the smallest to the largest value (one bin when they are all equal). */
-export function histogramBins(values: readonly number[], binCount = 20): Bin[] {
-  if (values.length === 0) return [];
-  const min = Math.min(...values);
-  const max = Math.max(...values);
-  const width = max > min ? (max - min) / binCount : 1;
-  const bins: Bin[] = Array.from({ length: max > min ? binCount : 1 }, (_, i) => ({ from: min + i * width, to: min + (i + 1) * width, count: 0 }));
-  for (const value of values) {
-    const index = Math.min(bins.length - 1, Math.floor((value - min) / width));
-    (bins[index] as Bin).count += 1;
-  }
-  return bins;
-}
 
 /** Per-sample latency distribution. */
 export function LatencyHistogram({ latencies, note }: { latencies: readonly number[]; note?: string }) {

@@ -11,12 +11,21 @@ export const ExperimentQuery = graphql(
       metrics { ...MetricsFields }
       profile { ...ProfileFields }
       attempts { number status totalSamples wallTimeMs startedAt completedAt error }
-      latencies: samples(first: 1000) { totalCount nodes { latencyMs error } }
     }
   }
 `,
   [ConfigFields, MetricsFields, ProfileFields],
 );
+
+/** Read when the page opens and when the status changes; while a run streams, its events feed the histogram. */
+export const LatenciesQuery = graphql(`
+  query Latencies($id: ID!) {
+    experiment(id: $id) {
+      id
+      samples(first: 1000) { totalCount nodes { sampleIndex latencyMs error } }
+    }
+  }
+`);
 
 export const ExperimentEventsSubscription = graphql(`
   subscription ExperimentEvents($id: ID!) {
@@ -40,6 +49,7 @@ export const ExperimentProfileSubscription = graphql(
   [ProfileFields],
 );
 
+/** One page of the sample table: light, since it is re-read while a run goes. */
 export const SamplesQuery = graphql(`
   query Samples($id: ID!, $first: Int, $after: String, $correct: Boolean, $failed: Boolean) {
     experiment(id: $id) {
@@ -48,8 +58,23 @@ export const SamplesQuery = graphql(`
         totalCount
         pageInfo { endCursor hasNextPage }
         nodes {
-          sampleIndex exampleId question expectedAnswer parsedAnswer rawOutput prompt
-          correct exactMatch f1 latencyMs cacheHit cacheTier tokensInput tokensOutput error retries
+          sampleIndex exampleId question expectedAnswer parsedAnswer correct f1 latencyMs cacheHit cacheTier error
+          agent { iterations }
+          retrieval { passages { id } }
+        }
+      }
+    }
+  }
+`);
+
+/** The same page in full (prompt, output, trace), read when a sample is opened. */
+export const SampleDetailsQuery = graphql(`
+  query SampleDetails($id: ID!, $first: Int, $after: String, $correct: Boolean, $failed: Boolean) {
+    experiment(id: $id) {
+      id
+      samples(first: $first, after: $after, correct: $correct, failed: $failed) {
+        nodes {
+          sampleIndex rawOutput prompt exactMatch tokensInput tokensOutput retries
           timings { phase ms }
           agent {
             iterations toolCalls stopReason

@@ -11,7 +11,8 @@ import { ACTIVE_STATUSES, StatusBadge } from '../components/StatusBadge.tsx';
 import { formatDateTime, formatInteger, formatMs, formatPercent, formatScore, formatThroughput, formatUsd } from '../format.ts';
 import type { ResultOf } from '../graphql.ts';
 import { useLiveRun } from '../live-run.ts';
-import { CancelExperimentMutation, DeleteExperimentMutation, ExperimentQuery, RunExperimentMutation } from '../operations/experiment.ts';
+import { useRefetchOn } from '../hooks.ts';
+import { CancelExperimentMutation, DeleteExperimentMutation, ExperimentQuery, LatenciesQuery, RunExperimentMutation } from '../operations/experiment.ts';
 import { Link, navigate } from '../router.tsx';
 
 type Experiment = NonNullable<ResultOf<typeof ExperimentQuery>['experiment']>;
@@ -32,8 +33,7 @@ function ExperimentView({ experiment, refresh }: { experiment: Experiment; refre
   const active = ACTIVE_STATUSES.has(experiment.status);
   const live = useLiveRun(experiment.id, active, refresh);
   const progress = active && live.progress ? live.progress : experiment.progress;
-  const profile = live.profile ?? experiment.profile;
-  const latencies = experiment.latencies.nodes.filter((s) => !s.error).map((s) => s.latencyMs);
+  const profile = active && live.profile ? live.profile : experiment.profile;
   const refreshKey = `${experiment.status}:${experiment.progress.done}`;
   return (
     <div className="experiment" data-testid="experiment-page">
@@ -44,7 +44,7 @@ function ExperimentView({ experiment, refresh }: { experiment: Experiment; refre
         <LiveFeed samples={live.feed} />
       </div>
       <section className="panel charts">
-        <LatencyHistogram latencies={latencies} note={experiment.latencies.totalCount > latencies.length ? `first ${formatInteger(experiment.latencies.nodes.length)} of ${formatInteger(experiment.latencies.totalCount)} samples` : undefined} />
+        <Histogram experimentId={experiment.id} status={experiment.status} live={live.latencies} scored={progress.done - progress.failed} />
         {profile ? <PhaseTimeChart profile={profile} /> : null}
       </section>
       <div className="columns even">
@@ -54,6 +54,16 @@ function ExperimentView({ experiment, refresh }: { experiment: Experiment; refre
       <SampleTable experimentId={experiment.id} refreshKey={refreshKey} />
     </div>
   );
+}
+
+/** Latencies of the samples the page has seen: the first 1000 read from the API, then every streamed one. */
+function Histogram({ experimentId, status, live, scored }: { experimentId: string; status: string; live: ReadonlyMap<number, number>; scored: number }) {
+  const [{ data }, reexecute] = useQuery({ query: LatenciesQuery, variables: { id: experimentId } });
+  useRefetchOn(status, reexecute);
+  const byIndex = new Map(live);
+  for (const sample of data?.experiment?.samples.nodes ?? []) if (!sample.error) byIndex.set(sample.sampleIndex, sample.latencyMs);
+  const latencies = [...byIndex.values()];
+  return <LatencyHistogram latencies={latencies} note={latencies.length < scored ? `${formatInteger(latencies.length)} of ${formatInteger(scored)} samples` : undefined} />;
 }
 
 function Header({ experiment, progress, refresh }: { experiment: Experiment; progress: { done: number; total: number; failed: number }; refresh: () => void }) {

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
@@ -27,10 +27,11 @@ export function ExperimentsPage() {
     variables: { first: PAGE_SIZE, after: pages.after, status: status || null, method: method || null, model: model.trim() || null },
   });
   const refetch = useThrottled(() => reexecute({ requestPolicy: 'network-only' }), 300);
-  useSubscription({ query: ExperimentsChangedSubscription }, (_previous: unknown, change) => {
-    refetch();
-    return change;
-  });
+  // Counts changes (the handler must stay pure); each new count re-reads the page.
+  const [{ data: changes = 0 }] = useSubscription({ query: ExperimentsChangedSubscription }, (count: number = 0) => count + 1);
+  useEffect(() => {
+    if (changes > 0) refetch();
+  }, [changes, refetch]);
   const filtered = <T,>(set: (value: T) => void) => (value: T) => {
     set(value);
     pages.reset();

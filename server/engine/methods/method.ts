@@ -25,10 +25,13 @@ export interface AgentStepReport {
   thought: string;
   action: string | null;
   input: string | null;
+  /** The tool's output (or its error); null when the action was not run (loop, last iteration). */
   observation: string | null;
   toolError: boolean;
   answer: string | null;
+  /** Whether the model reply came from the cache. */
   cached: boolean;
+  /** The whole step: model call, parsing and tool. */
   ms: number;
 }
 

@@ -4,7 +4,7 @@ import type { KnowledgeBase } from '../retrieval/knowledge-base.ts';
 import { createTools, ToolError, type AgentTool } from '../tools/index.ts';
 import type { ChatMessage, Example } from '../types.ts';
 import { parseNaiveAnswer } from './answer-parsing.ts';
-import type { Method, MethodContext, MethodResult } from './method.ts';
+import type { AgentStepReport, Method, MethodContext, MethodResult } from './method.ts';
 import { parseAgentReply, reactSystemPrompt, type AgentReply } from './react-format.ts';
 
 /**
@@ -13,20 +13,8 @@ import { parseAgentReply, reactSystemPrompt, type AgentReply } from './react-for
  */
 export type AgentStopReason = 'answer' | 'max_iterations' | 'loop' | 'no_action';
 
-/** One model turn of the agent, with the tool call it asked for. */
-export interface AgentStep {
-  iteration: number;
-  thought: string;
-  action: string | null;
-  input: string | null;
-  /** The tool's output (or its error); null when the action was not run (loop, last iteration). */
-  observation: string | null;
-  toolError: boolean;
-  answer: string | null;
-  /** Whether the model reply came from the cache. */
-  cached: boolean;
-  /** The whole step: model call, parsing and tool. */
-  ms: number;
+/** One model turn of the agent, with the tool call it asked for (as reported live, plus the tool's time). */
+export interface AgentStep extends AgentStepReport {
   toolMs: number | null;
 }
 

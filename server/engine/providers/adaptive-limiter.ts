@@ -33,12 +33,11 @@ const MAX_HISTORY = 1000;
 
 /**
  * The concurrency window of one provider endpoint, shared by every experiment that calls it.
- * Unconstrained until the first 429. A 429 of a call sent under the current window starts an
- * episode: the window falls back to the last level that completed a clean round, or halves. Later
- * 429s of calls sent before that change belong to the same episode: they only narrow the window to
- * the calls still in flight (what the server is holding), recorded as one change. The window grows
- * by one after a clean round (`limit` successes in a row at the current level), but only after
- * `probeRounds` clean rounds when the next level is the one that last drew a 429. It never grows
+ * Unconstrained until the first 429. A 429 of a call sent under the current window is judged against
+ * the last level that completed a clean round (see `onRateLimited`); 429s of calls sent before the
+ * last change belong to the episode already handled and only narrow the window to the calls still in
+ * flight. The window grows by one after a clean round (`limit` successes in a row), but only after
+ * `probeRounds` clean rounds when the next level is the one that last failed a probe. It never grows
  * beyond the demand it has seen, so one experiment's window never exceeds its batch size.
  */
 export class AdaptiveLimiter {
@@ -48,6 +47,12 @@ export class AdaptiveLimiter {
   private readonly waiting: Waiter[] = [];
   private epoch = 0;
   private cleanSuccesses = 0;
+  /** 429s since the last clean round or change. */
+  private strikes = 0;
+  /** Clean rounds in a row, across changes, since the last 429. */
+  private cleanStreak = 0;
+  /** 429s came at a level that had proved clean: the server rejects some calls whatever the load. */
+  private noisy = false;
   private cleanRounds = 0;
   private failedAt = Number.POSITIVE_INFINITY;
   private knownGood = 0;
@@ -117,7 +122,7 @@ export class AdaptiveLimiter {
     this.inFlight -= 1;
     this.lastActivity = this.now();
     if (epoch === this.epoch) {
-      if (result === 'rate_limited') this.shrink();
+      if (result === 'rate_limited') this.onRateLimited();
       else if (result === 'success') this.countSuccess();
     } else if (result === 'rate_limited') {
       this.drainEpisode();
@@ -125,34 +130,48 @@ export class AdaptiveLimiter {
     this.dispatch();
   }
 
-  private shrink(): void {
-    const current = Math.min(this.limit, this.epochPeak);
-    let next: number;
-    if (this.knownGood > 0 && this.knownGood < current) {
-      next = this.knownGood;
-    } else {
-      next = Math.max(1, Math.floor(current / 2));
-      this.knownGood = 0;
+  /**
+   * With no clean level yet (the first burst), the window halves. A 429 above the last clean level is
+   * a failed probe: back to that level, and probe again only after `probeRounds` clean rounds. A 429
+   * at a level that has proved clean means the server rejects some calls whatever the load: from then
+   * on the window is "noisy", one 429 is forgiven and a second before the next clean round steps down
+   * by one, without delaying the next probe. `probeRounds` clean rounds in a row end the noise.
+   */
+  private onRateLimited(): void {
+    this.cleanSuccesses = 0;
+    this.cleanStreak = 0;
+    this.strikes += 1;
+    const level = Math.min(this.limit, this.epochPeak);
+    if (this.knownGood === 0) {
+      this.failedAt = level;
+      this.change(Math.max(1, Math.floor(level / 2)), 'rate_limited');
+      return;
     }
-    this.failedAt = current;
-    this.change(next, 'rate_limited');
+    const probe = this.knownGood < level;
+    if (probe && !this.noisy) {
+      this.failedAt = level;
+      this.change(this.knownGood, 'rate_limited');
+      return;
+    }
+    this.noisy = true;
+    if (this.strikes < 2) return;
+    this.knownGood = Math.max(1, this.limit - 1);
+    this.change(this.knownGood, 'rate_limited');
   }
 
   /**
-   * More 429s of the episode already handled: the server holds at most the calls still in flight, so
-   * the window need not be wider (a burst of 32 against a server that takes 4 settles at 4 at once).
+   * More 429s of the first episode: the server holds at most the calls still in flight, so the window
+   * need not be wider (a burst of 32 against a server that takes 4 settles at 4 at once).
    */
   private drainEpisode(): void {
+    const episode = this.history.at(-1);
     const holding = Math.max(1, this.inFlight);
+    // Only while finding a first level, right after a shrink: later, a late 429 says nothing new.
+    if (this.knownGood > 0 || episode?.reason !== 'rate_limited' || episode.epoch !== this.epoch) return;
     if (holding >= this.limit) return;
     this.limit = holding;
-    const last = this.history.at(-1);
-    if (last?.reason === 'rate_limited' && last.epoch === this.epoch) {
-      last.limit = holding;
-      last.time = this.now();
-    } else {
-      this.record('rate_limited');
-    }
+    episode.limit = holding;
+    episode.time = this.now();
   }
 
   private countSuccess(): void {
@@ -160,7 +179,10 @@ export class AdaptiveLimiter {
     this.cleanSuccesses += 1;
     if (this.cleanSuccesses < this.limit) return;
     this.cleanSuccesses = 0;
+    this.strikes = 0;
     this.cleanRounds += 1;
+    this.cleanStreak += 1;
+    if (this.cleanStreak >= this.probeRounds) this.noisy = false;
     this.knownGood = Math.max(this.knownGood, this.limit);
     if (this.limit >= this.failedAt) this.failedAt = Number.POSITIVE_INFINITY;
     const roundsNeeded = this.limit + 1 >= this.failedAt ? this.probeRounds : 1;
@@ -170,6 +192,7 @@ export class AdaptiveLimiter {
   private change(limit: number, reason: LimitChange['reason']): void {
     this.epoch += 1;
     this.cleanSuccesses = 0;
+    this.strikes = 0;
     this.cleanRounds = 0;
     this.demandPeak = this.inFlight + this.waiting.length;
     this.epochPeak = this.inFlight;
@@ -192,6 +215,7 @@ export class AdaptiveLimiter {
     if (this.now() - this.lastActivity < this.idleResetMs) return;
     this.failedAt = Number.POSITIVE_INFINITY;
     this.knownGood = 0;
+    this.noisy = false;
     this.change(Number.POSITIVE_INFINITY, 'idle_reset');
   }
 }

@@ -32,7 +32,15 @@ export class RemoteProvider implements Provider {
 
   async complete(request: CompletionRequest): Promise<Completion> {
     allowManyListeners(request.signal);
-    const { value, retries, waitedMs } = await callWithRetry((signal) => this.transport.send(request, signal), {
+    const send = async (signal: AbortSignal) => {
+      request.onTheWire?.begin();
+      try {
+        return await this.transport.send(request, signal);
+      } finally {
+        request.onTheWire?.end();
+      }
+    };
+    const { value, retries, waitedMs } = await callWithRetry(send, {
       policy: this.policy,
       limiter: this.limiter,
       signal: request.signal,

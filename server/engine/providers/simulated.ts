@@ -76,7 +76,12 @@ export class SimulatedProvider implements Provider {
     const text = this.reply(request, createPrng(digest.readUInt32BE(0)));
     const completion = limitOutput(text, request.messages, request.params);
     // A separate stream, so latency settings never change what is answered.
-    await wait(this.latencyFor(createPrng(digest.readUInt32BE(4))), request.signal);
+    request.onTheWire?.begin();
+    try {
+      await wait(this.latencyFor(createPrng(digest.readUInt32BE(4))), request.signal);
+    } finally {
+      request.onTheWire?.end();
+    }
     return completion;
   }
 
