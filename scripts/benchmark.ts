@@ -49,6 +49,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Exit through process.exit, so the 'exit' handlers stop any server the benchmark started.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {

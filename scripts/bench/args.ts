@@ -48,7 +48,7 @@ export const USAGE = `npm run bench -- [options]
   --follow poll|subscription
                           how runs are followed (default poll: a status query every 25 ms). "subscription"
                           streams every event of the run to the benchmark (experimentEvents), which costs the
-                          server about 0.1 ms per event; the perf suite's overhead row always uses it
+                          server 0.1–0.2 ms of CPU per event; the perf suite's overhead row always uses it
 
 Cold cached runs start from an empty persistent cache: the benchmark calls clearCache before each one.`;
 

@@ -23,6 +23,9 @@ export async function startChild(env: Record<string, string> = {}): Promise<Targ
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A benchmark that dies (an error, Ctrl-C) takes its server with it.
+  const stopChild = () => child.kill('SIGTERM');
+  process.once('exit', stopChild);
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stderr }).on('line', (text) => {
       const line = parseLogLine(text);
@@ -35,6 +38,7 @@ export async function startChild(env: Record<string, string> = {}): Promise<Targ
     url,
     pid: child.pid ?? null,
     async stop() {
+      process.off('exit', stopChild);
       child.kill('SIGTERM');
       await exited;
       rmSync(folder, { recursive: true, force: true });
@@ -47,6 +51,13 @@ export function memoryOf(pid: number): { peakRssMb: number; rssMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { peakRssMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
+}
+
+/** CPU time (user + system, every thread) a process has used so far, in seconds (Linux /proc). */
+export function cpuSecondsOf(pid: number): number {
+  // Fields after the command name: state is the 1st, utime the 12th, stime the 13th; in clock ticks (100 Hz).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function parseLogLine(text: string): { level?: string; message?: string; url?: string } | null {

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { cacheKey } from './cache/cache-key.ts';
+import { takeTurn } from './time-slice.ts';
 import { disabledCacheStats, type CacheLookup, type CacheTier, type ResponseCache } from './cache/response-cache.ts';
 import type { ExperimentConfig } from './config.ts';
 import { MetricsAccumulator, type SampleOutcome } from './metrics/aggregate.ts';
@@ -59,9 +60,6 @@ export interface RunnerOptions {
   throttle?: () => Promise<void> | null;
 }
 
-/** Longest stretch of back-to-back sample work before the event loop gets a turn. */
-const YIELD_EVERY_MS = 8;
-
 const NO_SCORE: AnswerScore = { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
 
 /**
@@ -118,15 +116,9 @@ export class AttemptRunner {
     const backlog = this.concurrency * 2;
     // Woken by each finished task; Promise.race over the running set would add a handler to every task per sample.
     let slotFreed: () => void = () => {};
-    let lastYield = performance.now();
     for (const sample of samples) {
       if (signal.aborted) break;
-      // Answers that come at once (cache hits, a provider without latency) chain samples in microtasks
-      // that never let timers or I/O run: no batched write, query or subscriber would get a turn.
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
+      await takeTurn();
       const storageBehind = this.options.throttle?.();
       if (storageBehind) await storageBehind;
       const task: Promise<void> = limit(() => this.runSample(sample, signal)).finally(() => {

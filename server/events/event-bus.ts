@@ -149,7 +149,12 @@ export class EventBus {
     const topic = experimentId === '*' ? 'experiment:*' : `experiment:${experimentId}`;
     const handler = (event: Event) => listener((event as CustomEvent<ExperimentEvent>).detail);
     this.target.addEventListener(topic, handler);
-    return () => this.target.removeEventListener(topic, handler);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.target.removeEventListener(topic, handler);
+    };
   }
 
   /** Listeners on one experiment's topic, or on every topic. */

@@ -42,8 +42,12 @@ export function experimentEventStream(bus: EventBus, store: EventStore, options:
   return new Repeater<StreamItem>(async (push, stop) => {
     const { experimentId } = options;
     const live = new BoundedQueue<ExperimentEvent>(options.bufferSize);
-    const subscription = bus.pubsub.subscribe('experiment', experimentId);
-    const pump = pumpInto(subscription, live);
+    // A synchronous listener on the pub/sub's event target: events go straight into this subscriber's
+    // bounded queue. (Iterating pubsub.subscribe() would put a Repeater queue of its own in between,
+    // which throws inside the publisher once 1 024 events wait — a burst could crash the engine.)
+    const unsubscribe = bus.subscribe(experimentId, (event) => {
+      if (!live.push(event)) unsubscribe();
+    });
     let stopped = false;
     void stop.then(() => {
       stopped = true;
@@ -78,8 +82,7 @@ export function experimentEventStream(bus: EventBus, store: EventStore, options:
       }
     } finally {
       stop();
-      await subscription.return?.();
-      await pump;
+      unsubscribe();
     }
   });
 }
@@ -92,13 +95,6 @@ async function* mergeBySeq(stored: AsyncGenerator<ExperimentEvent>, pending: rea
     yield event;
   }
   for (const event of pending) if (event.seq > last) yield event;
-}
-
-/** Drains the pub/sub iterator into the queue at once, so a slow consumer backs up here, bounded. */
-async function pumpInto(source: AsyncIterable<ExperimentEvent>, queue: BoundedQueue<ExperimentEvent>): Promise<void> {
-  for await (const event of source) {
-    if (!queue.push(event)) return;
-  }
 }
 
 function overflow(experimentId: string, seq: number, attempt: number, bufferSize: number): StreamOverflow {

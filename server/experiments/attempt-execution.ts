@@ -181,9 +181,10 @@ export class AttemptExecution {
 
   private async finish(attempt: Attempt, outcome: ExperimentStatus, error: string | null = null): Promise<void> {
     const interrupted = this.stopReason === 'shutdown' && outcome !== 'FAILED';
+    // The run ends when its last result is stored, not after the bookkeeping below.
+    const wall = this.wallTimeMs();
     const em = this.deps.orm.em.fork();
     const fresh = await em.findOneOrFail(Attempt, attempt.id, { populate: ['experiment'] });
-    const wall = this.wallTimeMs();
     fresh.wallTimeMs = wall;
     if (!interrupted) {
       const now = new Date();

@@ -41,7 +41,7 @@ const READ_AHEAD_RETRY = 16;
  * buffered and written in batches (new entries stay readable from the buffer until committed).
  * Lookups that arrive while a query runs are answered together by the next one. After a hit the
  * rows written right after it are read ahead: a re-run asks for its responses in about the order
- * the first run stored them, so one query serves the next hundred samples.
+ * the first run stored them, so one query serves the next few hundred samples.
  */
 export class PersistentResponseCache implements PersistentCacheStore {
   private readonly unwritten = new Map<string, CachedCompletion>();
@@ -121,6 +121,7 @@ export class PersistentResponseCache implements PersistentCacheStore {
       while (this.waiting.size > 0) {
         this.answerFromReadAhead();
         const batch = [...this.waiting].slice(0, KEYS_PER_QUERY);
+        if (batch.length === 0) break;
         for (const [key] of batch) this.waiting.delete(key);
         const found = await this.fetchRows(batch.map(([key]) => key));
         for (const [key, waiters] of batch) {

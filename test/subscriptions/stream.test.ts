@@ -38,6 +38,18 @@ describe('one subscriber stream (real bus and event store)', () => {
     expect(resumed).toEqual(Array.from({ length: 21 - delivered.length }, (_, i) => overflow.seq + 1 + i));
   });
 
+  it('should take a synchronous burst of 5 000 events without throwing in the publisher, and deliver them all', async () => {
+    const { bus, eventStore } = t.app;
+    const before = bus.lastSeqOf(id);
+    const stream = experimentEventStream(bus, eventStore, { experimentId: id, after: before, status: 'RUNNING', currentAttempt: 1, bufferSize: 10_000 });
+    const first = stream.next();
+    for (let done = 1; done <= 5000; done++) bus.publish(id, 1, progress(done));
+    bus.publish(id, 1, { type: 'ExperimentStatusChanged', status: 'COMPLETED', error: null });
+    const seqs = [(await first).value.seq];
+    for await (const item of stream) seqs.push(item.seq);
+    expect(seqs).toEqual(Array.from({ length: 5001 }, (_, i) => before + 1 + i));
+  });
+
   it('should continue the sequence after a restart on the same database', async () => {
     const path = t.databasePath;
     const last = t.app.bus.lastSeqOf(id);
