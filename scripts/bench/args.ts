@@ -27,7 +27,7 @@ export interface BenchOptions {
   follow: FollowMode;
 }
 
-export const PERF_ROWS = ['efficiency', 'overhead', 'warm', 'queries', 'memory'] as const;
+export const PERF_ROWS = ['efficiency', 'overhead', 'subscribers', 'warm', 'queries', 'memory'] as const;
 export type PerfRow = (typeof PERF_ROWS)[number];
 
 export const USAGE = `npm run bench -- [options]
@@ -44,7 +44,7 @@ export const USAGE = `npm run bench -- [options]
   --base-url URL          the OpenAI-compatible server for --provider openai (e.g. http://127.0.0.1:8000/v1)
   --api-key KEY           a key for that server, for these runs only (or set it in the server environment)
   --token TOKEN           the server's LLMFORGE_API_TOKEN, if it has one (default: $LLMFORGE_API_TOKEN)
-  --only a,b              perf suite rows to measure: efficiency, overhead, warm, queries, memory (default: all)
+  --only a,b              perf suite rows to measure: efficiency, overhead, subscribers, warm, queries, memory (default: all)
   --follow poll|subscription
                           how runs are followed (default poll: a status query every 25 ms). "subscription"
                           streams every event of the run to the benchmark (experimentEvents), which costs the

@@ -1,6 +1,6 @@
 import type { BenchOptions, PerfRow } from './args.ts';
 import { BenchClient, TERMINAL } from './client.ts';
-import { clearCache, collect, launch, runExperiment, type Optimization, type RunResult, type RunSpec } from './experiments.ts';
+import { clearCache, collect, launch, providerConfig, runExperiment, type Optimization, type RunResult, type RunSpec } from './experiments.ts';
 import { ProgressBar } from './progress.ts';
 import { cpuSecondsOf, memoryOf, startChild, type TargetServer } from './servers.ts';
 import { fixed, formatTable } from './table.ts';
@@ -16,7 +16,7 @@ export interface TargetResult {
 const BATCHED_32: Optimization = { enableBatching: true, batchSize: 32, enableCaching: false };
 const LATENCY_MS = 50;
 /** Experiments each row launches (for the progress counter). */
-const RUNS_PER_ROW: Record<PerfRow, number> = { efficiency: 2, overhead: 1, warm: 4, queries: 1, memory: 3 };
+const RUNS_PER_ROW: Record<PerfRow, number> = { efficiency: 2, overhead: 1, subscribers: 2, warm: 4, queries: 1, memory: 3 };
 
 const CANONICAL_QUERY = `query Status($id: ID!) {
   experiment(id: $id) {
@@ -52,6 +52,7 @@ export async function runPerfSuite(options: BenchOptions): Promise<TargetResult[
   const rows: Record<PerfRow, () => Promise<TargetResult[]>> = {
     efficiency: () => batchingEfficiency(run),
     overhead: async () => [await engineOverhead(run, server?.pid ?? null)],
+    subscribers: async () => [await subscriberCost(client, options, progress)],
     warm: async () => [await warmCache(client, run)],
     queries: async () => [await queryLatencyUnderLoad(client, options, progress)],
     memory: async () => (options.url ? [memoryNotMeasured()] : peakMemory(options, progress)),
@@ -109,6 +110,51 @@ async function engineOverhead(run: Run, serverPid: number | null): Promise<Targe
     met: endToEnd >= 2000,
     details: { samples, endToEndSamplesPerSecond: endToEnd, serverCpuMsPerSample: cpuMsPerSample, run: result },
   };
+}
+
+/**
+ * Issue #4's figure: the engine's own samples/s with no subscriber and with 50 live graphql-ws
+ * subscribers, each receiving every event of a 2 000-sample run at latency 0. Informational: SPEC §10
+ * sets no target for it, so `met` only says every subscriber got every event.
+ */
+async function subscriberCost(client: BenchClient, options: BenchOptions, progress: ProgressBar): Promise<TargetResult> {
+  const rates: Record<number, number> = {};
+  let complete = true;
+  for (const subscribers of [0, 50]) {
+    progress.start(`${subscribers} subscribers`);
+    const created = await client.request<{ createExperiment: { id: string } }>(
+      `mutation ($config: ExperimentConfigInput) { createExperiment(input: { name: "subscribers", config: $config }) { id } }`,
+      { config: { numSamples: 2000, datasetName: 'arithmetic', provider: providerConfig(options, 0), optimization: BATCHED_32 } },
+    );
+    const id = created.createExperiment.id;
+    const watchers = Array.from({ length: subscribers }, () => new BenchClient(client.url, options.token));
+    const counts = watchers.map(() => 0);
+    const followed = watchers.map((watcher, i) => watcher.follow(id, () => (counts[i] = (counts[i] ?? 0) + 1)));
+    await client.request(`mutation ($id: ID!) { runExperiment(id: $id) { id } }`, { id });
+    const ends = await Promise.all(followed);
+    await pollUntilEnded(client, id);
+    const result = await collect(client, id, 'subscribers', 0);
+    complete &&= ends.every((end) => TERMINAL.has(String((end as { status?: string }).status))) && new Set(counts).size <= 1;
+    rates[subscribers] = result.throughput;
+    progress.finish(result.samples, result.samples, `${fixed(result.throughput, 0)} samples/s`);
+    await Promise.all(watchers.map((watcher) => watcher.close()));
+  }
+  return {
+    measure: 'engine samples/s, 2 000 samples at latency 0, with 0 and with 50 live subscribers',
+    target: 'report (no SPEC target)',
+    measured: `${fixed(rates[0] ?? 0, 0)}/s with none, ${fixed(rates[50] ?? 0, 0)}/s with 50`,
+    met: complete,
+    details: { samplesPerSecond: rates },
+  };
+}
+
+/** Waits for the end by polling, so the "no subscriber" run really has none. */
+async function pollUntilEnded(client: BenchClient, id: string): Promise<void> {
+  for (;;) {
+    const { experiment } = await client.request<{ experiment: { status: string } }>('query ($id: ID!) { experiment(id: $id) { status } }', { id });
+    if (TERMINAL.has(experiment.status)) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 async function warmCache(client: BenchClient, run: Run): Promise<TargetResult> {
