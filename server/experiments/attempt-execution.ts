@@ -67,7 +67,9 @@ export class AttemptExecution {
     private readonly deps: ExecutionDeps,
     /** This run's API key, held in memory only; null when none was given or after a restart. */
     private readonly apiKey: string | null = null,
-  ) {}
+  ) {
+    this.writer = new ResultWriter(deps.orm, attemptId);
+  }
 
   stop(reason: StopReason): void {
     this.stopReason ??= reason;
@@ -110,13 +112,8 @@ export class AttemptExecution {
       await this.markRunning(attempt);
       this.runner = runner;
       this.segmentStart = performance.now();
-      const writer = (this.writer = new ResultWriter(this.deps.orm, this.attemptId));
-      this.onSample = (record) => {
-        writer.add(record);
-        this.publishSample(record);
-      };
       await runner.run(pendingSamples(attempt.sampleIndices, stored, dataset), this.abort.signal);
-      await writer.flush();
+      await this.writer.flush();
       await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
     } catch (error) {
       this.deps.logger.error('attempt failed', { experimentId: this.experimentId, attempt: this.attemptNumber, error });
@@ -125,14 +122,18 @@ export class AttemptExecution {
   }
 
   private config: ExperimentConfig | null = null;
-  private onSample: (record: SampleRecord) => void = () => {};
-  private writer: ResultWriter | null = null;
+  private readonly writer: ResultWriter;
+
+  /** A finished sample goes to storage and to the live stream. */
+  private onSample(record: SampleRecord): void {
+    this.writer.add(record);
+    this.publishSample(record);
+  }
 
   /** Holds the runner back while more results wait for the disk than memory should hold. */
   private storageCatchUp(): Promise<void> | null {
-    const writer = this.writer;
-    if (!writer || writer.backlog <= MAX_UNWRITTEN_RESULTS) return null;
-    return writer.whenBacklogAtMost(MAX_UNWRITTEN_RESULTS / 2);
+    if (this.writer.backlog <= MAX_UNWRITTEN_RESULTS) return null;
+    return this.writer.whenBacklogAtMost(MAX_UNWRITTEN_RESULTS / 2);
   }
 
   private dataset(config: ExperimentConfig, expectedHash: string): Dataset {

@@ -5,6 +5,7 @@ import { buildApp, type App, type AppOverrides } from '../../server/app.ts';
 import type { ServerConfig } from '../../server/config.ts';
 import type { ExperimentStatus } from '../../server/db/entities/experiment.entity.ts';
 import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
+import { TERMINAL_STATUSES } from '../../server/events/event-bus.ts';
 import { createLogger, type LogLevel } from '../../server/logger.ts';
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -25,7 +26,6 @@ export interface TestApp {
   dispose(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
-const TERMINAL: ReadonlySet<ExperimentStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 let sharedDatasets: Promise<DatasetRegistry> | null = null;
 
 export function newDatabasePath(): string {
@@ -66,7 +66,7 @@ export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOv
     waitForEnd(experimentId) {
       return new Promise((resolve, reject) => {
         const stop = app.bus.subscribe(experimentId, (event) => {
-          if (event.type === 'ExperimentStatusChanged' && TERMINAL.has(event.status)) {
+          if (event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status)) {
             stop();
             resolve(event.status);
           }
@@ -75,7 +75,7 @@ export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOv
           if (!experiment) {
             stop();
             reject(new Error(`no experiment ${experimentId}`));
-          } else if (TERMINAL.has(experiment.status) && !app.scheduler.execution(experimentId)) {
+          } else if (TERMINAL_STATUSES.has(experiment.status) && !app.scheduler.execution(experimentId)) {
             stop();
             resolve(experiment.status);
           }
