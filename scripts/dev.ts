@@ -5,7 +5,7 @@
  */
 import { createServer } from 'vite';
 import { buildApp } from '../server/app.ts';
-import { configFromEnv } from '../server/config.ts';
+import { configFromEnv } from '../server/server-config.ts';
 
 const app = await buildApp(configFromEnv());
 const apiUrl = await app.start();

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/sqlite';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
-import { DEFAULT_CACHE_MAX_ROWS, type ServerConfig } from './config.ts';
+import { DEFAULT_CACHE_MAX_ROWS, type ServerConfig } from './server-config.ts';
 import { openDatabase } from './db/orm.ts';
 import { DatasetRegistry } from './engine/datasets/registry.ts';
 import { NO_CREDENTIALS } from './engine/providers/credentials.ts';

@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { buildApp } from './app.ts';
-import { configFromEnv } from './config.ts';
+import { configFromEnv } from './server-config.ts';
 
 // A run allocates fast and briefly; by default V8 lets the old generation grow to 4 × the live heap
 // before collecting, so peak memory rose with the number of samples although the live heap (~40 MB)

@@ -1,4 +1,4 @@
-import { AGENT_TOOLS, DEFAULTS, LIMITS, type AgentTool } from '../../server/engine/config.ts';
+import { AGENT_TOOLS, DEFAULTS, LIMITS, type AgentTool } from '../../server/engine/experiment-config.ts';
 import type { VariablesOf } from './graphql.ts';
 import type { LaunchExperimentMutation } from './operations/form.ts';
 

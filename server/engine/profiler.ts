@@ -1,5 +1,5 @@
 import { summarize } from './metrics/stats.ts';
-import type { PhaseSummary } from './profile.ts';
+import type { PhaseSummary } from './optimization-profile.ts';
 import type { ProfilePhase } from './types.ts';
 
 export type SampleTimings = Partial<Record<ProfilePhase, number>>;

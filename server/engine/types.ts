@@ -2,7 +2,7 @@
  * Shared vocabulary of the engine. Nothing here knows about GraphQL or the database:
  * the engine runs samples and reports what happened; the layers above store and serve it.
  */
-import type { ConcurrencyChange } from './profile.ts';
+import type { ConcurrencyChange } from './optimization-profile.ts';
 
 export const REASONING_METHODS = ['NAIVE', 'COT', 'REACT', 'RAG'] as const;
 export type ReasoningMethod = (typeof REASONING_METHODS)[number];

@@ -1,5 +1,5 @@
 import { Repeater } from 'graphql-yoga';
-import type { OptimizationProfile } from '../engine/profile.ts';
+import type { OptimizationProfile } from '../engine/optimization-profile.ts';
 import { TERMINAL_STATUSES, type EventBus } from './event-bus.ts';
 
 export interface ProfileStreamOptions {

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/sqlite';
 import type { Experiment } from '../db/entities/experiment.entity.ts';
 import type { SampleResult } from '../db/entities/sample-result.entity.ts';
-import { emptyProfile, type OptimizationProfile } from '../engine/profile.ts';
+import { emptyProfile, type OptimizationProfile } from '../engine/optimization-profile.ts';
 import { AppError } from '../errors.ts';
 import type { ExperimentService } from '../experiments/experiment-service.ts';
 import { csvLine, snakeCaseKeys } from './format.ts';

@@ -1,7 +1,7 @@
 import { TERMINAL_STATUSES, type ExperimentChange, type ExperimentEvent, type ExperimentEventBody } from '../events/event-bus.ts';
 import { experimentEventStream, type StreamItem, type StreamOverflow } from '../events/event-stream.ts';
 import { profileStream } from '../events/profile-stream.ts';
-import { emptyProfile } from '../engine/profile.ts';
+import { emptyProfile } from '../engine/optimization-profile.ts';
 import { ValidationError } from '../errors.ts';
 import { builder } from './builder.ts';
 import { ExperimentStatusEnum } from './enums.ts';

@@ -2,7 +2,7 @@ import { Attempt } from '../db/entities/attempt.entity.ts';
 import { Experiment } from '../db/entities/experiment.entity.ts';
 import type { Page, Progress } from '../experiments/experiment-service.ts';
 import { builder } from './builder.ts';
-import { CreateExperimentInput, ExperimentConfigRef } from './config.ts';
+import { CreateExperimentInput, ExperimentConfigRef } from './experiment-config.ts';
 import { ExperimentStatusEnum, ReasoningMethodEnum } from './enums.ts';
 import { MetricsRef } from './metrics.ts';
 import { PageInfo } from './pagination.ts';

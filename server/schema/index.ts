@@ -2,7 +2,7 @@ import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './scalars.ts';
 import './enums.ts';
-import './config.ts';
+import './experiment-config.ts';
 import './metrics.ts';
 import './profile.ts';
 import './pagination.ts';

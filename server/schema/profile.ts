@@ -1,4 +1,4 @@
-import type { BatchStats, CacheStats, ConcurrencyChange, OptimizationProfile, PhaseSummary } from '../engine/profile.ts';
+import type { BatchStats, CacheStats, ConcurrencyChange, OptimizationProfile, PhaseSummary } from '../engine/optimization-profile.ts';
 import type { ProfilePhase } from '../engine/types.ts';
 import { builder } from './builder.ts';
 

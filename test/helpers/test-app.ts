@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type App, type AppOverrides } from '../../server/app.ts';
-import type { ServerConfig } from '../../server/config.ts';
+import type { ServerConfig } from '../../server/server-config.ts';
 import type { ExperimentStatus } from '../../server/db/entities/experiment.entity.ts';
 import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import { TERMINAL_STATUSES } from '../../server/events/event-bus.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../server/engine/config.ts';
-import { emptyProfile } from '../../server/engine/profile.ts';
+import { validateConfig } from '../../server/engine/experiment-config.ts';
+import { emptyProfile } from '../../server/engine/optimization-profile.ts';
 
 describe('emptyProfile', () => {
   it('should show batching as the run will have it: off for REACT, with the reason', () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AgentConfig } from '../../server/engine/config.ts';
+import type { AgentConfig } from '../../server/engine/experiment-config.ts';
 import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import type { AgentStepReport, MethodContext } from '../../server/engine/methods/method.ts';
 import { createReactMethod, type AgentTrace } from '../../server/engine/methods/react.ts';

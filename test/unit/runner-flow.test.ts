@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../server/engine/config.ts';
+import { validateConfig } from '../../server/engine/experiment-config.ts';
 import { createNaiveMethod } from '../../server/engine/methods/naive.ts';
 import { AttemptRunner, type PendingSample, type SampleRecord } from '../../server/engine/runner.ts';
 import type { Provider } from '../../server/engine/types.ts';

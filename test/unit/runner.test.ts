@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../server/engine/cache/response-cache.ts';
-import { validateConfig, type ExperimentConfigInput } from '../../server/engine/config.ts';
+import { validateConfig, type ExperimentConfigInput } from '../../server/engine/experiment-config.ts';
 import { createNaiveMethod } from '../../server/engine/methods/naive.ts';
 import { AttemptRunner, type PendingSample, type SampleRecord } from '../../server/engine/runner.ts';
 import type { Completion, CompletionRequest, Example, Provider } from '../../server/engine/types.ts';

@@ -1,6 +1,6 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
 import type { ExperimentMetrics } from '../../engine/metrics/aggregate.ts';
-import type { OptimizationProfile } from '../../engine/profile.ts';
+import type { OptimizationProfile } from '../../engine/optimization-profile.ts';
 import { Experiment, type ExperimentStatus } from './experiment.entity.ts';
 
 /** One run of an experiment. Re-running creates a new attempt and keeps the old ones. */

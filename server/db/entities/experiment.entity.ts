@@ -1,5 +1,5 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
-import type { ExperimentConfig } from '../../engine/config.ts';
+import type { ExperimentConfig } from '../../engine/experiment-config.ts';
 
 export const EXPERIMENT_STATUSES = ['PENDING', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { round } from '../profiler.ts';
-import type { CacheStats } from '../profile.ts';
+import type { CacheStats } from '../optimization-profile.ts';
 import type { Completion } from '../types.ts';
 
 export type CacheTier = 'memory' | 'persistent' | 'inflight';

@@ -1,4 +1,4 @@
-import { DEFAULTS, type ExperimentConfig } from '../config.ts';
+import { DEFAULTS, type ExperimentConfig } from '../experiment-config.ts';
 import type { DatasetRegistry } from '../datasets/registry.ts';
 import { knowledgeBaseFor } from '../retrieval/knowledge-base.ts';
 import type { ReasoningMethod } from '../types.ts';

@@ -1,4 +1,4 @@
-import type { RagConfig } from '../config.ts';
+import type { RagConfig } from '../experiment-config.ts';
 import type { KnowledgeBase, RetrievedPassage } from '../retrieval/knowledge-base.ts';
 import type { ChatMessage } from '../types.ts';
 import { parseNaiveAnswer } from './answer-parsing.ts';

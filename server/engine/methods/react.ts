@@ -1,4 +1,4 @@
-import type { AgentConfig } from '../config.ts';
+import type { AgentConfig } from '../experiment-config.ts';
 import { round } from '../profiler.ts';
 import type { KnowledgeBase } from '../retrieval/knowledge-base.ts';
 import { createTools, ToolError, type AgentTool } from '../tools/index.ts';

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.ts';
-import type { HuggingFaceProviderConfig } from '../config.ts';
+import type { HuggingFaceProviderConfig } from '../experiment-config.ts';
 
 /** An OpenAI-compatible server named in the server's configuration, with the key to use for it. */
 export interface NamedEndpoint {

@@ -4,7 +4,7 @@ import {
   InferenceClientInputError,
   InferenceClientProviderApiError,
 } from '@huggingface/inference';
-import type { HuggingFaceProviderConfig } from '../config.ts';
+import type { HuggingFaceProviderConfig } from '../experiment-config.ts';
 import type { Completion, CompletionRequest } from '../types.ts';
 import { httpFailure, networkFailure, ProviderCallError } from './provider-error.ts';
 import { chatCompletionBody, parseChatCompletion, type ChatTransport } from './remote-provider.ts';

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.ts';
 import { registerSecret } from '../../secrets.ts';
-import type { HuggingFaceProviderConfig, OpenAiCompatibleProviderConfig, ProviderConfig, RemoteCallConfig } from '../config.ts';
+import type { HuggingFaceProviderConfig, OpenAiCompatibleProviderConfig, ProviderConfig, RemoteCallConfig } from '../experiment-config.ts';
 import type { Provider } from '../types.ts';
 import { LimiterRegistry } from './adaptive-limiter.ts';
 import { environmentKeyFor, hfTokenFor, NO_CREDENTIALS, type ProviderCredentials } from './credentials.ts';

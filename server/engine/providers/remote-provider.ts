@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { ConcurrencyChange } from '../profile.ts';
+import type { ConcurrencyChange } from '../optimization-profile.ts';
 import type { ChatMessage, Completion, CompletionRequest, Provider, ProviderKind } from '../types.ts';
 import type { AdaptiveLimiter } from './adaptive-limiter.ts';
 import { ProviderCallError } from './provider-error.ts';

@@ -1,4 +1,4 @@
-import type { AgentTool as AgentToolName } from '../config.ts';
+import type { AgentTool as AgentToolName } from '../experiment-config.ts';
 import type { KnowledgeBase } from '../retrieval/knowledge-base.ts';
 import { evaluateExpression, formatCalculatorResult } from './calculator.ts';
 

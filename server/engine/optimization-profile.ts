@@ -1,4 +1,4 @@
-import type { ExperimentConfig, OptimizationConfig } from './config.ts';
+import type { ExperimentConfig, OptimizationConfig } from './experiment-config.ts';
 import type { ProfilePhase } from './types.ts';
 
 /** Statistics of one profile phase, in milliseconds. */

@@ -5,7 +5,7 @@ import type {
   PricingConfig,
   ProviderConfig,
   RagConfig,
-} from '../engine/config.ts';
+} from '../engine/experiment-config.ts';
 import type { GenerationParams } from '../engine/types.ts';
 import { builder } from './builder.ts';
 import { ProviderKindEnum, ReasoningMethodEnum, RetrievalMethodEnum } from './enums.ts';
