@@ -1,8 +1,8 @@
 /**
- * The benchmark of SPEC §10, driving LlmForge only through its GraphQL API.
+ * The benchmark, driving LlmForge only through its GraphQL API.
  *
  *   npm run bench -- --samples 200 --latency-ms 50          the matrix: methods × presets, a table and JSON
- *   npm run bench -- --suite perf                            every SPEC §10 target, measured against the target
+ *   npm run bench -- --suite perf                            every performance target, measured against it
  *   npm run bench -- --provider openai --base-url http://127.0.0.1:8000/v1
  *
  * Without --url it starts the server as `npm start` does, in a child process on a throwaway database,

@@ -4,7 +4,7 @@ import { configFromEnv } from './server-config.ts';
 
 // A run allocates fast and briefly; by default V8 lets the old generation grow to 4 × the live heap
 // before collecting, so peak memory rose with the number of samples although the live heap (~40 MB)
-// did not. Growing by 50 % at most keeps the peak flat (SPEC §10) for a few more, short, major GCs.
+// did not. Growing by 50 % at most keeps the peak memory of a long run flat for a few more, short, major GCs.
 setFlagsFromString('--heap-growing-percent=50');
 
 const app = await buildApp(configFromEnv());

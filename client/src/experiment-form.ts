@@ -2,7 +2,7 @@ import { AGENT_TOOLS, DEFAULTS, LIMITS, type AgentTool } from '../../server/engi
 import type { VariablesOf } from './graphql.ts';
 import type { LaunchExperimentMutation } from './operations/form.ts';
 
-// The limits and defaults are the server's own (SPEC §3), so the form never disagrees with it.
+// The limits and defaults are the server's own, so the form never disagrees with it.
 export { LIMITS };
 
 export type ExperimentInput = VariablesOf<typeof LaunchExperimentMutation>['input'];

@@ -32,7 +32,7 @@ export type PerfRow = (typeof PERF_ROWS)[number];
 
 export const USAGE = `npm run bench -- [options]
 
-  --suite matrix|perf     matrix (default): methods × presets; perf: every SPEC §10 target
+  --suite matrix|perf     matrix (default): methods × presets; perf: every performance target
   --samples N             samples per run (default 20)
   --latency-ms MS         simulated provider latency per call (default 50)
   --dataset NAME          dataset (default arithmetic: 100 000 generated items, so any --samples fits)

@@ -9,7 +9,7 @@ interface Preset {
   optimization: Optimization;
 }
 
-/** SPEC §10: every method runs each of these; the cached ones twice (cold, then warm from the persistent tier). */
+/** Every method runs each of these; the cached ones twice (cold, then warm from the persistent tier). */
 export const PRESETS: readonly Preset[] = [
   { name: 'baseline', optimization: { enableBatching: false, enableCaching: false } },
   { name: 'batched_4', optimization: { enableBatching: true, batchSize: 4, enableCaching: false } },

@@ -32,7 +32,7 @@ const CANONICAL_QUERY = `query Status($id: ID!) {
 }`;
 
 /**
- * SPEC §10, row by row, on the simulated provider at a fixed 50 ms (0 ms for the overhead and memory
+ * The performance targets (docs/benchmarks.md), row by row, on the simulated provider at a fixed 50 ms (0 ms for the overhead and memory
  * rows). The server runs in a child process, as `npm start` runs it, so the benchmark's own work
  * (and the live subscriber's) does not share its event loop.
  */
@@ -113,9 +113,9 @@ async function engineOverhead(run: Run, serverPid: number | null): Promise<Targe
 }
 
 /**
- * Issue #4's figure: the engine's own samples/s with no subscriber and with 50 live graphql-ws
- * subscribers, each receiving every event of a 2 000-sample run at latency 0. Informational: SPEC §10
- * sets no target for it, so `met` only says every subscriber got every event.
+ * What live subscribers cost: the engine's own samples/s with no subscriber and with 50 live graphql-ws
+ * subscribers, each receiving every event of a 2 000-sample run at latency 0. Informational: there is no
+ * target for it, so `met` only says every subscriber got every event.
  */
 async function subscriberCost(client: BenchClient, options: BenchOptions, progress: ProgressBar): Promise<TargetResult> {
   const rates: Record<number, number> = {};
@@ -141,7 +141,7 @@ async function subscriberCost(client: BenchClient, options: BenchOptions, progre
   }
   return {
     measure: 'engine samples/s, 2 000 samples at latency 0, with 0 and with 50 live subscribers',
-    target: 'report (no SPEC target)',
+    target: 'report (no target)',
     measured: `${fixed(rates[0] ?? 0, 0)}/s with none, ${fixed(rates[50] ?? 0, 0)}/s with 50`,
     met: complete,
     details: { samplesPerSecond: rates },
@@ -179,7 +179,7 @@ async function warmCache(client: BenchClient, run: Run): Promise<TargetResult> {
 }
 
 /**
- * Four experiments at batchSize 32, and meanwhile the canonical query of SPEC §8, one after another,
+ * Four experiments at batchSize 32, and meanwhile the canonical status query (CANONICAL_QUERY), one after another,
  * round the four. Nothing else talks to the server: the queries themselves tell when all four ended.
  */
 async function queryLatencyUnderLoad(client: BenchClient, options: BenchOptions, progress: ProgressBar): Promise<TargetResult> {

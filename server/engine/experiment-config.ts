@@ -137,7 +137,7 @@ export const DEFAULTS = {
 } as const;
 
 /**
- * Checks every field of an experiment against SPEC §3 and fills in defaults.
+ * Checks every field of an experiment against {@link LIMITS} and fills in {@link DEFAULTS}.
  * Throws a {@link ValidationError} naming the first offending field; never partially applies anything.
  */
 export function validateExperimentInput(

@@ -43,7 +43,7 @@ export interface BatchStats {
   disabledReason: string | null;
 }
 
-/** A change of the adaptive concurrency window of a remote provider's endpoint (SPEC §5). */
+/** A change of the adaptive concurrency window of a remote provider's endpoint. */
 export interface ConcurrencyChange {
   /** Milliseconds since this run (or resumed stretch of it) started. */
   atMs: number;
@@ -53,7 +53,7 @@ export interface ConcurrencyChange {
   reason: string;
 }
 
-/** What the optimization knobs did during one attempt: SPEC §7 and §8. */
+/** What the optimization knobs did during one attempt (batching, caching, per-phase timings, concurrency). */
 export interface OptimizationProfile {
   totalWallTimeMs: number;
   profilingEnabled: boolean;

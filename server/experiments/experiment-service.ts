@@ -54,7 +54,7 @@ export interface SampleQuery {
 }
 
 /**
- * The experiment lifecycle of SPEC §4: create, run (a new attempt each time), cancel, delete, and the
+ * The experiment lifecycle: create, run (a new attempt each time), cancel, delete, and the
  * reads that combine stored state with the live state of running attempts.
  */
 export class ExperimentService {

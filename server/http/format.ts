@@ -1,4 +1,4 @@
-/** Deep copy with camelCase keys turned into snake_case (the REST and export naming of SPEC §3). */
+/** Deep copy with camelCase keys turned into snake_case (the naming of the REST shim and of exported files). */
 export function snakeCaseKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(snakeCaseKeys);
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;

@@ -19,7 +19,7 @@ const ROUTES: [RegExp, Handler][] = [
   [/^\/api\/v1\/results\/([^/]+)$/, resultsHandler],
 ];
 
-/** The REST shim (SPEC §8): read-only JSON views in snake_case. Returns null for paths it does not own. */
+/** The REST shim: read-only JSON views in snake_case. Returns null for paths it does not own. */
 export async function handleRest(request: Request, url: URL, deps: RestDeps): Promise<Response | null> {
   if (!url.pathname.startsWith('/api/v1/')) return null;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -198,7 +198,7 @@ function experimentSummary(experiment: Experiment) {
   };
 }
 
-/** The SPEC §8 profile body: snake_case, phases keyed by name. */
+/** The profile body of GET /api/v1/results/<id>/profile: snake_case, phases keyed by name. */
 export function profileBody(profile: OptimizationProfile) {
   return {
     profiling_summary: snakeCaseKeys(profile.profilingSummary),

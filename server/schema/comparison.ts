@@ -115,7 +115,7 @@ const SamplePairConnection = builder.objectRef<Page<SamplePair>>('SamplePairConn
 });
 
 const ComparisonRef = builder.objectRef<ExperimentComparison>('ExperimentComparison').implement({
-  description: 'Two experiments on the examples both ran (SPEC §9). Differences are B − A.',
+  description: 'Two experiments on the examples both ran. Differences are B − A.',
   fields: (t) => ({
     datasetName: t.exposeString('datasetName'),
     datasetHash: t.exposeString('datasetHash'),

@@ -3,7 +3,7 @@ import { builder } from './builder.ts';
 
 export const MetricsRef = builder.objectRef<ExperimentMetrics>('ExperimentMetrics').implement({
   description:
-    'Quality, latency, tokens and cost of one attempt (SPEC §9). Accuracies are fractions of all samples: a failed sample counts as wrong.',
+    'Quality, latency, tokens and cost of one attempt. Accuracies are fractions of all samples: a failed sample counts as wrong.',
   fields: (t) => ({
     samples: t.exposeInt('samples'),
     failed: t.exposeInt('failed'),

@@ -56,7 +56,7 @@ const ConcurrencyChangeRef = builder.objectRef<ConcurrencyChange>('ConcurrencyCh
 });
 
 export const ProfileRef = builder.objectRef<OptimizationProfile>('OptimizationProfile').implement({
-  description: 'What batching, caching and profiling did (SPEC §7). Live while the attempt runs.',
+  description: 'What batching, caching and profiling did. Live while the attempt runs.',
   fields: (t) => ({
     totalWallTimeMs: t.exposeFloat('totalWallTimeMs'),
     profilingEnabled: t.exposeBoolean('profilingEnabled'),

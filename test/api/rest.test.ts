@@ -65,7 +65,7 @@ function expectPhaseShape(phase: Record<string, unknown>): void {
   for (const key of PHASE_KEYS) expect(typeof phase[key]).toBe('number');
 }
 
-/** Every name and type of the SPEC §8 profile body. */
+/** Every name and type of the REST profile body. */
 function expectProfileShape(body: Record<string, any>): void {
   expect(typeof body.experiment_id).toBe('string');
   expect(typeof body.profiling_summary).toBe('object');
@@ -110,7 +110,7 @@ describe('the REST shim', () => {
     }
   });
 
-  it('should serve the SPEC §8 profile with zeros for a pending experiment', async () => {
+  it('should serve the REST profile with zeros for a pending experiment', async () => {
     const created = await t.gql(`mutation { createExperiment(input: { name: "pending", config: { numSamples: 5 } }) { id } }`);
     const id = created.data!.createExperiment.id;
     const { status, body } = await json(`/api/v1/results/${id}/profile`);

@@ -45,7 +45,7 @@ const INVALID: [string, Input, string][] = [
   ['an unknown dataset', { name: 'x', config: { datasetName: 'no_such_dataset' } }, 'config.datasetName'],
   ['numSamples 0', { name: 'x', config: { numSamples: 0 } }, 'config.numSamples'],
   ['an empty name', { name: '' }, 'name'],
-  // More limits of SPEC §3.
+  // More limits of LIMITS.
   ['a name of 256 characters', { name: 'n'.repeat(256) }, 'name'],
   ['a description of 10 001 characters', { name: 'x', description: 'd'.repeat(10_001) }, 'description'],
   ['maxTokens 0', { name: 'x', config: { hyperparameters: { maxTokens: 0 } } }, 'config.hyperparameters.maxTokens'],
@@ -165,7 +165,7 @@ describe('valid experiment input', () => {
     return result.data!.createExperiment;
   }
 
-  it('should fill in every default of SPEC §3 when no config is given', async () => {
+  it('should fill in every default when no config is given', async () => {
     const experiment = await create({ name: 'all defaults' });
     expect(experiment.name).toBe('all defaults');
     expect(experiment.description).toBeNull();

@@ -20,7 +20,7 @@ export function providerAt(kind: RemoteKind, standin: StandinServer, extra: Reco
     : { kind, endpointUrl: standin.origin, ...extra };
 }
 
-/** The scenarios of issue 5 "Must show", run through the whole app (GraphQL, engine, SQLite) against the stand-in. */
+/** Provider failure scenarios (keys, retries, quotas, timeouts), run through the whole app (GraphQL, engine, SQLite) against the stand-in. */
 export function describeProviderScenarios(kind: RemoteKind): void {
   describe(`${kind} against the stand-in server`, () => {
     let t: TestApp;

@@ -8,7 +8,7 @@ import { createNaiveMethod } from './naive.ts';
 import { createRagMethod } from './rag.ts';
 import { createReactMethod } from './react.ts';
 
-/** The method settings of an experiment; missing ones take the defaults of SPEC §3. */
+/** The method settings of an experiment; missing ones take {@link DEFAULTS}. */
 export type MethodSettings = Partial<Pick<ExperimentConfig, 'agent' | 'rag'>>;
 
 export function createMethod(name: ReasoningMethod, registry: DatasetRegistry, settings: MethodSettings = {}): Method {

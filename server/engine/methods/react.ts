@@ -31,7 +31,7 @@ export interface AgentTrace {
 export const LOOP_REPEATS = 3;
 const MAX_OBSERVATION_CHARS = 2000;
 
-/** The ReAct agent loop (SPEC §6): Thought, Action tool(input), Observation… until an Answer. */
+/** The ReAct agent loop: Thought, Action tool(input), Observation… until an Answer. */
 export function createReactMethod(config: AgentConfig, knowledgeBase: KnowledgeBase): Method {
   const tools = createTools(config.tools, knowledgeBase);
   const systemPrompt = reactSystemPrompt(tools);

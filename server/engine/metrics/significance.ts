@@ -2,7 +2,7 @@ import { createPrng, randomIndex } from '../datasets/random.ts';
 import { percentile } from './stats.ts';
 
 /**
- * Significance of the difference between two systems scored on the same examples (SPEC §9):
+ * Significance of the difference between two systems scored on the same examples:
  * McNemar's test on paired correctness and paired-bootstrap confidence intervals.
  * The distribution functions are implemented here (no statistics dependency).
  */
