@@ -111,7 +111,9 @@ async function gql(query: string, variables: Record<string, unknown>) {
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify({ query, variables }),
   });
+  // biome-ignore lint/suspicious/noExplicitAny: a one-off script reads whatever shape each query returns
   const body = (await response.json()) as { data?: Record<string, any>; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
+  // biome-ignore lint/suspicious/noExplicitAny: as above
   return body.data as Record<string, any>;
 }

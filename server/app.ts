@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/sqlite';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -64,7 +64,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     { orm, datasets, bus, logger, progressIntervalMs: config.progressIntervalMs, credentials: providerCredentials, responseCache },
     config.maxConcurrentRuns,
   );
-  const experiments = new ExperimentService(orm, datasets, scheduler, bus, eventStore);
+  const experiments = new ExperimentService(datasets, scheduler, bus, eventStore);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',

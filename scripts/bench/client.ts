@@ -97,7 +97,7 @@ export class BenchClient {
 
   private ws(): Client {
     this.socket ??= createClient({
-      url: this.url.replace(/^http/, 'ws') + '/graphql',
+      url: `${this.url.replace(/^http/, 'ws')}/graphql`,
       webSocketImpl: WebSocket,
       connectionParams: this.token ? { authorization: `Bearer ${this.token}` } : undefined,
       lazy: true,

@@ -22,9 +22,9 @@ export class Profiler {
   recordSample(timings: SampleTimings | null): void {
     if (!this.enabled || !timings) return;
     for (const [phase, ms] of Object.entries(timings) as [ProfilePhase, number][]) {
-      let list = this.durations.get(phase);
-      if (!list) this.durations.set(phase, (list = []));
-      list.push(ms);
+      const list = this.durations.get(phase);
+      if (list) list.push(ms);
+      else this.durations.set(phase, [ms]);
     }
   }
 

@@ -31,9 +31,9 @@ export class EventStore {
   /** Queues an event for writing (the EventBus sink). */
   record(event: ExperimentEvent): void {
     this.buffer.push(event);
-    let list = this.pending.get(event.experimentId);
-    if (!list) this.pending.set(event.experimentId, (list = []));
-    list.push(event);
+    const list = this.pending.get(event.experimentId);
+    if (list) list.push(event);
+    else this.pending.set(event.experimentId, [event]);
     this.writes.schedule(this.buffer.length >= this.maxBatch);
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { raw, type EntityManager, type FilterQuery, type MikroORM } from '@mikro-orm/sqlite';
+import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/sqlite';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { Experiment, type ExperimentStatus } from '../db/entities/experiment.entity.ts';
@@ -61,7 +61,6 @@ export class ExperimentService {
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly orm: MikroORM,
     private readonly datasets: DatasetRegistry,
     private readonly scheduler: AttemptScheduler,
     private readonly bus: EventBus,

@@ -102,7 +102,6 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
 
     it('should send every agent step through the cache, time tools, and say why batching is off', () => {
       const modelCalls = react.samples.reduce((sum, s) => sum + s.agent!.iterations, 0);
-      const toolCalls = react.samples.reduce((sum, s) => sum + s.agent!.toolCalls, 0);
       expect(react.profile.apiCalls).toBe(modelCalls);
       expect(react.profile.cacheStats.hits + react.profile.cacheStats.misses).toBe(modelCalls);
       const phases = Object.fromEntries(react.profile.profilingSummary.map((p: { phase: string; count: number }) => [p.phase, p.count]));

@@ -20,12 +20,12 @@ async function cleanCalls(limiter: AdaptiveLimiter, workers: number, callsEach: 
 
 /** 8 calls at once, the first answered 429 (the others fail otherwise): the window halves to 4. */
 async function firstEpisode(limiter: AdaptiveLimiter): Promise<void> {
-  (await acquireAll(limiter, 8)).forEach((permit, i) => permit.release(i === 0 ? 'rate_limited' : 'failed'));
+  for (const [i, permit] of (await acquireAll(limiter, 8)).entries()) permit.release(i === 0 ? 'rate_limited' : 'failed');
 }
 
 /** `outcomes.length` calls at once, released in order with these results. */
 async function callsAtOnce(limiter: AdaptiveLimiter, outcomes: readonly CallResult[]): Promise<void> {
-  (await acquireAll(limiter, outcomes.length)).forEach((permit, i) => permit.release(outcomes[i] as CallResult));
+  for (const [i, permit] of (await acquireAll(limiter, outcomes.length)).entries()) permit.release(outcomes[i] as CallResult);
 }
 
 const limits = (limiter: AdaptiveLimiter) => limiter.history.map((change) => `${change.limit}:${change.reason}`);
@@ -73,7 +73,10 @@ describe('the adaptive concurrency window', () => {
     first[0]!.release('rate_limited');
     expect(limiter.currentLimit).toBe(2);
     const order: number[] = [];
-    const waiting = [1, 2, 3].map((n) => limiter.acquire().then((permit) => (order.push(n), permit)));
+    const waiting = [1, 2, 3].map((n) => limiter.acquire().then((permit) => {
+      order.push(n);
+      return permit;
+    }));
     first[1]!.release('success');
     await Promise.resolve();
     expect(order).toEqual([]);
@@ -83,7 +86,7 @@ describe('the adaptive concurrency window', () => {
     expect(limiter.active).toBe(2);
     first[3]!.release('success');
     admitted.release('success');
-    await Promise.all(waiting.slice(1)).then((rest) => rest.forEach((permit) => permit.release('success')));
+    for (const permit of await Promise.all(waiting.slice(1))) permit.release('success');
     expect(order).toEqual([1, 2, 3]);
   });
 
@@ -167,7 +170,7 @@ describe('the adaptive concurrency window', () => {
   it('should forget an episode after being idle for idleResetMs', async () => {
     let now = 0;
     const limiter = new AdaptiveLimiter({ idleResetMs: 1_000, now: () => now });
-    (await acquireAll(limiter, 4)).forEach((permit, i) => permit.release(i === 0 ? 'rate_limited' : 'failed'));
+    for (const [i, permit] of (await acquireAll(limiter, 4)).entries()) permit.release(i === 0 ? 'rate_limited' : 'failed');
     expect(limiter.currentLimit).toBe(2);
     now = 999;
     (await limiter.acquire()).release('success');

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStandinServer, type StandinServer } from '../../scripts/standin-server.ts';
 import { createLogger } from '../../server/logger.ts';
-import { createTestApp, newDatabasePath, type TestApp } from '../helpers/test-app.ts';
+import { createTestApp, newDatabasePath } from '../helpers/test-app.ts';
 import { watchSamples } from '../helpers/watch-samples.ts';
 import { providerAt } from './provider-scenarios.ts';
 

@@ -28,7 +28,10 @@ class MapStore implements PersistentCacheStore {
 function deferred<T>() {
   let resolve!: (value: T) => void;
   let reject!: (error: Error) => void;
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -73,7 +76,10 @@ describe('ResponseCache', () => {
     const cache = new ResponseCache(16, new MapStore());
     const call = deferred<CachedCompletion>();
     let calls = 0;
-    const fetch = () => ((calls += 1), call.promise);
+    const fetch = () => {
+      calls += 1;
+      return call.promise;
+    };
 
     const first = cache.fetchOnce('k', fetch);
     const second = cache.fetchOnce('k', fetch);

@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 export function Field({ label, field, errors, hint, children }: { label: string; field: string; errors: Partial<Record<string, string>>; hint?: ReactNode; children: ReactNode }) {
   const error = errors[field];
   return (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child passed in
     <label className={error ? 'field invalid' : 'field'} data-field={field}>
       <span className="field-label">{label}</span>
       {children}

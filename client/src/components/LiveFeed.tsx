@@ -16,7 +16,7 @@ export function LiveFeed({ samples }: { samples: readonly SampleEvent[] }) {
         <ol>
           {samples.map((s) => (
             <li key={`${s.attempt}-${s.sampleIndex}`} className={s.error ? 'failed' : s.correct ? 'correct' : 'wrong'}>
-              <span className="mark" aria-label={s.error ? 'failed' : s.correct ? 'correct' : 'wrong'}>{s.error ? '!' : s.correct ? '✓' : '✗'}</span>
+              <span className="mark" role="img" aria-label={s.error ? 'failed' : s.correct ? 'correct' : 'wrong'}>{s.error ? '!' : s.correct ? '✓' : '✗'}</span>
               <span className="feed-index">#{s.sampleIndex}</span>
               <span className="feed-answer" title={s.error ?? `expected ${s.expectedAnswer}`}>
                 {s.error ?? s.parsedAnswer ?? '—'}

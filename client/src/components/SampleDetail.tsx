@@ -21,7 +21,9 @@ export function SampleDetail({ sample, pageVariables, onClose }: { sample: Sampl
     return () => window.removeEventListener('keydown', onKey);
   }, [onClose]);
   return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: a click outside the drawer closes it; Escape is handled on the window
     <div className="overlay" onClick={onClose}>
+      {/* biome-ignore lint/a11y/useKeyWithClickEvents: only stops a click inside the drawer from closing it */}
       <div className="drawer" role="dialog" aria-label={`sample ${sample.sampleIndex}`} data-testid="sample-detail" onClick={(e) => e.stopPropagation()}>
         <div className="panel-head">
           <h2>
@@ -149,6 +151,7 @@ function PromptView({ prompt }: { prompt: unknown }) {
   return (
     <div className="chat">
       {prompt.map((m, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a stored prompt never changes order
         <div key={i} className={`msg ${m.role}`}>
           <div className="role">{m.role}</div>
           <pre className="text">{m.content}</pre>

@@ -32,6 +32,7 @@ export function SampleTable({ experimentId, refreshKey }: { experimentId: string
     <section className="panel" data-testid="sample-table">
       <div className="panel-head">
         <h2>Samples</h2>
+        {/* biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, not a form fieldset */}
         <div className="segmented" role="group" aria-label="filter samples">
           {(Object.keys(FILTERS) as Filter[]).map((f) => (
             <button

@@ -30,7 +30,7 @@ export function LatencyHistogram({ latencies, note }: { latencies: readonly numb
             {bins.map((bin, i) => {
               const h = (bin.count / maxCount) * plotHeight;
               return (
-                <rect key={i} x={i * barWidth + 1} y={plotHeight - h} width={Math.max(1, barWidth - 2)} height={h} className="bar">
+                <rect key={bin.from} x={i * barWidth + 1} y={plotHeight - h} width={Math.max(1, barWidth - 2)} height={h} className="bar">
                   <title>{`${formatMs(bin.from)} – ${formatMs(bin.to)}: ${bin.count}`}</title>
                 </rect>
               );

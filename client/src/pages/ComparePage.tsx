@@ -73,12 +73,19 @@ function ComparisonView({ a, b }: { a: string; b: string }) {
       <section className="panel" data-testid="differences">
         <div className="panel-head">
           <h2>Per-sample differences</h2>
+          {/* biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, not a form fieldset */}
           <div className="segmented" role="group" aria-label="filter pairs">
-            <button type="button" className={outcome === null ? 'active' : undefined} onClick={() => (setOutcome(null), pages.reset())}>
+            <button type="button" className={outcome === null ? 'active' : undefined} onClick={() => {
+                setOutcome(null);
+                pages.reset();
+              }}>
               all {formatInteger(comparison.samplesInCommon)}
             </button>
             {PAIR_OUTCOMES.map((o) => (
-              <button key={o} type="button" className={outcome === o ? 'active' : undefined} onClick={() => (setOutcome(o), pages.reset())}>
+              <button key={o} type="button" className={outcome === o ? 'active' : undefined} onClick={() => {
+                  setOutcome(o);
+                  pages.reset();
+                }}>
                 {outcomeLabel(o)} {formatInteger(outcomeCount(comparison, o))}
               </button>
             ))}

@@ -52,6 +52,7 @@ export function NewExperimentPage() {
         <fieldset>
           <legend>Experiment</legend>
           <Field label="Name" field="name" errors={errors}>
+            {/* biome-ignore lint/a11y/noAutofocus: the name is what a user types first on this page */}
             <input name="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="e.g. cot-batched" autoFocus />
           </Field>
           <Field label="Description" field="description" errors={errors} hint="optional">

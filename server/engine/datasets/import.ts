@@ -28,7 +28,7 @@ export class DatasetImportError extends AppError {
  * is reported with the line it is on; the whole file is refused at the first one.
  */
 export function parseImportedExamples(format: ImportFormat, content: string, field = 'content'): Example[] {
-  let records;
+  let records: ReturnType<typeof readRecords>;
   try {
     records = readRecords(format, content);
   } catch (error) {

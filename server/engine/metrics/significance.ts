@@ -181,7 +181,9 @@ export function pairedBootstrap(pairs: readonly PairedScore[], options: Bootstra
       sumF1B += f1B[i]!;
     }
     const statistics = [sumCorrectA / n, sumCorrectB / n, (sumCorrectB - sumCorrectA) / n, sumF1A / n, sumF1B / n, (sumF1B - sumF1A) / n];
-    statistics.forEach((value, i) => (resampled[i]![r] = value));
+    statistics.forEach((value, i) => {
+      resampled[i]![r] = value;
+    });
   }
   const tail = ((1 - options.confidenceLevel) / 2) * 100;
   const interval = (i: number, estimate: number): Interval => {

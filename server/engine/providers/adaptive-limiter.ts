@@ -227,8 +227,10 @@ export class LimiterRegistry {
   constructor(private readonly options: AdaptiveLimiterOptions = {}) {}
 
   for(endpoint: string): AdaptiveLimiter {
-    let limiter = this.limiters.get(endpoint);
-    if (!limiter) this.limiters.set(endpoint, (limiter = new AdaptiveLimiter(this.options)));
+    const existing = this.limiters.get(endpoint);
+    if (existing) return existing;
+    const limiter = new AdaptiveLimiter(this.options);
+    this.limiters.set(endpoint, limiter);
     return limiter;
   }
 }

@@ -92,6 +92,7 @@ const MAX_KEY_LENGTH = 4096;
  */
 export function validateRunKey(apiKey: string | null | undefined, providerKind: string): string | null {
   if (apiKey == null) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what a key must not contain
   if (apiKey.trim() === '' || apiKey.length > MAX_KEY_LENGTH || /[\s\x00-\x1f\x7f]/.test(apiKey)) {
     throw new ValidationError('apiKey', `must be 1..${MAX_KEY_LENGTH} printable characters without spaces`);
   }

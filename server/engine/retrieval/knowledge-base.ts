@@ -75,8 +75,10 @@ const built = new WeakMap<readonly KnowledgeArticle[], KnowledgeBase>();
 
 /** One index per article list (the registry's list never changes), built on first use. */
 export function knowledgeBaseFor(articles: readonly KnowledgeArticle[]): KnowledgeBase {
-  let knowledgeBase = built.get(articles);
-  if (!knowledgeBase) built.set(articles, (knowledgeBase = new KnowledgeBase(articles)));
+  const existing = built.get(articles);
+  if (existing) return existing;
+  const knowledgeBase = new KnowledgeBase(articles);
+  built.set(articles, knowledgeBase);
   return knowledgeBase;
 }
 

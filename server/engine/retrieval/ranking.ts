@@ -24,7 +24,9 @@ export const RRF_K = 60;
 export function reciprocalRankFusion(rankings: readonly (readonly Scored[])[], k = RRF_K): Scored[] {
   const fused = new Map<number, number>();
   for (const ranking of rankings) {
-    ranking.forEach(({ index }, position) => fused.set(index, (fused.get(index) ?? 0) + 1 / (k + position + 1)));
+    ranking.forEach(({ index }, position) => {
+      fused.set(index, (fused.get(index) ?? 0) + 1 / (k + position + 1));
+    });
   }
   return [...fused]
     .map(([index, score]) => ({ index, score }))
