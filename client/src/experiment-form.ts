@@ -1,4 +1,11 @@
-import { AGENT_TOOLS, DEFAULTS, LIMITS, type AgentTool } from '../../server/engine/experiment-config.ts';
+import {
+  DEFAULTS,
+  inRange,
+  LIMITS,
+  rangeMessage,
+  type AgentTool,
+  type Range,
+} from '../../server/engine/experiment-config.ts';
 import type { VariablesOf } from './graphql.ts';
 import type { LaunchExperimentMutation } from './operations/form.ts';
 
@@ -45,7 +52,7 @@ export const INITIAL_FORM: FormState = {
   name: '',
   description: '',
   modelName: DEFAULTS.modelName,
-  providerKind: 'SIMULATED',
+  providerKind: DEFAULTS.providerKind,
   latencyMs: String(DEFAULTS.simulated.latencyMs),
   jitterMs: String(DEFAULTS.simulated.jitterMs),
   hfProvider: '',
@@ -60,7 +67,7 @@ export const INITIAL_FORM: FormState = {
   topP: String(DEFAULTS.hyperparameters.topP),
   seed: String(DEFAULTS.hyperparameters.seed),
   maxIterations: String(DEFAULTS.agent.maxIterations),
-  tools: [...AGENT_TOOLS],
+  tools: [...DEFAULTS.agent.tools],
   retrieval: DEFAULTS.rag.retrieval,
   topK: String(DEFAULTS.rag.topK),
   enableBatching: DEFAULTS.optimization.enableBatching,
@@ -81,21 +88,19 @@ export interface FormCheck {
 /** Checks the form against the documented limits and builds the GraphQL input when it passes. */
 export function checkForm(form: FormState): FormCheck {
   const errors: FieldErrors = {};
-  const integer = (field: string, text: string, range: { min: number; max: number }) => {
+  const integer = (field: string, text: string, range: Range) => {
     const n = Number(text);
     if (text.trim() === '' || !Number.isInteger(n)) errors[field] = 'must be a whole number';
-    else if (n < range.min || n > range.max) errors[field] = `must be between ${range.min} and ${range.max}`;
+    else if (!inRange(n, range)) errors[field] = rangeMessage(range);
     return n;
   };
-  const decimal = (field: string, text: string, range: { min: number; max: number }, minExclusive = false) => {
+  const decimal = (field: string, text: string, range: Range) => {
     const n = Number(text);
     if (text.trim() === '' || !Number.isFinite(n)) errors[field] = 'must be a number';
-    else if (n > range.max || n < range.min || (minExclusive && n === range.min)) {
-      errors[field] = minExclusive ? `must be in (${range.min}, ${range.max}]` : `must be between ${range.min} and ${range.max}`;
-    }
+    else if (!inRange(n, range)) errors[field] = rangeMessage(range);
     return n;
   };
-  const required = (field: string, text: string, maxLength = 255) => {
+  const required = (field: string, text: string, maxLength: number = LIMITS.identifierLength) => {
     if (text.trim() === '') errors[field] = 'must not be empty';
     else if (text.length > maxLength) errors[field] = `must be at most ${maxLength} characters`;
     return text.trim();
@@ -111,8 +116,8 @@ export function checkForm(form: FormState): FormCheck {
     hyperparameters: {
       temperature: decimal('config.hyperparameters.temperature', form.temperature, LIMITS.temperature),
       maxTokens: integer('config.hyperparameters.maxTokens', form.maxTokens, LIMITS.maxTokens),
-      topP: decimal('config.hyperparameters.topP', form.topP, { min: 0, max: 1 }, true),
-      seed: integer('config.hyperparameters.seed', form.seed, { min: 0, max: 2 ** 31 - 1 }),
+      topP: decimal('config.hyperparameters.topP', form.topP, LIMITS.topP),
+      seed: integer('config.hyperparameters.seed', form.seed, LIMITS.seed),
     },
     provider: providerInput(form, integer, required),
     optimization: {
@@ -137,7 +142,7 @@ export function checkForm(form: FormState): FormCheck {
 
 function providerInput(
   form: FormState,
-  integer: (field: string, text: string, range: { min: number; max: number }) => number,
+  integer: (field: string, text: string, range: Range) => number,
   required: (field: string, text: string) => string,
 ): ConfigInput['provider'] {
   switch (form.providerKind) {

@@ -106,12 +106,28 @@ export interface ValidatedExperiment {
   config: ExperimentConfig;
 }
 
+/** A numeric range; `minExclusive` leaves `min` itself out. */
+export interface Range {
+  readonly min: number;
+  readonly max: number;
+  readonly minExclusive?: boolean;
+}
+
+/**
+ * Every limit of an experiment, in one place: the validator below, the GraphQL input descriptions,
+ * the web form and the README table (checked by a test) all read them from here.
+ */
 export const LIMITS = {
   nameLength: 255,
   descriptionLength: 10_000,
+  /** Model, dataset and other identifiers. */
+  identifierLength: 255,
+  hfProviderLength: 100,
   numSamples: { min: 1, max: 100_000 },
   temperature: { min: 0, max: 2 },
   maxTokens: { min: 1, max: 32_768 },
+  topP: { min: 0, max: 1, minExclusive: true },
+  seed: { min: 0, max: 2 ** 31 - 1 },
   batchSize: { min: 1, max: 32 },
   cacheMaxSize: { min: 16, max: 2048 },
   maxIterations: { min: 1, max: 20 },
@@ -121,11 +137,34 @@ export const LIMITS = {
   maxAttempts: { min: 1, max: 10 },
   stopSequences: 16,
   stopSequenceLength: 200,
+  pricePerMillionTokens: { min: 0, max: 1_000_000 },
 } as const;
+
+/** Whether `n` lies in `range`. */
+export function inRange(n: number, range: Range): boolean {
+  return n <= range.max && (range.minExclusive ? n > range.min : n >= range.min);
+}
+
+/** A number as the documentation writes it: groups of three digits from 10 000 on. */
+export function formatLimit(n: number): string {
+  return Math.abs(n) >= 10_000 ? n.toLocaleString('en-US').replaceAll(',', ' ') : String(n);
+}
+
+/** A range as the documentation writes it: `1..100 000`, or `(0, 1]` when the minimum is left out. */
+export function describeRange(range: Range): string {
+  const [min, max] = [formatLimit(range.min), formatLimit(range.max)];
+  return range.minExclusive ? `(${min}, ${max}]` : `${min}..${max}`;
+}
+
+/** What a value outside `range` is told, in the same words by the server and by the web form. */
+export function rangeMessage(range: Range): string {
+  return range.minExclusive ? `must be in (${range.min}, ${range.max}]` : `must be between ${range.min} and ${range.max}`;
+}
 
 export const DEFAULTS = {
   modelName: 'meta-llama/Llama-3.2-1B-Instruct',
   reasoningMethod: 'NAIVE' as ReasoningMethod,
+  providerKind: 'SIMULATED' as ProviderKind,
   datasetName: 'trivia_qa',
   numSamples: 100,
   hyperparameters: { temperature: 0, maxTokens: 256, topP: 1, seed: 42, stop: [] as string[] },
@@ -152,12 +191,12 @@ export function validateExperimentInput(
 
 export function validateConfig(input: ExperimentConfigInput, datasetExists: (name: string) => boolean): ExperimentConfig {
   const reasoningMethod = oneOf(input.reasoningMethod ?? DEFAULTS.reasoningMethod, REASONING_METHODS, 'config.reasoningMethod');
-  const datasetName = requiredText(input.datasetName ?? DEFAULTS.datasetName, 'config.datasetName', 255);
+  const datasetName = requiredText(input.datasetName ?? DEFAULTS.datasetName, 'config.datasetName', LIMITS.identifierLength);
   if (!datasetExists(datasetName)) {
     throw new ValidationError('config.datasetName', `unknown dataset "${datasetName}" (see the datasets query)`);
   }
   return {
-    modelName: requiredText(input.modelName ?? DEFAULTS.modelName, 'config.modelName', 255),
+    modelName: requiredText(input.modelName ?? DEFAULTS.modelName, 'config.modelName', LIMITS.identifierLength),
     reasoningMethod,
     datasetName,
     numSamples: integerIn(input.numSamples ?? DEFAULTS.numSamples, LIMITS.numSamples, 'config.numSamples'),
@@ -172,13 +211,11 @@ export function validateConfig(input: ExperimentConfigInput, datasetExists: (nam
 
 function validateHyperparameters(input: Partial<Record<keyof GenerationParams, unknown>>): GenerationParams {
   const d = DEFAULTS.hyperparameters;
-  const topP = numberValue(input.topP ?? d.topP, 'config.hyperparameters.topP');
-  if (!(topP > 0 && topP <= 1)) throw new ValidationError('config.hyperparameters.topP', 'must be in (0, 1]');
   return {
     temperature: numberIn(input.temperature ?? d.temperature, LIMITS.temperature, 'config.hyperparameters.temperature'),
     maxTokens: integerIn(input.maxTokens ?? d.maxTokens, LIMITS.maxTokens, 'config.hyperparameters.maxTokens'),
-    topP,
-    seed: integerIn(input.seed ?? d.seed, { min: 0, max: 2 ** 31 - 1 }, 'config.hyperparameters.seed'),
+    topP: numberIn(input.topP ?? d.topP, LIMITS.topP, 'config.hyperparameters.topP'),
+    seed: integerIn(input.seed ?? d.seed, LIMITS.seed, 'config.hyperparameters.seed'),
     stop: validateStop(input.stop ?? d.stop),
   };
 }
@@ -198,7 +235,7 @@ function validateStop(value: unknown): string[] {
 }
 
 function validateProvider(input: NonNullable<ExperimentConfigInput['provider']>): ProviderConfig {
-  const kind: ProviderKind = oneOf(input.kind ?? 'SIMULATED', PROVIDER_KINDS, 'config.provider.kind');
+  const kind: ProviderKind = oneOf(input.kind ?? DEFAULTS.providerKind, PROVIDER_KINDS, 'config.provider.kind');
   rejectFieldsOfOtherKinds(input, kind);
   switch (kind) {
     case 'SIMULATED':
@@ -209,7 +246,7 @@ function validateProvider(input: NonNullable<ExperimentConfigInput['provider']>)
       };
     case 'HUGGINGFACE': {
       const endpointUrl = input.endpointUrl == null ? null : httpUrl(input.endpointUrl, 'config.provider.endpointUrl');
-      const hfProvider = input.hfProvider == null ? null : requiredText(input.hfProvider, 'config.provider.hfProvider', 100);
+      const hfProvider = input.hfProvider == null ? null : requiredText(input.hfProvider, 'config.provider.hfProvider', LIMITS.hfProviderLength);
       if (endpointUrl && hfProvider) {
         throw new ValidationError('config.provider.hfProvider', 'give either hfProvider or endpointUrl, not both');
       }
@@ -280,7 +317,7 @@ function validateRag(input: ExperimentConfigInput['rag'], method: ReasoningMetho
 
 function validatePricing(input: ExperimentConfigInput['pricing']): PricingConfig | null {
   if (input == null) return null;
-  const range = { min: 0, max: 1_000_000 };
+  const range = LIMITS.pricePerMillionTokens;
   return {
     inputPerMillionTokens: numberIn(input.inputPerMillionTokens ?? 0, range, 'config.pricing.inputPerMillionTokens'),
     outputPerMillionTokens: numberIn(input.outputPerMillionTokens ?? 0, range, 'config.pricing.outputPerMillionTokens'),
@@ -305,13 +342,13 @@ function numberValue(value: unknown, field: string): number {
   return value;
 }
 
-function numberIn(value: unknown, range: { min: number; max: number }, field: string): number {
+function numberIn(value: unknown, range: Range, field: string): number {
   const n = numberValue(value, field);
-  if (n < range.min || n > range.max) throw new ValidationError(field, `must be between ${range.min} and ${range.max}`);
+  if (!inRange(n, range)) throw new ValidationError(field, rangeMessage(range));
   return n;
 }
 
-function integerIn(value: unknown, range: { min: number; max: number }, field: string): number {
+function integerIn(value: unknown, range: Range, field: string): number {
   const n = numberIn(value, range, field);
   if (!Number.isInteger(n)) throw new ValidationError(field, 'must be a whole number');
   return n;

@@ -4,7 +4,7 @@ import { Attempt } from '../db/entities/attempt.entity.ts';
 import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { Experiment, type ExperimentStatus } from '../db/entities/experiment.entity.ts';
 import { SampleResult } from '../db/entities/sample-result.entity.ts';
-import { validateExperimentInput, type ExperimentInput } from '../engine/experiment-config.ts';
+import { DEFAULTS, validateExperimentInput, type ExperimentInput } from '../engine/experiment-config.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import { validateRunKey } from '../engine/providers/credentials.ts';
 import { sampleIndices } from '../engine/datasets/sampling.ts';
@@ -84,7 +84,7 @@ export class ExperimentService {
   }
 
   async launch(em: EntityManager, input: ExperimentInput, options: RunOptions = {}): Promise<Experiment> {
-    validateRunKey(options.apiKey, input.config?.provider?.kind ?? 'SIMULATED');
+    validateRunKey(options.apiKey, input.config?.provider?.kind ?? DEFAULTS.providerKind);
     const experiment = await this.create(em, input);
     return this.run(em, experiment.id, options);
   }

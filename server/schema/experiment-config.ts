@@ -1,10 +1,15 @@
-import type {
-  AgentConfig,
-  ExperimentConfig,
-  OptimizationConfig,
-  PricingConfig,
-  ProviderConfig,
-  RagConfig,
+import {
+  AGENT_TOOLS,
+  DEFAULTS,
+  describeRange,
+  formatLimit,
+  LIMITS,
+  type AgentConfig,
+  type ExperimentConfig,
+  type OptimizationConfig,
+  type PricingConfig,
+  type ProviderConfig,
+  type RagConfig,
 } from '../engine/experiment-config.ts';
 import type { GenerationParams } from '../engine/types.ts';
 import { builder } from './builder.ts';
@@ -84,50 +89,69 @@ export const ExperimentConfigRef = builder.objectRef<ExperimentConfig>('Experime
 
 // ---- Inputs: every field optional; limits are checked by the engine so errors can name the field ----
 
+const d = DEFAULTS;
+const range = describeRange;
+
 const HyperparametersInput = builder.inputType('HyperparametersInput', {
   fields: (t) => ({
-    temperature: t.float({ description: '0..2, default 0' }),
-    maxTokens: t.int({ description: '1..32768, default 256' }),
-    topP: t.float({ description: '(0, 1], default 1' }),
-    seed: t.int({ description: 'Seeds sampling of the dataset and of the provider where it supports it; default 42' }),
-    stop: t.stringList({ description: 'Stop sequences, default none' }),
+    temperature: t.float({ description: `${range(LIMITS.temperature)}, default ${d.hyperparameters.temperature}` }),
+    maxTokens: t.int({ description: `${range(LIMITS.maxTokens)}, default ${d.hyperparameters.maxTokens}` }),
+    topP: t.float({ description: `${range(LIMITS.topP)}, default ${d.hyperparameters.topP}` }),
+    seed: t.int({
+      description: `Seeds sampling of the dataset and of the provider where it supports it; default ${d.hyperparameters.seed}`,
+    }),
+    stop: t.stringList({
+      description: `Stop sequences: at most ${LIMITS.stopSequences}, each 1..${LIMITS.stopSequenceLength} characters; default none`,
+    }),
   }),
 });
 
+const REMOTE = 'HUGGINGFACE, OPENAI_COMPATIBLE';
+
 const ProviderInput = builder.inputType('ProviderInput', {
   fields: (t) => ({
-    kind: t.field({ type: ProviderKindEnum, description: 'default SIMULATED' }),
-    latencyMs: t.int({ description: 'SIMULATED: latency of each call, default 50' }),
-    jitterMs: t.int({ description: 'SIMULATED: uniform jitter ± this many ms, default 0' }),
+    kind: t.field({ type: ProviderKindEnum, description: `default ${d.providerKind}` }),
+    latencyMs: t.int({
+      description: `SIMULATED: latency of each call, ${range(LIMITS.latencyMs)} ms, default ${d.simulated.latencyMs}`,
+    }),
+    jitterMs: t.int({ description: `SIMULATED: uniform jitter ± this many ms, default ${d.simulated.jitterMs}` }),
     hfProvider: t.string({ description: 'HUGGINGFACE: inference provider, e.g. "novita"' }),
     endpointUrl: t.string({ description: 'HUGGINGFACE: a dedicated endpoint or TGI server' }),
     baseUrl: t.string({ description: 'OPENAI_COMPATIBLE: e.g. http://127.0.0.1:8000/v1' }),
-    timeoutMs: t.int({ description: 'HUGGINGFACE, OPENAI_COMPATIBLE: per-attempt timeout, 10..600000 ms, default 60000' }),
-    maxAttempts: t.int({ description: 'HUGGINGFACE, OPENAI_COMPATIBLE: attempts per call (retries included), 1..10, default 8' }),
+    timeoutMs: t.int({
+      description: `${REMOTE}: per-attempt timeout, ${range(LIMITS.timeoutMs)} ms, default ${formatLimit(d.remote.timeoutMs)}`,
+    }),
+    maxAttempts: t.int({
+      description: `${REMOTE}: attempts per call (retries included), ${range(LIMITS.maxAttempts)}, default ${d.remote.maxAttempts}`,
+    }),
   }),
 });
 
 const OptimizationInput = builder.inputType('OptimizationInput', {
   fields: (t) => ({
-    enableBatching: t.boolean({ description: 'default false' }),
-    batchSize: t.int({ description: '1..32: the most API calls in flight at once; default 8' }),
-    enableCaching: t.boolean({ description: 'default false' }),
-    cacheMaxSize: t.int({ description: '16..2048 entries in this experiment’s memory tier; default 256' }),
-    enableProfiling: t.boolean({ description: 'default true' }),
+    enableBatching: t.boolean({ description: `default ${d.optimization.enableBatching}` }),
+    batchSize: t.int({
+      description: `${range(LIMITS.batchSize)}: the most API calls in flight at once; default ${d.optimization.batchSize}`,
+    }),
+    enableCaching: t.boolean({ description: `default ${d.optimization.enableCaching}` }),
+    cacheMaxSize: t.int({
+      description: `${range(LIMITS.cacheMaxSize)} entries in this experiment’s memory tier; default ${d.optimization.cacheMaxSize}`,
+    }),
+    enableProfiling: t.boolean({ description: `default ${d.optimization.enableProfiling}` }),
   }),
 });
 
 const AgentInput = builder.inputType('AgentInput', {
   fields: (t) => ({
-    maxIterations: t.int({ description: '1..20, default 5' }),
-    tools: t.stringList({ description: 'calculator, search (default both)' }),
+    maxIterations: t.int({ description: `${range(LIMITS.maxIterations)}, default ${d.agent.maxIterations}` }),
+    tools: t.stringList({ description: `${AGENT_TOOLS.join(', ')} (default ${d.agent.tools.join(', ')})` }),
   }),
 });
 
 const RagInput = builder.inputType('RagInput', {
   fields: (t) => ({
-    retrieval: t.field({ type: RetrievalMethodEnum, description: 'default BM25' }),
-    topK: t.int({ description: '1..20, default 3' }),
+    retrieval: t.field({ type: RetrievalMethodEnum, description: `default ${d.rag.retrieval}` }),
+    topK: t.int({ description: `${range(LIMITS.topK)}, default ${d.rag.topK}` }),
   }),
 });
 
@@ -140,10 +164,12 @@ const PricingInput = builder.inputType('PricingInput', {
 
 export const ExperimentConfigInput = builder.inputType('ExperimentConfigInput', {
   fields: (t) => ({
-    modelName: t.string({ description: 'default meta-llama/Llama-3.2-1B-Instruct' }),
-    reasoningMethod: t.field({ type: ReasoningMethodEnum, description: 'default NAIVE' }),
-    datasetName: t.string({ description: 'A registered dataset (see the datasets query); default trivia_qa' }),
-    numSamples: t.int({ description: '1..100000, capped at the dataset size; default 100' }),
+    modelName: t.string({ description: `default ${d.modelName}` }),
+    reasoningMethod: t.field({ type: ReasoningMethodEnum, description: `default ${d.reasoningMethod}` }),
+    datasetName: t.string({ description: `A registered dataset (see the datasets query); default ${d.datasetName}` }),
+    numSamples: t.int({
+      description: `${range(LIMITS.numSamples)}, capped at the dataset size; default ${d.numSamples}`,
+    }),
     hyperparameters: t.field({ type: HyperparametersInput }),
     provider: t.field({ type: ProviderInput }),
     optimization: t.field({ type: OptimizationInput }),
@@ -155,8 +181,8 @@ export const ExperimentConfigInput = builder.inputType('ExperimentConfigInput', 
 
 export const CreateExperimentInput = builder.inputType('CreateExperimentInput', {
   fields: (t) => ({
-    name: t.string({ required: true, description: '1..255 characters' }),
-    description: t.string({ description: 'At most 10 000 characters' }),
+    name: t.string({ required: true, description: `1..${LIMITS.nameLength} characters` }),
+    description: t.string({ description: `At most ${formatLimit(LIMITS.descriptionLength)} characters` }),
     config: t.field({ type: ExperimentConfigInput }),
   }),
 });

@@ -1,6 +1,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { AdaptiveLimiter, Permit } from './adaptive-limiter.ts';
 import { ProviderCallError, ProviderGaveUpError } from './provider-error.ts';
+import { DEFAULTS } from '../experiment-config.ts';
 
 /** How hard the retry layer tries. */
 export interface RetryPolicy {
@@ -16,8 +17,8 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 8,
-  timeoutMs: 60_000,
+  maxAttempts: DEFAULTS.remote.maxAttempts,
+  timeoutMs: DEFAULTS.remote.timeoutMs,
   baseDelayMs: 250,
   maxDelayMs: 8_000,
   maxRetryAfterMs: 60_000,

@@ -1,0 +1,80 @@
+import { DEFAULTS, describeRange, formatLimit, LIMITS } from './experiment-config.ts';
+import { REASONING_METHODS, RETRIEVAL_METHODS } from './types.ts';
+
+/** One row of the README's experiment-configuration table. */
+export interface ConfigReferenceRow {
+  field: string;
+  default: string;
+  limits: string;
+}
+
+const code = (text: string | number | boolean) => `\`${text}\``;
+const d = DEFAULTS;
+const h = d.hyperparameters;
+const range = describeRange;
+
+/** The experiment-configuration table of the README, built from {@link LIMITS} and {@link DEFAULTS}. */
+export function configReference(): ConfigReferenceRow[] {
+  const optimization = (name: keyof typeof d.optimization, limits = '') => ({
+    field: code(`config.optimization.${name}`),
+    default: String(d.optimization[name]),
+    limits,
+  });
+  return [
+    { field: code('name'), default: '—', limits: `1..${LIMITS.nameLength} characters` },
+    { field: code('description'), default: 'null', limits: `≤ ${formatLimit(LIMITS.descriptionLength)} characters` },
+    { field: code('config.modelName'), default: code(d.modelName), limits: 'non-empty' },
+    {
+      field: code('config.reasoningMethod'),
+      default: code(d.reasoningMethod),
+      limits: `${REASONING_METHODS.map(code).join(', ')} (see [Methods](#methods))`,
+    },
+    { field: code('config.datasetName'), default: code(d.datasetName), limits: 'a registered dataset (`datasets` query)' },
+    {
+      field: code('config.numSamples'),
+      default: String(d.numSamples),
+      limits: `${range(LIMITS.numSamples)}; capped at the dataset size; a seeded sample`,
+    },
+    {
+      field: code('config.hyperparameters'),
+      default: `temperature ${h.temperature}, maxTokens ${h.maxTokens}, topP ${h.topP}, seed ${h.seed}, stop []`,
+      limits:
+        `temperature ${range(LIMITS.temperature)}, maxTokens ${range(LIMITS.maxTokens)}, topP ${range(LIMITS.topP)}, ` +
+        `≤ ${LIMITS.stopSequences} stop sequences`,
+    },
+    {
+      field: code('config.provider'),
+      default: code(`{ kind: ${d.providerKind}, latencyMs: ${d.simulated.latencyMs}, jitterMs: ${d.simulated.jitterMs} }`),
+      limits:
+        '`SIMULATED`, `HUGGINGFACE` (`hfProvider` or `endpointUrl`), `OPENAI_COMPATIBLE` (`baseUrl`); both remote kinds ' +
+        `take \`timeoutMs\` (per attempt, ${range(LIMITS.timeoutMs)}, default ${formatLimit(d.remote.timeoutMs)}) and ` +
+        `\`maxAttempts\` (${range(LIMITS.maxAttempts)}, default ${d.remote.maxAttempts})`,
+    },
+    optimization('enableBatching'),
+    optimization('batchSize', `${range(LIMITS.batchSize)}: the most API calls in flight at once`),
+    optimization('enableCaching'),
+    optimization('cacheMaxSize', `${range(LIMITS.cacheMaxSize)} entries`),
+    optimization('enableProfiling'),
+    {
+      field: code('config.agent'),
+      default: `maxIterations ${d.agent.maxIterations}, tools [${d.agent.tools.join(', ')}]`,
+      limits: `only with \`REACT\`; maxIterations ${range(LIMITS.maxIterations)}`,
+    },
+    {
+      field: code('config.rag'),
+      default: `retrieval ${d.rag.retrieval}, topK ${d.rag.topK}`,
+      limits: `only with \`RAG\`; ${RETRIEVAL_METHODS.map(code).join(' or ')}; topK ${range(LIMITS.topK)}`,
+    },
+    {
+      field: code('config.pricing'),
+      default: 'null',
+      limits: '`inputPerMillionTokens`, `outputPerMillionTokens` (USD) → `metrics.estimatedCostUsd`',
+    },
+  ];
+}
+
+/** The same table as Markdown, as the README must show it. */
+export function configReferenceMarkdown(): string {
+  const rows = configReference().map((row) => `| ${row.field} | ${row.default} | ${row.limits} |`.replace(/ {2}\|$/, ' |'));
+  return ['| field | default | limits / meaning |', '|---|---|---|', ...rows].join('\n');
+}
