@@ -13,7 +13,7 @@ import type { OptimizationProfile } from '../engine/optimization-profile.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
-import { countResults } from './queries.ts';
+import { ExperimentReads } from './experiment-reads.ts';
 import type { AttemptScheduler } from './scheduler.ts';
 
 export interface ExperimentFilter {
@@ -59,6 +59,8 @@ export interface SampleQuery {
  */
 export class ExperimentService {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Batched reads, one set per operation's EntityManager fork. */
+  private readonly reads = new WeakMap<EntityManager, ExperimentReads>();
 
   constructor(
     private readonly datasets: DatasetRegistry,
@@ -219,7 +221,7 @@ export class ExperimentService {
 
   currentAttempt(em: EntityManager, experiment: Experiment): Promise<Attempt | null> {
     if (experiment.currentAttempt === 0) return Promise.resolve(null);
-    return em.findOne(Attempt, { experiment: experiment.id, number: experiment.currentAttempt });
+    return this.readsFor(em).currentAttempt.load(experiment);
   }
 
   attempts(em: EntityManager, experiment: Experiment): Promise<Attempt[]> {
@@ -234,7 +236,7 @@ export class ExperimentService {
       const size = this.datasets.get(experiment.datasetName)?.size ?? experiment.config.numSamples;
       return { done: 0, total: Math.min(size, experiment.config.numSamples), failed: 0 };
     }
-    const counts = (await countResults(em, [attempt.id])).get(attempt.id) ?? { done: 0, failed: 0 };
+    const counts = await this.readsFor(em).resultCounts.load(attempt.id);
     return { ...counts, total: attempt.totalSamples };
   }
 
@@ -249,6 +251,15 @@ export class ExperimentService {
     const live = this.liveSnapshot(experiment);
     if (live) return live.profile;
     return (await this.currentAttempt(em, experiment))?.profile ?? null;
+  }
+
+  private readsFor(em: EntityManager): ExperimentReads {
+    let reads = this.reads.get(em);
+    if (!reads) {
+      reads = new ExperimentReads(em);
+      this.reads.set(em, reads);
+    }
+    return reads;
   }
 
   private liveSnapshot(experiment: Experiment) {

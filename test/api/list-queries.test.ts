@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, launch, type GraphQLResponse, type TestApp } from '../helpers/test-app.ts';
+
+const PAGE = 50;
+const LIST = `query ($first: Int!) {
+  experiments(first: $first) {
+    totalCount
+    nodes { id status currentAttempt progress { done total failed } metrics { accuracyAny } profile { totalWallTimeMs } }
+  }
+}`;
+
+/** Counts the SQL statements the app sends while `work` runs, on every connection (writer and reader). */
+async function countQueries(t: TestApp, work: () => Promise<unknown>): Promise<number> {
+  const knexes = [...new Set((['write', 'read'] as const).map((type) => t.app.orm.em.getConnection(type).getKnex()))];
+  let count = 0;
+  const onQuery = () => {
+    count += 1;
+  };
+  for (const knex of knexes) knex.on('query', onQuery);
+  try {
+    await work();
+  } finally {
+    for (const knex of knexes) knex.off('query', onQuery);
+  }
+  return count;
+}
+
+describe('the experiment list', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const config = { numSamples: 2, provider: { kind: 'SIMULATED', latencyMs: 0 } };
+    // Half ran (an attempt and results each), half never did: both branches of every field are read.
+    const ran = await Promise.all(Array.from({ length: PAGE / 2 }, (_, i) => launch(t, `ran ${i}`, config)));
+    await Promise.all(ran.map((id) => t.waitForEnd(id)));
+    for (let i = 0; i < PAGE / 2; i++) {
+      const created = await t.gql(`mutation ($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }`, {
+        input: { name: `pending ${i}`, config },
+      });
+      expect(created.errors).toBeUndefined();
+    }
+  });
+
+  afterAll(() => t.dispose());
+
+  it('should read a page of 50 with progress, metrics and profile in a fixed number of queries', async () => {
+    let result: GraphQLResponse = {};
+    const queries = await countQueries(t, async () => {
+      result = await t.gql(LIST, { first: PAGE });
+    });
+    expect(result.errors).toBeUndefined();
+    const nodes = result.data?.experiments.nodes as { status: string; progress: { done: number; total: number } }[];
+    expect(nodes).toHaveLength(PAGE);
+    expect(nodes.filter((n) => n.status === 'COMPLETED').map((n) => n.progress)).toEqual(
+      Array.from({ length: PAGE / 2 }, () => ({ done: 2, total: 2, failed: 0 })),
+    );
+    // count, page, current attempts of the page, result counts of those attempts
+    expect(queries).toBe(4);
+  });
+});
