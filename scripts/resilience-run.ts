@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../server/app.ts';
-import { createLogger } from '../server/logger.ts';
 import { startStandinServer } from './standin-server.ts';
 
 const { values } = parseArgs({
@@ -45,7 +44,6 @@ const app = await buildApp(
     subscriberBufferSize: 10_000,
     profileIntervalMs: 250,
   },
-  { logger: createLogger('silent') },
 );
 const standin = await startStandinServer({
   oracle: app.datasets,

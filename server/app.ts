@@ -6,7 +6,9 @@ import { GraphQLError } from 'graphql';
 import { DEFAULT_CACHE_MAX_ROWS, type ServerConfig } from './server-config.ts';
 import { openDatabase } from './db/orm.ts';
 import { DatasetRegistry } from './engine/datasets/registry.ts';
+import { LimiterRegistry } from './engine/providers/adaptive-limiter.ts';
 import { NO_CREDENTIALS } from './engine/providers/credentials.ts';
+import { TimeSlice } from './engine/time-slice.ts';
 import { AppError } from './errors.ts';
 import { EventBus } from './events/event-bus.ts';
 import { EventStore } from './events/event-store.ts';
@@ -21,6 +23,7 @@ import { attachGraphQLWebSocket } from './http/websocket.ts';
 import { useRequestLimits } from './http/limits.ts';
 import { handleRest, type RestDeps } from './http/rest.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { SecretScrubber } from './secrets.ts';
 import type { Context } from './schema/context.ts';
 import { buildSchema } from './schema/index.ts';
 
@@ -40,7 +43,8 @@ export interface App {
 }
 
 export interface AppOverrides {
-  logger?: Logger;
+  /** Where log lines go (default stderr); they are scrubbed of this app's keys first. */
+  logWriter?: (line: string) => void;
   datasets?: DatasetRegistry;
   /** The built web client served at `/` (default client/dist). */
   clientDir?: string;
@@ -48,7 +52,9 @@ export interface AppOverrides {
 
 /** Builds the whole server — storage, engine, GraphQL, REST — without listening yet. */
 export async function buildApp(config: ServerConfig, overrides: AppOverrides = {}): Promise<App> {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
+  // Everything with state is created here, so two apps in one process share nothing.
+  const secrets = new SecretScrubber();
+  const logger = createLogger(config.logLevel, overrides.logWriter, secrets.scrub);
   const providerCredentials = config.providerCredentials ?? NO_CREDENTIALS;
   const [orm, datasets] = await Promise.all([
     openDatabase(config.databasePath),
@@ -61,7 +67,18 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   bus.setSink((event) => eventStore.record(event));
   const responseCache = new PersistentResponseCache(orm, logger, { maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS });
   const scheduler = new AttemptScheduler(
-    { orm, datasets, bus, logger, progressIntervalMs: config.progressIntervalMs, credentials: providerCredentials, responseCache },
+    {
+      orm,
+      datasets,
+      bus,
+      logger,
+      progressIntervalMs: config.progressIntervalMs,
+      credentials: providerCredentials,
+      responseCache,
+      secrets,
+      limiters: new LimiterRegistry(),
+      timeSlice: new TimeSlice(),
+    },
     config.maxConcurrentRuns,
   );
   const experiments = new ExperimentService(datasets, scheduler, bus, eventStore);

@@ -1,9 +1,9 @@
 /**
- * Keeps API keys out of everything the server writes or returns. Every key the server uses is
- * registered here (in memory only), and {@link scrubSecrets} removes registered keys, bearer tokens
- * and key-shaped strings from any text before it is stored, logged or sent to a client.
+ * Keeps API keys out of everything the server writes or returns. Each app has one scrubber: every
+ * key the app uses is registered with it (in memory only), and {@link SecretScrubber.scrub} removes
+ * registered keys, bearer tokens and key-shaped strings from any text before it is stored, logged
+ * or sent to a client. Two apps in one process never see each other's keys.
  */
-const registered = new Set<string>();
 
 /** Shorter strings are not treated as secrets: scrubbing them would mangle ordinary text. */
 const MIN_SECRET_LENGTH = 6;
@@ -15,17 +15,27 @@ const PATTERNS: readonly [RegExp, string][] = [
   [/([?&](?:api[_-]?key|access_token|token|key)=)[^&\s"']+/gi, `$1${REDACTED}`],
 ];
 
-/** Remembers a key so that {@link scrubSecrets} removes it wherever it appears. */
-export function registerSecret(secret: string | null | undefined): void {
-  if (secret && secret.length >= MIN_SECRET_LENGTH) registered.add(secret);
-}
-
-/** The text with every registered key, bearer token and key-shaped string replaced by "[redacted]". */
-export function scrubSecrets(text: string): string {
+/** The text with bearer tokens and key-shaped strings replaced by "[redacted]" (no registered keys needed). */
+export function scrubKeyShapes(text: string): string {
   let scrubbed = text;
-  for (const secret of registered) {
-    if (scrubbed.includes(secret)) scrubbed = scrubbed.replaceAll(secret, REDACTED);
-  }
   for (const [pattern, replacement] of PATTERNS) scrubbed = scrubbed.replace(pattern, replacement);
   return scrubbed;
+}
+
+export class SecretScrubber {
+  private readonly registered = new Set<string>();
+
+  /** Remembers a key so that {@link scrub} removes it wherever it appears. */
+  register(secret: string | null | undefined): void {
+    if (secret && secret.length >= MIN_SECRET_LENGTH) this.registered.add(secret);
+  }
+
+  /** The text with every registered key, bearer token and key-shaped string replaced by "[redacted]". */
+  readonly scrub = (text: string): string => {
+    let scrubbed = text;
+    for (const secret of this.registered) {
+      if (scrubbed.includes(secret)) scrubbed = scrubbed.replaceAll(secret, REDACTED);
+    }
+    return scrubKeyShapes(scrubbed);
+  };
 }

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { cacheKey } from './cache/cache-key.ts';
-import { takeTurn } from './time-slice.ts';
+import { TimeSlice } from './time-slice.ts';
 import { disabledCacheStats, type CacheLookup, type CacheTier, type ResponseCache } from './cache/response-cache.ts';
 import type { ExperimentConfig } from './experiment-config.ts';
 import { MetricsAccumulator, type SampleOutcome } from './metrics/aggregate.ts';
@@ -8,7 +8,7 @@ import { scoreAnswer, type AnswerScore } from './metrics/scoring.ts';
 import type { AgentStepReport, Generation, Method, MethodContext, MethodResult } from './methods/method.ts';
 import { batchingDisabledReason, corePhases, type BatchStats, type OptimizationProfile } from './optimization-profile.ts';
 import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } from './profiler.ts';
-import { scrubSecrets } from '../secrets.ts';
+import { scrubKeyShapes } from '../secrets.ts';
 import { failedCallCost } from './providers/provider-error.ts';
 import type { ChatMessage, Example, Provider } from './types.ts';
 
@@ -58,6 +58,10 @@ export interface RunnerOptions {
   onAgentStep?: (sampleIndex: number, step: AgentStepReport) => void;
   /** Asked before each sample starts: a promise holds the runner back until storage has caught up. */
   throttle?: () => Promise<void> | null;
+  /** Shared by every runner of an app so that together they leave the event loop its turns; a runner of its own by default. */
+  timeSlice?: TimeSlice;
+  /** Removes keys from error text before it becomes part of a sample (the app's scrubber; key shapes only by default). */
+  scrub?: (text: string) => string;
 }
 
 const NO_SCORE: AnswerScore = { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
@@ -77,7 +81,10 @@ export class AttemptRunner {
   /** Prompts sent to the provider by this runner (a retried prompt counts once). */
   private apiCalls = 0;
 
+  private readonly timeSlice: TimeSlice;
+
   constructor(private readonly options: RunnerOptions) {
+    this.timeSlice = options.timeSlice ?? new TimeSlice();
     this.profiler = new Profiler(options.config.optimization.enableProfiling, corePhases(options.config.optimization));
   }
 
@@ -118,7 +125,7 @@ export class AttemptRunner {
     let slotFreed: () => void = () => {};
     for (const sample of samples) {
       if (signal.aborted) break;
-      await takeTurn();
+      await this.timeSlice.takeTurn();
       const storageBehind = this.options.throttle?.();
       if (storageBehind) await storageBehind;
       const task: Promise<void> = limit(() => this.runSample(sample, signal)).finally(() => {
@@ -222,7 +229,7 @@ export class AttemptRunner {
         timings: this.profiler.enabled ? clock.timings : null,
         cacheHit: false,
         cacheTier: null,
-        error: errorMessage(error),
+        error: errorMessage(error, this.options.scrub),
         retries: usage.retries,
         trace: null,
       };
@@ -284,7 +291,7 @@ export class AttemptRunner {
   }
 }
 
-export function errorMessage(error: unknown): string {
-  const text = scrubSecrets(error instanceof Error ? error.message : String(error));
+export function errorMessage(error: unknown, scrub: (text: string) => string = scrubKeyShapes): string {
+  const text = scrub(error instanceof Error ? error.message : String(error));
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }

@@ -13,7 +13,9 @@ import { createProvider, providerEndpoint } from '../engine/providers/index.ts';
 import { AttemptRunner, type PendingSample, type SampleRecord } from '../engine/runner.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Logger } from '../logger.ts';
-import { scrubSecrets } from '../secrets.ts';
+import type { SecretScrubber } from '../secrets.ts';
+import type { LimiterRegistry } from '../engine/providers/adaptive-limiter.ts';
+import type { TimeSlice } from '../engine/time-slice.ts';
 import { loadStoredOutcomes } from './queries.ts';
 import { ResultWriter } from './result-writer.ts';
 
@@ -28,6 +30,12 @@ export interface ExecutionDeps {
   credentials?: ProviderCredentials;
   /** The persistent response-cache tier shared by every experiment; none means memory-only caching. */
   responseCache?: PersistentCacheStore;
+  /** The app's secret scrubber: keys in use are registered with it, error text passes through it. */
+  secrets: SecretScrubber;
+  /** Adaptive concurrency windows per remote endpoint, shared by the app's attempts. */
+  limiters: LimiterRegistry;
+  /** The event-loop time slice every runner of the app shares. */
+  timeSlice: TimeSlice;
 }
 
 /** Results a run may produce ahead of the disk; beyond it the runner waits (memory stays flat with N). */
@@ -117,7 +125,7 @@ export class AttemptExecution {
       await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
     } catch (error) {
       this.deps.logger.error('attempt failed', { experimentId: this.experimentId, attempt: this.attemptNumber, error });
-      await this.finish(attempt, 'FAILED', scrubSecrets(error instanceof Error ? error.message : String(error)));
+      await this.finish(attempt, 'FAILED', this.deps.secrets.scrub(error instanceof Error ? error.message : String(error)));
     }
   }
 
@@ -154,6 +162,8 @@ export class AttemptExecution {
         credentials: this.deps.credentials,
         apiKey: this.apiKey,
         runKeyLost: startedWithRunKey && !this.apiKey,
+        limiters: this.deps.limiters,
+        secrets: this.deps.secrets,
       }),
       cache: config.optimization.enableCaching
         ? new ResponseCache(config.optimization.cacheMaxSize, this.deps.responseCache ?? null)
@@ -161,6 +171,8 @@ export class AttemptExecution {
       endpoint: providerEndpoint(config.provider),
       onSample: (record) => this.onSample(record),
       throttle: () => this.storageCatchUp(),
+      timeSlice: this.deps.timeSlice,
+      scrub: this.deps.secrets.scrub,
       onAgentStep: (sampleIndex, step) =>
         this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'AgentStepCompleted', sampleIndex, step }),
     });

@@ -6,7 +6,7 @@ import type { ServerConfig } from '../../server/server-config.ts';
 import type { ExperimentStatus } from '../../server/db/entities/experiment.entity.ts';
 import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import { TERMINAL_STATUSES } from '../../server/events/event-bus.ts';
-import { createLogger, type LogLevel } from '../../server/logger.ts';
+import type { LogLevel } from '../../server/logger.ts';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   data?: T | null;
@@ -48,7 +48,7 @@ export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOv
     ...overrides,
   };
   sharedDatasets ??= DatasetRegistry.loadBuiltins();
-  const app = await buildApp(config, { logger: createLogger(config.logLevel), datasets: await sharedDatasets, ...appOverrides });
+  const app = await buildApp(config, { datasets: await sharedDatasets, ...appOverrides });
 
   const fetchPath = (path: string, init?: RequestInit) => Promise.resolve(app.yoga.fetch(`http://test${path}`, init ?? {}));
   return {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialsFromEnv, environmentKeyFor, hfTokenFor } from '../../server/engine/providers/credentials.ts';
-import { registerSecret, scrubSecrets } from '../../server/secrets.ts';
+import { SecretScrubber } from '../../server/secrets.ts';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
 describe('provider keys from the server environment', () => {
@@ -52,7 +52,9 @@ describe('provider keys from the server environment', () => {
 
 describe('scrubbing secrets from text', () => {
   it('should remove registered keys, bearer tokens and key-shaped strings, and leave other text alone', () => {
-    registerSecret('registered-secret-value');
+    const secrets = new SecretScrubber();
+    const scrubSecrets = secrets.scrub;
+    secrets.register('registered-secret-value');
     expect(scrubSecrets('the key registered-secret-value was refused')).toBe('the key [redacted] was refused');
     expect(scrubSecrets('Authorization: Bearer abc.DEF-123_xyz')).toBe('Authorization: Bearer [redacted]');
     expect(scrubSecrets('Incorrect API key provided: sk-proj-AbCdEf0123456789xyz.')).toBe('Incorrect API key provided: [redacted].');
@@ -61,6 +63,14 @@ describe('scrubbing secrets from text', () => {
     expect(scrubSecrets('HTTP 404 Not Found: The model `sk-model` does not exist.')).toBe(
       'HTTP 404 Not Found: The model `sk-model` does not exist.',
     );
+  });
+
+  it('should keep the keys of one app to that app: two scrubbers share nothing', () => {
+    const first = new SecretScrubber();
+    const second = new SecretScrubber();
+    first.register('first-app-secret');
+    expect(first.scrub('uses first-app-secret')).toBe('uses [redacted]');
+    expect(second.scrub('uses first-app-secret')).toBe('uses first-app-secret');
   });
 });
 

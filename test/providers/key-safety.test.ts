@@ -3,7 +3,6 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStandinServer, type StandinServer } from '../../scripts/standin-server.ts';
-import { createLogger } from '../../server/logger.ts';
 import { createTestApp, newDatabasePath } from '../helpers/test-app.ts';
 import { watchSamples } from '../helpers/watch-samples.ts';
 import { providerAt } from './provider-scenarios.ts';
@@ -39,7 +38,7 @@ describe('API keys', () => {
         logLevel: 'debug',
         providerCredentials: { hfToken: null, openAiEndpoints: [{ name: 'standin', baseUrl: server.url, apiKey: environmentKey }] },
       },
-      { logger: createLogger('debug', (line) => logs.push(line)) },
+      { logWriter: (line) => logs.push(line) },
     );
     const responses: string[] = [];
     const gql = async (query: string, variables: Record<string, unknown> = {}) => {

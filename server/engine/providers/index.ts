@@ -1,8 +1,8 @@
 import { AppError } from '../../errors.ts';
-import { registerSecret } from '../../secrets.ts';
+import type { SecretScrubber } from '../../secrets.ts';
 import type { HuggingFaceProviderConfig, OpenAiCompatibleProviderConfig, ProviderConfig, RemoteCallConfig } from '../experiment-config.ts';
 import type { Provider } from '../types.ts';
-import { LimiterRegistry } from './adaptive-limiter.ts';
+import type { LimiterRegistry } from './adaptive-limiter.ts';
 import { environmentKeyFor, hfTokenFor, NO_CREDENTIALS, type ProviderCredentials } from './credentials.ts';
 import { HuggingFaceTransport } from './huggingface.ts';
 import { OpenAiCompatibleTransport } from './openai-compatible.ts';
@@ -18,8 +18,10 @@ export interface ProviderDeps {
   apiKey?: string | null;
   /** The attempt was started with a per-run key that a restart has since wiped from memory. */
   runKeyLost?: boolean;
-  /** Adaptive concurrency windows, one per endpoint; by default shared by the whole process. */
-  limiters?: LimiterRegistry;
+  /** Adaptive concurrency windows, one per endpoint, shared by every attempt of the app. */
+  limiters: LimiterRegistry;
+  /** The app's scrubber: every key a provider uses is registered with it. */
+  secrets: SecretScrubber;
 }
 
 /** The provider cannot be used as configured (e.g. a key it needs is missing); the attempt fails with this message. */
@@ -28,8 +30,6 @@ export class ProviderUnavailableError extends AppError {
     super(`provider ${kind} cannot run: ${reason}`, 'PROVIDER_UNAVAILABLE', { kind });
   }
 }
-
-const PROCESS_LIMITERS = new LimiterRegistry();
 
 export function createProvider(config: ProviderConfig, deps: ProviderDeps): Provider {
   switch (config.kind) {
@@ -55,8 +55,7 @@ export function providerEndpoint(config: ProviderConfig): string | null {
 }
 
 function remote(config: HuggingFaceProviderConfig | OpenAiCompatibleProviderConfig, transport: ChatTransport, deps: ProviderDeps): Provider {
-  const limiters = deps.limiters ?? PROCESS_LIMITERS;
-  return new RemoteProvider(config.kind, transport, retryPolicy(config), limiters.for(providerEndpoint(config) as string));
+  return new RemoteProvider(config.kind, transport, retryPolicy(config), deps.limiters.for(providerEndpoint(config) as string));
 }
 
 function retryPolicy(config: Partial<RemoteCallConfig>): RetryPolicy {
@@ -70,7 +69,7 @@ function retryPolicy(config: Partial<RemoteCallConfig>): RetryPolicy {
 function openAiKey(config: OpenAiCompatibleProviderConfig, deps: ProviderDeps): string | null {
   const key = deps.apiKey ?? environmentKeyFor(config.baseUrl, deps.credentials ?? NO_CREDENTIALS);
   if (!key && deps.runKeyLost) throw lostKey(config.kind, config.baseUrl);
-  registerSecret(key);
+  deps.secrets.register(key);
   return key;
 }
 
@@ -80,7 +79,7 @@ function huggingFaceToken(config: HuggingFaceProviderConfig, deps: ProviderDeps)
   if (!token && !config.endpointUrl) {
     throw new ProviderUnavailableError(config.kind, 'the Hugging Face router needs a token: set HF_TOKEN on the server or pass apiKey to runExperiment');
   }
-  registerSecret(token);
+  deps.secrets.register(token);
   return token;
 }
 

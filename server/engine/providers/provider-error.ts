@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { scrubSecrets } from '../../secrets.ts';
+import { scrubKeyShapes } from '../../secrets.ts';
 
 /** Why one HTTP call to a provider failed, which decides whether the retry layer tries again. */
 export type FailureKind =
@@ -16,7 +16,10 @@ const MAX_DETAIL_LENGTH = 500;
 /** A 429 that waiting will not fix (OpenAI `insufficient_quota`, spent credits), as opposed to a rate limit. */
 const QUOTA_MARKERS = /insufficient[_ ]quota|current quota|billing|credit balance|out of credits|payment required/i;
 
-/** One failed call to a provider, classified. Its message is already scrubbed of keys. */
+/**
+ * One failed call to a provider, classified. Its message is already scrubbed of key-shaped strings;
+ * the app's scrubber removes the keys it knows wherever the message is stored or logged.
+ */
 export class ProviderCallError extends Error {
   constructor(
     message: string,
@@ -25,7 +28,7 @@ export class ProviderCallError extends Error {
     /** What the server asked us to wait (Retry-After / retry-after-ms), if anything. */
     readonly retryAfterMs: number | null = null,
   ) {
-    super(scrubSecrets(message));
+    super(scrubKeyShapes(message));
     this.name = 'ProviderCallError';
   }
 
