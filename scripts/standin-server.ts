@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { createPrng } from '../server/engine/datasets/random.ts';
 import { DatasetRegistry } from '../server/engine/datasets/registry.ts';
 import { SimulatedProvider, type SimulatorOracle } from '../server/engine/providers/simulated.ts';
+import { promptMetadata } from './standin/prompt-metadata.ts';
 import type { ChatMessage, GenerationParams } from '../server/engine/types.ts';
 
 export interface StandinOptions {
@@ -157,7 +158,8 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
     stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
     changed();
     const delay = Math.max(0, options.latencyMs + (random() * 2 - 1) * options.jitterMs);
-    const completion = await simulator.complete(request);
+    // Plain chat arrives here: the prompt's text is all there is to tell the simulator what is asked.
+    const completion = await simulator.complete({ ...request, metadata: promptMetadata(request.messages) });
     const outcome = await waitUnlessGone(res, delay);
     stats.inFlight -= 1;
     if (outcome === 'gone') {

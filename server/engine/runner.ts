@@ -10,7 +10,7 @@ import { batchingDisabledReason, corePhases, type BatchStats, type OptimizationP
 import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } from './profiler.ts';
 import { scrubKeyShapes } from '../secrets.ts';
 import { failedCallCost } from './providers/provider-error.ts';
-import type { ChatMessage, Example, Provider } from './types.ts';
+import type { ChatMessage, Example, Provider, RequestMetadata } from './types.ts';
 
 export interface PendingSample {
   sampleIndex: number;
@@ -196,8 +196,8 @@ export class AttemptRunner {
       signal,
       time: (phase, work) => clock.time(phase, work),
       reportStep: (step) => this.options.onAgentStep?.(sampleIndex, step),
-      generate: async (messages) => {
-        const generation = await this.generate(messages, clock, signal).catch((error: unknown) => {
+      generate: async (messages, metadata) => {
+        const generation = await this.generate(messages, metadata, clock, signal).catch((error: unknown) => {
           usage.retries += failedCallCost(error).retries;
           throw error;
         });
@@ -255,10 +255,15 @@ export class AttemptRunner {
   }
 
   /** One model call: cache lookup (memory tier, persistent tier, then identical calls in flight), else the provider. */
-  private async generate(messages: ChatMessage[], clock: SampleClock, signal: AbortSignal): Promise<Generation> {
+  private async generate(
+    messages: ChatMessage[],
+    metadata: RequestMetadata,
+    clock: SampleClock,
+    signal: AbortSignal,
+  ): Promise<Generation> {
     const { cache, config, provider, method, endpoint } = this.options;
     const onTheWire = { begin: () => this.gauge.enter(), end: () => this.gauge.exit() };
-    const request = { model: config.modelName, messages, params: config.hyperparameters, signal, onTheWire };
+    const request = { model: config.modelName, messages, params: config.hyperparameters, metadata, signal, onTheWire };
     const callProvider = async () => {
       this.apiCalls += 1;
       const start = performance.now();

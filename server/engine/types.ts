@@ -44,10 +44,31 @@ export interface GenerationParams {
   stop: readonly string[];
 }
 
+/** Characters per token, where a provider does not count tokens itself (the simulator, a server without `usage`). */
+export const CHARS_PER_TOKEN = 4;
+
+/**
+ * What a model call is for, stated by the method that makes it. The simulated provider answers from
+ * it and never reads the prompt text; real providers ignore it. It is not part of the cache key: the
+ * messages already say the same.
+ */
+export interface RequestMetadata {
+  /** The answer format the prompt asks for. */
+  method: ReasoningMethod;
+  /** The example's question, verbatim. */
+  question: string;
+  /** RAG: the retrieved passages, as the prompt gives them to the model. */
+  context?: string;
+  /** REACT: the tool observations already in the conversation. */
+  observations?: number;
+}
+
 export interface CompletionRequest {
   model: string;
   messages: readonly ChatMessage[];
   params: GenerationParams;
+  /** Set by the engine for every call a method makes; absent for requests that arrive as plain chat. */
+  metadata?: RequestMetadata;
   signal?: AbortSignal;
   /**
    * Providers call `begin` and `end` around each request actually sent (not while it waits for a

@@ -5,6 +5,7 @@ import { parseCotAnswer } from '../../server/engine/methods/answer-parsing.ts';
 import { createCotMethod } from '../../server/engine/methods/cot.ts';
 import type { SingleCallMethod } from '../../server/engine/methods/method.ts';
 import { createNaiveMethod } from '../../server/engine/methods/naive.ts';
+import { promptMetadata } from '../../scripts/standin/prompt-metadata.ts';
 import { SimulatedProvider } from '../../server/engine/providers/simulated.ts';
 import type { ChatMessage, CompletionRequest, Example, GenerationParams } from '../../server/engine/types.ts';
 
@@ -27,8 +28,9 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A request with the metadata the engine would attach, read back from the prompt as the stand-in server does. */
 function request(messages: readonly ChatMessage[], overrides: Partial<CompletionRequest> = {}): CompletionRequest {
-  return { model: MODEL, messages, params: PARAMS, ...overrides };
+  return { model: MODEL, messages, params: PARAMS, metadata: promptMetadata(messages), ...overrides };
 }
 
 function examplesOf(name: string): Example[] {

@@ -1,5 +1,5 @@
 import type { CacheTier } from '../cache/response-cache.ts';
-import type { ChatMessage, Completion, Example, ProfilePhase, ReasoningMethod } from '../types.ts';
+import type { ChatMessage, Completion, Example, ProfilePhase, ReasoningMethod, RequestMetadata } from '../types.ts';
 
 /** One model call as the method sees it: the reply, and whether the cache served it. */
 export interface Generation {
@@ -10,8 +10,11 @@ export interface Generation {
 
 /** What the runner lends a method for one sample. */
 export interface MethodContext {
-  /** Sends messages to the model through the cache; the runner times cache_lookup and api_call. */
-  generate(messages: ChatMessage[]): Promise<Generation>;
+  /**
+   * Sends messages to the model through the cache; the runner times cache_lookup and api_call.
+   * `metadata` states what the call is for (the simulated provider answers from it).
+   */
+  generate(messages: ChatMessage[], metadata: RequestMetadata): Promise<Generation>;
   /** Times method-specific work under a profile phase (prompt_build, parsing, retrieval, tool). */
   time<T>(phase: ProfilePhase, work: () => T | Promise<T>): Promise<T>;
   /** Tells listeners about one finished step of a multi-step method (the REACT agent), as it happens. */
@@ -65,7 +68,7 @@ export function singleCallMethod(spec: Omit<SingleCallMethod, 'solve'>): SingleC
     ...spec,
     async solve(example, context) {
       const messages = await context.time('prompt_build', () => spec.buildMessages(example));
-      const { completion } = await context.generate(messages);
+      const { completion } = await context.generate(messages, { method: spec.name, question: example.question });
       const parsedAnswer = await context.time('parsing', () => spec.parseAnswer(completion.text));
       return { messages, rawOutput: completion.text, parsedAnswer, trace: null };
     },

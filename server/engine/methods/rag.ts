@@ -26,7 +26,11 @@ export function createRagMethod(config: RagConfig, knowledgeBase: KnowledgeBase)
         knowledgeBase.retrieve(example.question, config.topK, config.retrieval),
       );
       const messages = await context.time('prompt_build', () => ragMessages(example.question, passages));
-      const { completion } = await context.generate(messages);
+      const { completion } = await context.generate(messages, {
+        method: 'RAG',
+        question: example.question,
+        context: ragContext(passages),
+      });
       const parsedAnswer = await context.time('parsing', () => parseNaiveAnswer(completion.text));
       const trace: RetrievalTrace = { method: 'RAG', retrieval: config.retrieval, topK: config.topK, passages };
       return { messages, rawOutput: completion.text, parsedAnswer, trace };
@@ -34,9 +38,13 @@ export function createRagMethod(config: RagConfig, knowledgeBase: KnowledgeBase)
   };
 }
 
-/** The simulated provider recognises RAG prompts by the line "Context:" before the question. */
+/** The numbered passages, as the prompt shows them. */
+export function ragContext(passages: readonly RetrievedPassage[]): string {
+  return passages.map((passage) => `[${passage.rank}] ${passage.title}: ${passage.text}`).join('\n');
+}
+
 export function ragMessages(question: string, passages: readonly RetrievedPassage[]): ChatMessage[] {
-  const context = passages.map((passage) => `[${passage.rank}] ${passage.title}: ${passage.text}`).join('\n');
+  const context = ragContext(passages);
   return [
     { role: 'system', content: SYSTEM_PROMPT },
     { role: 'user', content: `Context:\n${context || '(no passage matched the question)'}\n\nQuestion: ${question}\nAnswer:` },

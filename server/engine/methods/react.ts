@@ -61,7 +61,12 @@ class AgentRun {
     let lastReply = '';
     for (let iteration = 1; iteration <= this.maxIterations; iteration++) {
       const started = performance.now();
-      const { completion, cacheTier } = await this.context.generate([...conversation]);
+      const { completion, cacheTier } = await this.context.generate([...conversation], {
+        method: 'REACT',
+        question: example.question,
+        // Each earlier iteration that went on added one observation.
+        observations: iteration - 1,
+      });
       lastReply = completion.text;
       const reply = await this.context.time('parsing', () => parseAgentReply(completion.text));
       const step: AgentStep = {

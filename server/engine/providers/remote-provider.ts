@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { ConcurrencyChange } from '../optimization-profile.ts';
-import type { ChatMessage, Completion, CompletionRequest, Provider, ProviderKind } from '../types.ts';
+import { CHARS_PER_TOKEN, type ChatMessage, type Completion, type CompletionRequest, type Provider, type ProviderKind } from '../types.ts';
 import type { AdaptiveLimiter } from './adaptive-limiter.ts';
 import { ProviderCallError } from './provider-error.ts';
 import { callWithRetry, type RetryPolicy } from './retry.ts';
@@ -10,7 +10,6 @@ export interface ChatTransport {
   send(request: CompletionRequest, signal: AbortSignal): Promise<Completion>;
 }
 
-const CHARS_PER_TOKEN = 4;
 
 /**
  * A provider reached over the network: every call goes through the shared retry layer and the

@@ -2,15 +2,17 @@ import { createHash } from 'node:crypto';
 import type { Dataset } from '../datasets/dataset.ts';
 import { createPrng, randomIndex, type Prng } from '../datasets/random.ts';
 import { conclusion } from '../methods/cot.ts';
-import type {
-  ChatMessage,
-  Completion,
-  CompletionRequest,
-  Example,
-  GenerationParams,
-  Provider,
-  ReasoningMethod,
-  ToolStep,
+import {
+  CHARS_PER_TOKEN,
+  type ChatMessage,
+  type Completion,
+  type CompletionRequest,
+  type Example,
+  type GenerationParams,
+  type Provider,
+  type ReasoningMethod,
+  type RequestMetadata,
+  type ToolStep,
 } from '../types.ts';
 
 /** Where the simulator looks up gold answers (the DatasetRegistry in production). */
@@ -46,17 +48,16 @@ const MODEL_SIZE_BONUS: readonly { minBillions: number; bonus: number }[] = [
   { minBillions: 3, bonus: 0.04 },
 ];
 const MAX_CORRECT_PROBABILITY = 0.97;
-const CHARS_PER_TOKEN = 4;
-const COT_TRIGGER = "Let's think step by step.";
 const UNKNOWN_ANSWER = "I don't know";
 const HEDGE_ANSWER = "I'm not sure";
 
 /**
  * A SIMULATION of an LLM for offline demos, tests and benchmarks — never a model and never a
- * measure of any model's quality. It is an oracle with noise: it reads the target question from
- * the prompt (the text after the last "Question:" of the last user message that has one), looks
- * up the gold answer, decides with a per-method, per-dataset probability whether to answer
- * correctly, and writes the reply in the format the prompt asks for (NAIVE, COT, REACT or RAG).
+ * measure of any model's quality. It is an oracle with noise: it takes the question and the method
+ * from the request's {@link RequestMetadata} (never from the prompt text), looks up the gold
+ * answer, decides with a per-method, per-dataset probability whether to answer correctly, and
+ * writes the reply in the method's format (NAIVE, COT, REACT or RAG). A request without metadata
+ * is a question it does not know.
  * Everything is deterministic: the same request (seed, model, temperature, messages) always
  * gets the same reply and the same latency.
  */
@@ -85,16 +86,16 @@ export class SimulatedProvider implements Provider {
     return completion;
   }
 
-  private reply(request: CompletionRequest, random: Prng): string {
-    const prompt = readPrompt(request.messages);
-    const match = prompt.question === undefined ? undefined : this.options.oracle.findByQuestion(prompt.question);
-    if (!match) return formatReply(prompt, UNKNOWN_ANSWER, undefined, random);
+  private reply({ metadata, model }: CompletionRequest, random: Prng): string {
+    const shape: ReplyShape = { format: metadata?.method ?? 'NAIVE', observations: metadata?.observations ?? 0 };
+    const match = metadata === undefined ? undefined : this.options.oracle.findByQuestion(metadata.question);
+    if (!match) return formatReply(shape, UNKNOWN_ANSWER, undefined, random);
     const family = DATASET_FAMILY[match.dataset?.name ?? ''] ?? 'general';
     // A RAG reply is only as good as its context: without the answer there, the model knows what NAIVE knows.
-    const skill = prompt.format === 'RAG' && !contextHoldsAnswer(request.messages, match.example) ? 'NAIVE' : prompt.format;
-    const correct = random() < correctProbability(skill, family, request.model);
+    const skill = shape.format === 'RAG' && !contextHoldsAnswer(metadata?.context ?? '', match.example) ? 'NAIVE' : shape.format;
+    const correct = random() < correctProbability(skill, family, model);
     const answer = correct ? match.example.answer : wrongAnswer(match, random);
-    return formatReply(prompt, answer, { example: match.example, correct }, random);
+    return formatReply(shape, answer, { example: match.example, correct }, random);
   }
 
   private latencyFor(random: Prng): number {
@@ -103,39 +104,17 @@ export class SimulatedProvider implements Provider {
   }
 }
 
-interface PromptReading {
-  question: string | undefined;
+/** How the reply is written: in the method's format, and for REACT, how far the agent has got. */
+interface ReplyShape {
   format: ReasoningMethod;
-  /** Tool results already in the conversation (REACT): how far the agent has got. */
+  /** Tool results already in the conversation (REACT). */
   observations: number;
 }
 
-function readPrompt(messages: readonly ChatMessage[]): PromptReading {
-  const questionAt = messages.findLastIndex((m) => m.role === 'user' && m.content.includes('Question:'));
-  const questionMessage = messages[questionAt]?.content ?? '';
-  const afterMarker = questionMessage.slice(questionMessage.lastIndexOf('Question:') + 'Question:'.length);
-  const question = questionAt < 0 ? undefined : (afterMarker.split('\n')[0] ?? '').trim() || undefined;
-  const rest = [afterMarker, ...messages.slice(questionAt + 1).map((m) => m.content)].join('\n');
-  return {
-    question,
-    format: detectFormat(messages, questionMessage),
-    observations: rest.match(/^\s*Observation:/gm)?.length ?? 0,
-  };
-}
-
-function detectFormat(messages: readonly ChatMessage[], questionMessage: string): ReasoningMethod {
-  const everything = messages.map((m) => m.content).join('\n');
-  if (everything.includes('Thought:') && everything.includes('Action:')) return 'REACT';
-  if (/^\s*Context:/m.test(everything)) return 'RAG';
-  if (questionMessage.trimEnd().endsWith(COT_TRIGGER)) return 'COT';
-  return 'NAIVE';
-}
-
-/** Whether the text before the question (a RAG prompt's Context block) contains the gold answer or an alias, as whole words. */
-function contextHoldsAnswer(messages: readonly ChatMessage[], example: Example): boolean {
-  const prompt = messages.map((message) => message.content).join('\n');
-  const context = looseWords(prompt.slice(0, prompt.lastIndexOf('Question:')));
-  return [example.answer, ...example.aliases].some((accepted) => looseWords(accepted).trim() !== '' && context.includes(looseWords(accepted)));
+/** Whether the RAG context contains the gold answer or an alias, as whole words. */
+function contextHoldsAnswer(context: string, example: Example): boolean {
+  const words = looseWords(context);
+  return [example.answer, ...example.aliases].some((accepted) => looseWords(accepted).trim() !== '' && words.includes(looseWords(accepted)));
 }
 
 function looseWords(text: string): string {
@@ -156,21 +135,21 @@ interface KnownQuestion {
   correct: boolean;
 }
 
-function formatReply(prompt: PromptReading, answer: string, known: KnownQuestion | undefined, random: Prng): string {
-  switch (prompt.format) {
+function formatReply(shape: ReplyShape, answer: string, known: KnownQuestion | undefined, random: Prng): string {
+  switch (shape.format) {
     case 'COT':
       return `${reasoningSentences(answer, known, random).join(' ')}\n${conclusion(answer)}`;
     case 'REACT':
-      return reactTurn(prompt, answer, known?.example, random);
+      return reactTurn(shape, answer, known?.example, random);
     case 'NAIVE':
     case 'RAG':
       return answer;
   }
 }
 
-function reactTurn(prompt: PromptReading, answer: string, example: Example | undefined, random: Prng): string {
+function reactTurn(shape: ReplyShape, answer: string, example: Example | undefined, random: Prng): string {
   const plan = example ? (example.steps ?? [{ tool: 'search', input: keywords(example.question) }]) : [];
-  const next = plan[prompt.observations];
+  const next = plan[shape.observations];
   if (next) return `Thought: ${pick(random, STEP_THOUGHTS[next.tool])(next.input)}\nAction: ${next.tool}(${next.input})`;
   const thought = example ? 'I now know the answer.' : 'I cannot find out the answer.';
   return `Thought: ${thought}\nAnswer: ${answer}`;

@@ -1,0 +1,42 @@
+import type { ChatMessage, ReasoningMethod, RequestMetadata } from '../../server/engine/types.ts';
+
+/**
+ * The stand-in server receives plain OpenAI chat requests, so it must recover from the text what
+ * LlmForge's engine states outright in `RequestMetadata`: the question (the text after the last
+ * "Question:" of the last user message that has one), the method's format, the RAG context and how
+ * many REACT observations the conversation holds. It reads the prompts of LlmForge's own methods;
+ * any other prompt is a question the simulator does not know.
+ */
+export function promptMetadata(messages: readonly ChatMessage[]): RequestMetadata | undefined {
+  const questionAt = messages.findLastIndex((m) => m.role === 'user' && m.content.includes('Question:'));
+  if (questionAt < 0) return undefined;
+  const questionMessage = messages[questionAt]?.content ?? '';
+  const marker = questionMessage.lastIndexOf('Question:');
+  const afterMarker = questionMessage.slice(marker + 'Question:'.length);
+  const question = (afterMarker.split('\n')[0] ?? '').trim();
+  if (question === '') return undefined;
+  const rest = [afterMarker, ...messages.slice(questionAt + 1).map((m) => m.content)].join('\n');
+  const everything = messages.map((m) => m.content).join('\n');
+  const method = detectMethod(everything, questionMessage);
+  return {
+    method,
+    question,
+    ...(method === 'RAG' ? { context: ragContext(questionMessage.slice(0, marker)) } : {}),
+    ...(method === 'REACT' ? { observations: rest.match(/^\s*Observation:/gm)?.length ?? 0 } : {}),
+  };
+}
+
+const COT_TRIGGER = "Let's think step by step.";
+
+function detectMethod(everything: string, questionMessage: string): ReasoningMethod {
+  if (everything.includes('Thought:') && everything.includes('Action:')) return 'REACT';
+  if (/^\s*Context:/m.test(everything)) return 'RAG';
+  if (questionMessage.trimEnd().endsWith(COT_TRIGGER)) return 'COT';
+  return 'NAIVE';
+}
+
+/** The passages between "Context:" and the question. */
+function ragContext(beforeQuestion: string): string {
+  const start = beforeQuestion.search(/^\s*Context:/m);
+  return (start < 0 ? beforeQuestion : beforeQuestion.slice(start).replace(/^\s*Context:/, '')).trim();
+}
