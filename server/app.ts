@@ -22,6 +22,7 @@ import { CLIENT_DIST, serveClient } from './http/client-files.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
 import { useRequestLimits } from './http/limits.ts';
 import { handleRest, type RestDeps } from './http/rest.ts';
+import { logEvent } from './log-events.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { SecretScrubber } from './secrets.ts';
 import type { Context } from './schema/context.ts';
@@ -121,7 +122,11 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       });
       const { port } = server.address() as AddressInfo;
       const resumed = await scheduler.recover();
-      logger.info('listening', { url: `http://localhost:${port}/graphql`, database: config.databasePath, resumed });
+      logEvent(logger, 'info', 'server.listening', 'listening', {
+        url: `http://localhost:${port}/graphql`,
+        database: config.databasePath,
+        resumed,
+      });
       return `http://127.0.0.1:${port}`;
     },
     stop() {

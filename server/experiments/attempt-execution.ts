@@ -12,6 +12,7 @@ import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import { createProvider, providerEndpoint } from '../engine/providers/index.ts';
 import { AttemptRunner, type PendingSample, type SampleRecord } from '../engine/runner.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import { logEvent } from '../log-events.ts';
 import type { Logger } from '../logger.ts';
 import type { SecretScrubber } from '../secrets.ts';
 import type { LimiterRegistry } from '../engine/providers/adaptive-limiter.ts';
@@ -213,7 +214,8 @@ export class AttemptExecution {
       fresh.experiment.completedAt = now;
     }
     await em.flush();
-    this.deps.logger.info(interrupted ? 'attempt interrupted' : 'attempt finished', {
+    const event = interrupted ? 'attempt.interrupted' : 'attempt.finished';
+    logEvent(this.deps.logger, 'info', event, interrupted ? 'attempt interrupted' : 'attempt finished', {
       experimentId: this.experimentId,
       attempt: this.attemptNumber,
       status: interrupted ? 'RUNNING' : outcome,
@@ -238,7 +240,12 @@ export class AttemptExecution {
     const now = performance.now();
     if (!force && now - this.lastProgressAt < this.deps.progressIntervalMs && runner.done < this.total) return;
     this.lastProgressAt = now;
-    this.deps.logger.debug('progress', { experimentId: this.experimentId, attempt: this.attemptNumber, done: runner.done, total: this.total });
+    logEvent(this.deps.logger, 'debug', 'attempt.progress', 'progress', {
+      experimentId: this.experimentId,
+      attempt: this.attemptNumber,
+      done: runner.done,
+      total: this.total,
+    });
     const wallSeconds = this.wallTimeMs() / 1000;
     this.deps.bus.publish(this.experimentId, this.attemptNumber, {
       type: 'ExperimentProgress',

@@ -53,7 +53,7 @@ describe('crash recovery with a real server process', () => {
         },
       );
       const id = launched.data!.launchExperiment.id;
-      await first.waitFor((line) => line.message === 'progress' && line.experimentId === id && Number(line.done) >= 150);
+      await first.waitForEvent('attempt.progress', (progress) => progress.experimentId === id && progress.done >= 150);
       first.kill('SIGKILL');
       expect((await first.exited).signal).toBe('SIGKILL');
 
@@ -62,7 +62,7 @@ describe('crash recovery with a real server process', () => {
       expect(before.rows).toBeLessThan(SAMPLES);
 
       const second = startServer(databasePath);
-      const finished = await second.waitFor((line) => line.message === 'attempt finished' && line.experimentId === id);
+      const finished = await second.waitForEvent('attempt.finished', (attempt) => attempt.experimentId === id);
       expect(finished.status).toBe('COMPLETED');
 
       const { data } = await second.gql(`query ($id: ID!) { experiment(id: $id) { status currentAttempt progress { done total failed } metrics { samples } } }`, { id });
@@ -90,15 +90,15 @@ describe('crash recovery with a real server process', () => {
         { input: { name: 'stop-me', config: { numSamples: 200, datasetName: 'arithmetic', provider: { kind: 'SIMULATED', latencyMs: 20 } } } },
       );
       const id = launched.data!.launchExperiment.id;
-      await first.waitFor((line) => line.message === 'progress' && line.experimentId === id && Number(line.done) >= 20);
+      await first.waitForEvent('attempt.progress', (progress) => progress.experimentId === id && progress.done >= 20);
       first.kill('SIGTERM');
-      const interrupted = await first.waitFor((line) => line.message === 'attempt interrupted' && line.experimentId === id);
+      const interrupted = await first.waitForEvent('attempt.interrupted', (attempt) => attempt.experimentId === id);
       expect((await first.exited).code).toBe(0);
       // Every sample the engine finished before stopping is in the database.
       expect((await storedResults(databasePath))[0]).toMatchObject({ rows: interrupted.done, distinct_samples: interrupted.done });
 
       const second = startServer(databasePath);
-      const finished = await second.waitFor((line) => line.message === 'attempt finished' && line.experimentId === id);
+      const finished = await second.waitForEvent('attempt.finished', (attempt) => attempt.experimentId === id);
       expect(finished).toMatchObject({ status: 'COMPLETED', done: 200, total: 200 });
       expect(await storedResults(databasePath)).toEqual([{ attempts: 1, rows: 200, distinct_samples: 200 }]);
     } finally {

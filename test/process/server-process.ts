@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { LogEventName, LogEvents } from '../../server/log-events.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -12,7 +13,7 @@ export interface LogLine {
 
 /**
  * The real server as a child process (`node --import tsx server/index.ts`), as `npm start` runs it.
- * Waits are driven by its JSON log lines, never by sleeping.
+ * Waits are driven by its typed log events (server/log-events.ts), never by sleeping or by wording.
  */
 export class ServerProcess {
   readonly url: Promise<string>;
@@ -29,9 +30,18 @@ export class ServerProcess {
     });
     createInterface({ input: this.child.stderr! }).on('line', (text) => this.onLine(text));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-    this.url = this.waitFor((line) => line.message === 'listening').then((line) =>
-      String(line.url).replace('localhost', '127.0.0.1').replace(/\/graphql$/, ''),
+    this.url = this.waitForEvent('server.listening').then((line) =>
+      line.url.replace('localhost', '127.0.0.1').replace(/\/graphql$/, ''),
     );
+  }
+
+  /** Resolves with the fields of the first log event of this name (past or future) that matches. */
+  async waitForEvent<K extends LogEventName>(
+    event: K,
+    match: (fields: LogEvents[K]) => boolean = () => true,
+  ): Promise<LogEvents[K]> {
+    const line = await this.waitFor((candidate) => candidate.event === event && match(candidate as unknown as LogEvents[K]));
+    return line as unknown as LogEvents[K];
   }
 
   /** Resolves with the first log line (past or future) that matches. */

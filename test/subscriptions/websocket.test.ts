@@ -2,6 +2,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
 import { collect, EVENTS_SUBSCRIPTION, wsClient } from '../helpers/subscriptions.ts';
+import { deferred } from '../helpers/deferred.ts';
 
 type Event = { __typename: string; seq: number; [field: string]: any };
 
@@ -136,19 +137,20 @@ describe('experimentEvents over graphql-ws', () => {
   it('should announce created experiments, status changes and deletions on experimentsChanged', async () => {
     const c = client();
     const changes: { change: string; status: string | null; experimentId: string }[] = [];
-    let done: () => void;
-    const finished = new Promise<void>((resolve) => (done = resolve));
+    let id = '';
+    // Rejected by anything unexpected, so the test fails at once instead of waiting for a DELETED that never comes.
+    const finished = deferred();
     const stop = c.subscribe<{ experimentsChanged: { change: string; status: string | null; experimentId: string } }>(
       { query: 'subscription { experimentsChanged { experimentId change status } }' },
       {
         next: (result) => {
-          changes.push(result.data!.experimentsChanged);
-          if (result.data!.experimentsChanged.change === 'DELETED') done();
+          const change = result.data?.experimentsChanged;
+          if (!change) return finished.reject(new Error(`unexpected result ${JSON.stringify(result)}`));
+          changes.push(change);
+          if (change.change === 'DELETED' && change.experimentId === id) finished.resolve();
         },
-        error: (error) => {
-          throw error;
-        },
-        complete: () => undefined,
+        error: (error) => finished.reject(error),
+        complete: () => finished.reject(new Error('experimentsChanged completed before the deletion')),
       },
     );
     // The subscription is live once the server answers anything on the same socket after it.
@@ -156,10 +158,10 @@ describe('experimentEvents over graphql-ws', () => {
       const s = c.subscribe({ query: '{ datasets { name } }' }, { next: () => undefined, error: () => resolve(), complete: () => resolve() });
       void s;
     });
-    const id = await launch(t, 'announced', { numSamples: 3, provider: { kind: 'SIMULATED', latencyMs: 0 } });
+    id = await launch(t, 'announced', { numSamples: 3, provider: { kind: 'SIMULATED', latencyMs: 0 } });
     await t.waitForEnd(id);
     await t.gql(`mutation ($id: ID!) { deleteExperiment(id: $id) }`, { id });
-    await finished;
+    await finished.promise;
     stop();
     expect(changes.filter((c) => c.experimentId === id).map((c) => [c.change, c.status])).toEqual([
       ['CREATED', 'PENDING'],
