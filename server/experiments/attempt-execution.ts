@@ -45,12 +45,21 @@ const MAX_UNWRITTEN_RESULTS = 500;
 /** Why a run stopped before its last sample. */
 export type StopReason = 'cancel' | 'shutdown';
 
-export interface AttemptSnapshot {
+/**
+ * The figures of an attempt, wherever they come from: a running execution computes them from its
+ * runner, an ended attempt reads its stored row. Metrics and profile are computed on demand (a
+ * progress read must not sort every latency).
+ */
+export interface AttemptFigures {
+  progress(): Progress | Promise<Progress>;
+  metrics(): ExperimentMetrics | null;
+  profile(): OptimizationProfile | null;
+}
+
+export interface Progress {
   done: number;
-  failed: number;
   total: number;
-  metrics: ExperimentMetrics;
-  profile: OptimizationProfile;
+  failed: number;
 }
 
 /**
@@ -85,23 +94,15 @@ export class AttemptExecution {
     this.abort.abort(new Error(reason === 'cancel' ? 'cancelled' : 'server shutting down'));
   }
 
-  /** Live numbers while running; null before the runner is ready. */
-  snapshot(): AttemptSnapshot | null {
+  /** Live figures while running; null before the runner is ready and once the outcome is stored. */
+  liveFigures(): AttemptFigures | null {
     const runner = this.runner;
     if (!runner || this.finished) return null;
     const wall = this.wallTimeMs();
-    const price = this.price();
-    // Computed on first read: progress alone must not sort every latency (it is asked for on every query).
     return {
-      done: runner.done,
-      failed: runner.failed,
-      total: this.total,
-      get metrics() {
-        return runner.metrics.result(wall, price);
-      },
-      get profile() {
-        return runner.profile(wall);
-      },
+      progress: () => ({ done: runner.done, failed: runner.failed, total: this.total }),
+      metrics: () => runner.metrics.result(wall, this.price()),
+      profile: () => runner.profile(wall),
     };
   }
 

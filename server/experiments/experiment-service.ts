@@ -14,6 +14,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { ExperimentReads } from './experiment-reads.ts';
+import type { AttemptFigures, Progress } from './attempt-execution.ts';
 import type { AttemptScheduler } from './scheduler.ts';
 
 export interface ExperimentFilter {
@@ -30,11 +31,7 @@ export interface Page<T> {
   endCursor: string | null;
 }
 
-export interface Progress {
-  done: number;
-  total: number;
-  failed: number;
-}
+export type { Progress } from './attempt-execution.ts';
 
 const ACTIVE: readonly ExperimentStatus[] = ['QUEUED', 'RUNNING'];
 export const MAX_PAGE_SIZE = 100;
@@ -229,28 +226,35 @@ export class ExperimentService {
   }
 
   async progress(em: EntityManager, experiment: Experiment): Promise<Progress> {
-    const live = this.liveSnapshot(experiment);
-    if (live) return { done: live.done, total: live.total, failed: live.failed };
-    const attempt = await this.currentAttempt(em, experiment);
-    if (!attempt) {
-      const size = this.datasets.get(experiment.datasetName)?.size ?? experiment.config.numSamples;
-      return { done: 0, total: Math.min(size, experiment.config.numSamples), failed: 0 };
-    }
-    const counts = await this.readsFor(em).resultCounts.load(attempt.id);
-    return { ...counts, total: attempt.totalSamples };
+    const figures = await this.currentFigures(em, experiment);
+    if (figures) return figures.progress();
+    const size = this.datasets.get(experiment.datasetName)?.size ?? experiment.config.numSamples;
+    return { done: 0, total: Math.min(size, experiment.config.numSamples), failed: 0 };
   }
 
   /** Live while running, stored once the attempt ended, null before the first run. */
   async metrics(em: EntityManager, experiment: Experiment): Promise<ExperimentMetrics | null> {
-    const live = this.liveSnapshot(experiment);
-    if (live) return live.metrics;
-    return (await this.currentAttempt(em, experiment))?.metrics ?? null;
+    return (await this.currentFigures(em, experiment))?.metrics() ?? null;
   }
 
   async profile(em: EntityManager, experiment: Experiment): Promise<OptimizationProfile | null> {
-    const live = this.liveSnapshot(experiment);
-    if (live) return live.profile;
-    return (await this.currentAttempt(em, experiment))?.profile ?? null;
+    return (await this.currentFigures(em, experiment))?.profile() ?? null;
+  }
+
+  /**
+   * The one place that decides where the current attempt's figures come from: the running
+   * execution while it runs, else the stored attempt; null before the first run.
+   */
+  private async currentFigures(em: EntityManager, experiment: Experiment): Promise<AttemptFigures | null> {
+    const live = this.scheduler.liveFigures(experiment.id, experiment.currentAttempt);
+    if (live) return live;
+    const attempt = await this.currentAttempt(em, experiment);
+    if (!attempt) return null;
+    return {
+      progress: async () => ({ ...(await this.readsFor(em).resultCounts.load(attempt.id)), total: attempt.totalSamples }),
+      metrics: () => attempt.metrics,
+      profile: () => attempt.profile,
+    };
   }
 
   private readsFor(em: EntityManager): ExperimentReads {
@@ -260,12 +264,6 @@ export class ExperimentService {
       this.reads.set(em, reads);
     }
     return reads;
-  }
-
-  private liveSnapshot(experiment: Experiment) {
-    const execution = this.scheduler.execution(experiment.id);
-    if (!execution || execution.attemptNumber !== experiment.currentAttempt) return null;
-    return execution.snapshot();
   }
 
   private async cancelQueued(em: EntityManager, experiment: Experiment): Promise<void> {

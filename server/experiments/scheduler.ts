@@ -1,5 +1,5 @@
 import { Attempt } from '../db/entities/attempt.entity.ts';
-import { AttemptExecution, type ExecutionDeps } from './attempt-execution.ts';
+import { AttemptExecution, type AttemptFigures, type ExecutionDeps } from './attempt-execution.ts';
 
 interface QueuedAttempt {
   experimentId: string;
@@ -32,6 +32,12 @@ export class AttemptScheduler {
   /** The running execution of an experiment, if any. */
   execution(experimentId: string): AttemptExecution | undefined {
     return this.active.get(experimentId)?.execution;
+  }
+
+  /** Live figures of the experiment's attempt `attemptNumber` while it runs here; null otherwise. */
+  liveFigures(experimentId: string, attemptNumber: number): AttemptFigures | null {
+    const execution = this.active.get(experimentId)?.execution;
+    return execution?.attemptNumber === attemptNumber ? execution.liveFigures() : null;
   }
 
   /** Takes a queued attempt off the queue; true if it was there. */
