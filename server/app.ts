@@ -14,6 +14,7 @@ import { EventBus } from './events/event-bus.ts';
 import { EventStore } from './events/event-store.ts';
 import { registerImportedDatasets } from './experiments/dataset-imports.ts';
 import { ExperimentService } from './experiments/experiment-service.ts';
+import { ExperimentLifecycle } from './experiments/lifecycle.ts';
 import { PersistentResponseCache } from './experiments/persistent-cache.ts';
 import { AttemptScheduler } from './experiments/scheduler.ts';
 import { isAuthorized, useApiToken } from './http/auth.ts';
@@ -33,6 +34,7 @@ export interface App {
   orm: MikroORM;
   experiments: ExperimentService;
   scheduler: AttemptScheduler;
+  lifecycle: ExperimentLifecycle;
   bus: EventBus;
   eventStore: EventStore;
   datasets: DatasetRegistry;
@@ -67,6 +69,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   bus.seedSequences(await eventStore.lastSequences());
   bus.setSink((event) => eventStore.record(event));
   const responseCache = new PersistentResponseCache(orm, logger, { maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS });
+  const lifecycle = new ExperimentLifecycle(orm, bus);
   const scheduler = new AttemptScheduler(
     {
       orm,
@@ -79,10 +82,11 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       secrets,
       limiters: new LimiterRegistry(),
       timeSlice: new TimeSlice(),
+      lifecycle,
     },
     config.maxConcurrentRuns,
   );
-  const experiments = new ExperimentService(datasets, scheduler, bus, eventStore);
+  const experiments = new ExperimentService(datasets, scheduler, lifecycle, eventStore);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
@@ -111,6 +115,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     orm,
     experiments,
     scheduler,
+    lifecycle,
     bus,
     eventStore,
     datasets,

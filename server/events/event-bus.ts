@@ -134,9 +134,6 @@ export class EventBus {
     this.sink?.(event);
     this.pubsub.publish('experiment', experimentId, event);
     this.pubsub.publish('experiment:*', event);
-    if (event.type === 'ExperimentStatusChanged') {
-      this.publishChange({ experimentId, change: 'STATUS_CHANGED', status: event.status, at: event.at });
-    }
     return event;
   }
 
@@ -171,8 +168,8 @@ export class EventBus {
     return this.lastSeq.get(experimentId) ?? 0;
   }
 
+  /** Drops the numbering of a deleted experiment. */
   forget(experimentId: string): void {
     this.lastSeq.delete(experimentId);
-    this.publishChange({ experimentId, change: 'DELETED', status: null, at: new Date().toISOString() });
   }
 }

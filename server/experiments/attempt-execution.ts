@@ -1,6 +1,5 @@
 import type { MikroORM } from '@mikro-orm/sqlite';
 import { Attempt } from '../db/entities/attempt.entity.ts';
-import type { ExperimentStatus } from '../db/entities/experiment.entity.ts';
 import { ResponseCache, type PersistentCacheStore } from '../engine/cache/response-cache.ts';
 import type { ExperimentConfig } from '../engine/experiment-config.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
@@ -18,6 +17,7 @@ import type { SecretScrubber } from '../secrets.ts';
 import type { LimiterRegistry } from '../engine/providers/adaptive-limiter.ts';
 import type { TimeSlice } from '../engine/time-slice.ts';
 import { loadStoredOutcomes } from './queries.ts';
+import type { EndStatus, ExperimentLifecycle } from './lifecycle.ts';
 import { ResultWriter } from './result-writer.ts';
 
 export interface ExecutionDeps {
@@ -37,6 +37,8 @@ export interface ExecutionDeps {
   limiters: LimiterRegistry;
   /** The event-loop time slice every runner of the app shares. */
   timeSlice: TimeSlice;
+  /** Owns every status change: the execution reports start and end through it. */
+  lifecycle: ExperimentLifecycle;
 }
 
 /** Results a run may produce ahead of the disk; beyond it the runner waits (memory stays flat with N). */
@@ -119,7 +121,7 @@ export class AttemptExecution {
       const runner = this.createRunner(config, attempt.runKey);
       const stored = await loadStoredOutcomes(em, this.attemptId);
       for (const outcome of stored.values()) runner.absorb(outcome);
-      await this.markRunning(attempt);
+      await this.deps.lifecycle.start(attempt.id);
       this.runner = runner;
       this.segmentStart = performance.now();
       await runner.run(pendingSamples(attempt.sampleIndices, stored, dataset), this.abort.signal);
@@ -180,53 +182,24 @@ export class AttemptExecution {
     });
   }
 
-  private async markRunning(attempt: Attempt): Promise<void> {
-    const em = this.deps.orm.em.fork();
-    const now = new Date();
-    const fresh = await em.findOneOrFail(Attempt, attempt.id, { populate: ['experiment'] });
-    fresh.status = 'RUNNING';
-    fresh.startedAt ??= now;
-    fresh.experiment.status = 'RUNNING';
-    fresh.experiment.error = null;
-    fresh.experiment.startedAt = fresh.startedAt;
-    fresh.experiment.completedAt = null;
-    await em.flush();
-    this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'ExperimentStatusChanged', status: 'RUNNING', error: null });
-  }
-
-  private async finish(attempt: Attempt, outcome: ExperimentStatus, error: string | null = null): Promise<void> {
-    const interrupted = this.stopReason === 'shutdown' && outcome !== 'FAILED';
+  private async finish(attempt: Attempt, status: EndStatus, error: string | null = null): Promise<void> {
     // The run ends when its last result is stored, not after the bookkeeping below.
-    const wall = this.wallTimeMs();
-    const em = this.deps.orm.em.fork();
-    const fresh = await em.findOneOrFail(Attempt, attempt.id, { populate: ['experiment'] });
-    fresh.wallTimeMs = wall;
-    if (!interrupted) {
-      const now = new Date();
-      fresh.status = outcome;
-      fresh.error = error;
-      fresh.completedAt = now;
-      if (this.runner) {
-        fresh.metrics = this.runner.metrics.result(wall, this.price());
-        fresh.profile = this.runner.profile(wall);
-      }
-      fresh.experiment.status = outcome;
-      fresh.experiment.error = error;
-      fresh.experiment.completedAt = now;
+    const wallTimeMs = this.wallTimeMs();
+    const summary = { experimentId: this.experimentId, attempt: this.attemptNumber, done: this.runner?.done ?? 0, total: this.total };
+    if (this.stopReason === 'shutdown' && status !== 'FAILED') {
+      // Stays RUNNING: the next start resumes it.
+      await this.deps.lifecycle.interrupted(attempt.id, wallTimeMs);
+      logEvent(this.deps.logger, 'info', 'attempt.interrupted', 'attempt interrupted', { ...summary, status: 'RUNNING' });
+      return;
     }
-    await em.flush();
-    const event = interrupted ? 'attempt.interrupted' : 'attempt.finished';
-    logEvent(this.deps.logger, 'info', event, interrupted ? 'attempt interrupted' : 'attempt finished', {
-      experimentId: this.experimentId,
-      attempt: this.attemptNumber,
-      status: interrupted ? 'RUNNING' : outcome,
-      done: this.runner?.done ?? 0,
-      total: this.total,
+    const figures = this.runner
+      ? { metrics: this.runner.metrics.result(wallTimeMs, this.price()), profile: this.runner.profile(wallTimeMs) }
+      : {};
+    await this.deps.lifecycle.finish(attempt.id, { status, error, wallTimeMs, ...figures }, () => {
+      logEvent(this.deps.logger, 'info', 'attempt.finished', 'attempt finished', { ...summary, status });
+      this.publishProgress(true);
+      this.finished = true;
     });
-    if (interrupted) return; // stays RUNNING: the next start resumes it
-    this.publishProgress(true);
-    this.finished = true;
-    this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'ExperimentStatusChanged', status: outcome, error });
   }
 
   private publishSample(record: SampleRecord): void {

@@ -11,10 +11,10 @@ import { sampleIndices } from '../engine/datasets/sampling.ts';
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
 import type { OptimizationProfile } from '../engine/optimization-profile.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import type { EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { ExperimentReads } from './experiment-reads.ts';
 import type { AttemptFigures, Progress } from './attempt-execution.ts';
+import type { ExperimentLifecycle } from './lifecycle.ts';
 import type { AttemptScheduler } from './scheduler.ts';
 
 export interface ExperimentFilter {
@@ -51,8 +51,9 @@ export interface SampleQuery {
 }
 
 /**
- * The experiment lifecycle: create, run (a new attempt each time), cancel, delete, and the
- * reads that combine stored state with the live state of running attempts.
+ * The commands on experiments — create, run (a new attempt each time), cancel, delete — and the
+ * reads that combine stored state with the live state of running attempts. Every status change
+ * goes through the {@link ExperimentLifecycle}.
  */
 export class ExperimentService {
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -62,7 +63,7 @@ export class ExperimentService {
   constructor(
     private readonly datasets: DatasetRegistry,
     private readonly scheduler: AttemptScheduler,
-    private readonly bus: EventBus,
+    private readonly lifecycle: ExperimentLifecycle,
     private readonly events: EventStore,
   ) {}
 
@@ -78,7 +79,7 @@ export class ExperimentService {
       datasetName: config.datasetName,
     });
     await em.flush();
-    this.bus.publishChange({ experimentId: experiment.id, change: 'CREATED', status: 'PENDING', at: new Date().toISOString() });
+    this.lifecycle.created(experiment);
     return experiment;
   }
 
@@ -108,13 +109,7 @@ export class ExperimentService {
         totalSamples: indices.length,
         runKey: apiKey !== null,
       });
-      experiment.currentAttempt = attempt.number;
-      experiment.status = 'QUEUED';
-      experiment.error = null;
-      experiment.startedAt = null;
-      experiment.completedAt = null;
-      await em.flush();
-      this.bus.publish(id, attempt.number, { type: 'ExperimentStatusChanged', status: 'QUEUED', error: null });
+      await this.lifecycle.queue(em, experiment, attempt);
       this.scheduler.enqueue({ experimentId: id, attemptId: attempt.id, attemptNumber: attempt.number, apiKey });
       return experiment;
     });
@@ -149,7 +144,7 @@ export class ExperimentService {
       });
       em.clear();
       this.events.discard(experiment.id);
-      this.bus.forget(experiment.id);
+      this.lifecycle.deleted(experiment.id);
       return true;
     });
   }
@@ -268,16 +263,7 @@ export class ExperimentService {
 
   private async cancelQueued(em: EntityManager, experiment: Experiment): Promise<void> {
     this.scheduler.dequeue(experiment.id);
-    const attempt = await this.currentAttempt(em, experiment);
-    const now = new Date();
-    if (attempt) {
-      attempt.status = 'CANCELLED';
-      attempt.completedAt = now;
-    }
-    experiment.status = 'CANCELLED';
-    experiment.completedAt = now;
-    await em.flush();
-    this.bus.publish(experiment.id, experiment.currentAttempt, { type: 'ExperimentStatusChanged', status: 'CANCELLED', error: null });
+    await this.lifecycle.cancelQueued(em, experiment, await this.currentAttempt(em, experiment));
   }
 
   /** Serialises commands on one experiment, so a double click cannot start two attempts. */
