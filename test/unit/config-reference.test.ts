@@ -5,16 +5,25 @@ import { DEFAULTS, LIMITS } from '../../server/engine/experiment-config.ts';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
+/** The rows of a Markdown table as trimmed cells, the header's separator row left out (padding does not matter). */
+function tableRows(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .filter((line) => line.startsWith('|') && !/^\|[\s|:-]+\|$/.test(line))
+    .map((line) => line.slice(1, -1).split('|').map((cell) => cell.trim()));
+}
+
 /** The README's experiment-configuration table, from its header row to the first blank line. */
 function readmeTable(): string {
-  const start = README.indexOf('| field | default | limits / meaning |');
+  const start = README.indexOf('| field');
   expect(start).toBeGreaterThan(-1);
   return README.slice(start, README.indexOf('\n\n', start));
 }
 
 describe('the experiment configuration reference', () => {
   it('should be exactly the README table, so the manual cannot drift from LIMITS and DEFAULTS', () => {
-    expect(readmeTable()).toBe(configReferenceMarkdown());
+    expect(tableRows(readmeTable())).toEqual(tableRows(configReferenceMarkdown()));
+    expect(tableRows(readmeTable())).toHaveLength(configReference().length + 1);
   });
 
   it('should be built from LIMITS and DEFAULTS', () => {
