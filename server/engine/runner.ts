@@ -10,7 +10,7 @@ import { batchingDisabledReason, corePhases, type BatchStats, type OptimizationP
 import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } from './profiler.ts';
 import { scrubSecrets } from '../secrets.ts';
 import { failedCallCost } from './providers/provider-error.ts';
-import type { ChatMessage, Example, Provider } from './types.ts';
+import type { ChatMessage, Example, Provider, RequestSubject } from './types.ts';
 
 export interface PendingSample {
   sampleIndex: number;
@@ -37,6 +37,8 @@ export interface SampleRecord {
   error: string | null;
   retries: number;
   trace: unknown;
+  /** The example's extra record fields, or null. */
+  metadata: Readonly<Record<string, unknown>> | null;
 }
 
 /** A sample finished before this runner started (a resumed attempt), as stored. */
@@ -190,7 +192,7 @@ export class AttemptRunner {
       time: (phase, work) => clock.time(phase, work),
       reportStep: (step) => this.options.onAgentStep?.(sampleIndex, step),
       generate: async (messages) => {
-        const generation = await this.generate(messages, clock, signal).catch((error: unknown) => {
+        const generation = await this.generate(messages, clock, signal, { dataset: this.options.config.datasetName, exampleId: example.id }).catch((error: unknown) => {
           usage.retries += failedCallCost(error).retries;
           throw error;
         });
@@ -204,7 +206,7 @@ export class AttemptRunner {
         return generation;
       },
     };
-    const base = { sampleIndex, exampleId: example.id, question: example.question, expectedAnswer: example.answer };
+    const base = { sampleIndex, exampleId: example.id, question: example.question, expectedAnswer: example.answer, metadata: example.metadata ?? null };
     let result: MethodResult;
     try {
       result = await this.options.method.solve(example, context);
@@ -248,10 +250,10 @@ export class AttemptRunner {
   }
 
   /** One model call: cache lookup (memory tier, persistent tier, then identical calls in flight), else the provider. */
-  private async generate(messages: ChatMessage[], clock: SampleClock, signal: AbortSignal): Promise<Generation> {
+  private async generate(messages: ChatMessage[], clock: SampleClock, signal: AbortSignal, subject: RequestSubject): Promise<Generation> {
     const { cache, config, provider, method, endpoint } = this.options;
     const onTheWire = { begin: () => this.gauge.enter(), end: () => this.gauge.exit() };
-    const request = { model: config.modelName, messages, params: config.hyperparameters, signal, onTheWire };
+    const request = { model: config.modelName, messages, params: config.hyperparameters, signal, onTheWire, subject };
     const callProvider = async () => {
       this.apiCalls += 1;
       const start = performance.now();

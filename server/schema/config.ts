@@ -17,6 +17,7 @@ const Hyperparameters = builder.objectRef<GenerationParams>('Hyperparameters').i
     temperature: t.exposeFloat('temperature'),
     maxTokens: t.exposeInt('maxTokens'),
     topP: t.exposeFloat('topP'),
+    topK: t.int({ nullable: true, description: 'Sampling topK; null: the provider default', resolve: (h) => h.topK ?? null }),
     seed: t.exposeInt('seed'),
     stop: t.exposeStringList('stop'),
   }),
@@ -57,6 +58,7 @@ const RagSettings = builder.objectRef<RagConfig>('RagSettings').implement({
   fields: (t) => ({
     retrieval: t.field({ type: RetrievalMethodEnum, resolve: (r) => r.retrieval }),
     topK: t.exposeInt('topK'),
+    knowledgeBase: t.exposeString('knowledgeBase', { description: 'The corpus retrieved from (and searched by the REACT agent)' }),
   }),
 });
 
@@ -89,6 +91,7 @@ const HyperparametersInput = builder.inputType('HyperparametersInput', {
     temperature: t.float({ description: '0..2, default 0' }),
     maxTokens: t.int({ description: '1..32768, default 256' }),
     topP: t.float({ description: '(0, 1], default 1' }),
+    topK: t.int({ description: 'Sample from the topK most likely tokens, 1..1000; default: the provider default. SIMULATED and HUGGINGFACE take it; OPENAI_COMPATIBLE refuses it' }),
     seed: t.int({ description: 'Seeds sampling of the dataset and of the provider where it supports it; default 42' }),
     stop: t.stringList({ description: 'Stop sequences, default none' }),
   }),
@@ -127,7 +130,8 @@ const AgentInput = builder.inputType('AgentInput', {
 const RagInput = builder.inputType('RagInput', {
   fields: (t) => ({
     retrieval: t.field({ type: RetrievalMethodEnum, description: 'default BM25' }),
-    topK: t.int({ description: '1..20, default 3' }),
+    topK: t.int({ description: 'Passages per question, 1..20, default 3' }),
+    knowledgeBase: t.string({ description: 'A knowledge base from the knowledgeBases query; default "builtin"' }),
   }),
 });
 
@@ -148,7 +152,10 @@ export const ExperimentConfigInput = builder.inputType('ExperimentConfigInput', 
     provider: t.field({ type: ProviderInput }),
     optimization: t.field({ type: OptimizationInput }),
     agent: t.field({ type: AgentInput, description: 'Only with REACT' }),
-    rag: t.field({ type: RagInput, description: 'Only with RAG' }),
+    rag: t.field({
+      type: RagInput,
+      description: 'Retrieval: always on for RAG; turns it on for NAIVE and COT; for REACT, the corpus of the search tool',
+    }),
     pricing: t.field({ type: PricingInput, description: 'Token prices, for the cost estimate' }),
   }),
 });
