@@ -82,6 +82,19 @@ export function scoreAnswer(
   };
 }
 
+/**
+ * Whether a text (a retrieved passage, say) mentions the gold answer or an alias as whole tokens,
+ * numbers compared as values. Unlike substring scoring, no hedge or conflicting-number rule applies:
+ * a passage is not an answer, it only has to hold one.
+ */
+export function containsAnswer(text: string, gold: { answer: string; aliases: readonly string[] }): boolean {
+  const haystack = analyse(text);
+  return [gold.answer, ...gold.aliases].some((candidate) => {
+    const expected = analyse(candidate);
+    return expected.core.length > 0 && findSequence(haystack.core, expected.core, expected) >= 0;
+  });
+}
+
 /** Words that say a gold number is rounded ("about 14.3"): dropped from the comparison, they widen the tolerance. */
 const APPROXIMATION_WORDS = new Set(['about', 'approximately', 'approx', 'around', 'roughly', 'circa', 'ca', 'nearly', 'almost', 'some']);
 const APPROXIMATION_SYMBOLS = /[~≈∼]/u;
