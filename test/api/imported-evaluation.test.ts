@@ -235,13 +235,13 @@ describe('evaluation on imported datasets and knowledge bases', () => {
     });
 
     it('should refuse an unknown knowledge base and an out-of-range topK at create, storing nothing', async () => {
-      const before = (await t.app.orm.em.fork().getConnection().execute(`select count(*) as n from experiments`))[0].n;
+      const before = (await t.app.orm.em.fork().getConnection().execute(`select count(*) as n from experiments`))[0]!.n;
       const create = `mutation ($config: ExperimentConfigInput!) { createExperiment(input: { name: "x", config: $config }) { id } }`;
       const unknown = await t.gql(create, { config: { reasoningMethod: 'RAG', rag: { knowledgeBase: 'nope' } } });
       expect(unknown.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'config.rag.knowledgeBase' });
       const topK = await t.gql(create, { config: { hyperparameters: { topK: 1001 } } });
       expect(topK.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'config.hyperparameters.topK' });
-      expect((await t.app.orm.em.fork().getConnection().execute(`select count(*) as n from experiments`))[0].n).toBe(before);
+      expect((await t.app.orm.em.fork().getConnection().execute(`select count(*) as n from experiments`))[0]!.n).toBe(before);
     });
 
     it('should refuse 11 experiments to compare, and experiments on different content', async () => {
