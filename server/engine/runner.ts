@@ -278,6 +278,7 @@ export class AttemptRunner {
         messages,
         params: config.hyperparameters,
         methodVersion: method.version,
+        ...(provider.kind === 'SIMULATED' ? { subject } : {}),
       });
       return { key, hit: await cache.lookup(key) };
     });

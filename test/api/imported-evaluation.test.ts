@@ -112,6 +112,22 @@ describe('evaluation on imported datasets and knowledge bases', () => {
     expect(c.mcNemar.pValue).toBeLessThan(0.05);
   });
 
+  it('should show REACT beating NAIVE on imported MULTI_HOP- and AGENT-kind data (the kind, not the name, decides)', async () => {
+    const figures: string[] = [];
+    for (const [builtin, kind] of [['multi_hop', 'MULTI_HOP'], ['react_bench', 'AGENT']] as const) {
+      const dataset = t.app.datasets.get(builtin)!;
+      const records = Array.from({ length: dataset.size }, (_, i) => dataset.at(i)).map(({ id, question, answer, aliases }) => ({ id, question, answer, aliases }));
+      const name = `mine_${kind.toLowerCase()}`;
+      const imported = await t.gql(IMPORT_DATASET, { input: { name, format: 'JSON', content: JSON.stringify(records), kind } });
+      expect(imported.data!.importDataset).toMatchObject({ name, kind });
+      const naive = await run(`${name} naive`, { datasetName: name, reasoningMethod: 'NAIVE' });
+      const react = await run(`${name} react`, { datasetName: name, reasoningMethod: 'REACT' });
+      figures.push(`${name} (${kind}, ${records.length}): NAIVE ${naive.accuracy} vs REACT ${react.accuracy}`);
+      expect(react.accuracy).toBeGreaterThan(naive.accuracy + 0.15);
+    }
+    console.log(figures.join('\n'));
+  });
+
   it('should retrieve for NAIVE and COT too: a retrieval phase and the passages in every trace', async () => {
     for (const method of ['NAIVE', 'COT'] as const) {
       const { samples, accuracy } = await run(`${method} + retrieval`, { datasetName: 'pred_kb_qa', reasoningMethod: method, rag: { knowledgeBase: 'pred_articles', topK: 3 } });
