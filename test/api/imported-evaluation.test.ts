@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containsAnswer } from '../../server/engine/metrics/scoring.ts';
+import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
 
 /**
@@ -75,6 +76,21 @@ describe('evaluation on imported datasets and knowledge bases', () => {
     // Every article is under 256 words, so one passage each (as in the predecessor).
     expect(imported.chunkCount).toBe(51);
     expect(imported.contentHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('should register stored knowledge bases and dataset kinds again when the server starts on the same database', async () => {
+    const restarted = await createTestApp({ databasePath: t.databasePath }, { datasets: await DatasetRegistry.loadBuiltins() });
+    try {
+      const kbs = (await restarted.gql(`{ knowledgeBases { name documentCount chunkCount chunkSize chunkOverlap } }`)).data!.knowledgeBases;
+      expect(kbs.find((k: { name: string }) => k.name === 'pred_articles')).toEqual({ name: 'pred_articles', documentCount: 51, chunkCount: 51, chunkSize: 256, chunkOverlap: 50 });
+      const datasets = (await restarted.gql(`{ datasets { name kind } }`)).data!.datasets;
+      expect(datasets.filter((d: { name: string }) => d.name.startsWith('pred_'))).toEqual([
+        { name: 'pred_kb_qa', kind: 'KNOWLEDGE' },
+        { name: 'pred_math', kind: 'MATH' },
+      ]);
+    } finally {
+      await restarted.dispose({ keepDatabase: true });
+    }
   });
 
   it('should retrieve a passage holding the answer for >= 90 % of the 50 questions at topK 3 (hit rate by topK 1, 3, 5)', async () => {
