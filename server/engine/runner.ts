@@ -278,7 +278,7 @@ export class AttemptRunner {
         messages,
         params: config.hyperparameters,
         methodVersion: method.version,
-        ...(provider.kind === 'SIMULATED' ? { subject } : {}),
+        ...(provider.kind === 'SIMULATED' ? { dataset: subject.dataset } : {}),
       });
       return { key, hit: await cache.lookup(key) };
     });

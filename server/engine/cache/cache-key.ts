@@ -1,5 +1,5 @@
 import { canonicalJson, sha256Hex } from '../hashing.ts';
-import type { ChatMessage, GenerationParams, ProviderKind, RequestSubject } from '../types.ts';
+import type { ChatMessage, GenerationParams, ProviderKind } from '../types.ts';
 
 export interface CacheKeyParts {
   providerKind: ProviderKind;
@@ -11,14 +11,15 @@ export interface CacheKeyParts {
   /** Version tag of the method that built the prompt and will parse the answer. */
   methodVersion: string;
   /**
-   * The example asked about, for providers whose reply depends on it (the simulator answers from the
-   * dataset's own records, so two datasets sharing a question must not share a cached reply).
+   * The dataset asked about, for providers whose reply depends on it: the simulator answers from the
+   * dataset's own records, so two datasets sharing a question must not share a cached reply (repeated
+   * prompts within one dataset still do).
    */
-  subject?: RequestSubject;
+  dataset?: string;
 }
 
 /** SHA-256 of the canonical JSON (sorted keys) of everything that shapes the response. */
 export function cacheKey(parts: CacheKeyParts): string {
-  const { subject, ...rest } = parts;
-  return sha256Hex(canonicalJson(subject === undefined ? rest : parts));
+  const { dataset, ...rest } = parts;
+  return sha256Hex(canonicalJson(dataset === undefined ? rest : parts));
 }
