@@ -125,6 +125,8 @@ describe('evaluation on imported datasets and knowledge bases', () => {
     const c = (await t.gql(COMPARE_TWO, { a: naive.id, b: rag.id })).data!.compareExperiments;
     console.log(`pred_kb_qa (KNOWLEDGE, 50): NAIVE ${naive.accuracy} vs RAG ${rag.accuracy}; McNemar ${JSON.stringify(c.mcNemar)}`);
     expect(rag.accuracy).toBeGreaterThan(naive.accuracy + 0.2);
+    // The record's extra field travels with every sample.
+    for (const sample of rag.samples) expect(Object.keys(sample.metadata ?? {})).toEqual(['evidence_source']);
     expect(c.mcNemar.pValue).toBeLessThan(0.05);
   });
 

@@ -48,6 +48,7 @@ describe('inferDatasetKind', () => {
   it.each([
     ['AGENT', [record('a', { steps: [{ tool: 'search', input: 'x' }] })]],
     ['KNOWLEDGE', [record('a', { metadata: { context: 'text' } })]],
+    ['KNOWLEDGE', [record('a', { metadata: { evidence_source: 'Paris' } })]],
     ['MULTI_HOP', [record('a', { metadata: { hops: 2 } })]],
     ['MATH', [record('a', { solution: 'because' })]],
     ['MATH', [record('12'), record('$3.50'), record('1,000'), record('7'), record('Paris')]],

@@ -84,13 +84,13 @@ export function createImportedDataset(
 
 /**
  * The kind of an imported dataset when none is given, from what its records carry: tool steps → AGENT;
- * a passage or article reference → KNOWLEDGE; worked solutions or all-numeric answers → MATH; a
+ * a passage, article or evidence reference → KNOWLEDGE; worked solutions or all-numeric answers → MATH; a
  * "hops"/"supporting facts" field → MULTI_HOP; else GENERAL.
  */
 export function inferDatasetKind(examples: readonly Example[]): DatasetKind {
   const has = (field: string) => examples.some((example) => example.metadata?.[field] !== undefined);
   if (examples.some((example) => example.steps !== undefined)) return 'AGENT';
-  if (['context', 'passage', 'article_id', 'articleId', 'source_article'].some(has)) return 'KNOWLEDGE';
+  if (['context', 'passage', 'article_id', 'articleId', 'source_article', 'evidence_source', 'gold_chunk_keywords'].some(has)) return 'KNOWLEDGE';
   if (['hops', 'supporting_facts', 'supportingFacts'].some(has)) return 'MULTI_HOP';
   const numeric = examples.filter((example) => /^[-\u2212$€£]?\s*[\d,]*\.?\d+\s*%?$/u.test(example.answer)).length;
   if (examples.some((example) => example.solution !== undefined) || numeric >= 0.8 * examples.length) return 'MATH';
