@@ -13,6 +13,7 @@ import { AppError } from './errors.ts';
 import { EventBus } from './events/event-bus.ts';
 import { EventStore } from './events/event-store.ts';
 import { registerImportedDatasets } from './experiments/dataset-imports.ts';
+import { registerImportedKnowledgeBases } from './experiments/knowledge-base-imports.ts';
 import { ExperimentService } from './experiments/experiment-service.ts';
 import { ExperimentLifecycle } from './experiments/lifecycle.ts';
 import { PersistentResponseCache } from './experiments/persistent-cache.ts';
@@ -64,6 +65,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     overrides.datasets ? Promise.resolve(overrides.datasets) : DatasetRegistry.loadBuiltins(),
   ]);
   await registerImportedDatasets(orm, datasets, logger);
+  await registerImportedKnowledgeBases(orm, datasets, logger);
   const bus = new EventBus();
   const eventStore = new EventStore(orm, logger);
   bus.seedSequences(await eventStore.lastSequences());

@@ -18,10 +18,11 @@ export function promptMetadata(messages: readonly ChatMessage[]): RequestMetadat
   const rest = [afterMarker, ...messages.slice(questionAt + 1).map((m) => m.content)].join('\n');
   const everything = messages.map((m) => m.content).join('\n');
   const method = detectMethod(everything, questionMessage);
+  const hasContext = /^\s*Context:/m.test(everything);
   return {
     method,
     question,
-    ...(method === 'RAG' ? { context: ragContext(questionMessage.slice(0, marker)) } : {}),
+    ...(hasContext ? { context: ragContext(questionMessage.slice(0, marker)) } : {}),
     ...(method === 'REACT' ? { observations: rest.match(/^\s*Observation:/gm)?.length ?? 0 } : {}),
   };
 }
@@ -30,8 +31,9 @@ const COT_TRIGGER = "Let's think step by step.";
 
 function detectMethod(everything: string, questionMessage: string): ReasoningMethod {
   if (everything.includes('Thought:') && everything.includes('Action:')) return 'REACT';
-  if (/^\s*Context:/m.test(everything)) return 'RAG';
   if (questionMessage.trimEnd().endsWith(COT_TRIGGER)) return 'COT';
+  // NAIVE with retrieval reads as RAG: both reply with the answer only, and the simulator judges both by their context.
+  if (/^\s*Context:/m.test(everything)) return 'RAG';
   return 'NAIVE';
 }
 

@@ -5,10 +5,11 @@ import { CachedResponseSchema } from './entities/cached-response.entity.ts';
 import { ExperimentEventSchema } from './entities/experiment-event.entity.ts';
 import { ExperimentSchema } from './entities/experiment.entity.ts';
 import { ImportedDatasetSchema } from './entities/imported-dataset.entity.ts';
+import { StoredKnowledgeBaseSchema } from './entities/knowledge-base.entity.ts';
 import { SampleResultSchema } from './entities/sample-result.entity.ts';
 import { migrationsList } from './migrations/index.ts';
 
-export const ENTITIES = [ExperimentSchema, AttemptSchema, SampleResultSchema, ExperimentEventSchema, ImportedDatasetSchema, CachedResponseSchema];
+export const ENTITIES = [ExperimentSchema, AttemptSchema, SampleResultSchema, ExperimentEventSchema, ImportedDatasetSchema, CachedResponseSchema, StoredKnowledgeBaseSchema];
 
 /**
  * Opens (creating if needed) the SQLite database and brings its schema up to date with the migrations.

@@ -37,10 +37,12 @@ export function configReference(): ConfigReferenceRow[] {
     },
     {
       field: code('config.hyperparameters'),
-      default: `temperature ${h.temperature}, maxTokens ${h.maxTokens}, topP ${h.topP}, seed ${h.seed}, stop []`,
+      default: `temperature ${h.temperature}, maxTokens ${h.maxTokens}, topP ${h.topP}, seed ${h.seed}, stop [], topK none`,
       limits:
         `temperature ${range(LIMITS.temperature)}, maxTokens ${range(LIMITS.maxTokens)}, topP ${range(LIMITS.topP)}, ` +
-        `≤ ${LIMITS.stopSequences} stop sequences`,
+        `≤ ${LIMITS.stopSequences} stop sequences; \`topK\` ${range(LIMITS.samplingTopK)} (sampling from the top K tokens) ` +
+        'is sent to `HUGGINGFACE` as `top_k`, accepted by `SIMULATED`, and refused for `OPENAI_COMPATIBLE`, whose API has ' +
+        'no such parameter (`BAD_USER_INPUT`, field `config.hyperparameters.topK`)',
     },
     {
       field: code('config.provider'),
@@ -62,8 +64,11 @@ export function configReference(): ConfigReferenceRow[] {
     },
     {
       field: code('config.rag'),
-      default: `retrieval ${d.rag.retrieval}, topK ${d.rag.topK}`,
-      limits: `only with \`RAG\`; ${RETRIEVAL_METHODS.map(code).join(' or ')}; topK ${range(LIMITS.topK)}`,
+      default: `retrieval ${d.rag.retrieval}, topK ${d.rag.topK}, knowledgeBase ${code(d.rag.knowledgeBase)}`,
+      limits:
+        'always on for `RAG`; given with `NAIVE` or `COT` it adds retrieval to them; with `REACT` its `knowledgeBase` is ' +
+        `the search tool's corpus. ${RETRIEVAL_METHODS.map(code).join(' or ')}; topK ${range(LIMITS.topK)}; ` +
+        '`knowledgeBase` a name from the `knowledgeBases` query',
     },
     {
       field: code('config.pricing'),

@@ -51,6 +51,8 @@ export interface AgentConfig {
 export interface RagConfig {
   retrieval: RetrievalMethod;
   topK: number;
+  /** The corpus passages come from (and the REACT agent's search tool searches): a name from the knowledgeBases query. */
+  knowledgeBase: string;
 }
 export interface PricingConfig {
   inputPerMillionTokens: number;
@@ -90,7 +92,7 @@ export interface ExperimentConfigInput {
   } | null;
   optimization?: Partial<Record<keyof OptimizationConfig, unknown>> | null;
   agent?: { maxIterations?: number | null; tools?: string[] | null } | null;
-  rag?: { retrieval?: string | null; topK?: number | null } | null;
+  rag?: { retrieval?: string | null; topK?: number | null; knowledgeBase?: string | null } | null;
   pricing?: { inputPerMillionTokens?: number | null; outputPerMillionTokens?: number | null } | null;
 }
 
@@ -132,6 +134,8 @@ export const LIMITS = {
   cacheMaxSize: { min: 16, max: 2048 },
   maxIterations: { min: 1, max: 20 },
   topK: { min: 1, max: 20 },
+  /** Sampling topK (generation), as the predecessor accepted. */
+  samplingTopK: { min: 1, max: 1000 },
   latencyMs: { min: 0, max: 600_000 },
   timeoutMs: { min: 10, max: 600_000 },
   maxAttempts: { min: 1, max: 10 },
@@ -172,7 +176,7 @@ export const DEFAULTS = {
   remote: { timeoutMs: 60_000, maxAttempts: 8 },
   optimization: { enableBatching: false, batchSize: 8, enableCaching: false, cacheMaxSize: 256, enableProfiling: true },
   agent: { maxIterations: 5, tools: ['calculator', 'search'] as AgentTool[] },
-  rag: { retrieval: 'BM25' as RetrievalMethod, topK: 3 },
+  rag: { retrieval: 'BM25' as RetrievalMethod, topK: 3, knowledgeBase: 'builtin' },
 } as const;
 
 /**
@@ -182,36 +186,50 @@ export const DEFAULTS = {
 export function validateExperimentInput(
   input: ExperimentInput,
   datasetExists: (name: string) => boolean,
+  knowledgeBaseExists: (name: string) => boolean = (name) => name === DEFAULTS.rag.knowledgeBase,
 ): ValidatedExperiment {
   const name = requiredText(input.name, 'name', LIMITS.nameLength);
   const description = optionalText(input.description, 'description', LIMITS.descriptionLength);
-  const config = validateConfig(input.config ?? {}, datasetExists);
+  const config = validateConfig(input.config ?? {}, datasetExists, knowledgeBaseExists);
   return { name, description, config };
 }
 
-export function validateConfig(input: ExperimentConfigInput, datasetExists: (name: string) => boolean): ExperimentConfig {
+export function validateConfig(
+  input: ExperimentConfigInput,
+  datasetExists: (name: string) => boolean,
+  knowledgeBaseExists: (name: string) => boolean = (name) => name === DEFAULTS.rag.knowledgeBase,
+): ExperimentConfig {
   const reasoningMethod = oneOf(input.reasoningMethod ?? DEFAULTS.reasoningMethod, REASONING_METHODS, 'config.reasoningMethod');
   const datasetName = requiredText(input.datasetName ?? DEFAULTS.datasetName, 'config.datasetName', LIMITS.identifierLength);
   if (!datasetExists(datasetName)) {
     throw new ValidationError('config.datasetName', `unknown dataset "${datasetName}" (see the datasets query)`);
   }
+  const provider = validateProvider(input.provider ?? {});
   return {
     modelName: requiredText(input.modelName ?? DEFAULTS.modelName, 'config.modelName', LIMITS.identifierLength),
     reasoningMethod,
     datasetName,
     numSamples: integerIn(input.numSamples ?? DEFAULTS.numSamples, LIMITS.numSamples, 'config.numSamples'),
-    hyperparameters: validateHyperparameters(input.hyperparameters ?? {}),
-    provider: validateProvider(input.provider ?? {}),
+    hyperparameters: validateHyperparameters(input.hyperparameters ?? {}, provider.kind),
+    provider,
     optimization: validateOptimization(input.optimization ?? {}),
     agent: validateAgent(input.agent, reasoningMethod),
-    rag: validateRag(input.rag, reasoningMethod),
+    rag: validateRag(input.rag, reasoningMethod, knowledgeBaseExists),
     pricing: validatePricing(input.pricing),
   };
 }
 
-function validateHyperparameters(input: Partial<Record<keyof GenerationParams, unknown>>): GenerationParams {
+/** Providers whose API takes a sampling topK; OpenAI-style chat completions have no such parameter. */
+const TAKES_TOP_K: readonly ProviderKind[] = ['SIMULATED', 'HUGGINGFACE'];
+
+function validateHyperparameters(input: Partial<Record<keyof GenerationParams, unknown>>, providerKind: ProviderKind): GenerationParams {
   const d = DEFAULTS.hyperparameters;
+  const topK = input.topK == null ? undefined : integerIn(input.topK, LIMITS.samplingTopK, 'config.hyperparameters.topK');
+  if (topK !== undefined && !TAKES_TOP_K.includes(providerKind)) {
+    throw new ValidationError('config.hyperparameters.topK', `the ${providerKind} provider does not take topK (only ${TAKES_TOP_K.join(' and ')} do); leave it out`);
+  }
   return {
+    ...(topK === undefined ? {} : { topK }),
     temperature: numberIn(input.temperature ?? d.temperature, LIMITS.temperature, 'config.hyperparameters.temperature'),
     maxTokens: integerIn(input.maxTokens ?? d.maxTokens, LIMITS.maxTokens, 'config.hyperparameters.maxTokens'),
     topP: numberIn(input.topP ?? d.topP, LIMITS.topP, 'config.hyperparameters.topP'),
@@ -306,12 +324,20 @@ function validateAgent(input: ExperimentConfigInput['agent'], method: ReasoningM
   };
 }
 
-function validateRag(input: ExperimentConfigInput['rag'], method: ReasoningMethod): RagConfig | null {
-  if (input != null && method !== 'RAG') throw new ValidationError('config.rag', 'only applies to reasoningMethod RAG');
-  if (method !== 'RAG') return null;
+/**
+ * Retrieval is an option of any method: RAG always retrieves (RAG is shorthand for NAIVE with
+ * retrieval); NAIVE and COT retrieve when `rag` is given; REACT uses `rag.knowledgeBase` for its search tool.
+ */
+function validateRag(input: ExperimentConfigInput['rag'], method: ReasoningMethod, knowledgeBaseExists: (name: string) => boolean): RagConfig | null {
+  if (input == null && method !== 'RAG') return null;
+  const knowledgeBase = requiredText(input?.knowledgeBase ?? DEFAULTS.rag.knowledgeBase, 'config.rag.knowledgeBase', 255);
+  if (!knowledgeBaseExists(knowledgeBase)) {
+    throw new ValidationError('config.rag.knowledgeBase', `unknown knowledge base "${knowledgeBase}" (see the knowledgeBases query)`);
+  }
   return {
     retrieval: oneOf(input?.retrieval ?? DEFAULTS.rag.retrieval, RETRIEVAL_METHODS, 'config.rag.retrieval'),
     topK: integerIn(input?.topK ?? DEFAULTS.rag.topK, LIMITS.topK, 'config.rag.topK'),
+    knowledgeBase,
   };
 }
 

@@ -10,7 +10,7 @@ import { batchingDisabledReason, corePhases, type BatchStats, type OptimizationP
 import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } from './profiler.ts';
 import { scrubKeyShapes } from '../secrets.ts';
 import { failedCallCost } from './providers/provider-error.ts';
-import type { ChatMessage, Example, Provider, RequestMetadata } from './types.ts';
+import type { ChatMessage, Example, Provider, RequestMetadata, RequestSubject } from './types.ts';
 
 export interface PendingSample {
   sampleIndex: number;
@@ -37,6 +37,8 @@ export interface SampleRecord {
   error: string | null;
   retries: number;
   trace: unknown;
+  /** The example's extra record fields, or null. */
+  metadata: Readonly<Record<string, unknown>> | null;
 }
 
 /** A sample finished before this runner started (a resumed attempt), as stored. */
@@ -197,7 +199,8 @@ export class AttemptRunner {
       time: (phase, work) => clock.time(phase, work),
       reportStep: (step) => this.options.onAgentStep?.(sampleIndex, step),
       generate: async (messages, metadata) => {
-        const generation = await this.generate(messages, metadata, clock, signal).catch((error: unknown) => {
+        const subject = { dataset: this.options.config.datasetName, exampleId: example.id };
+        const generation = await this.generate(messages, metadata, clock, signal, subject).catch((error: unknown) => {
           usage.retries += failedCallCost(error).retries;
           throw error;
         });
@@ -211,7 +214,7 @@ export class AttemptRunner {
         return generation;
       },
     };
-    const base = { sampleIndex, exampleId: example.id, question: example.question, expectedAnswer: example.answer };
+    const base = { sampleIndex, exampleId: example.id, question: example.question, expectedAnswer: example.answer, metadata: example.metadata ?? null };
     let result: MethodResult;
     try {
       result = await this.options.method.solve(example, context);
@@ -260,10 +263,11 @@ export class AttemptRunner {
     metadata: RequestMetadata,
     clock: SampleClock,
     signal: AbortSignal,
+    subject: RequestSubject,
   ): Promise<Generation> {
     const { cache, config, provider, method, endpoint } = this.options;
     const onTheWire = { begin: () => this.gauge.enter(), end: () => this.gauge.exit() };
-    const request = { model: config.modelName, messages, params: config.hyperparameters, metadata, signal, onTheWire };
+    const request = { model: config.modelName, messages, params: config.hyperparameters, metadata, signal, onTheWire, subject };
     const callProvider = async () => {
       this.apiCalls += 1;
       const start = performance.now();
@@ -288,6 +292,7 @@ export class AttemptRunner {
         messages,
         params: config.hyperparameters,
         methodVersion: method.version,
+        ...(provider.kind === 'SIMULATED' ? { dataset: subject.dataset } : {}),
       });
       return { key, hit: await cache.lookup(key) };
     });

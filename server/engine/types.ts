@@ -29,6 +29,21 @@ export interface Example {
   solution?: string;
   /** Tool calls a good agent would make (react_bench). */
   steps?: readonly ToolStep[];
+  /** Every other field of the imported record (category, difficulty, context, …), kept as it was. */
+  metadata?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What a dataset measures. The simulated provider's behaviour per method and the documented method
+ * contrasts (COT helps MATH, RAG helps KNOWLEDGE, REACT helps MULTI_HOP and AGENT) follow the kind, not the name.
+ */
+export const DATASET_KINDS = ['GENERAL', 'MATH', 'MULTI_HOP', 'KNOWLEDGE', 'AGENT'] as const;
+export type DatasetKind = (typeof DATASET_KINDS)[number];
+
+/** Which example a request is about: lets the simulated provider look up the gold answer by identity, not question text. */
+export interface RequestSubject {
+  dataset: string;
+  exampleId: string;
 }
 
 export interface ChatMessage {
@@ -40,6 +55,8 @@ export interface GenerationParams {
   temperature: number;
   maxTokens: number;
   topP: number;
+  /** Sample from the topK most likely tokens; absent means the provider's default. */
+  topK?: number;
   seed: number;
   stop: readonly string[];
 }
@@ -70,6 +87,8 @@ export interface CompletionRequest {
   /** Set by the engine for every call a method makes; absent for requests that arrive as plain chat. */
   metadata?: RequestMetadata;
   signal?: AbortSignal;
+  /** The example being answered (providers other than the simulator ignore it). */
+  subject?: RequestSubject;
   /**
    * Providers call `begin` and `end` around each request actually sent (not while it waits for a
    * permit or a backoff), so the runner measures the concurrency really reached.

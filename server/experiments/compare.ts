@@ -136,14 +136,12 @@ async function loadSide(
   return { experiment, attempt, rows };
 }
 
+/** Same content, by hash: one dataset imported under two names compares; two contents under one name do not. */
 function assertSameDataset(a: LoadedSide, b: LoadedSide): void {
   const [nameA, nameB] = [a.experiment.datasetName, b.experiment.datasetName];
-  if (nameA !== nameB) {
-    throw new ValidationError('b', `experiment B ran on dataset "${nameB}" and experiment A on "${nameA}": only runs on the same dataset can be compared`);
-  }
-  if (a.attempt.datasetHash !== b.attempt.datasetHash) {
-    throw new ValidationError('b', `the two attempts ran on different contents of dataset "${nameA}" (hashes differ)`);
-  }
+  if (a.attempt.datasetHash === b.attempt.datasetHash) return;
+  const which = nameA === nameB ? `different contents of dataset "${nameA}"` : `different content (dataset "${nameA}" for A, "${nameB}" for B)`;
+  throw new ValidationError('b', `the two attempts ran on ${which}: only runs on the same content can be compared (hashes differ)`);
 }
 
 function pairSamples(rowsA: readonly SampleRow[], rowsB: readonly SampleRow[]): SamplePair[] {

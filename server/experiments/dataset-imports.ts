@@ -1,7 +1,8 @@
 import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/sqlite';
 import { ImportedDataset } from '../db/entities/imported-dataset.entity.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
-import { createImportedDataset, examplesHash, parseImportedExamples } from '../engine/datasets/import.ts';
+import { createImportedDataset, examplesHash, inferDatasetKind, isDatasetKind, parseImportedExamples } from '../engine/datasets/import.ts';
+import { DATASET_KINDS, type DatasetKind } from '../engine/types.ts';
 import { IMPORT_FORMATS, type ImportFormat } from '../engine/datasets/import-formats.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
@@ -13,6 +14,8 @@ export interface ImportDatasetInput {
   /** The file's text (pasted, or read from an upload). */
   content: string;
   description?: string | null;
+  /** GENERAL, MATH, MULTI_HOP, KNOWLEDGE or AGENT; inferred from the records when absent. */
+  kind?: string | null;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -32,18 +35,20 @@ export async function importDataset(em: EntityManager, registry: DatasetRegistry
   }
   const format = input.format as ImportFormat;
   if (!IMPORT_FORMATS.includes(format)) throw new ValidationError('format', `must be one of ${IMPORT_FORMATS.join(', ')}`);
+  if (input.kind != null && !isDatasetKind(input.kind)) throw new ValidationError('kind', `must be one of ${DATASET_KINDS.join(', ')}`);
   if (registry.get(name)) throw new ConflictError(`a dataset named "${name}" already exists; datasets are immutable, import under a new name`);
   const examples = parseImportedExamples(format, input.content);
   const contentHash = examplesHash(examples);
   const description = input.description?.trim() || null;
-  em.create(ImportedDataset, { name, description, format, size: examples.length, contentHash, examples });
+  const kind: DatasetKind = (input.kind as DatasetKind | null | undefined) ?? inferDatasetKind(examples);
+  em.create(ImportedDataset, { name, description, format, kind, size: examples.length, contentHash, examples });
   try {
     await em.flush();
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw new ConflictError(`a dataset named "${name}" already exists`);
     throw error;
   }
-  const dataset = createImportedDataset(name, description, examples, contentHash);
+  const dataset = createImportedDataset(name, description, kind, examples, contentHash);
   registry.register(dataset);
   return dataset;
 }
@@ -59,7 +64,8 @@ export async function registerImportedDatasets(orm: MikroORM, registry: DatasetR
       logger.error('imported dataset shadowed by another dataset of the same name', { name: row.name });
       continue;
     }
-    registry.register(createImportedDataset(row.name, row.description, row.examples, row.contentHash));
+    const kind = isDatasetKind(row.kind) ? row.kind : inferDatasetKind(row.examples);
+    registry.register(createImportedDataset(row.name, row.description, kind, row.examples, row.contentHash));
     registered += 1;
   }
   return registered;

@@ -68,7 +68,11 @@ export class ExperimentService {
   ) {}
 
   async create(em: EntityManager, input: ExperimentInput): Promise<Experiment> {
-    const { name, description, config } = validateExperimentInput(input, (dataset) => this.datasets.get(dataset) !== undefined);
+    const { name, description, config } = validateExperimentInput(
+      input,
+      (dataset) => this.datasets.get(dataset) !== undefined,
+      (knowledgeBase) => this.datasets.knowledgeBases.get(knowledgeBase) !== undefined,
+    );
     const experiment = em.create(Experiment, {
       id: randomUUID(),
       name,

@@ -9,6 +9,16 @@ import {
   type SideSummary,
 } from '../experiments/compare.ts';
 import type { Page } from '../experiments/experiment-service.ts';
+import {
+  compareMany,
+  validateComparedIds,
+  type ComparedExperiment,
+  type MatrixCell,
+  type MatrixRow,
+  type MultiComparison,
+  type PairwiseTest,
+} from '../experiments/compare-many.ts';
+import type { Distribution } from '../engine/metrics/stats.ts';
 import { ValidationError } from '../errors.ts';
 import { builder } from './builder.ts';
 import { ExperimentRef } from './experiment.ts';
@@ -114,9 +124,98 @@ const SamplePairConnection = builder.objectRef<Page<SamplePair>>('SamplePairConn
   }),
 });
 
-const ComparisonRef = builder.objectRef<ExperimentComparison>('ExperimentComparison').implement({
-  description: 'Two experiments on the examples both ran. Differences are B − A.',
+const LatencyRef = builder.objectRef<Distribution>('ComparedLatency').implement({
+  description: 'Milliseconds per sample, over the examples every experiment ran',
   fields: (t) => ({
+    mean: t.exposeFloat('mean'),
+    p50: t.exposeFloat('p50'),
+    p95: t.exposeFloat('p95'),
+    p99: t.exposeFloat('p99'),
+  }),
+});
+
+const ComparedExperimentRef = builder.objectRef<ComparedExperiment>('ComparedExperiment').implement({
+  description: 'One line of the comparison table, over the examples every compared experiment ran',
+  fields: (t) => ({
+    experiment: t.field({ type: ExperimentRef, resolve: (c) => c.experiment }),
+    attempt: t.exposeInt('attempt'),
+    samples: t.exposeInt('samples'),
+    correct: t.exposeInt('correct'),
+    accuracy: t.field({ type: IntervalRef, description: 'With its Wilson score interval at the confidence level', resolve: (c) => c.accuracy }),
+    f1Mean: t.exposeFloat('f1Mean'),
+    latency: t.field({ type: LatencyRef, resolve: (c) => c.latency }),
+    tokensInput: t.exposeInt('tokensInput'),
+    tokensOutput: t.exposeInt('tokensOutput'),
+    estimatedCostUsd: t.exposeFloat('estimatedCostUsd', { nullable: true, description: "From the experiment's pricing; null without one" }),
+  }),
+});
+
+const PairwiseTestRef = builder.objectRef<PairwiseTest & { alpha: number }>('PairwiseTest').implement({
+  description: "McNemar's test of one pair of experiments (indexes into `experiments`), corrected for all pairs by Holm–Bonferroni",
+  fields: (t) => ({
+    a: t.exposeInt('a', { description: 'Index of the first experiment, from 0' }),
+    b: t.exposeInt('b', { description: 'Index of the second experiment' }),
+    onlyA: t.int({ resolve: (p) => p.mcNemar.onlyA }),
+    onlyB: t.int({ resolve: (p) => p.mcNemar.onlyB }),
+    method: t.field({ type: McNemarMethodEnum, resolve: (p) => p.mcNemar.method }),
+    pValue: t.float({ description: 'Uncorrected, two-sided', resolve: (p) => p.mcNemar.pValue }),
+    adjustedPValue: t.exposeFloat('adjustedPValue', { description: 'Holm–Bonferroni adjusted over all pairs' }),
+    significant: t.exposeBoolean('significant', { description: 'adjustedPValue < 1 − confidenceLevel' }),
+  }),
+});
+
+const MatrixCellRef = builder.objectRef<MatrixCell>('ComparisonCell').implement({
+  fields: (t) => ({
+    correct: t.exposeBoolean('correct'),
+    f1: t.exposeFloat('f1'),
+    parsedAnswer: t.exposeString('parsedAnswer', { nullable: true }),
+    error: t.exposeString('error', { nullable: true }),
+  }),
+});
+
+const MatrixRowRef = builder.objectRef<MatrixRow>('ComparisonRow').implement({
+  description: 'One example across all compared experiments; `cells` follow the order of `experiments`',
+  fields: (t) => ({
+    exampleId: t.exposeString('exampleId'),
+    question: t.exposeString('question'),
+    expectedAnswer: t.exposeString('expectedAnswer'),
+    disagree: t.exposeBoolean('disagree', { description: 'Some experiments got it right and others wrong' }),
+    cells: t.field({ type: [MatrixCellRef], resolve: (r) => r.cells }),
+  }),
+});
+
+const MatrixConnection = builder.objectRef<Page<MatrixRow>>('ComparisonRowConnection').implement({
+  fields: (t) => ({
+    totalCount: t.exposeInt('totalCount'),
+    nodes: t.field({ type: [MatrixRowRef], resolve: (page) => page.nodes }),
+    pageInfo: t.field({ type: PageInfo, resolve: (page) => page }),
+  }),
+});
+
+type FullComparison = ExperimentComparison & { many: MultiComparison };
+
+const ComparisonRef = builder.objectRef<FullComparison>('ExperimentComparison').implement({
+  description:
+    '2..10 experiments on the examples all of them ran: a table per experiment, every pair tested with Holm–Bonferroni ' +
+    'correction, the per-example matrix. `a`, `b` and the fields about them compare the first two (differences are B − A).',
+  fields: (t) => ({
+    experiments: t.field({ type: [ComparedExperimentRef], resolve: (c) => c.many.experiments }),
+    pairwise: t.field({
+      type: [PairwiseTestRef],
+      description: 'Every pair (a < b), in order',
+      resolve: (c) => c.many.pairwise.map((p) => ({ ...p, alpha: 1 - c.many.confidenceLevel })),
+    }),
+    samplesInCommonAll: t.int({ description: 'Examples every compared experiment ran', resolve: (c) => c.many.samplesInCommon }),
+    matrix: t.field({
+      type: MatrixConnection,
+      description: 'Per-example results of all experiments, in the sample order of the first',
+      args: {
+        first: t.arg.int({ defaultValue: 50, description: `1..${MAX_PAIR_PAGE}` }),
+        after: t.arg.string(),
+        disagreeOnly: t.arg.boolean({ defaultValue: false, description: 'Only examples on which the experiments disagree' }),
+      },
+      resolve: (c, args) => page(args.disagreeOnly ? c.many.matrix.filter((row) => row.disagree) : c.many.matrix, args.first ?? 50, args.after ?? null),
+    }),
     datasetName: t.exposeString('datasetName'),
     datasetHash: t.exposeString('datasetHash'),
     samplesInCommon: t.exposeInt('samplesInCommon'),
@@ -143,19 +242,56 @@ const ComparisonRef = builder.objectRef<ExperimentComparison>('ExperimentCompari
 builder.queryFields((t) => ({
   compareExperiments: t.field({
     type: ComparisonRef,
-    description: 'Accuracy, F1, McNemar and bootstrap intervals of B against A on the examples both ran; BAD_USER_INPUT when their datasets differ',
+    description:
+      'Compares `ids` (2..10 experiments), or `a` and `b`, on the examples all of them ran; BAD_USER_INPUT when they ran on ' +
+      'different content (compared by content hash, not dataset name)',
     args: {
-      a: t.arg.id({ required: true }),
-      b: t.arg.id({ required: true }),
+      ids: t.arg.idList({ description: '2..10 experiments (or give a and b)' }),
+      a: t.arg.id(),
+      b: t.arg.id(),
       attemptA: t.arg.int({ description: 'Default: the latest attempt' }),
       attemptB: t.arg.int({ description: 'Default: the latest attempt' }),
       resamples: t.arg.int({ description: `Bootstrap resamples, 100..10000; default ${COMPARE_DEFAULTS.resamples}` }),
       seed: t.arg.int({ description: `Bootstrap seed; default ${COMPARE_DEFAULTS.seed}` }),
       confidenceLevel: t.arg.float({ description: `0.5..0.999; default ${COMPARE_DEFAULTS.confidenceLevel}` }),
     },
-    resolve: (_root, args, ctx) => compareExperiments(ctx.em, { ...args, a: String(args.a), b: String(args.b) }),
+    resolve: async (_root, args, ctx) => {
+      const ids = comparedIds(args);
+      const pair = await compareExperiments(ctx.em, { ...args, a: ids[0] as string, b: ids[1] as string });
+      const attempts = ids.length === 2 ? [args.attemptA, args.attemptB] : [];
+      const many = await compareMany(ctx.em, ids, pair.bootstrap.confidenceLevel, attempts);
+      return { ...pair, many };
+    },
   }),
 }));
+
+function comparedIds(args: { ids?: readonly (string | number)[] | null; a?: string | number | null; b?: string | number | null; attemptA?: number | null; attemptB?: number | null }): string[] {
+  if (args.ids != null) {
+    if (args.a != null || args.b != null) throw new ValidationError('ids', 'give either ids or a and b, not both');
+    const ids = args.ids.map(String);
+    validateComparedIds(ids);
+    if (ids.length > 2 && (args.attemptA != null || args.attemptB != null)) {
+      throw new ValidationError('attemptA', 'attempts can be chosen only when comparing two experiments; with more, the latest are compared');
+    }
+    return ids;
+  }
+  if (args.a == null || args.b == null) throw new ValidationError('ids', 'give ids (2..10 experiments), or a and b');
+  return [String(args.a), String(args.b)];
+}
+
+function page<T>(items: readonly T[], first: number, after: string | null): Page<T> {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAIR_PAGE) {
+    throw new ValidationError('first', `must be between 1 and ${MAX_PAIR_PAGE}`);
+  }
+  const start = after === null ? 0 : decodeOffset(after) + 1;
+  const nodes = items.slice(start, start + first);
+  return {
+    nodes,
+    totalCount: items.length,
+    hasNextPage: start + first < items.length,
+    endCursor: nodes.length === 0 ? null : Buffer.from(String(start + nodes.length - 1)).toString('base64url'),
+  };
+}
 
 function pairPage(pairs: readonly SamplePair[], first: number, after: string | null, outcome: PairOutcome | null): Page<SamplePair> {
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAIR_PAGE) {

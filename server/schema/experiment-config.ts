@@ -22,6 +22,7 @@ const Hyperparameters = builder.objectRef<GenerationParams>('Hyperparameters').i
     temperature: t.exposeFloat('temperature'),
     maxTokens: t.exposeInt('maxTokens'),
     topP: t.exposeFloat('topP'),
+    topK: t.int({ nullable: true, description: 'Sampling topK; null: the provider default', resolve: (h) => h.topK ?? null }),
     seed: t.exposeInt('seed'),
     stop: t.exposeStringList('stop'),
   }),
@@ -62,6 +63,7 @@ const RagSettings = builder.objectRef<RagConfig>('RagSettings').implement({
   fields: (t) => ({
     retrieval: t.field({ type: RetrievalMethodEnum, resolve: (r) => r.retrieval }),
     topK: t.exposeInt('topK'),
+    knowledgeBase: t.exposeString('knowledgeBase', { description: 'The corpus retrieved from (and searched by the REACT agent)' }),
   }),
 });
 
@@ -97,6 +99,9 @@ const HyperparametersInput = builder.inputType('HyperparametersInput', {
     temperature: t.float({ description: `${range(LIMITS.temperature)}, default ${d.hyperparameters.temperature}` }),
     maxTokens: t.int({ description: `${range(LIMITS.maxTokens)}, default ${d.hyperparameters.maxTokens}` }),
     topP: t.float({ description: `${range(LIMITS.topP)}, default ${d.hyperparameters.topP}` }),
+    topK: t.int({
+      description: `Sample from the topK most likely tokens, ${range(LIMITS.samplingTopK)}; default: the provider's. SIMULATED and HUGGINGFACE take it; OPENAI_COMPATIBLE refuses it`,
+    }),
     seed: t.int({
       description: `Seeds sampling of the dataset and of the provider where it supports it; default ${d.hyperparameters.seed}`,
     }),
@@ -151,7 +156,8 @@ const AgentInput = builder.inputType('AgentInput', {
 const RagInput = builder.inputType('RagInput', {
   fields: (t) => ({
     retrieval: t.field({ type: RetrievalMethodEnum, description: `default ${d.rag.retrieval}` }),
-    topK: t.int({ description: `${range(LIMITS.topK)}, default ${d.rag.topK}` }),
+    topK: t.int({ description: `Passages per question, ${range(LIMITS.topK)}, default ${d.rag.topK}` }),
+    knowledgeBase: t.string({ description: `A knowledge base from the knowledgeBases query; default "${d.rag.knowledgeBase}"` }),
   }),
 });
 
@@ -174,7 +180,10 @@ export const ExperimentConfigInput = builder.inputType('ExperimentConfigInput', 
     provider: t.field({ type: ProviderInput }),
     optimization: t.field({ type: OptimizationInput }),
     agent: t.field({ type: AgentInput, description: 'Only with REACT' }),
-    rag: t.field({ type: RagInput, description: 'Only with RAG' }),
+    rag: t.field({
+      type: RagInput,
+      description: 'Retrieval: always on for RAG; turns it on for NAIVE and COT; for REACT, the corpus of the search tool',
+    }),
     pricing: t.field({ type: PricingInput, description: 'Token prices, for the cost estimate' }),
   }),
 });

@@ -11,6 +11,7 @@ import './trace.ts';
 import './experiment.ts';
 import './events.ts';
 import './dataset.ts';
+import './knowledge-base.ts';
 import './comparison.ts';
 import './provider.ts';
 import './cache.ts';

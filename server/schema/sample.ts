@@ -38,6 +38,12 @@ export const SampleResultRef = builder.objectType(SampleResult, {
     error: t.exposeString('error', { nullable: true }),
     retries: t.exposeInt('retries'),
     trace: t.field({ type: 'JSON', nullable: true, description: 'Agent steps or retrieved passages, where the method has them', resolve: (s) => s.trace }),
+    metadata: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The extra fields of the example record (steps, solution, category, difficulty, context, …); null when none',
+      resolve: (s) => s.metadata,
+    }),
   }),
 });
 

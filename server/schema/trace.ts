@@ -54,6 +54,7 @@ const RetrievalTraceRef = builder.objectRef<RetrievalTrace>('RetrievalTrace').im
   fields: (t) => ({
     retrieval: t.field({ type: RetrievalMethodEnum, resolve: (trace) => trace.retrieval }),
     topK: t.exposeInt('topK'),
+    knowledgeBase: t.string({ description: 'The corpus the passages came from', resolve: (trace) => trace.knowledgeBase ?? 'builtin' }),
     passages: t.field({ type: [RetrievedPassageRef], resolve: (trace) => trace.passages }),
   }),
 });
@@ -68,10 +69,15 @@ builder.objectFields(SampleResultRef, (t) => ({
   retrieval: t.field({
     type: RetrievalTraceRef,
     nullable: true,
-    description: 'RAG: the passages retrieved for the question',
-    resolve: (sample) => (isTrace<RetrievalTrace>(sample.trace, 'RAG') ? sample.trace : null),
+    description: 'RAG, or NAIVE / COT with retrieval: the passages retrieved for the question',
+    resolve: (sample) => (isRetrievalTrace(sample.trace) ? sample.trace : null),
   }),
 }));
+
+/** Retrieval traces carry passages (the agent trace has steps instead). */
+function isRetrievalTrace(trace: unknown): trace is RetrievalTrace {
+  return typeof trace === 'object' && trace !== null && Array.isArray((trace as { passages?: unknown }).passages);
+}
 
 function isTrace<T extends { method: string }>(trace: unknown, method: T['method']): trace is T {
   return typeof trace === 'object' && trace !== null && (trace as { method?: unknown }).method === method;

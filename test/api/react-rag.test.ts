@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scoreAnswer } from '../../server/engine/metrics/scoring.ts';
+import { containsAnswer } from '../../server/engine/metrics/scoring.ts';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
 
 const FAST = { kind: 'SIMULATED', latencyMs: 0 };
@@ -116,7 +116,7 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
       expect(exported.trace.stopReason).toBe('answer');
       expect(exported.trace.steps).toHaveLength(4);
       const csv = await (await t.fetch(`/api/v1/results/${react.id}/export?format=csv`)).text();
-      expect(csv.split('\r\n')[0]!.endsWith(',trace')).toBe(true);
+      expect(csv.split('\r\n')[0]!.endsWith(',trace,metadata')).toBe(true);
       expect(csv).toContain('""stopReason"":""answer""');
     });
   });
@@ -144,7 +144,7 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
         const correct = experiment.samples.filter((s) => s.correct);
         const grounded = correct.filter((s) => {
           const context = s.retrieval!.passages.map((p) => p.text).join(' ');
-          return scoreAnswer(context, examples.get(s.exampleId)!).substring;
+          return containsAnswer(context, examples.get(s.exampleId)!);
         });
         expect(grounded.length).toBeGreaterThan(correct.length / 2);
         for (const sample of experiment.samples) {

@@ -258,7 +258,7 @@ describe('the REST shim', () => {
       expect(header).toEqual([
         'sample_index', 'example_id', 'question', 'expected_answer', 'parsed_answer', 'raw_output', 'exact_match',
         'substring_match', 'correct', 'f1', 'matched_alias', 'tokens_input', 'tokens_output', 'latency_ms', 'cache_hit',
-        'cache_tier', 'error', 'retries', 'trace',
+        'cache_tier', 'error', 'retries', 'trace', 'metadata',
       ]);
       expect(rows).toHaveLength(NUM_SAMPLES);
       for (const row of rows) expect(row).toHaveLength(header!.length);

@@ -59,7 +59,18 @@ const INVALID: [string, Input, string][] = [
     { name: 'x', config: { reasoningMethod: 'NAIVE', agent: { maxIterations: 5 } } },
     'config.agent',
   ],
-  ['a rag config with COT', { name: 'x', config: { reasoningMethod: 'COT', rag: { topK: 3 } } }, 'config.rag'],
+  [
+    'an unknown knowledge base',
+    { name: 'x', config: { reasoningMethod: 'COT', rag: { knowledgeBase: 'nope' } } },
+    'config.rag.knowledgeBase',
+  ],
+  ['sampling topK 0', { name: 'x', config: { hyperparameters: { topK: 0 } } }, 'config.hyperparameters.topK'],
+  ['sampling topK 1001', { name: 'x', config: { hyperparameters: { topK: 1001 } } }, 'config.hyperparameters.topK'],
+  [
+    'sampling topK with OPENAI_COMPATIBLE (it takes none)',
+    { name: 'x', config: { hyperparameters: { topK: 40 }, provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: 'http://127.0.0.1:1/v1' } } },
+    'config.hyperparameters.topK',
+  ],
   [
     'agent maxIterations 21 with REACT',
     { name: 'x', config: { reasoningMethod: 'REACT', agent: { maxIterations: 21 } } },

@@ -229,4 +229,22 @@ describe.skipIf(!chromiumPath)('the web client in Chromium', () => {
     console.log(`screenshot: ${await screenshot(page, 'compare')}`);
     expect(pageErrors).toEqual([]);
   });
+  it('should compare three experiments with the corrected p-values of the API', async () => {
+    const config = { datasetName: 'math_reasoning', numSamples: 30, provider: FAST };
+    const ids = [
+      await launch(t, 'multi-naive', { ...config, reasoningMethod: 'NAIVE' }),
+      await launch(t, 'multi-cot', { ...config, reasoningMethod: 'COT' }),
+      await launch(t, 'multi-cot-70b', { ...config, reasoningMethod: 'COT', modelName: 'llama-70B' }),
+    ];
+    await Promise.all(ids.map((id) => t.waitForEnd(id)));
+    const { data } = await t.gql<{ compareExperiments: any }>('query ($ids: [ID!]!) { compareExperiments(ids: $ids) { pairwise { adjustedPValue } } }', { ids });
+
+    await page.goto(`${baseUrl}/compare?a=${ids[0]}&b=${ids[1]}&more=${ids[2]}`);
+    await page.waitForSelector('[data-testid=adjusted-p]');
+    const shown = await page.$$eval('[data-testid=adjusted-p]', (cells) => cells.map((cell) => cell.textContent));
+    expect(shown).toEqual(data!.compareExperiments.pairwise.map((p: { adjustedPValue: number }) => formatPValue(p.adjustedPValue)));
+    expect(await page.$$eval('[data-testid=multi-table] tbody tr', (rows) => rows.length)).toBe(3);
+    console.log(`screenshot: ${await screenshot(page, 'compare-three')}`);
+    expect(pageErrors).toEqual([]);
+  });
 });

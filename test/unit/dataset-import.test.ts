@@ -47,7 +47,7 @@ describe('reading imported datasets', () => {
       'Who?,c2,Ann,"[""Anne"", ""Annie""]",',
     ].join('\n');
     expect(parseImportedExamples('CSV', csv)).toEqual([
-      { id: 'c1', question: 'Say "hi", then\nwave?', answer: 'hi', aliases: ['hello', 'hey'] },
+      { id: 'c1', question: 'Say "hi", then\nwave?', answer: 'hi', aliases: ['hello', 'hey'], metadata: { notes: 'x' } },
       { id: 'c2', question: 'Who?', answer: 'Ann', aliases: ['Anne', 'Annie'] },
     ]);
   });

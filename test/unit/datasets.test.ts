@@ -179,7 +179,7 @@ describe('findByQuestion', () => {
 
 describe('register', () => {
   const imported = createInMemoryDataset(
-    { name: 'my_import', description: 'Imported for the test.', source: 'imported' },
+    { name: 'my_import', description: 'Imported for the test.', source: 'imported', kind: 'GENERAL' },
     [{ id: 'i1', question: 'What colour is the test sky?', answer: 'Plaid', aliases: [] }],
     sha256Hex('x'),
   );

@@ -94,7 +94,7 @@ describe('createMethod', () => {
   });
 
   it.each(['REACT', 'RAG'] as const)('builds %s with its own name and version tag', (name) => {
-    const method = createMethod(name, registry, { agent: { maxIterations: 3, tools: ['calculator'] }, rag: { retrieval: 'HYBRID', topK: 2 } });
+    const method = createMethod(name, registry, { agent: { maxIterations: 3, tools: ['calculator'] }, rag: { retrieval: 'HYBRID', topK: 2, knowledgeBase: 'builtin' } });
     expect(method.name).toBe(name);
     expect(method.version).toBe(name === 'REACT' ? 'react-v1' : 'rag-v1');
   });

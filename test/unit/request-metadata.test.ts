@@ -8,6 +8,7 @@ import type { Method, MethodContext } from '../../server/engine/methods/method.t
 import { createNaiveMethod } from '../../server/engine/methods/naive.ts';
 import { createRagMethod } from '../../server/engine/methods/rag.ts';
 import { createReactMethod } from '../../server/engine/methods/react.ts';
+import { withRetrieval } from '../../server/engine/methods/retrieval.ts';
 import { SimulatedProvider } from '../../server/engine/providers/simulated.ts';
 import { knowledgeBaseFor } from '../../server/engine/retrieval/knowledge-base.ts';
 import type { ChatMessage, Example, RequestMetadata } from '../../server/engine/types.ts';
@@ -54,11 +55,20 @@ describe('the request metadata a method sends', () => {
 
   it('should give RAG the retrieved passages as context, exactly as the prompt shows them', async () => {
     const example = firstExample('knowledge_base');
-    const rag = createRagMethod({ retrieval: 'BM25', topK: 3 }, knowledgeBaseFor(registry.articles));
+    const rag = createRagMethod({ retrieval: 'BM25', topK: 3, knowledgeBase: 'builtin' }, knowledgeBaseFor(registry.articles));
     const [call] = await callsOf(rag, example, ['x']);
     expect(call?.metadata.method).toBe('RAG');
     expect(call?.metadata.question).toBe(example.question);
     expect(call?.metadata.context?.split('\n')).toHaveLength(3);
+    expect(call?.messages.at(-1)?.content).toContain(`Context:\n${call?.metadata.context}\n\nQuestion:`);
+  });
+
+  it('should give NAIVE with retrieval its own format and the passages as context', async () => {
+    const example = firstExample('knowledge_base');
+    const naive = withRetrieval(createNaiveMethod(), { retrieval: 'BM25', topK: 2, knowledgeBase: 'builtin' }, knowledgeBaseFor(registry.articles));
+    const [call] = await callsOf(naive, example, ['x']);
+    expect(call?.metadata.method).toBe('NAIVE');
+    expect(call?.metadata.context?.split('\n')).toHaveLength(2);
     expect(call?.messages.at(-1)?.content).toContain(`Context:\n${call?.metadata.context}\n\nQuestion:`);
   });
 
@@ -79,7 +89,7 @@ describe('the request metadata a method sends', () => {
     const calls = [
       ...(await callsOf(createNaiveMethod(), trivia, ['x'])),
       ...(await callsOf(createCotMethod(registry.cotExamples), trivia, ['x'])),
-      ...(await callsOf(createRagMethod({ retrieval: 'BM25', topK: 3 }, knowledgeBaseFor(registry.articles)), knowledge, ['x'])),
+      ...(await callsOf(createRagMethod({ retrieval: 'BM25', topK: 3, knowledgeBase: 'builtin' }, knowledgeBaseFor(registry.articles)), knowledge, ['x'])),
       ...(await callsOf(createReactMethod({ maxIterations: 5, tools: ['calculator'] }, knowledgeBaseFor(registry.articles)), reactExample, [
         'Thought: compute.\nAction: calculator(2 + 2)',
         'Thought: done.\nAnswer: 4',

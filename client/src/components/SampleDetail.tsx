@@ -68,6 +68,7 @@ function SampleFacts({ sample, details }: { sample: Sample; details: Details }) 
             </>
           ) : null}
         </dl>
+        {details.metadata ? <MetadataView metadata={details.metadata as Record<string, unknown>} /> : null}
         {details.agent ? <AgentTraceView agent={details.agent} /> : null}
         {details.retrieval ? <RetrievalView retrieval={details.retrieval} /> : null}
         <h3>Prompt</h3>
@@ -117,11 +118,28 @@ function AgentTraceView({ agent }: { agent: NonNullable<Details['agent']> }) {
   );
 }
 
+/** The extra fields of the example's record (category, difficulty, solution, …), as imported. */
+function MetadataView({ metadata }: { metadata: Record<string, unknown> }) {
+  return (
+    <div data-testid="sample-metadata">
+      <h3>Record metadata</h3>
+      <dl className="facts">
+        {Object.entries(metadata).map(([name, value]) => (
+          <div key={name} style={{ display: 'contents' }}>
+            <dt>{name}</dt>
+            <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}
+
 function RetrievalView({ retrieval }: { retrieval: NonNullable<Details['retrieval']> }) {
   return (
     <div data-testid="retrieved-passages">
       <h3>
-        Retrieved passages <span className="muted">{retrieval.retrieval} · top {retrieval.topK}</span>
+        Retrieved passages <span className="muted">{retrieval.knowledgeBase} · {retrieval.retrieval} · top {retrieval.topK}</span>
       </h3>
       <ol className="passages">
         {retrieval.passages.map((p) => (

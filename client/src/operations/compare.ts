@@ -39,3 +39,23 @@ export const CompareQuery = graphql(
 `,
   [MetricsFields],
 );
+
+export const CompareManyQuery = graphql(`
+  query CompareMany($ids: [ID!]!, $first: Int, $after: String, $disagreeOnly: Boolean) {
+    compareExperiments(ids: $ids) {
+      samplesInCommonAll
+      experiments {
+        experiment { id name config { reasoningMethod } }
+        samples correct f1Mean tokensInput tokensOutput estimatedCostUsd
+        accuracy { estimate lower upper }
+        latency { p50 p95 p99 }
+      }
+      pairwise { a b onlyA onlyB method pValue adjustedPValue significant }
+      matrix(first: $first, after: $after, disagreeOnly: $disagreeOnly) {
+        totalCount
+        pageInfo { endCursor hasNextPage }
+        nodes { exampleId question expectedAnswer disagree cells { correct parsedAnswer error } }
+      }
+    }
+  }
+`);

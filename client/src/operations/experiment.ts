@@ -80,7 +80,8 @@ export const SampleDetailsQuery = graphql(`
             iterations toolCalls stopReason
             steps { iteration thought action input observation answer ms toolMs toolError cached }
           }
-          retrieval { retrieval topK passages { id rank score title text } }
+          retrieval { retrieval topK knowledgeBase passages { id rank score title text } }
+          metadata
         }
       }
     }

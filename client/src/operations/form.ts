@@ -2,7 +2,7 @@ import { graphql } from '../graphql.ts';
 
 export const FormOptionsQuery = graphql(`
   query FormOptions {
-    datasets { name size source description }
+    datasets { name size source description kind }
     providers { kind name description available configured models endpoints { name baseUrl hasKey } }
     models
   }

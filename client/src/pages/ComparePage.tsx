@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useQuery } from 'urql';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { MultiComparison } from '../components/MultiComparison.tsx';
 import { PAIR_OUTCOMES, type PairOutcomeValue } from '../enums.ts';
 import { formatInteger, formatMs, formatPercent, formatPoints, formatPValue, formatScore, formatThroughput } from '../format.ts';
 import type { ResultOf } from '../graphql.ts';
@@ -12,33 +13,59 @@ type Comparison = ResultOf<typeof CompareQuery>['compareExperiments'];
 type Side = Comparison['a'];
 
 const PAGE_SIZE = 25;
+/** Experiments a comparison takes at most (the API's limit). */
+const MAX_COMPARED = 10;
 
-/** Two experiments on the examples both ran: metrics side by side, McNemar, bootstrap intervals, per-sample differences. */
+/**
+ * Two to ten experiments on the examples all of them ran. A and B get the detailed two-way view
+ * (bootstrap intervals, outcomes); with more, every pair is tested and corrected for multiplicity.
+ */
 export function ComparePage() {
   const { query } = useLocation();
   const a = query.get('a') ?? '';
   const b = query.get('b') ?? '';
-  const choose = (side: 'a' | 'b', id: string) => {
-    const next = new URLSearchParams({ a, b, [side]: id });
-    navigate(`/compare?${next.toString()}`, { replace: true });
+  const more = (query.get('more') ?? '').split(',').filter((id) => id !== '');
+  const go = (next: { a: string; b: string; more: string[] }) => {
+    const params = new URLSearchParams({ a: next.a, b: next.b });
+    if (next.more.length > 0) params.set('more', next.more.join(','));
+    navigate(`/compare?${params.toString()}`, { replace: true });
   };
+  const choose = (side: string, id: string) => {
+    if (side === 'a' || side === 'b') return go({ a, b, more, [side]: id });
+    const index = Number(side);
+    go({ a, b, more: id === '' ? more.filter((_, i) => i !== index) : more.map((m, i) => (i === index ? id : m)) });
+  };
+  const extra = more.filter((id) => id !== a && id !== b);
+  const ids = [a, b, ...extra];
   return (
     <div className="compare" data-testid="compare-page">
       <section className="panel">
-        <h1>Compare two experiments</h1>
-        <Pickers a={a} b={b} choose={choose} />
+        <h1>Compare experiments</h1>
+        <Pickers a={a} b={b} more={more} choose={choose} />
+        {ids.length < MAX_COMPARED ? (
+          <button type="button" data-testid="add-experiment" onClick={() => go({ a, b, more: [...more, ''] })} disabled={!a || !b || more.includes('')}>
+            + add an experiment ({ids.length} of {MAX_COMPARED})
+          </button>
+        ) : null}
       </section>
-      {a && b ? <ComparisonView key={`${a}:${b}`} a={a} b={b} /> : <p className="muted panel">Pick two experiments that ran on the same dataset.</p>}
+      {a && b ? (
+        <>
+          {extra.length > 0 ? <MultiComparison key={ids.join(':')} ids={ids} /> : null}
+          <ComparisonView key={`${a}:${b}`} a={a} b={b} />
+        </>
+      ) : (
+        <p className="muted panel">Pick two experiments that ran on the same dataset content.</p>
+      )}
     </div>
   );
 }
 
-function Pickers({ a, b, choose }: { a: string; b: string; choose: (side: 'a' | 'b', id: string) => void }) {
+function Pickers({ a, b, more, choose }: { a: string; b: string; more: string[]; choose: (side: string, id: string) => void }) {
   const [{ data }] = useQuery({ query: ComparableExperimentsQuery });
   const finished = data?.experiments.nodes.filter((e) => e.status !== 'PENDING') ?? [];
-  const picker = (side: 'a' | 'b', value: string) => (
-    <label className="field">
-      <span className="field-label">Experiment {side.toUpperCase()}</span>
+  const picker = (side: string, value: string, label: string) => (
+    <label className="field" key={side}>
+      <span className="field-label">Experiment {label}</span>
       <select value={value} onChange={(e) => choose(side, e.target.value)} data-testid={`pick-${side}`}>
         <option value="">—</option>
         {finished.map((e) => (
@@ -51,8 +78,9 @@ function Pickers({ a, b, choose }: { a: string; b: string; choose: (side: 'a' | 
   );
   return (
     <div className="row">
-      {picker('a', a)}
-      {picker('b', b)}
+      {picker('a', a, 'A')}
+      {picker('b', b, 'B')}
+      {more.map((id, index) => picker(String(index), id, 'CDEFGHIJ'[index] ?? String(index + 3)))}
     </div>
   );
 }

@@ -174,7 +174,7 @@ function MethodFields({ form, setForm, errors, options }: SectionProps & { optio
             ))}
           </select>
         </Field>
-        <Field label="Dataset" field="config.datasetName" errors={errors} hint={dataset ? `${formatInteger(dataset.size)} examples · ${dataset.source}` : undefined}>
+        <Field label="Dataset" field="config.datasetName" errors={errors} hint={dataset ? `${formatInteger(dataset.size)} examples · ${dataset.kind.toLowerCase().replace("_", "-")} · ${dataset.source}` : undefined}>
           <select name="datasetName" value={form.datasetName} onChange={(e) => setForm({ ...form, datasetName: e.target.value })}>
             {(options?.datasets ?? [{ name: form.datasetName, size: 0 }]).map((d) => (
               <option key={d.name} value={d.name}>

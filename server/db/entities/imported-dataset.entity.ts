@@ -8,6 +8,8 @@ export class ImportedDataset {
   description: string | null = null;
   /** The format it was uploaded in: JSON, JSONL or CSV. */
   format!: string;
+  /** GENERAL, MATH, MULTI_HOP, KNOWLEDGE or AGENT: given on import or inferred from the records. */
+  kind: string & Opt = 'GENERAL';
   size!: number;
   /** SHA-256 of the canonical JSON of the examples (see examplesHash). */
   contentHash!: string;
@@ -24,6 +26,7 @@ export const ImportedDatasetSchema = new EntitySchema<ImportedDataset>({
     name: { type: 'string', length: 255, unique: true },
     description: { type: 'text', nullable: true },
     format: { type: 'string', length: 8 },
+    kind: { type: 'string', length: 16, default: 'GENERAL' },
     size: { type: 'integer' },
     contentHash: { type: 'string', length: 64 },
     examples: { type: 'json', lazy: true },

@@ -29,6 +29,8 @@ export class SampleResult {
   retries: number & Opt = 0;
   /** Method-specific detail (agent steps, retrieved passages); null for single-call methods. */
   trace: unknown = null;
+  /** The extra fields of the example's record (category, difficulty, …); null when it has none. */
+  metadata: Record<string, unknown> | null = null;
   createdAt: Date & Opt = new Date();
 }
 
@@ -60,6 +62,7 @@ export const SampleResultSchema = new EntitySchema<SampleResult>({
     error: { type: 'text', nullable: true },
     retries: { type: 'integer' },
     trace: { type: 'json', nullable: true },
+    metadata: { type: 'json', nullable: true },
     createdAt: { type: 'datetime' },
   },
 });

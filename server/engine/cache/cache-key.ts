@@ -10,9 +10,16 @@ export interface CacheKeyParts {
   params: GenerationParams;
   /** Version tag of the method that built the prompt and will parse the answer. */
   methodVersion: string;
+  /**
+   * The dataset asked about, for providers whose reply depends on it: the simulator answers from the
+   * dataset's own records, so two datasets sharing a question must not share a cached reply (repeated
+   * prompts within one dataset still do).
+   */
+  dataset?: string;
 }
 
 /** SHA-256 of the canonical JSON (sorted keys) of everything that shapes the response. */
 export function cacheKey(parts: CacheKeyParts): string {
-  return sha256Hex(canonicalJson(parts));
+  const { dataset, ...rest } = parts;
+  return sha256Hex(canonicalJson(dataset === undefined ? rest : parts));
 }

@@ -57,6 +57,7 @@ export function createArithmeticDataset(): Dataset & { indexOfQuestion(question:
     description:
       'Generated arithmetic: 100 000 deterministic addition, subtraction and multiplication questions with integer answers.',
     source: 'generated',
+    kind: 'MATH',
     size: ARITHMETIC_SIZE,
     contentHash: sha256Hex(`${GENERATOR_VERSION}:${ARITHMETIC_SIZE}`),
     at: arithmeticExample,

@@ -1,4 +1,4 @@
-import type { Example } from '../types.ts';
+import type { DatasetKind, Example } from '../types.ts';
 
 export type DatasetSource = 'builtin' | 'generated' | 'imported';
 
@@ -7,6 +7,7 @@ export interface Dataset {
   readonly name: string;
   readonly description: string;
   readonly source: DatasetSource;
+  readonly kind: DatasetKind;
   readonly size: number;
   /** SHA-256 hex identifying the content, so results can say exactly what they were measured on. */
   readonly contentHash: string;
@@ -18,6 +19,7 @@ export interface DatasetInfo {
   name: string;
   description: string;
   source: DatasetSource;
+  kind: DatasetKind;
 }
 
 /** A dataset whose examples are already in memory (file datasets and imports). */

@@ -1,6 +1,6 @@
 import { AppError } from '../../errors.ts';
 import { canonicalJson, sha256Hex } from '../hashing.ts';
-import type { Example } from '../types.ts';
+import { DATASET_KINDS, type DatasetKind, type Example, type ToolStep } from '../types.ts';
 import { createInMemoryDataset, type Dataset } from './dataset.ts';
 import { FormatError, readRecords, type ImportFormat } from './import-formats.ts';
 
@@ -10,7 +10,11 @@ export const IMPORT_LIMITS = {
   questionLength: 10_000,
   answerLength: 1_000,
   aliases: 50,
+  /** Serialised size of the extra fields of one record. */
+  metadataChars: 100_000,
 } as const;
+
+const CORE_FIELDS = new Set(['id', 'question', 'answer', 'aliases']);
 
 /** A record the import refuses: BAD_USER_INPUT naming the field and the 1-based line of the file. */
 export class DatasetImportError extends AppError {
@@ -52,17 +56,49 @@ export function parseImportedExamples(format: ImportFormat, content: string, fie
   });
 }
 
-/** The content hash of examples: equal records give equal hashes whatever the file format. */
+/**
+ * The content hash of examples: equal records give equal hashes whatever the file format or the
+ * name they were imported under (metadata counts only where a record has some).
+ */
 export function examplesHash(examples: readonly Example[]): string {
-  return sha256Hex(canonicalJson(examples.map(({ id, question, answer, aliases }) => ({ id, question, answer, aliases }))));
+  return sha256Hex(
+    canonicalJson(
+      examples.map(({ id, question, answer, aliases, metadata }) => ({ id, question, answer, aliases, ...(metadata ? { metadata } : {}) })),
+    ),
+  );
 }
 
-export function createImportedDataset(name: string, description: string | null, examples: readonly Example[], contentHash: string): Dataset {
+export function createImportedDataset(
+  name: string,
+  description: string | null,
+  kind: DatasetKind,
+  examples: readonly Example[],
+  contentHash: string,
+): Dataset {
   return createInMemoryDataset(
-    { name, description: description ?? `Imported dataset of ${examples.length} examples.`, source: 'imported' },
+    { name, description: description ?? `Imported dataset of ${examples.length} examples.`, source: 'imported', kind },
     examples,
     contentHash,
   );
+}
+
+/**
+ * The kind of an imported dataset when none is given, from what its records carry: tool steps → AGENT;
+ * a passage, article or evidence reference → KNOWLEDGE; worked solutions or all-numeric answers → MATH; a
+ * "hops"/"supporting facts" field → MULTI_HOP; else GENERAL.
+ */
+export function inferDatasetKind(examples: readonly Example[]): DatasetKind {
+  const has = (field: string) => examples.some((example) => example.metadata?.[field] !== undefined);
+  if (examples.some((example) => example.steps !== undefined)) return 'AGENT';
+  if (['context', 'passage', 'article_id', 'articleId', 'source_article', 'evidence_source', 'gold_chunk_keywords'].some(has)) return 'KNOWLEDGE';
+  if (['hops', 'supporting_facts', 'supportingFacts'].some(has)) return 'MULTI_HOP';
+  const numeric = examples.filter((example) => /^[-\u2212$€£]?\s*[\d,]*\.?\d+\s*%?$/u.test(example.answer)).length;
+  if (examples.some((example) => example.solution !== undefined) || numeric >= 0.8 * examples.length) return 'MATH';
+  return 'GENERAL';
+}
+
+export function isDatasetKind(value: string): value is DatasetKind {
+  return (DATASET_KINDS as readonly string[]).includes(value);
 }
 
 type Fail = (problem: string) => never;
@@ -70,12 +106,29 @@ type Fail = (problem: string) => never;
 function toExample(record: unknown, format: ImportFormat, fail: Fail): Example {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) fail('expected an object {id, question, answer, aliases}');
   const fields = record as Record<string, unknown>;
-  return {
+  const example: Example = {
     id: text(fields, 'id', IMPORT_LIMITS.idLength, fail),
     question: text(fields, 'question', IMPORT_LIMITS.questionLength, fail),
     answer: text(fields, 'answer', IMPORT_LIMITS.answerLength, fail),
     aliases: aliases(fields.aliases, format, fail),
   };
+  const extras = Object.entries(fields).filter(([name, value]) => !CORE_FIELDS.has(name) && value !== '' && value != null);
+  if (extras.length === 0) return example;
+  const metadata = Object.fromEntries(extras);
+  if (JSON.stringify(metadata).length > IMPORT_LIMITS.metadataChars) fail(`the extra fields exceed ${IMPORT_LIMITS.metadataChars} characters`);
+  // Two extras are hints the simulated provider understands: a worked solution and an agent's tool plan.
+  if (typeof metadata.solution === 'string') example.solution = metadata.solution;
+  const steps = toolSteps(metadata.steps);
+  if (steps) example.steps = steps;
+  return { ...example, metadata };
+}
+
+function toolSteps(value: unknown): ToolStep[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const valid = value.every(
+    (step) => step !== null && typeof step === 'object' && ['search', 'calculator'].includes((step as ToolStep).tool) && typeof (step as ToolStep).input === 'string',
+  );
+  return valid ? (value as ToolStep[]) : undefined;
 }
 
 /** A required string; a number is accepted as its decimal text (ids and answers are often numbers). */

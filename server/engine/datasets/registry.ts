@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConflictError } from '../../errors.ts';
-import type { Example } from '../types.ts';
+import type { DatasetKind, Example } from '../types.ts';
 import { createArithmeticDataset } from './arithmetic.ts';
 import { ARTICLES_FILE, BUILTIN_FILE_DATASETS, COT_EXAMPLES_FILE, DATASETS_DIR } from './catalog.ts';
 import { createInMemoryDataset, type Dataset } from './dataset.ts';
@@ -14,6 +14,7 @@ import {
   type KnowledgeArticle,
 } from './files.ts';
 import { canonicalJson, sha256Hex } from '../hashing.ts';
+import { KnowledgeBaseCatalog } from '../retrieval/catalog.ts';
 
 const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
 
@@ -37,15 +38,20 @@ export interface RegistryContents {
 export class DatasetRegistry {
   readonly articles: readonly KnowledgeArticle[];
   readonly cotExamples: readonly FewShotExample[];
+  /** The corpora RAG and the agent's search tool can use: the built-in articles, plus imports. */
+  readonly knowledgeBases: KnowledgeBaseCatalog;
   private readonly datasets = new Map<string, Dataset>();
   private readonly builtinNames: ReadonlySet<string>;
   private readonly questionIndex = new Map<string, { dataset: Dataset; index: number }>();
   private readonly selfIndexing: SelfIndexingDataset[] = [];
+  /** Example id → index, per dataset, built on first lookup. */
+  private readonly idIndex = new WeakMap<Dataset, Map<string, number>>();
 
   /** The given datasets count as built-in: later registrations cannot reuse their names. */
   constructor(contents: RegistryContents) {
     this.articles = Object.freeze([...contents.articles]);
     this.cotExamples = Object.freeze([...contents.cotExamples]);
+    this.knowledgeBases = new KnowledgeBaseCatalog(this.articles);
     for (const dataset of contents.datasets) this.add(dataset);
     this.builtinNames = new Set(this.datasets.keys());
   }
@@ -85,7 +91,7 @@ export class DatasetRegistry {
   /**
    * The answer oracle of the simulated provider: the example whose question is `question`
    * (compared after trimming and collapsing whitespace). Where two datasets share a question,
-   * the first registered wins.
+   * the first registered wins, which is why the runner names the example (see findExample).
    */
   findByQuestion(question: string): QuestionMatch | undefined {
     const normalized = normalizeQuestion(question);
@@ -96,6 +102,23 @@ export class DatasetRegistry {
       if (index !== undefined) return { example: dataset.at(index), dataset };
     }
     return undefined;
+  }
+
+  /**
+   * The answer oracle by identity: example `exampleId` of dataset `datasetName`. Generated datasets
+   * too large to index by id answer undefined (the caller falls back to the question text).
+   */
+  findExample(datasetName: string, exampleId: string): QuestionMatch | undefined {
+    const dataset = this.datasets.get(datasetName);
+    if (!dataset || isSelfIndexing(dataset)) return undefined;
+    let ids = this.idIndex.get(dataset);
+    if (!ids) {
+      ids = new Map();
+      for (let index = 0; index < dataset.size; index++) ids.set(dataset.at(index).id, index);
+      this.idIndex.set(dataset, ids);
+    }
+    const index = ids.get(exampleId);
+    return index === undefined ? undefined : { example: dataset.at(index), dataset };
   }
 
   private add(dataset: Dataset): void {
@@ -125,7 +148,7 @@ function isSelfIndexing(dataset: Dataset): dataset is SelfIndexingDataset {
 
 async function loadFileDataset(
   dataDir: string,
-  entry: { name: string; description: string },
+  entry: { name: string; description: string; kind: DatasetKind },
 ): Promise<Dataset> {
   const path = join(dataDir, DATASETS_DIR, `${entry.name}.json`);
   const raw = await readJsonFile(path);

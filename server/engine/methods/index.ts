@@ -1,25 +1,37 @@
 import { DEFAULTS, type ExperimentConfig } from '../experiment-config.ts';
 import type { DatasetRegistry } from '../datasets/registry.ts';
-import { knowledgeBaseFor } from '../retrieval/knowledge-base.ts';
+import type { KnowledgeBase } from '../retrieval/knowledge-base.ts';
 import type { ReasoningMethod } from '../types.ts';
 import { createCotMethod } from './cot.ts';
 import type { Method } from './method.ts';
 import { createNaiveMethod } from './naive.ts';
 import { createRagMethod } from './rag.ts';
 import { createReactMethod } from './react.ts';
+import { withRetrieval } from './retrieval.ts';
 
 /** The method settings of an experiment; missing ones take {@link DEFAULTS}. */
 export type MethodSettings = Partial<Pick<ExperimentConfig, 'agent' | 'rag'>>;
 
+/**
+ * The method an experiment runs. Retrieval is an option of any method: `rag` set on NAIVE or COT
+ * adds retrieved passages to its prompt; RAG always retrieves; REACT searches `rag.knowledgeBase`.
+ */
 export function createMethod(name: ReasoningMethod, registry: DatasetRegistry, settings: MethodSettings = {}): Method {
+  const rag = settings.rag ?? null;
+  const corpus = (): KnowledgeBase => {
+    const knowledgeBaseName = rag?.knowledgeBase ?? DEFAULTS.rag.knowledgeBase;
+    const entry = registry.knowledgeBases.get(knowledgeBaseName);
+    if (!entry) throw new RangeError(`unknown knowledge base "${knowledgeBaseName}"`);
+    return entry.index();
+  };
   switch (name) {
     case 'NAIVE':
-      return createNaiveMethod();
+      return rag ? withRetrieval(createNaiveMethod(), rag, corpus()) : createNaiveMethod();
     case 'COT':
-      return createCotMethod(registry.cotExamples);
+      return rag ? withRetrieval(createCotMethod(registry.cotExamples), rag, corpus()) : createCotMethod(registry.cotExamples);
     case 'REACT':
-      return createReactMethod(settings.agent ?? { ...DEFAULTS.agent, tools: [...DEFAULTS.agent.tools] }, knowledgeBaseFor(registry.articles));
+      return createReactMethod(settings.agent ?? { ...DEFAULTS.agent, tools: [...DEFAULTS.agent.tools] }, corpus());
     case 'RAG':
-      return createRagMethod(settings.rag ?? DEFAULTS.rag, knowledgeBaseFor(registry.articles));
+      return createRagMethod(rag ?? DEFAULTS.rag, corpus());
   }
 }

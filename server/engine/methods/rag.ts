@@ -3,20 +3,15 @@ import type { KnowledgeBase, RetrievedPassage } from '../retrieval/knowledge-bas
 import type { ChatMessage } from '../types.ts';
 import { parseNaiveAnswer } from './answer-parsing.ts';
 import type { Method } from './method.ts';
+import { contextBlock, passageLines, retrievalTrace } from './retrieval.ts';
 
-/** What a RAG sample stores in `sample_results.trace`. */
-export interface RetrievalTrace {
-  method: 'RAG';
-  retrieval: RagConfig['retrieval'];
-  topK: number;
-  passages: RetrievedPassage[];
-}
+export type { RetrievalTrace } from './retrieval.ts';
 
 const SYSTEM_PROMPT =
   'Answer the question using the numbered context passages. Reply with the answer only: a few words or a number. ' +
   "If the passages do not contain the answer, reply with your best short answer.";
 
-/** Retrieval-augmented generation: the topK knowledge-base passages for the question, then one call. */
+/** Retrieval-augmented generation: the topK knowledge-base passages for the question, then one call (NAIVE with retrieval, by its historical name). */
 export function createRagMethod(config: RagConfig, knowledgeBase: KnowledgeBase): Method {
   return {
     name: 'RAG',
@@ -29,24 +24,17 @@ export function createRagMethod(config: RagConfig, knowledgeBase: KnowledgeBase)
       const { completion } = await context.generate(messages, {
         method: 'RAG',
         question: example.question,
-        context: ragContext(passages),
+        context: passageLines(passages),
       });
       const parsedAnswer = await context.time('parsing', () => parseNaiveAnswer(completion.text));
-      const trace: RetrievalTrace = { method: 'RAG', retrieval: config.retrieval, topK: config.topK, passages };
-      return { messages, rawOutput: completion.text, parsedAnswer, trace };
+      return { messages, rawOutput: completion.text, parsedAnswer, trace: retrievalTrace('RAG', config, passages) };
     },
   };
 }
 
-/** The numbered passages, as the prompt shows them. */
-export function ragContext(passages: readonly RetrievedPassage[]): string {
-  return passages.map((passage) => `[${passage.rank}] ${passage.title}: ${passage.text}`).join('\n');
-}
-
 export function ragMessages(question: string, passages: readonly RetrievedPassage[]): ChatMessage[] {
-  const context = ragContext(passages);
   return [
     { role: 'system', content: SYSTEM_PROMPT },
-    { role: 'user', content: `Context:\n${context || '(no passage matched the question)'}\n\nQuestion: ${question}\nAnswer:` },
+    { role: 'user', content: `${contextBlock(passages)}\n\nQuestion: ${question}\nAnswer:` },
   ];
 }

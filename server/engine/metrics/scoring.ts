@@ -1,7 +1,12 @@
 /**
- * Answer scoring: SQuAD-style normalisation extended so that numbers survive it intact
- * ("14.3" stays "14.3", "2,161,000" becomes "2161000", "17.50" becomes "17.5").
+ * Answer scoring that reads numbers and names the way a careful reader would. SQuAD-style
+ * normalisation (case, accents, punctuation, articles) extended so that numbers survive it as values
+ * ("2,161,000" is 2161000, "2/5" is 0.4, "8 × 10^14" is 8e14), units have one spelling each (see
+ * units.ts), and hyphens between word parts are spaces. The rules, with examples, are in the README
+ * ("Metrics") and in test/unit/scoring.test.ts.
  */
+import { decimalsOf, hasRepeatingFraction, rewriteNumberForms } from './numbers.ts';
+import { canonicalUnits, UNIT_WORDS } from './units.ts';
 
 export interface AnswerScore {
   exact: boolean;
@@ -26,6 +31,7 @@ const PURE_NUMBER =
 
 const PUNCTUATION_OR_SYMBOL = /[\p{P}\p{S}]/gu;
 const COMBINING_ACCENTS = /[\u0300-\u036f]/g;
+const WORD_JOINING_DASH = /(?<=[\p{L}\p{N}])[-\u2010\u2011\u2012\u2013\u2014](?=[\p{L}\p{N}])/gu;
 const RELATIVE_TOLERANCE = 1e-9;
 
 export function normalizeAnswer(text: string): string {
@@ -58,7 +64,7 @@ export function scoreAnswer(
 
   for (const candidate of [gold.answer, ...gold.aliases]) {
     const expected = analyse(candidate);
-    if (expected.tokens.length === 0) continue;
+    if (expected.core.length === 0) continue;
     const exact = isExact(predicted, expected);
     const substring = exact || isContained(predicted, expected);
     if (exact && exactAlias === null) exactAlias = candidate;
@@ -76,44 +82,132 @@ export function scoreAnswer(
   };
 }
 
+/**
+ * Whether a text (a retrieved passage, say) mentions the gold answer or an alias as whole tokens,
+ * numbers compared as values. Unlike substring scoring, no hedge or conflicting-number rule applies:
+ * a passage is not an answer, it only has to hold one.
+ */
+export function containsAnswer(text: string, gold: { answer: string; aliases: readonly string[] }): boolean {
+  const haystack = analyse(text);
+  return [gold.answer, ...gold.aliases].some((candidate) => {
+    const expected = analyse(candidate);
+    return expected.core.length > 0 && findSequence(haystack.core, expected.core, expected) >= 0;
+  });
+}
+
+/** Words that say a gold number is rounded ("about 14.3"): dropped from the comparison, they widen the tolerance. */
+const APPROXIMATION_WORDS = new Set(['about', 'approximately', 'approx', 'around', 'roughly', 'circa', 'ca', 'nearly', 'almost', 'some']);
+const APPROXIMATION_SYMBOLS = /[~≈∼]/u;
+/** Words that join alternative answers: a prediction listing candidates commits to none of them. */
+const ALTERNATIVE_WORDS = new Set(['or', 'either']);
+const NUMERIC_TOKEN = /^-?\d+(?:\.\d+)?(?:e[-+]?\d+)?$/;
+
 interface AnalysedText {
+  /** Every normalised token (what F1 counts). */
   tokens: string[];
-  normalized: string;
-  number: number | null;
+  /** The tokens without approximation words (what exact and substring compare). */
+  core: string[];
+  /** The text hedges its number ("about 14.3"): it matches any value that rounds to it. */
+  approximate: boolean;
+  /** The text holds a fraction with no short decimal (1/3): a decimal rounded to 2+ places matches it. */
+  repeatingFraction: boolean;
 }
 
 function analyse(text: string): AnalysedText {
   const tokens = normalizedTokens(text);
-  return { tokens, normalized: tokens.join(' '), number: parseNumber(text) };
+  const core = tokens.filter((token) => !APPROXIMATION_WORDS.has(token));
+  const lowered = text.normalize('NFKC').toLowerCase();
+  return {
+    tokens,
+    core,
+    approximate: core.length < tokens.length || APPROXIMATION_SYMBOLS.test(lowered),
+    repeatingFraction: hasRepeatingFraction(lowered),
+  };
 }
 
 function noMatch(): AnswerScore {
   return { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
 }
 
+/** Same tokens (numbers compared as values), or the same quantity with the unit written on one side only. */
 function isExact(predicted: AnalysedText, expected: AnalysedText): boolean {
-  if (predicted.normalized === expected.normalized) return true;
-  return bothNumbersEqual(predicted.number, expected.number);
+  const [p, g] = [predicted.core, expected.core];
+  if (p.length === g.length && p.every((token, i) => tokensMatch(token, g[i] as string, expected))) return true;
+  const [qp, qg] = [quantityOf(p), quantityOf(g)];
+  if (!qp || !qg) return false;
+  return numbersMatch(qp.number, qg.number, expected) && (qp.unit === null || qg.unit === null || qp.unit === qg.unit);
 }
 
+/**
+ * The gold appears in the prediction as whole tokens, unless the prediction hedges (lists
+ * alternatives with "or"/"either" the gold does not contain) or changes a name with a number
+ * right after it ("Sputnik 2" does not contain the answer "Sputnik").
+ */
 function isContained(predicted: AnalysedText, expected: AnalysedText): boolean {
-  if (containsSequence(predicted.tokens, expected.tokens)) return true;
-  if (expected.number === null) return false;
-  return predicted.tokens.some((token) => bothNumbersEqual(parseNumber(token), expected.number));
+  if (listsAlternatives(predicted.core, expected.core)) return false;
+  const start = findSequence(predicted.core, expected.core, expected);
+  if (start >= 0) return !numberFollows(predicted.core, start + expected.core.length, expected.core);
+  const quantity = quantityOf(expected.core);
+  if (!quantity) return false;
+  // A bare gold number found in a sentence, with no other unit right after it ("17.50 dollars" for "17.5").
+  return predicted.core.some((token, i) => {
+    if (!isNumeric(token) || !numbersMatch(token, quantity.number, expected)) return false;
+    const next = predicted.core[i + 1];
+    return quantity.unit === null ? next === undefined || !UNIT_WORDS.has(next) : next === quantity.unit;
+  });
 }
 
-function containsSequence(haystack: readonly string[], needle: readonly string[]): boolean {
+function listsAlternatives(prediction: readonly string[], gold: readonly string[]): boolean {
+  return prediction.some((token, i) => ALTERNATIVE_WORDS.has(token) && !gold.includes(token) && i > 0 && i < prediction.length - 1);
+}
+
+function numberFollows(prediction: readonly string[], end: number, gold: readonly string[]): boolean {
+  const next = prediction[end];
+  return next !== undefined && isNumeric(next) && !gold.some(isNumeric);
+}
+
+interface Quantity {
+  number: string;
+  unit: string | null;
+}
+
+/** "14.3", "100 celsius", "17.5 usd": one number and at most one unit word after it. */
+function quantityOf(tokens: readonly string[]): Quantity | null {
+  const [first, second] = tokens;
+  if (first === undefined || !isNumeric(first) || tokens.length > 2) return null;
+  if (second !== undefined && !UNIT_WORDS.has(second)) return null;
+  return { number: first, unit: second ?? null };
+}
+
+function findSequence(haystack: readonly string[], needle: readonly string[], expected: AnalysedText): number {
   const lastStart = haystack.length - needle.length;
   for (let start = 0; start <= lastStart; start++) {
-    if (needle.every((token, offset) => haystack[start + offset] === token)) return true;
+    if (needle.every((token, offset) => tokensMatch(haystack[start + offset] as string, token, expected))) return start;
   }
-  return false;
+  return -1;
 }
 
-function bothNumbersEqual(a: number | null, b: number | null): boolean {
-  if (a === null || b === null) return false;
-  if (a === b) return true;
-  return Math.abs(a - b) <= RELATIVE_TOLERANCE * Math.max(Math.abs(a), Math.abs(b));
+function tokensMatch(predicted: string, gold: string, expected: AnalysedText): boolean {
+  if (predicted === gold) return true;
+  return isNumeric(predicted) && isNumeric(gold) && numbersMatch(predicted, gold, expected);
+}
+
+function isNumeric(token: string): boolean {
+  return NUMERIC_TOKEN.test(token);
+}
+
+/**
+ * Numbers match when equal (up to floating-point noise), or within rounding when the gold says so:
+ * a hedged gold ("about 14.3") accepts anything that rounds to it at its own precision (14.25..14.35);
+ * a repeating-fraction gold (1/3) accepts a decimal of 2+ places that it rounds to (0.33, 0.333).
+ */
+function numbersMatch(predictedToken: string, goldToken: string, expected: AnalysedText): boolean {
+  const [p, g] = [Number(predictedToken), Number(goldToken)];
+  if (Math.abs(p - g) <= RELATIVE_TOLERANCE * Math.max(Math.abs(p), Math.abs(g))) return true;
+  if (expected.approximate) return Math.abs(p - g) <= 0.5 * 10 ** -decimalsOf(goldToken) + RELATIVE_TOLERANCE * Math.abs(g);
+  const places = decimalsOf(predictedToken);
+  if (expected.repeatingFraction && places >= 2) return Math.abs(p - g) <= 0.5 * 10 ** -places;
+  return false;
 }
 
 function f1OfTokens(predicted: readonly string[], expected: readonly string[]): number {
@@ -139,12 +233,14 @@ function multisetOverlap(a: readonly string[], b: readonly string[]): number {
 }
 
 function normalizedTokens(text: string): string[] {
-  const lowered = text
+  const folded = text
     .normalize('NFKC')
     .toLowerCase()
     .normalize('NFD')
     .replace(COMBINING_ACCENTS, '')
     .normalize('NFC');
+  // Hyphens and dashes between word parts are spaces: "Sputnik-1" is "Sputnik 1", "Berners-Lee" is "Berners Lee".
+  const lowered = canonicalUnits(rewriteNumberForms(folded)).replace(WORD_JOINING_DASH, ' ');
   // split() with a capturing group alternates plain text (even indices) and numbers (odd indices).
   const segments = lowered.split(NUMBER_IN_TEXT);
   const cleaned = segments.map((segment, index) =>

@@ -218,3 +218,51 @@ export function pairedMeans(pairs: readonly PairedScore[]): { accuracyA: number;
   const mean = (sum: number) => (n === 0 ? 0 : sum / n);
   return { accuracyA: mean(correctA), accuracyB: mean(correctB), f1A: mean(f1A), f1B: mean(f1B) };
 }
+
+/**
+ * Holm–Bonferroni adjusted p-values, in the input order: controls the family-wise error rate over
+ * many pairwise tests. Sorted ascending, the i-th smallest (from 0) is multiplied by m − i, then
+ * made monotone (an adjusted value is never below the one before it) and capped at 1.
+ */
+export function holmBonferroni(pValues: readonly number[]): number[] {
+  const m = pValues.length;
+  const order = pValues.map((p, index) => ({ p, index })).sort((x, y) => x.p - y.p || x.index - y.index);
+  const adjusted = new Array<number>(m);
+  let running = 0;
+  order.forEach(({ p, index }, rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    adjusted[index] = running;
+  });
+  return adjusted;
+}
+
+/** Wilson score interval for a proportion (successes of n) at the given two-sided confidence level. */
+export function wilsonInterval(successes: number, n: number, confidenceLevel: number): Interval {
+  if (n === 0) return { estimate: 0, lower: 0, upper: 0 };
+  const z = normalQuantile(1 - (1 - confidenceLevel) / 2);
+  const p = successes / n;
+  const denominator = 1 + (z * z) / n;
+  const centre = (p + (z * z) / (2 * n)) / denominator;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / denominator;
+  return { estimate: p, lower: Math.max(0, centre - half), upper: Math.min(1, centre + half) };
+}
+
+/** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
+export function normalQuantile(probability: number): number {
+  if (!(probability > 0 && probability < 1)) throw new RangeError(`probability must be in (0, 1), got ${probability}`);
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  const tail = (q: number) =>
+    (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  if (probability < low) return tail(Math.sqrt(-2 * Math.log(probability)));
+  if (probability > 1 - low) return -tail(Math.sqrt(-2 * Math.log(1 - probability)));
+  const q = probability - 0.5;
+  const r = q * q;
+  return (
+    ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) /
+    (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
+  );
+}

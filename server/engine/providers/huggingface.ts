@@ -46,6 +46,8 @@ export class HuggingFaceTransport implements ChatTransport {
           max_tokens,
           top_p,
           seed,
+          // Hugging Face's text-generation servers take a sampling top_k; OpenAI-style APIs do not (config refuses it there).
+          ...(request.params.topK === undefined ? {} : { top_k: request.params.topK }),
           ...(stop ? { stop } : {}),
           ...(endpointUrl ? { endpointUrl } : { provider: (hfProvider ?? 'auto') as 'auto' }),
         },

@@ -7,6 +7,7 @@ import {
   type ChatMessage,
   type Completion,
   type CompletionRequest,
+  type DatasetKind,
   type Example,
   type GenerationParams,
   type Provider,
@@ -16,8 +17,16 @@ import {
 } from '../types.ts';
 
 /** Where the simulator looks up gold answers (the DatasetRegistry in production). */
+export interface OracleMatch {
+  example: Example;
+  dataset?: Pick<Dataset, 'name' | 'size' | 'at'> & Partial<Pick<Dataset, 'kind'>>;
+}
+
 export interface SimulatorOracle {
-  findByQuestion(question: string): { example: Example; dataset?: Pick<Dataset, 'name' | 'size' | 'at'> } | undefined;
+  /** By identity: the example a request is about (never another dataset's example with the same text). */
+  findExample?(dataset: string, exampleId: string): OracleMatch | undefined;
+  /** By question text, for requests that do not say which example they are about. */
+  findByQuestion(question: string): OracleMatch | undefined;
 }
 
 export interface SimulatedProviderOptions {
@@ -26,20 +35,22 @@ export interface SimulatedProviderOptions {
   oracle: SimulatorOracle;
 }
 
-type DatasetFamily = 'general' | 'math' | 'knowledge' | 'tools';
+type DatasetFamily = 'general' | 'math' | 'knowledge' | 'tools' | 'multihop';
 
 /** Chance of a correct answer, by the answer format the prompt asks for and the kind of dataset. */
 const CORRECT_PROBABILITY: Readonly<Record<ReasoningMethod, Readonly<Record<DatasetFamily, number>>>> = {
-  NAIVE: { general: 0.62, math: 0.35, knowledge: 0.4, tools: 0.45 },
-  COT: { general: 0.72, math: 0.78, knowledge: 0.45, tools: 0.58 },
-  REACT: { general: 0.7, math: 0.8, knowledge: 0.74, tools: 0.85 },
-  RAG: { general: 0.66, math: 0.38, knowledge: 0.88, tools: 0.6 },
+  NAIVE: { general: 0.62, math: 0.35, knowledge: 0.4, tools: 0.45, multihop: 0.4 },
+  COT: { general: 0.72, math: 0.78, knowledge: 0.45, tools: 0.58, multihop: 0.6 },
+  REACT: { general: 0.7, math: 0.8, knowledge: 0.74, tools: 0.85, multihop: 0.78 },
+  RAG: { general: 0.66, math: 0.38, knowledge: 0.88, tools: 0.6, multihop: 0.55 },
 };
-const DATASET_FAMILY: Readonly<Record<string, DatasetFamily>> = {
-  math_reasoning: 'math',
-  arithmetic: 'math',
-  knowledge_base: 'knowledge',
-  react_bench: 'tools',
+/** The simulator's behaviour follows the dataset's declared kind, so imported data shows the same contrasts as built-in data. */
+const KIND_FAMILY: Readonly<Record<DatasetKind, DatasetFamily>> = {
+  GENERAL: 'general',
+  MATH: 'math',
+  KNOWLEDGE: 'knowledge',
+  AGENT: 'tools',
+  MULTI_HOP: 'multihop',
 };
 /** Bigger models do better: bonus by the parameter count in the model name ("8B"), largest first. */
 const MODEL_SIZE_BONUS: readonly { minBillions: number; bonus: number }[] = [
@@ -86,14 +97,15 @@ export class SimulatedProvider implements Provider {
     return completion;
   }
 
-  private reply({ metadata, model }: CompletionRequest, random: Prng): string {
+  private reply({ metadata, model, subject }: CompletionRequest, random: Prng): string {
     const shape: ReplyShape = { format: metadata?.method ?? 'NAIVE', observations: metadata?.observations ?? 0 };
-    const match = metadata === undefined ? undefined : this.options.oracle.findByQuestion(metadata.question);
+    const { oracle } = this.options;
+    const match =
+      (subject && oracle.findExample?.(subject.dataset, subject.exampleId)) ||
+      (metadata === undefined ? undefined : oracle.findByQuestion(metadata.question));
     if (!match) return formatReply(shape, UNKNOWN_ANSWER, undefined, random);
-    const family = DATASET_FAMILY[match.dataset?.name ?? ''] ?? 'general';
-    // A RAG reply is only as good as its context: without the answer there, the model knows what NAIVE knows.
-    const skill = shape.format === 'RAG' && !contextHoldsAnswer(metadata?.context ?? '', match.example) ? 'NAIVE' : shape.format;
-    const correct = random() < correctProbability(skill, family, model);
+    const family = KIND_FAMILY[match.dataset?.kind ?? 'GENERAL'];
+    const correct = random() < correctProbability(skills(shape.format, metadata?.context, match.example), family, model);
     const answer = correct ? match.example.answer : wrongAnswer(match, random);
     return formatReply(shape, answer, { example: match.example, correct }, random);
   }
@@ -111,7 +123,7 @@ interface ReplyShape {
   observations: number;
 }
 
-/** Whether the RAG context contains the gold answer or an alias, as whole words. */
+/** Whether the retrieved context contains the gold answer or an alias, as whole words. */
 function contextHoldsAnswer(context: string, example: Example): boolean {
   const words = looseWords(context);
   return [example.answer, ...example.aliases].some((accepted) => looseWords(accepted).trim() !== '' && words.includes(looseWords(accepted)));
@@ -121,8 +133,19 @@ function looseWords(text: string): string {
   return ` ${text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
 }
 
-function correctProbability(format: ReasoningMethod, family: DatasetFamily, model: string): number {
-  return Math.min(MAX_CORRECT_PROBABILITY, CORRECT_PROBABILITY[format][family] + modelSizeBonus(model));
+/**
+ * What the reply can draw on. A retrieved context is only as good as what it holds: with the answer
+ * there the model does at least as well as RAG; without it, a bare RAG prompt knows what NAIVE knows.
+ */
+function skills(format: ReasoningMethod, context: string | undefined, example: Example): ReasoningMethod[] {
+  if (context === undefined) return [format];
+  if (contextHoldsAnswer(context, example)) return [format, 'RAG'];
+  return [format === 'RAG' ? 'NAIVE' : format];
+}
+
+function correctProbability(skillSet: readonly ReasoningMethod[], family: DatasetFamily, model: string): number {
+  const base = Math.max(...skillSet.map((skill) => CORRECT_PROBABILITY[skill][family]));
+  return Math.min(MAX_CORRECT_PROBABILITY, base + modelSizeBonus(model));
 }
 
 function modelSizeBonus(model: string): number {
@@ -209,7 +232,7 @@ function splitSentences(text: string): string[] {
     .filter((sentence) => sentence !== '');
 }
 
-function wrongAnswer(match: NonNullable<ReturnType<SimulatorOracle['findByQuestion']>>, random: Prng): string {
+function wrongAnswer(match: OracleMatch, random: Prng): string {
   const gold = match.example.answer;
   const perturbed = perturbNumber(gold, random);
   if (perturbed !== undefined) return perturbed;
@@ -245,7 +268,7 @@ function formatNumber(value: number, decimals: number, grouped: boolean): string
 }
 
 /** The answer of another example of the same dataset: wrong, but the kind of thing a model says. */
-function distractor(match: NonNullable<ReturnType<SimulatorOracle['findByQuestion']>>, random: Prng): string | undefined {
+function distractor(match: OracleMatch, random: Prng): string | undefined {
   const { dataset, example } = match;
   if (!dataset || dataset.size < 2) return undefined;
   const accepted = new Set([example.answer, ...example.aliases].map((text) => text.trim().toLowerCase()));

@@ -40,8 +40,12 @@ export class KnowledgeBase {
   private readonly passageIndex: Bm25Index;
   private readonly passageTrigrams: TrigramIndex;
 
-  constructor(readonly articles: readonly KnowledgeArticle[]) {
-    this.passages = articles.flatMap(chunkArticle);
+  /** `chunking` null: sentence-packed passages (the built-in corpus); else fixed word windows. */
+  constructor(
+    readonly articles: readonly KnowledgeArticle[],
+    chunking: WordChunking | null = null,
+  ) {
+    this.passages = articles.flatMap((article) => (chunking ? chunkByWords(article, chunking) : chunkArticle(article)));
     // The title is part of what is searched: it names what a passage is about.
     this.articleIndex = new Bm25Index(articles.map((article) => `${article.title}\n${article.text}`));
     const passageTexts = this.passages.map((passage) => `${passage.title}\n${passage.text}`);
@@ -69,6 +73,28 @@ export class KnowledgeBase {
       score: Math.round(score * 1e6) / 1e6,
     }));
   }
+}
+
+/** Passages of `chunkSize` words, each repeating the last `chunkOverlap` words of the one before. */
+export interface WordChunking {
+  chunkSize: number;
+  chunkOverlap: number;
+}
+
+export function chunkByWords(article: KnowledgeArticle, { chunkSize, chunkOverlap }: WordChunking): Passage[] {
+  const words = article.text.trim().split(/\s+/).filter((word) => word !== '');
+  const step = chunkSize - chunkOverlap;
+  const passages: Passage[] = [];
+  for (let start = 0; start < words.length; start += step) {
+    passages.push({
+      id: `${article.id}#${passages.length + 1}`,
+      articleId: article.id,
+      title: article.title,
+      text: words.slice(start, start + chunkSize).join(' '),
+    });
+    if (start + chunkSize >= words.length) break;
+  }
+  return passages;
 }
 
 const built = new WeakMap<readonly KnowledgeArticle[], KnowledgeBase>();
