@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MikroORM } from '@mikro-orm/sqlite';
+import type { Database } from './db/orm.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { DEFAULT_CACHE_MAX_ROWS, type ServerConfig } from './config.ts';
+import { redactUrl } from './db/dialect.ts';
 import { openDatabase } from './db/orm.ts';
 import { DatasetRegistry } from './engine/datasets/registry.ts';
 import { NO_CREDENTIALS } from './engine/providers/credentials.ts';
@@ -26,7 +27,7 @@ import { buildSchema } from './schema/index.ts';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
-  orm: MikroORM;
+  orm: Database;
   experiments: ExperimentService;
   scheduler: AttemptScheduler;
   bus: EventBus;
@@ -104,7 +105,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       });
       const { port } = server.address() as AddressInfo;
       const resumed = await scheduler.recover();
-      logger.info('listening', { url: `http://localhost:${port}/graphql`, database: config.databasePath, resumed });
+      logger.info('listening', { url: `http://localhost:${port}/graphql`, database: redactUrl(config.databasePath), resumed });
       return `http://127.0.0.1:${port}`;
     },
     stop() {

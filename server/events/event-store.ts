@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/sqlite';
+import type { Database } from '../db/orm.ts';
 import { bulkInsert, jsonValue } from '../db/bulk-insert.ts';
 import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { WriteBehind } from '../db/write-behind.ts';
@@ -18,7 +18,7 @@ export class EventStore {
   private readonly writes: WriteBehind;
 
   constructor(
-    private readonly orm: MikroORM,
+    private readonly orm: Database,
     logger: Logger,
     maxDelayMs = 50,
     private readonly maxBatch = 2000,
@@ -63,7 +63,7 @@ export class EventStore {
       .execute<{ experiment_id: string; seq: number }[]>(
         'select experiment_id, max(seq) as seq from experiment_events group by experiment_id',
       );
-    return new Map(rows.map((row) => [row.experiment_id, row.seq]));
+    return new Map(rows.map((row) => [row.experiment_id, Number(row.seq)]));
   }
 
   /** Drops what is not yet written for an experiment that is being deleted. */
@@ -100,12 +100,12 @@ export class EventStore {
   }
 
   private async insert(events: ExperimentEvent[]): Promise<void> {
-    const createdAt = Date.now();
+    const createdAt = new Date();
     await bulkInsert(this.orm, {
       table: 'experiment_events',
       columns: ['experiment_id', 'seq', 'attempt', 'type', 'payload', 'created_at'],
       rows: events.map((event) => [event.experimentId, event.seq, event.attempt, event.type, jsonValue(event), createdAt]),
-      onConflict: '(`experiment_id`, `seq`) do nothing',
+      onConflict: '(experiment_id, seq) do nothing',
     });
   }
 

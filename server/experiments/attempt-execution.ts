@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/sqlite';
+import type { Database } from '../db/orm.ts';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import type { ExperimentStatus } from '../db/entities/experiment.entity.ts';
 import { ResponseCache, type PersistentCacheStore } from '../engine/cache/response-cache.ts';
@@ -18,7 +18,7 @@ import { loadStoredOutcomes } from './queries.ts';
 import { ResultWriter } from './result-writer.ts';
 
 export interface ExecutionDeps {
-  orm: MikroORM;
+  orm: Database;
   datasets: DatasetRegistry;
   bus: EventBus;
   logger: Logger;

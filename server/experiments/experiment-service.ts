@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { raw, type EntityManager, type FilterQuery, type MikroORM } from '@mikro-orm/sqlite';
+import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/knex';
+import { sqlDialect } from '../db/dialect.ts';
+import type { Database } from '../db/orm.ts';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { Experiment, type ExperimentStatus } from '../db/entities/experiment.entity.ts';
@@ -61,7 +63,7 @@ export class ExperimentService {
   private readonly locks = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly orm: MikroORM,
+    private readonly orm: Database,
     private readonly datasets: DatasetRegistry,
     private readonly scheduler: AttemptScheduler,
     private readonly bus: EventBus,
@@ -176,7 +178,7 @@ export class ExperimentService {
       if (filter.status) where.status = filter.status;
       if (filter.method) where.method = filter.method;
       // A literal substring: LIKE would read % and _ in the filter as wildcards.
-      if (filter.model) return { ...where, [raw('instr(lower(model_name), ?)', [filter.model.toLowerCase()])]: { $gt: 0 } };
+      if (filter.model) return { ...where, [raw(sqlDialect(em).position('lower(model_name)'), [filter.model.toLowerCase()])]: { $gt: 0 } };
       return where;
     };
     const totalCount = await em.count(Experiment, filterWhere());

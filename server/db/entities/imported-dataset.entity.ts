@@ -26,7 +26,7 @@ export const ImportedDatasetSchema = new EntitySchema<ImportedDataset>({
     format: { type: 'string', length: 8 },
     size: { type: 'integer' },
     contentHash: { type: 'string', length: 64 },
-    examples: { type: 'json', lazy: true },
+    examples: { type: 'json', columnType: 'json', lazy: true },
     createdAt: { type: 'datetime' },
   },
 });
