@@ -23,6 +23,7 @@ const POSTGRES_TESTS = [
   'test/subscriptions/**/*.test.ts',
   'test/process/**/*.test.ts',
   'test/providers/credentials.test.ts',
+  'test/cluster/**/*.test.ts',
 ];
 
 const projects: TestProjectInlineConfiguration[] = [

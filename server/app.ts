@@ -11,6 +11,8 @@ import { NO_CREDENTIALS } from './engine/providers/credentials.ts';
 import { AppError } from './errors.ts';
 import { EventBus } from './events/event-bus.ts';
 import { EventStore } from './events/event-store.ts';
+import { LocalEventTransport } from './events/event-transport.ts';
+import { RedisEventTransport } from './events/redis-event-transport.ts';
 import { registerImportedDatasets } from './experiments/dataset-imports.ts';
 import { ExperimentService } from './experiments/experiment-service.ts';
 import { PersistentResponseCache } from './experiments/persistent-cache.ts';
@@ -56,8 +58,17 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     overrides.datasets ? Promise.resolve(overrides.datasets) : DatasetRegistry.loadBuiltins(),
   ]);
   await registerImportedDatasets(orm, datasets, logger);
-  const bus = new EventBus();
-  const eventStore = new EventStore(orm, logger);
+  const bus = new EventBus(config.redisUrl ? new RedisEventTransport(config.redisUrl, logger) : new LocalEventTransport(), {
+    channelPrefix: config.redisPrefix,
+  });
+  const eventStore = new EventStore(orm, logger, (events) => bus.delivered(events));
+  try {
+    await bus.start();
+  } catch (error) {
+    await bus.stop();
+    await orm.close(true);
+    throw new Error(`cannot reach Redis at ${redactUrl(config.redisUrl ?? '')}: ${(error as Error).message}`);
+  }
   bus.seedSequences(await eventStore.lastSequences());
   bus.setSink((event) => eventStore.record(event));
   const responseCache = new PersistentResponseCache(orm, logger, { maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS });
@@ -116,6 +127,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
         await scheduler.shutdown();
         await eventStore.flush();
         await responseCache.flush();
+        await bus.stop();
         await orm.close(true);
         logger.info('stopped');
       })();

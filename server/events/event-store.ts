@@ -20,6 +20,8 @@ export class EventStore {
   constructor(
     private readonly orm: Database,
     logger: Logger,
+    /** Told each batch of events once committed, in order (the bus sends them on to other processes). */
+    private readonly onStored: (events: readonly ExperimentEvent[]) => void = () => {},
     maxDelayMs = 50,
     private readonly maxBatch = 2000,
   ) {
@@ -53,6 +55,16 @@ export class EventStore {
       if (rows.length < PAGE) return;
       last = (rows.at(-1) as ExperimentEventRow).seq;
     }
+  }
+
+  /** The highest stored seq of one experiment (0 when none), for the worker taking over its attempt. */
+  async lastSequenceOf(experimentId: string): Promise<number> {
+    await this.flush();
+    const rows = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ seq: unknown }[]>('select max(seq) as seq from experiment_events where experiment_id = ?', [experimentId]);
+    return Number(rows[0]?.seq ?? 0);
   }
 
   /** The highest stored seq of every experiment, to continue numbering after a restart. */
@@ -90,12 +102,14 @@ export class EventStore {
   private async write(events: ExperimentEvent[]): Promise<void> {
     try {
       await this.insert(events);
+      this.onStored(events);
     } catch (error) {
       // An experiment deleted while its last events waited here breaks the foreign key: drop those.
       const existing = await this.existingExperiments(events);
       const kept = events.filter((event) => existing.has(event.experimentId));
       if (kept.length === events.length) throw error;
       await this.insert(kept);
+      this.onStored(kept);
     }
   }
 

@@ -43,7 +43,7 @@ export function experimentEventStream(bus: EventBus, store: EventStore, options:
     const { experimentId } = options;
     const live = new BoundedQueue<ExperimentEvent>(options.bufferSize);
     // A synchronous listener on the pub/sub's event target: events go straight into this subscriber's
-    // bounded queue. (Iterating pubsub.subscribe() would put a Repeater queue of its own in between,
+    // bounded queue. (Iterating a pub/sub async iterator would put a Repeater queue of its own in between,
     // which throws inside the publisher once 1 024 events wait — a burst could crash the engine.)
     const unsubscribe = bus.subscribe(experimentId, (event) => {
       if (!live.push(event)) unsubscribe();

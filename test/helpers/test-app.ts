@@ -44,7 +44,12 @@ export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOv
     ...overrides,
   };
   sharedDatasets ??= DatasetRegistry.loadBuiltins();
-  const app = await buildApp(config, { logger: createLogger(config.logLevel), datasets: await sharedDatasets, ...appOverrides });
+  const app = await buildApp(config, { logger: createLogger(config.logLevel), datasets: await sharedDatasets, ...appOverrides }).catch(
+    async (error: unknown) => {
+      if (!overrides.databasePath) await removeDatabase(databasePath);
+      throw error;
+    },
+  );
 
   const fetchPath = (path: string, init?: RequestInit) => Promise.resolve(app.yoga.fetch(`http://test${path}`, init ?? {}));
   return {
