@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Database } from './db/orm.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
-import { DEFAULT_CACHE_MAX_ROWS, type ServerConfig } from './config.ts';
+import { QueuedAttemptScheduler } from './cluster/queued-scheduler.ts';
+import { DEFAULT_CACHE_MAX_ROWS, DEFAULT_LEASE_MS, type ServerConfig, type ServerRole } from './config.ts';
 import { redactUrl } from './db/dialect.ts';
 import { openDatabase } from './db/orm.ts';
 import { DatasetRegistry } from './engine/datasets/registry.ts';
@@ -16,7 +17,8 @@ import { RedisEventTransport } from './events/redis-event-transport.ts';
 import { registerImportedDatasets } from './experiments/dataset-imports.ts';
 import { ExperimentService } from './experiments/experiment-service.ts';
 import { PersistentResponseCache } from './experiments/persistent-cache.ts';
-import { AttemptScheduler } from './experiments/scheduler.ts';
+import { AttemptScheduler, type AttemptDispatcher } from './experiments/scheduler.ts';
+import { createMetrics } from './http/metrics.ts';
 import { isAuthorized, useApiToken } from './http/auth.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './http/graphiql-examples.ts';
 import { CLIENT_DIST, serveClient } from './http/client-files.ts';
@@ -31,7 +33,7 @@ export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
   orm: Database;
   experiments: ExperimentService;
-  scheduler: AttemptScheduler;
+  scheduler: AttemptDispatcher;
   bus: EventBus;
   eventStore: EventStore;
   datasets: DatasetRegistry;
@@ -72,10 +74,31 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   bus.seedSequences(await eventStore.lastSequences());
   bus.setSink((event) => eventStore.record(event));
   const responseCache = new PersistentResponseCache(orm, logger, { maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS });
-  const scheduler = new AttemptScheduler(
+  const localScheduler = new AttemptScheduler(
     { orm, datasets, bus, logger, progressIntervalMs: config.progressIntervalMs, credentials: providerCredentials, responseCache },
     config.maxConcurrentRuns,
   );
+  const role = config.role ?? 'all';
+  const queued = config.redisUrl
+    ? new QueuedAttemptScheduler(localScheduler, { orm, bus, eventStore, logger }, {
+        redisUrl: config.redisUrl,
+        prefix: config.redisPrefix ?? 'llmforge:',
+        dispatches: role !== 'worker',
+        works: role !== 'api',
+        attemptsPerWorker: config.maxConcurrentRuns,
+        leaseMs: config.leaseMs ?? DEFAULT_LEASE_MS,
+      })
+    : null;
+  const scheduler: AttemptDispatcher = queued ?? localScheduler;
+  await queued?.start();
+  const metrics = createMetrics({ bus, scheduler, attemptsRunning: () => localScheduler.running, queueDepth: queued ? () => queued.depth() : undefined });
+  const health = async () => {
+    const [database, redis] = await Promise.all([
+      orm.checkConnection().then((result) => (result.ok ? { ok: true as const } : { ok: false as const, reason: result.reason })),
+      config.redisUrl ? bus.check() : Promise.resolve(null),
+    ]);
+    return { status: database.ok && (redis?.ok ?? true) ? 'ok' : 'unavailable', role, database, redis };
+  };
   const experiments = new ExperimentService(orm, datasets, scheduler, bus, eventStore);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: buildSchema(),
@@ -94,7 +117,12 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     graphiql: { title: 'LlmForge', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     maskedErrors: { maskError: (error, message, isDev) => maskError(logger, error, message, isDev) },
     logging: false,
-    plugins: [useRequestLimits(), useApiToken(), useRoutes({ orm, experiments }, logger, overrides.clientDir ?? CLIENT_DIST)],
+    plugins: [
+      useOperations(role, health, metrics),
+      useRequestLimits(),
+      useApiToken(),
+      useRoutes({ orm, experiments }, logger, overrides.clientDir ?? CLIENT_DIST),
+    ],
   });
   const server = createServer(yoga);
   const webSocket = attachGraphQLWebSocket(server, yoga, config.apiToken);
@@ -116,7 +144,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       });
       const { port } = server.address() as AddressInfo;
       const resumed = await scheduler.recover();
-      logger.info('listening', { url: `http://localhost:${port}/graphql`, database: redactUrl(config.databasePath), resumed });
+      logger.info('listening', { url: `http://localhost:${port}/graphql`, role, database: redactUrl(config.databasePath), resumed });
       return `http://127.0.0.1:${port}`;
     },
     stop() {
@@ -136,14 +164,29 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   };
 }
 
-/** Health, the REST shim and the web client, served beside GraphQL on the same port. */
+/**
+ * /healthz (the database and Redis, 503 when either is down) and /metrics (Prometheus text) on every
+ * process; a worker serves nothing else.
+ */
+function useOperations(role: ServerRole, health: () => Promise<{ status: string }>, metrics: ReturnType<typeof createMetrics>): Plugin {
+  return {
+    async onRequest({ url, endResponse }) {
+      if (url.pathname === '/healthz') {
+        const report = await health();
+        endResponse(Response.json(report, { status: report.status === 'ok' ? 200 : 503 }));
+      } else if (url.pathname === '/metrics') {
+        endResponse(new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } }));
+      } else if (role === 'worker') {
+        endResponse(Response.json({ error: { code: 'NOT_FOUND', message: 'a worker process serves only /healthz and /metrics' } }, { status: 404 }));
+      }
+    },
+  };
+}
+
+/** The REST shim and the web client, served beside GraphQL on the same port. */
 function useRoutes(deps: RestDeps, logger: Logger, clientDir: string): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
-      if (url.pathname === '/healthz') {
-        endResponse(Response.json({ status: 'ok' }));
-        return;
-      }
       try {
         const response = (await handleRest(request, url, deps)) ?? (await serveClient(request, url, clientDir));
         if (response) endResponse(response);

@@ -14,6 +14,8 @@ export interface ServerConfig {
   redisPrefix?: string;
   /** What this process does: `all` (the default), `api` (serves, runs no attempt) or `worker` (runs attempts). */
   role?: ServerRole;
+  /** A worker's hold on an attempt without renewal; a killed worker's attempts resume elsewhere after about this (LLMFORGE_LEASE_MS). */
+  leaseMs?: number;
   logLevel: LogLevel;
   /** Attempts that run at the same time; more wait QUEUED. */
   maxConcurrentRuns: number;
@@ -33,6 +35,8 @@ export interface ServerConfig {
 
 export const DEFAULT_CACHE_MAX_ROWS = 100_000;
 
+export const DEFAULT_LEASE_MS = 5000;
+
 export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
 export type ServerRole = (typeof SERVER_ROLES)[number];
 
@@ -44,6 +48,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     redisUrl: env.LLMFORGE_REDIS_URL ? env.LLMFORGE_REDIS_URL : null,
     redisPrefix: env.LLMFORGE_REDIS_PREFIX ?? 'llmforge:',
     role: role(env.LLMFORGE_ROLE ?? 'all', env.LLMFORGE_REDIS_URL),
+    leaseMs: integer(env.LLMFORGE_LEASE_MS, DEFAULT_LEASE_MS, 'LLMFORGE_LEASE_MS'),
     logLevel: logLevel(env.LOG_LEVEL ?? 'info'),
     maxConcurrentRuns: integer(env.LLMFORGE_MAX_CONCURRENT_RUNS, 4, 'LLMFORGE_MAX_CONCURRENT_RUNS'),
     progressIntervalMs: integer(env.LLMFORGE_PROGRESS_INTERVAL_MS, 100, 'LLMFORGE_PROGRESS_INTERVAL_MS'),

@@ -71,6 +71,11 @@ export class AttemptExecution {
     this.writer = new ResultWriter(deps.orm, attemptId);
   }
 
+  /** Why the run stopped early, if it did (a worker hands a 'shutdown' attempt back to the queue). */
+  get stoppedBy(): StopReason | null {
+    return this.stopReason;
+  }
+
   stop(reason: StopReason): void {
     this.stopReason ??= reason;
     this.abort.abort(new Error(reason === 'cancel' ? 'cancelled' : 'server shutting down'));

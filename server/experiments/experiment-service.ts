@@ -16,7 +16,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { countResults } from './queries.ts';
-import type { AttemptScheduler } from './scheduler.ts';
+import type { AttemptDispatcher } from './scheduler.ts';
 
 export interface ExperimentFilter {
   status?: ExperimentStatus | null;
@@ -65,7 +65,7 @@ export class ExperimentService {
   constructor(
     private readonly orm: Database,
     private readonly datasets: DatasetRegistry,
-    private readonly scheduler: AttemptScheduler,
+    private readonly scheduler: AttemptDispatcher,
     private readonly bus: EventBus,
     private readonly events: EventStore,
   ) {}
@@ -118,8 +118,11 @@ export class ExperimentService {
       experiment.startedAt = null;
       experiment.completedAt = null;
       await em.flush();
+      await this.continueNumbering(id);
       this.bus.publish(id, attempt.number, { type: 'ExperimentStatusChanged', status: 'QUEUED', error: null });
-      this.scheduler.enqueue({ experimentId: id, attemptId: attempt.id, attemptNumber: attempt.number, apiKey });
+      // Stored before a worker elsewhere takes the attempt, so its numbering continues after this event.
+      if (this.bus.deliversOnStore) await this.events.flush();
+      await this.scheduler.enqueue({ experimentId: id, attemptId: attempt.id, attemptNumber: attempt.number, apiKey });
       return experiment;
     });
   }
@@ -142,7 +145,7 @@ export class ExperimentService {
   delete(em: EntityManager, id: string): Promise<boolean> {
     return this.exclusive(id, async () => {
       const experiment = await this.getOrFail(em, id);
-      this.scheduler.dequeue(id);
+      await this.scheduler.dequeue(id);
       await this.scheduler.stop(id);
       const attemptIds = (await em.find(Attempt, { experiment: id }, { fields: ['id'] })).map((a) => a.id);
       await em.transactional(async (tx) => {
@@ -260,8 +263,16 @@ export class ExperimentService {
     return execution.snapshot();
   }
 
+  /** In a cluster other processes number this experiment's events too: continue after the last stored one. */
+  private async continueNumbering(id: string): Promise<void> {
+    if (!this.bus.deliversOnStore) return;
+    const stored = await this.events.lastSequenceOf(id);
+    this.bus.continueSequence(id, Math.max(stored, this.bus.lastSeqOf(id)));
+  }
+
   private async cancelQueued(em: EntityManager, experiment: Experiment): Promise<void> {
-    this.scheduler.dequeue(experiment.id);
+    await this.scheduler.dequeue(experiment.id);
+    await this.continueNumbering(experiment.id);
     const attempt = await this.currentAttempt(em, experiment);
     const now = new Date();
     if (attempt) {

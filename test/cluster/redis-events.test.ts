@@ -12,11 +12,11 @@ describe('events over Redis between two apps on one database', () => {
     await owner?.dispose();
   });
 
-  it('should deliver every event of an experiment run by one app to a subscriber of the other, in seq order', async () => {
+  it('should deliver every event of an experiment run by a worker app to a subscriber of an api app, in seq order', async () => {
     const redisPrefix = newRedisPrefix();
     const runner = await createTestApp({ redisUrl: TEST_REDIS_URL, redisPrefix });
     apps.push(runner);
-    const watcher = await createTestApp({ redisUrl: TEST_REDIS_URL, redisPrefix, databasePath: runner.databasePath });
+    const watcher = await createTestApp({ redisUrl: TEST_REDIS_URL, redisPrefix, databasePath: runner.databasePath, role: 'api' });
     apps.push(watcher);
 
     const id = await launch(runner, 'over-redis', {
