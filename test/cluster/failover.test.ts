@@ -97,4 +97,36 @@ describe.skipIf(TEST_DIALECT !== 'postgresql')('a cluster of one API and two wor
     }
     console.log(`failover: resumed ${Math.round(resumedAfterMs)} ms after kill -9; ${events.length} events, seq 1..${events.at(-1)!.seq}`);
   });
+
+  it('should hand a SIGTERMed worker\'s attempt to the other at once, and stop it within a second on cancelExperiment sent to the API', async () => {
+    const databasePath = newDatabasePath();
+    cleanups.push(() => removeDatabase(databasePath));
+    const redisPrefix = newRedisPrefix();
+    const api = start('api', databasePath, redisPrefix);
+    await api.url;
+    const workers = [start('worker', databasePath, redisPrefix), start('worker', databasePath, redisPrefix)];
+    await Promise.all(workers.map((worker) => worker.url));
+    const launched = await api.gql<{ launchExperiment: { id: string } }>(
+      `mutation ($input: CreateExperimentInput!) { launchExperiment(input: $input) { id } }`,
+      { input: { name: 'handover', config: { numSamples: 2000, datasetName: 'arithmetic', provider: { kind: 'SIMULATED', latencyMs: 50 }, optimization: { enableBatching: true, batchSize: 2, enableCaching: false } } } },
+    );
+    const id = launched.data!.launchExperiment.id;
+    const first = await Promise.race(workers.map((worker) => worker.waitFor((line) => line.message === 'running attempt').then(() => worker)));
+    const second = workers.find((worker) => worker !== first)!;
+
+    const stoppedAt = performance.now();
+    first.kill('SIGTERM');
+    await second.waitFor((line) => line.message === 'running attempt');
+    const handedOverMs = performance.now() - stoppedAt;
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    // Well under the lease: the job went back to the queue at shutdown, not when the lease ran out.
+    expect(handedOverMs).toBeLessThan(LEASE_MS);
+
+    const cancelledAt = performance.now();
+    const cancelled = await api.gql<{ cancelExperiment: { status: string } }>(`mutation ($id: ID!) { cancelExperiment(id: $id) { status } }`, { id });
+    const cancelMs = performance.now() - cancelledAt;
+    expect(cancelled).toEqual({ data: { cancelExperiment: { status: 'CANCELLED' } } });
+    expect(cancelMs).toBeLessThan(1000);
+    console.log(`handover after SIGTERM: ${Math.round(handedOverMs)} ms; cancel from the API process answered CANCELLED in ${Math.round(cancelMs)} ms`);
+  });
 });
