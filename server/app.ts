@@ -4,6 +4,7 @@ import type { Database } from './db/orm.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { QueuedAttemptScheduler } from './cluster/queued-scheduler.ts';
+import { RedisConcurrencyWindows } from './cluster/shared-window.ts';
 import { DEFAULT_CACHE_MAX_ROWS, DEFAULT_LEASE_MS, type ServerConfig, type ServerRole } from './config.ts';
 import { redactUrl } from './db/dialect.ts';
 import { openDatabase } from './db/orm.ts';
@@ -74,11 +75,13 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   bus.seedSequences(await eventStore.lastSequences());
   bus.setSink((event) => eventStore.record(event));
   const responseCache = new PersistentResponseCache(orm, logger, { maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS });
+  const role = config.role ?? 'all';
+  // In a cluster the workers share each endpoint's concurrency window through Redis.
+  const windows = config.redisUrl && role !== 'api' ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger) : undefined;
   const localScheduler = new AttemptScheduler(
-    { orm, datasets, bus, logger, progressIntervalMs: config.progressIntervalMs, credentials: providerCredentials, responseCache },
+    { orm, datasets, bus, logger, progressIntervalMs: config.progressIntervalMs, credentials: providerCredentials, responseCache, windows },
     config.maxConcurrentRuns,
   );
-  const role = config.role ?? 'all';
   const queued = config.redisUrl
     ? new QueuedAttemptScheduler(localScheduler, { orm, bus, eventStore, logger }, {
         redisUrl: config.redisUrl,
@@ -156,6 +159,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
         await eventStore.flush();
         await responseCache.flush();
         await bus.stop();
+        await windows?.close();
         await orm.close(true);
         logger.info('stopped');
       })();

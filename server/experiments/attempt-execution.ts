@@ -9,6 +9,7 @@ import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
 import { createMethod } from '../engine/methods/index.ts';
 import type { OptimizationProfile } from '../engine/profile.ts';
 import type { ProviderCredentials } from '../engine/providers/credentials.ts';
+import type { ConcurrencyWindows } from '../engine/providers/adaptive-limiter.ts';
 import { createProvider, providerEndpoint } from '../engine/providers/index.ts';
 import { AttemptRunner, type PendingSample, type SampleRecord } from '../engine/runner.ts';
 import type { EventBus } from '../events/event-bus.ts';
@@ -28,6 +29,8 @@ export interface ExecutionDeps {
   credentials?: ProviderCredentials;
   /** The persistent response-cache tier shared by every experiment; none means memory-only caching. */
   responseCache?: PersistentCacheStore;
+  /** Concurrency windows of remote endpoints; by default this process's own (a cluster shares them). */
+  windows?: ConcurrencyWindows;
 }
 
 /** Results a run may produce ahead of the disk; beyond it the runner waits (memory stays flat with N). */
@@ -159,6 +162,7 @@ export class AttemptExecution {
         credentials: this.deps.credentials,
         apiKey: this.apiKey,
         runKeyLost: startedWithRunKey && !this.apiKey,
+        limiters: this.deps.windows,
       }),
       cache: config.optimization.enableCaching
         ? new ResponseCache(config.optimization.cacheMaxSize, this.deps.responseCache ?? null)

@@ -2,7 +2,7 @@ import { AppError } from '../../errors.ts';
 import { registerSecret } from '../../secrets.ts';
 import type { HuggingFaceProviderConfig, OpenAiCompatibleProviderConfig, ProviderConfig, RemoteCallConfig } from '../config.ts';
 import type { Provider } from '../types.ts';
-import { LimiterRegistry } from './adaptive-limiter.ts';
+import { LimiterRegistry, type ConcurrencyWindows } from './adaptive-limiter.ts';
 import { environmentKeyFor, hfTokenFor, NO_CREDENTIALS, type ProviderCredentials } from './credentials.ts';
 import { HuggingFaceTransport } from './huggingface.ts';
 import { OpenAiCompatibleTransport } from './openai-compatible.ts';
@@ -19,7 +19,7 @@ export interface ProviderDeps {
   /** The attempt was started with a per-run key that a restart has since wiped from memory. */
   runKeyLost?: boolean;
   /** Adaptive concurrency windows, one per endpoint; by default shared by the whole process. */
-  limiters?: LimiterRegistry;
+  limiters?: ConcurrencyWindows;
 }
 
 /** The provider cannot be used as configured (e.g. a key it needs is missing); the attempt fails with this message. */
