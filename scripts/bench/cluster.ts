@@ -81,7 +81,7 @@ async function measure(name: string, workers: number, server: string, redisUrl: 
 }
 
 /** Two workers, one experiment each, against one endpoint that takes at most 4 requests in flight. */
-async function sharedEndpoint(server: string, redisUrl: string): Promise<ClusterRow> {
+export async function sharedEndpoint(server: string, redisUrl: string): Promise<ClusterRow> {
   const samples = 1000;
   const latencyMs = 20;
   const standin = await startStandinServer({ latencyMs, maxInFlight: 4 });

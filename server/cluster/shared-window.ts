@@ -53,8 +53,8 @@ export class RedisConcurrencyWindows implements ConcurrencyWindows {
 }
 
 interface WindowCommands {
-  windowAcquire(hash: string, flight: string, now: number, ttlMs: number, member: string): Promise<[number, number, string]>;
-  windowRelease(hash: string, flight: string, member: string, result: CallResult, probeRounds: number, channel: string): Promise<[number, string]>;
+  windowAcquire(hash: string, flight: string, now: number, ttlMs: number, member: string): Promise<[number, number, string, number]>;
+  windowRelease(hash: string, flight: string, member: string, result: CallResult, probeRounds: number, channel: string, epoch: number): Promise<[number, string]>;
 }
 
 /** A permit in flight longer than this belongs to a dead worker (a call times out well before). */
@@ -85,9 +85,9 @@ class RedisConcurrencyWindow implements ConcurrencyWindow {
     let waited = false;
     for (;;) {
       signal?.throwIfAborted();
-      const [granted, limit, reason] = await this.redis.windowAcquire(this.key, `${this.key}:flight`, Date.now(), PERMIT_TTL_MS, member);
+      const [granted, limit, reason, epoch] = await this.redis.windowAcquire(this.key, `${this.key}:flight`, Date.now(), PERMIT_TTL_MS, member);
       this.observe(limit, reason as LimitChange['reason']);
-      if (granted === 1) return this.permit(member);
+      if (granted === 1) return this.permit(member, epoch);
       // A caller woken but beaten to the permit keeps its place at the head of the line.
       await this.waitForRelease(signal, waited);
       waited = true;
@@ -104,13 +104,14 @@ class RedisConcurrencyWindow implements ConcurrencyWindow {
     this.wake(this.waiters.length);
   }
 
-  private permit(member: string): Permit {
+  /** `epoch`: the window's change count when the permit was granted (a 429 of an older epoch was already handled). */
+  private permit(member: string, epoch: number): Permit {
     let released = false;
     return {
       release: (result) => {
         if (released) return;
         released = true;
-        void this.redis.windowRelease(this.key, `${this.key}:flight`, member, result, PROBE_ROUNDS, this.key).then(
+        void this.redis.windowRelease(this.key, `${this.key}:flight`, member, result, PROBE_ROUNDS, this.key, epoch).then(
           ([limit, reason]) => this.observe(limit, reason as LimitChange['reason']),
           () => undefined, // Redis away: the permit expires instead
         );
@@ -145,23 +146,26 @@ class RedisConcurrencyWindow implements ConcurrencyWindow {
   }
 }
 
-/** KEYS: window hash, permits in flight. ARGV: now, ttl, member. Returns {granted, limit, reason}. */
+/** KEYS: window hash, permits in flight. ARGV: now, ttl, member. Returns {granted, limit, reason, epoch}. */
 const ACQUIRE = `
 local now = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 local inflight = redis.call('ZCARD', KEYS[2])
 local limit = tonumber(redis.call('HGET', KEYS[1], 'limit') or '0')
 local reason = redis.call('HGET', KEYS[1], 'reason') or 'rate_limited'
+local epoch = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')
 if limit == 0 or inflight < limit then
   redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[3])
-  return {1, limit, reason}
+  return {1, limit, reason, epoch}
 end
 redis.call('HSET', KEYS[1], 'starved', 1)
-return {0, limit, reason}
+return {0, limit, reason, epoch}
 `;
 
 /**
- * KEYS: window hash, permits in flight. ARGV: member, result, probe rounds, channel.
+ * KEYS: window hash, permits in flight. ARGV: member, result, probe rounds, channel, the permit's epoch.
+ * A 429 of a call granted before the last change belongs to the episode already handled: it only
+ * narrows a first-episode window to the calls still in flight.
  * Returns {limit, reason of the last change}; tells the channel how many permits are free.
  */
 const RELEASE = `
@@ -172,7 +176,15 @@ local limit = tonumber(redis.call('HGET', h, 'limit') or '0')
 local good = tonumber(redis.call('HGET', h, 'good') or '0')
 local failedAt = tonumber(redis.call('HGET', h, 'failedAt') or '0')
 local reason = redis.call('HGET', h, 'reason') or 'rate_limited'
-if ARGV[2] == 'rate_limited' and held == 1 then
+local epoch = tonumber(redis.call('HGET', h, 'epoch') or '0')
+local before = limit
+local current = tonumber(ARGV[5]) == epoch
+if ARGV[2] == 'rate_limited' and held == 1 and not current then
+  if good == 0 and limit > math.max(1, inflight) then
+    limit = math.max(1, inflight)
+    failedAt = limit + 1
+  end
+elseif ARGV[2] == 'rate_limited' and held == 1 then
   if good == 0 then
     -- First episode: the server holds at most the calls still in flight.
     local holding = math.max(1, inflight)
@@ -193,7 +205,7 @@ if ARGV[2] == 'rate_limited' and held == 1 then
     reason = 'rate_limited'
   end
   redis.call('HSET', h, 'clean', 0, 'rounds', 0)
-elseif ARGV[2] == 'success' and limit > 0 then
+elseif ARGV[2] == 'success' and limit > 0 and current then
   local clean = tonumber(redis.call('HGET', h, 'clean') or '0') + 1
   local rounds = tonumber(redis.call('HGET', h, 'rounds') or '0')
   if clean >= limit then
@@ -211,7 +223,11 @@ elseif ARGV[2] == 'success' and limit > 0 then
   end
   redis.call('HSET', h, 'clean', clean, 'rounds', rounds)
 end
-redis.call('HSET', h, 'limit', limit, 'good', good, 'failedAt', failedAt, 'reason', reason)
+if limit ~= before then
+  epoch = epoch + 1
+  redis.call('HSET', h, 'clean', 0, 'rounds', 0)
+end
+redis.call('HSET', h, 'limit', limit, 'good', good, 'failedAt', failedAt, 'reason', reason, 'epoch', epoch)
 local free = 1
 if limit == 0 then free = 1000 elseif limit > inflight then free = limit - inflight end
 redis.call('PUBLISH', ARGV[4], free)
