@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/orm.ts';
 import { newDatabasePath, removeDatabase, TEST_DIALECT } from '../helpers/database.ts';
-import { newRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
+import { deleteRedisKeys, newRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
 import { EVENTS_SUBSCRIPTION, readSse } from '../helpers/subscriptions.ts';
 import { ServerProcess } from '../process/server-process.ts';
 
@@ -37,6 +37,7 @@ describe.skipIf(TEST_DIALECT !== 'postgresql')('a cluster of one API and two wor
     const databasePath = newDatabasePath();
     cleanups.push(() => removeDatabase(databasePath));
     const redisPrefix = newRedisPrefix();
+    cleanups.push(() => deleteRedisKeys(redisPrefix));
     const api = start('api', databasePath, redisPrefix);
     await api.url; // migrations done before the workers open the database
     const workers = [start('worker', databasePath, redisPrefix), start('worker', databasePath, redisPrefix)];
@@ -102,6 +103,7 @@ describe.skipIf(TEST_DIALECT !== 'postgresql')('a cluster of one API and two wor
     const databasePath = newDatabasePath();
     cleanups.push(() => removeDatabase(databasePath));
     const redisPrefix = newRedisPrefix();
+    cleanups.push(() => deleteRedisKeys(redisPrefix));
     const api = start('api', databasePath, redisPrefix);
     await api.url;
     const workers = [start('worker', databasePath, redisPrefix), start('worker', databasePath, redisPrefix)];

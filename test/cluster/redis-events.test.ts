@@ -1,19 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
 import { EVENTS_SUBSCRIPTION, readSse } from '../helpers/subscriptions.ts';
-import { newRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
+import { deleteRedisKeys, newRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
 
 describe('events over Redis between two apps on one database', () => {
   const apps: TestApp[] = [];
+  const prefixes: string[] = [];
   afterEach(async () => {
     // The app that created the database removes it, last.
     const [owner, ...others] = apps.splice(0);
     for (const app of others) await app.dispose({ keepDatabase: true });
     await owner?.dispose();
+    for (const prefix of prefixes.splice(0)) await deleteRedisKeys(prefix);
   });
 
   it('should deliver every event of an experiment run by a worker app to a subscriber of an api app, in seq order', async () => {
     const redisPrefix = newRedisPrefix();
+    prefixes.push(redisPrefix);
     const runner = await createTestApp({ redisUrl: TEST_REDIS_URL, redisPrefix });
     apps.push(runner);
     const watcher = await createTestApp({ redisUrl: TEST_REDIS_URL, redisPrefix, databasePath: runner.databasePath, role: 'api' });

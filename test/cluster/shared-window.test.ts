@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStandinServer, type StandinServer } from '../../scripts/standin-server.ts';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
-import { newRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
+import { deleteRedisKeys, newRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.ts';
 
 describe('the concurrency window of an endpoint, shared by two workers through Redis', () => {
   const apps: TestApp[] = [];
@@ -42,9 +42,9 @@ describe('the concurrency window of an endpoint, shared by two workers through R
     try {
       const [key] = await redis.keys(`${redisPrefix}window:${'?'.repeat(16)}`);
       expect([4, 5]).toContain(Number(await redis.hget(key!, 'limit')));
-      await redis.del(...(await redis.keys(`${redisPrefix}*`)));
     } finally {
       redis.disconnect();
     }
+    await deleteRedisKeys(redisPrefix);
   });
 });
