@@ -19,7 +19,9 @@ import { registerImportedDatasets } from './experiments/dataset-imports.ts';
 import { ExperimentService } from './experiments/experiment-service.ts';
 import { PersistentResponseCache } from './experiments/persistent-cache.ts';
 import { AttemptScheduler, type AttemptDispatcher } from './experiments/scheduler.ts';
-import { createMetrics } from './http/metrics.ts';
+import { countingWindows, createMetrics } from './http/metrics.ts';
+import { LimiterRegistry } from './engine/providers/adaptive-limiter.ts';
+import { Registry } from 'prom-client';
 import { isAuthorized, useApiToken } from './http/auth.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './http/graphiql-examples.ts';
 import { CLIENT_DIST, serveClient } from './http/client-files.ts';
@@ -77,7 +79,9 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   const responseCache = new PersistentResponseCache(orm, logger, { maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS });
   const role = config.role ?? 'all';
   // In a cluster the workers share each endpoint's concurrency window through Redis.
-  const windows = config.redisUrl && role !== 'api' ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger) : undefined;
+  const sharedWindows = config.redisUrl && role !== 'api' ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger) : null;
+  const metricsRegistry = new Registry();
+  const windows = countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry);
   const localScheduler = new AttemptScheduler(
     { orm, datasets, bus, logger, progressIntervalMs: config.progressIntervalMs, credentials: providerCredentials, responseCache, windows },
     config.maxConcurrentRuns,
@@ -94,7 +98,10 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     : null;
   const scheduler: AttemptDispatcher = queued ?? localScheduler;
   await queued?.start();
-  const metrics = createMetrics({ bus, scheduler, attemptsRunning: () => localScheduler.running, queueDepth: queued ? () => queued.depth() : undefined });
+  const metrics = createMetrics(
+    { bus, scheduler, attemptsRunning: () => localScheduler.running, queueDepth: queued ? () => queued.depth() : undefined },
+    metricsRegistry,
+  );
   const health = async () => {
     const [database, redis] = await Promise.all([
       orm.checkConnection().then((result) => (result.ok ? { ok: true as const } : { ok: false as const, reason: result.reason })),
@@ -159,7 +166,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
         await eventStore.flush();
         await responseCache.flush();
         await bus.stop();
-        await windows?.close();
+        await sharedWindows?.close();
         await orm.close(true);
         logger.info('stopped');
       })();

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ConcurrencyWindow, ConcurrencyWindows } from '../engine/providers/adaptive-limiter.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { AttemptDispatcher } from '../experiments/scheduler.ts';
 
@@ -15,8 +16,7 @@ export interface MetricsSources {
  * The process's Prometheus metrics, in a registry of its own (two apps in one process share none).
  * Sample figures are counted where the sample ran: by the process whose attempt published the event.
  */
-export function createMetrics(sources: MetricsSources): { registry: Registry; render(): Promise<string>; contentType: string } {
-  const registry = new Registry();
+export function createMetrics(sources: MetricsSources, registry = new Registry()): { registry: Registry; render(): Promise<string>; contentType: string } {
   collectDefaultMetrics({ register: registry, prefix: 'llmforge_process_' });
   const samples = new Counter({ name: 'llmforge_samples_total', help: 'Samples finished in this process', labelNames: ['outcome'], registers: [registry] });
   const cacheHits = new Counter({ name: 'llmforge_cache_hits_total', help: 'Samples answered from a cache tier', labelNames: ['tier'], registers: [registry] });
@@ -58,4 +58,40 @@ export function createMetrics(sources: MetricsSources): { registry: Registry; re
     for (const [phase, ms] of Object.entries(sample.timings ?? {})) phases.observe({ phase }, (ms as number) / 1000);
   });
   return { registry, render: () => registry.metrics(), contentType: registry.contentType };
+}
+
+/**
+ * Counts every remote provider call by how it ended (success, 429, other failure) as it returns its
+ * permit to the endpoint's concurrency window: the one place every remote call passes.
+ */
+export function countingWindows(windows: ConcurrencyWindows, registry: Registry): ConcurrencyWindows {
+  const calls = new Counter({ name: 'llmforge_provider_calls_total', help: 'Remote provider API calls by result (rate_limited = HTTP 429)', labelNames: ['result'], registers: [registry] });
+  const wrapped = new Map<string, ConcurrencyWindow>();
+  return {
+    for(endpoint) {
+      let window = wrapped.get(endpoint);
+      if (!window) {
+        const inner = windows.for(endpoint);
+        window = {
+          get currentLimit() {
+            return inner.currentLimit;
+          },
+          get history() {
+            return inner.history;
+          },
+          async acquire(signal) {
+            const permit = await inner.acquire(signal);
+            return {
+              release(result) {
+                calls.inc({ result });
+                permit.release(result);
+              },
+            };
+          },
+        };
+        wrapped.set(endpoint, window);
+      }
+      return window;
+    },
+  };
 }

@@ -39,6 +39,18 @@ describe('events over Redis between two apps on one database', () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.filter((e) => e.__typename === 'SampleCompleted')).toHaveLength(120);
     expect(events.at(-1)).toMatchObject({ __typename: 'ExperimentStatusChanged', status: 'COMPLETED' });
+    expect(await (await watcher.fetch('/healthz')).json()).toEqual({ status: 'ok', role: 'api', database: { ok: true }, redis: { ok: true } });
+  });
+
+  it('should serve only /healthz and /metrics on a worker', async () => {
+    const redisPrefix = newRedisPrefix();
+    prefixes.push(redisPrefix);
+    const worker = await createTestApp({ redisUrl: TEST_REDIS_URL, redisPrefix, role: 'worker' });
+    apps.push(worker);
+    expect((await worker.fetch('/graphql', { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await worker.fetch('/')).status).toBe(404);
+    expect((await worker.fetch('/healthz')).status).toBe(200);
+    expect(await (await worker.fetch('/metrics')).text()).toContain('llmforge_queue_attempts{state="waiting"} 0');
   });
 
   it('should fail to build with a clear error when Redis cannot be reached', async () => {
