@@ -3,6 +3,7 @@
  *
  *   npm run bench -- --samples 200 --latency-ms 50          the matrix: methods × presets, a table and JSON
  *   npm run bench -- --suite perf                            every performance target, measured against it
+ *   npm run bench -- --suite cluster                         1/2/3 worker processes, failover, a shared capped endpoint
  *   npm run bench -- --provider openai --base-url http://127.0.0.1:8000/v1
  *
  * Without --url it starts the server as `npm start` does, in a child process on a throwaway database,
@@ -12,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './bench/args.ts';
 import { BenchClient } from './bench/client.ts';
+import { clusterTable, runClusterSuite } from './bench/cluster.ts';
 import { matrixTable, runMatrix } from './bench/matrix.ts';
 import { perfTable, runPerfSuite } from './bench/perf.ts';
 import { startChild } from './bench/servers.ts';
@@ -28,6 +30,13 @@ async function main(argv: string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   const environment = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, loadAverageAtStart: loadavg() };
   const settings = { ...options, apiKey: options.apiKey ? '(given)' : null, token: options.token ? '(given)' : null };
+  if (options.suite === 'cluster') {
+    const rows = await runClusterSuite(options);
+    process.stdout.write(`\n${clusterTable(rows)}\n`);
+    writeFileSync(options.output, `${JSON.stringify({ suite: 'cluster', startedAt, environment, settings, runs: rows }, null, 2)}\n`);
+    process.stderr.write(`\nwrote ${options.output}\n`);
+    return 0;
+  }
   if (options.suite === 'perf') {
     const targets = await runPerfSuite(options);
     process.stdout.write(`\n${perfTable(targets)}\n`);

@@ -1,9 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MikroORM } from '@mikro-orm/sqlite';
+import type { Database } from './db/orm.ts';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
-import { DEFAULT_CACHE_MAX_ROWS, type ServerConfig } from './server-config.ts';
+import { QueuedAttemptScheduler } from './cluster/queued-scheduler.ts';
+import { RedisConcurrencyWindows } from './cluster/shared-window.ts';
+import { DEFAULT_CACHE_MAX_ROWS, DEFAULT_LEASE_MS, type ServerConfig, type ServerRole } from './server-config.ts';
+import { redactUrl } from './db/dialect.ts';
 import { openDatabase } from './db/orm.ts';
 import { DatasetRegistry } from './engine/datasets/registry.ts';
 import { LimiterRegistry } from './engine/providers/adaptive-limiter.ts';
@@ -12,12 +15,16 @@ import { TimeSlice } from './engine/time-slice.ts';
 import { AppError } from './errors.ts';
 import { EventBus } from './events/event-bus.ts';
 import { EventStore } from './events/event-store.ts';
+import { LocalEventTransport } from './events/event-transport.ts';
+import { RedisEventTransport } from './events/redis-event-transport.ts';
 import { registerImportedDatasets } from './experiments/dataset-imports.ts';
 import { registerImportedKnowledgeBases } from './experiments/knowledge-base-imports.ts';
 import { ExperimentService } from './experiments/experiment-service.ts';
 import { ExperimentLifecycle } from './experiments/lifecycle.ts';
 import { PersistentResponseCache } from './experiments/persistent-cache.ts';
-import { AttemptScheduler } from './experiments/scheduler.ts';
+import { AttemptScheduler, type AttemptDispatcher } from './experiments/scheduler.ts';
+import { countingWindows, createMetrics } from './http/metrics.ts';
+import { Registry } from 'prom-client';
 import { isAuthorized, useApiToken } from './http/auth.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './http/graphiql-examples.ts';
 import { CLIENT_DIST, serveClient } from './http/client-files.ts';
@@ -32,9 +39,9 @@ import { buildSchema } from './schema/index.ts';
 
 export interface App {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
-  orm: MikroORM;
+  orm: Database;
   experiments: ExperimentService;
-  scheduler: AttemptScheduler;
+  scheduler: AttemptDispatcher;
   lifecycle: ExperimentLifecycle;
   bus: EventBus;
   eventStore: EventStore;
@@ -66,13 +73,27 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   ]);
   await registerImportedDatasets(orm, datasets, logger);
   await registerImportedKnowledgeBases(orm, datasets, logger);
-  const bus = new EventBus();
-  const eventStore = new EventStore(orm, logger);
+  const bus = new EventBus(config.redisUrl ? new RedisEventTransport(config.redisUrl, logger) : new LocalEventTransport(), {
+    channelPrefix: config.redisPrefix,
+  });
+  const eventStore = new EventStore(orm, logger, (events) => bus.delivered(events));
+  try {
+    await bus.start();
+  } catch (error) {
+    await bus.stop();
+    await orm.close(true);
+    throw new Error(`cannot reach Redis at ${redactUrl(config.redisUrl ?? '')}: ${(error as Error).message}`);
+  }
   bus.seedSequences(await eventStore.lastSequences());
   bus.setSink((event) => eventStore.record(event));
   const responseCache = new PersistentResponseCache(orm, logger, { maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS });
-  const lifecycle = new ExperimentLifecycle(orm, bus);
-  const scheduler = new AttemptScheduler(
+  const lifecycle = new ExperimentLifecycle(orm, bus, eventStore);
+  const role = config.role ?? 'all';
+  // In a cluster the workers share each endpoint's concurrency window through Redis.
+  const sharedWindows =
+    config.redisUrl && role !== 'api' ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger) : null;
+  const metricsRegistry = new Registry();
+  const localScheduler = new AttemptScheduler(
     {
       orm,
       datasets,
@@ -82,13 +103,40 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       credentials: providerCredentials,
       responseCache,
       secrets,
-      limiters: new LimiterRegistry(),
+      limiters: countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry),
       timeSlice: new TimeSlice(),
       lifecycle,
     },
     config.maxConcurrentRuns,
   );
-  const experiments = new ExperimentService(datasets, scheduler, lifecycle, eventStore);
+  const queued = config.redisUrl
+    ? new QueuedAttemptScheduler(
+        localScheduler,
+        { orm, bus, eventStore, logger },
+        {
+          redisUrl: config.redisUrl,
+          prefix: config.redisPrefix ?? 'llmforge:',
+          dispatches: role !== 'worker',
+          works: role !== 'api',
+          attemptsPerWorker: config.maxConcurrentRuns,
+          leaseMs: config.leaseMs ?? DEFAULT_LEASE_MS,
+        },
+      )
+    : null;
+  const scheduler: AttemptDispatcher = queued ?? localScheduler;
+  await queued?.start();
+  const metrics = createMetrics(
+    { bus, scheduler, attemptsRunning: () => localScheduler.running, queueDepth: queued ? () => queued.depth() : undefined },
+    metricsRegistry,
+  );
+  const health = async () => {
+    const [database, redis] = await Promise.all([
+      orm.checkConnection().then((result) => (result.ok ? { ok: true as const } : { ok: false as const, reason: result.reason })),
+      config.redisUrl ? bus.check() : Promise.resolve(null),
+    ]);
+    return { status: database.ok && (redis?.ok ?? true) ? 'ok' : 'unavailable', role, database, redis };
+  };
+  const experiments = new ExperimentService(orm, datasets, scheduler, lifecycle, eventStore);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
@@ -106,7 +154,12 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     graphiql: { title: 'LlmForge', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     maskedErrors: { maskError: (error, message, isDev) => maskError(logger, error, message, isDev) },
     logging: false,
-    plugins: [useRequestLimits(), useApiToken(), useRoutes({ orm, experiments }, logger, overrides.clientDir ?? CLIENT_DIST)],
+    plugins: [
+      useOperations(role, health, metrics),
+      useRequestLimits(),
+      useApiToken(),
+      useRoutes({ orm, experiments }, logger, overrides.clientDir ?? CLIENT_DIST),
+    ],
   });
   const server = createServer(yoga);
   const webSocket = attachGraphQLWebSocket(server, yoga, config.apiToken);
@@ -131,7 +184,8 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       const resumed = await scheduler.recover();
       logEvent(logger, 'info', 'server.listening', 'listening', {
         url: `http://localhost:${port}/graphql`,
-        database: config.databasePath,
+        role,
+        database: redactUrl(config.databasePath),
         resumed,
       });
       return `http://127.0.0.1:${port}`;
@@ -144,6 +198,8 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
         await scheduler.shutdown();
         await eventStore.flush();
         await responseCache.flush();
+        await bus.stop();
+        await sharedWindows?.close();
         await orm.close(true);
         logger.info('stopped');
       })();
@@ -152,14 +208,29 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   };
 }
 
-/** Health, the REST shim and the web client, served beside GraphQL on the same port. */
+/**
+ * /healthz (the database and Redis, 503 when either is down) and /metrics (Prometheus text) on every
+ * process; a worker serves nothing else.
+ */
+function useOperations(role: ServerRole, health: () => Promise<{ status: string }>, metrics: ReturnType<typeof createMetrics>): Plugin {
+  return {
+    async onRequest({ url, endResponse }) {
+      if (url.pathname === '/healthz') {
+        const report = await health();
+        endResponse(Response.json(report, { status: report.status === 'ok' ? 200 : 503 }));
+      } else if (url.pathname === '/metrics') {
+        endResponse(new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } }));
+      } else if (role === 'worker') {
+        endResponse(Response.json({ error: { code: 'NOT_FOUND', message: 'a worker process serves only /healthz and /metrics' } }, { status: 404 }));
+      }
+    },
+  };
+}
+
+/** The REST shim and the web client, served beside GraphQL on the same port. */
 function useRoutes(deps: RestDeps, logger: Logger, clientDir: string): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
-      if (url.pathname === '/healthz') {
-        endResponse(Response.json({ status: 'ok' }));
-        return;
-      }
       try {
         const response = (await handleRest(request, url, deps)) ?? (await serveClient(request, url, clientDir));
         if (response) endResponse(response);

@@ -7,8 +7,7 @@ import { configFromEnv } from './server-config.ts';
 // did not. Growing by 50 % at most keeps the peak memory of a long run flat for a few more, short, major GCs.
 setFlagsFromString('--heap-growing-percent=50');
 
-const app = await buildApp(configFromEnv());
-await app.start();
+const app = await startOrExit();
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -21,4 +20,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       },
     );
   });
+}
+
+/** A server that cannot reach its database or Redis says so in one line and exits non-zero. */
+async function startOrExit() {
+  try {
+    const built = await buildApp(configFromEnv());
+    await built.start();
+    return built;
+  } catch (error) {
+    console.error(`llmforge: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
 }

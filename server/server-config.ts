@@ -6,8 +6,16 @@ export interface ServerConfig {
   /** 0 picks a free port (tests). */
   port: number;
   host: string;
-  /** SQLite file path, or ':memory:'. */
+  /** SQLite file path, ':memory:', or a postgres:// URL (LLMFORGE_DB). */
   databasePath: string;
+  /** Redis for pub/sub and the work queue of a cluster (LLMFORGE_REDIS_URL); null runs everything in this process. */
+  redisUrl?: string | null;
+  /** Prefix of every Redis key, channel and queue name, so several deployments (or tests) can share one Redis. */
+  redisPrefix?: string;
+  /** What this process does: `all` (the default), `api` (serves, runs no attempt) or `worker` (runs attempts). */
+  role?: ServerRole;
+  /** A worker's hold on an attempt without renewal; a killed worker's attempts resume elsewhere after about this (LLMFORGE_LEASE_MS). */
+  leaseMs?: number;
   logLevel: LogLevel;
   /** Attempts that run at the same time; more wait QUEUED. */
   maxConcurrentRuns: number;
@@ -27,11 +35,20 @@ export interface ServerConfig {
 
 export const DEFAULT_CACHE_MAX_ROWS = 100_000;
 
+export const DEFAULT_LEASE_MS = 5000;
+
+export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
+export type ServerRole = (typeof SERVER_ROLES)[number];
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     port: integer(env.PORT, 4000, 'PORT'),
     host: env.HOST ?? '0.0.0.0',
     databasePath: env.LLMFORGE_DB ?? './data/llmforge.sqlite',
+    redisUrl: env.LLMFORGE_REDIS_URL ? env.LLMFORGE_REDIS_URL : null,
+    redisPrefix: env.LLMFORGE_REDIS_PREFIX ?? 'llmforge:',
+    role: role(env.LLMFORGE_ROLE ?? 'all', env.LLMFORGE_REDIS_URL),
+    leaseMs: integer(env.LLMFORGE_LEASE_MS, DEFAULT_LEASE_MS, 'LLMFORGE_LEASE_MS'),
     logLevel: logLevel(env.LOG_LEVEL ?? 'info'),
     maxConcurrentRuns: integer(env.LLMFORGE_MAX_CONCURRENT_RUNS, 4, 'LLMFORGE_MAX_CONCURRENT_RUNS'),
     progressIntervalMs: integer(env.LLMFORGE_PROGRESS_INTERVAL_MS, 100, 'LLMFORGE_PROGRESS_INTERVAL_MS'),
@@ -55,4 +72,13 @@ function logLevel(value: string): LogLevel {
     throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
   }
   return value as LogLevel;
+}
+
+/** api and worker processes only make sense together, over Redis: never fall back to one process silently. */
+function role(value: string, redisUrl: string | undefined): ServerRole {
+  if (!(SERVER_ROLES as readonly string[]).includes(value)) {
+    throw new Error(`LLMFORGE_ROLE must be one of ${SERVER_ROLES.join(', ')}, got "${value}"`);
+  }
+  if (value !== 'all' && !redisUrl) throw new Error(`LLMFORGE_ROLE=${value} needs LLMFORGE_REDIS_URL (the queue and pub/sub between processes)`);
+  return value as ServerRole;
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export type Suite = 'matrix' | 'perf';
+export type Suite = 'matrix' | 'perf' | 'cluster';
 export type ProviderChoice = 'simulated' | 'openai';
 /** How the benchmark learns that a run ended: status queries, or the experimentEvents subscription. */
 export type FollowMode = 'poll' | 'subscription';
@@ -25,6 +25,10 @@ export interface BenchOptions {
   /** Perf-suite rows to measure (default: all). */
   only: PerfRow[];
   follow: FollowMode;
+  /** The PostgreSQL server the cluster suite creates its databases on (postgres://user@host:port). */
+  clusterDatabaseServer: string;
+  /** The Redis of the cluster suite. */
+  clusterRedisUrl: string;
 }
 
 export const PERF_ROWS = ['efficiency', 'overhead', 'subscribers', 'warm', 'queries', 'memory'] as const;
@@ -32,7 +36,11 @@ export type PerfRow = (typeof PERF_ROWS)[number];
 
 export const USAGE = `npm run bench -- [options]
 
-  --suite matrix|perf     matrix (default): methods × presets; perf: every performance target
+  --suite matrix|perf|cluster
+                          matrix (default): methods × presets; perf: every performance target; cluster: 1, 2 and 3
+                          worker processes (PostgreSQL + Redis), a worker killed -9 halfway, a shared capped endpoint
+  --pg-server URL         cluster suite: PostgreSQL server for its databases (default postgres://postgres@127.0.0.1:5432)
+  --redis-url URL         cluster suite: Redis (default redis://127.0.0.1:6379)
   --samples N             samples per run (default 20)
   --latency-ms MS         simulated provider latency per call (default 50)
   --dataset NAME          dataset (default arithmetic: 100 000 generated items, so any --samples fits)
@@ -70,11 +78,13 @@ export function parseOptions(argv: string[]): BenchOptions {
       token: { type: 'string' },
       only: { type: 'string', default: PERF_ROWS.join(',') },
       follow: { type: 'string', default: 'poll' },
+      'pg-server': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
+      'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) throw new UsageError('');
-  const suite = oneOf(values.suite, ['matrix', 'perf'] as const, '--suite');
+  const suite = oneOf(values.suite, ['matrix', 'perf', 'cluster'] as const, '--suite');
   const provider = oneOf(values.provider, ['simulated', 'openai'] as const, '--provider');
   const baseUrl = values['base-url'] ?? null;
   if (provider === 'openai' && !baseUrl) throw new UsageError('--provider openai needs --base-url');
@@ -93,6 +103,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     token: values.token ?? process.env.LLMFORGE_API_TOKEN ?? null,
     only: values.only.split(',').map((row) => oneOf(row.trim(), PERF_ROWS, '--only')),
     follow: oneOf(values.follow, ['poll', 'subscription'] as const, '--follow'),
+    clusterDatabaseServer: values['pg-server'].replace(/\/+$/, ''),
+    clusterRedisUrl: values['redis-url'],
   };
 }
 

@@ -1,5 +1,6 @@
-import { MikroORM, type Options } from '@mikro-orm/sqlite';
+import type { AbstractSqlDriver, MikroORM, Options } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
+import { dialectOfLocation, redactUrl } from './dialect.ts';
 import { AttemptSchema } from './entities/attempt.entity.ts';
 import { CachedResponseSchema } from './entities/cached-response.entity.ts';
 import { ExperimentEventSchema } from './entities/experiment-event.entity.ts';
@@ -11,19 +12,54 @@ import { migrationsList } from './migrations/index.ts';
 
 export const ENTITIES = [ExperimentSchema, AttemptSchema, SampleResultSchema, ExperimentEventSchema, ImportedDatasetSchema, CachedResponseSchema, StoredKnowledgeBaseSchema];
 
+/** The open database, SQLite or PostgreSQL: the rest of the server only uses what both share. */
+export type Database = MikroORM<AbstractSqlDriver>;
+
+/** Raised when the database cannot be opened (unreachable server, bad URL, unwritable file). */
+export class DatabaseUnavailableError extends Error {
+  constructor(location: string, cause: unknown) {
+    super(`cannot open the database at ${redactUrl(location)}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
 /**
- * Opens (creating if needed) the SQLite database and brings its schema up to date with the migrations.
+ * Opens the database named by `location` — a SQLite path (or ':memory:'), or a postgres:// URL —
+ * and brings its schema up to date with the migrations. Both run the same migrations, each with its
+ * own dialect's SQL.
+ */
+export async function openDatabase(location: string, overrides: Partial<Options> = {}): Promise<Database> {
+  try {
+    const orm = dialectOfLocation(location) === 'postgresql' ? await openPostgres(location, overrides) : await openSqlite(location, overrides);
+    try {
+      await orm.getMigrator().up();
+    } catch (error) {
+      await orm.close(true);
+      throw error;
+    }
+    return orm;
+  } catch (error) {
+    throw new DatabaseUnavailableError(location, error);
+  }
+}
+
+const COMMON: Partial<Options> = {
+  entities: ENTITIES,
+  extensions: [Migrator],
+  migrations: { migrationsList, snapshot: false, transactional: true, silent: true },
+  debug: false,
+  allowGlobalContext: false,
+};
+
+/**
  * WAL with synchronous=NORMAL keeps every committed transaction across a process crash (kill -9)
  * while letting readers run beside the writer.
  */
-export async function openDatabase(path: string, overrides: Partial<Options> = {}): Promise<MikroORM> {
-  const orm = await MikroORM.init({
+async function openSqlite(path: string, overrides: Partial<Options>): Promise<Database> {
+  const { MikroORM } = await import('@mikro-orm/sqlite');
+  return (await MikroORM.init({
+    ...COMMON,
     dbName: path,
-    entities: ENTITIES,
-    extensions: [Migrator],
-    migrations: { migrationsList, snapshot: false, transactional: true, silent: true },
-    debug: false,
-    allowGlobalContext: false,
     // A second connection for reads (SELECTs outside transactions), so a query never queues behind a
     // batch of writes: in WAL mode it reads the last committed state while the writer writes or checkpoints.
     replicas: path === ':memory:' ? [] : [{ name: 'reader' }],
@@ -37,7 +73,18 @@ export async function openDatabase(path: string, overrides: Partial<Options> = {
       },
     },
     ...overrides,
-  });
-  await orm.getMigrator().up();
-  return orm;
+  } as Options)) as unknown as Database;
+}
+
+/** PostgreSQL: the database is created when missing; a pool of connections serves every process's writers and readers. */
+async function openPostgres(url: string, overrides: Partial<Options>): Promise<Database> {
+  const { MikroORM } = await import('@mikro-orm/postgresql');
+  return (await MikroORM.init({
+    ...COMMON,
+    clientUrl: url,
+    pool: { min: 0, max: 10 },
+    // Fail fast with a clear message instead of waiting out the default acquire timeout.
+    driverOptions: { connection: { connectionTimeoutMillis: 5000 } },
+    ...overrides,
+  } as Options)) as unknown as Database;
 }

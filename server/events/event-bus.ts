@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import { createPubSub, type PubSub } from 'graphql-yoga';
+import { Repeater } from 'graphql-yoga';
 import type { ExperimentStatus } from '../db/entities/experiment.entity.ts';
 import type { AgentStepReport } from '../engine/methods/method.ts';
 import type { SampleRecord } from '../engine/runner.ts';
+import type { EventTransport } from './event-transport.ts';
 
 export interface SampleCompletedEvent {
   type: 'SampleCompleted';
@@ -47,12 +48,6 @@ export interface ExperimentChange {
 }
 
 export const TERMINAL_STATUSES: ReadonlySet<ExperimentStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
-
-type Topics = {
-  experiment: [experimentId: string, event: ExperimentEvent];
-  'experiment:*': [event: ExperimentEvent];
-  'experiments:changed': [change: ExperimentChange];
-};
 
 /** An EventTarget that can say how many listeners each topic has (to prove subscribers are released). */
 class CountingEventTarget extends EventTarget {
@@ -100,19 +95,67 @@ class CountingEventTarget extends EventTarget {
   }
 }
 
+export interface EventBusOptions {
+  /** Prefix of the transport's channel names, so several apps can share one Redis. */
+  channelPrefix?: string;
+  /** How long start() waits for the transport before failing. */
+  connectTimeoutMs?: number;
+}
+
 /**
- * The stream of what the engine does, per experiment, on graphql-yoga's pub/sub (so a Redis event
- * target can replace the in-process one). It numbers each experiment's events and hands every event
- * to an optional sink (the event store) before anyone sees it. Publishers never wait for listeners.
+ * The stream of what the engine does, per experiment. It numbers each experiment's events, hands
+ * every event to a sink (the event store) before anyone sees it, and sends it over a transport —
+ * this process only, or Redis for a cluster. Every process listens to the transport once and fans
+ * events out to its own subscribers: there is one subscribe path, whatever the transport.
+ *
+ * Over a shared transport an experiment's events are sent only once stored (see `delivered`): a
+ * subscriber on another process then never sees an event that a crash could lose, so the worker
+ * that takes over an attempt continues the seq from the database with no gap and no duplicate.
+ * Publishers never wait for listeners.
  */
 export class EventBus {
-  readonly pubsub: PubSub<Topics>;
   private readonly target = new CountingEventTarget();
   private readonly lastSeq = new Map<string, number>();
+  private readonly channels: { events: string; changes: string };
   private sink: ((event: ExperimentEvent) => void) | null = null;
+  private stopListening: (() => void)[] = [];
 
-  constructor() {
-    this.pubsub = createPubSub<Topics>({ eventTarget: this.target });
+  constructor(
+    private readonly transport: EventTransport,
+    private readonly options: EventBusOptions = {},
+  ) {
+    const prefix = options.channelPrefix ?? 'llmforge:';
+    this.channels = { events: `${prefix}experiment-events`, changes: `${prefix}experiment-changes` };
+  }
+
+  /** Starts listening to the transport; rejects when it cannot be reached in time. */
+  async start(): Promise<void> {
+    const timeoutMs = this.options.connectTimeoutMs ?? 5000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the event transport did not answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      this.stopListening = await Promise.race([
+        Promise.all([
+          this.transport.listen(this.channels.events, (message) => this.fanOut(message as ExperimentEvent)),
+          this.transport.listen(this.channels.changes, (message) => this.target.dispatchEvent(new CustomEvent(CHANGES, { detail: message }))),
+        ]),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.stopListening.splice(0)) stop();
+    await this.transport.close();
+  }
+
+  /** Whether events can reach other processes right now. */
+  check(): ReturnType<EventTransport['check']> {
+    return this.transport.check();
   }
 
   /** Continues numbering where a previous process stopped. */
@@ -120,6 +163,11 @@ export class EventBus {
     for (const [experimentId, seq] of lastSeqByExperiment) {
       this.lastSeq.set(experimentId, Math.max(seq, this.lastSeq.get(experimentId) ?? 0));
     }
+  }
+
+  /** Takes over the numbering of one experiment from the stored log (a worker resuming an attempt). */
+  continueSequence(experimentId: string, lastStoredSeq: number): void {
+    this.lastSeq.set(experimentId, lastStoredSeq);
   }
 
   /** Where every event goes first (durable storage), synchronously, in publishing order. */
@@ -132,31 +180,54 @@ export class EventBus {
     this.lastSeq.set(experimentId, seq);
     const event: ExperimentEvent = { ...body, experimentId, attempt, seq, at: new Date().toISOString() };
     this.sink?.(event);
-    this.pubsub.publish('experiment', experimentId, event);
-    this.pubsub.publish('experiment:*', event);
+    if (!this.transport.shared) this.send(event);
     return event;
   }
 
+  /** Stored events, sent to every process (over a shared transport; a local one sent them at publish). */
+  delivered(events: readonly ExperimentEvent[]): void {
+    if (this.transport.shared) for (const event of events) this.send(event);
+  }
+
+  /** Whether the event store must report stored events back through `delivered`. */
+  get deliversOnStore(): boolean {
+    return this.transport.shared;
+  }
+
   publishChange(change: ExperimentChange): void {
-    this.pubsub.publish('experiments:changed', change);
+    this.transport.publish(this.channels.changes, change);
   }
 
   /** Listens synchronously to one experiment, or to every experiment with '*'; returns the unsubscribe function. */
   subscribe(experimentId: string, listener: (event: ExperimentEvent) => void): () => void {
-    const topic = experimentId === '*' ? 'experiment:*' : `experiment:${experimentId}`;
-    const handler = (event: Event) => listener((event as CustomEvent<ExperimentEvent>).detail);
-    this.target.addEventListener(topic, handler);
-    let subscribed = true;
-    return () => {
-      if (!subscribed) return;
-      subscribed = false;
-      this.target.removeEventListener(topic, handler);
-    };
+    return this.listen(experimentId === '*' ? ALL_EXPERIMENTS : topicOf(experimentId), listener);
+  }
+
+  /** Listens synchronously to the list of experiments (created, deleted, status changed). */
+  subscribeChanges(listener: (change: ExperimentChange) => void): () => void {
+    return this.listen(CHANGES, listener);
+  }
+
+  /** The changes as an async stream (for the experimentsChanged subscription); ends when the consumer stops. */
+  changes(): Repeater<ExperimentChange> {
+    return new Repeater<ExperimentChange>(async (push, stop) => {
+      const unsubscribe = this.subscribeChanges((change) => {
+        // A consumer more than the Repeater's queue behind is dropped rather than let the publisher throw.
+        try {
+          push(change).catch(() => undefined);
+        } catch {
+          unsubscribe();
+          void stop();
+        }
+      });
+      await stop;
+      unsubscribe();
+    });
   }
 
   /** Listeners on one experiment's topic, or on every topic. */
   listenerCount(experimentId?: string): number {
-    return this.target.listenerCount(experimentId === undefined ? undefined : `experiment:${experimentId}`);
+    return this.target.listenerCount(experimentId === undefined ? undefined : topicOf(experimentId));
   }
 
   /** Resolves once at most `count` listeners remain on every topic together (proves subscribers were released). */
@@ -172,4 +243,30 @@ export class EventBus {
   forget(experimentId: string): void {
     this.lastSeq.delete(experimentId);
   }
+
+  private send(event: ExperimentEvent): void {
+    this.transport.publish(this.channels.events, event);
+  }
+
+  /** An event from the transport, to this process's subscribers. */
+  private fanOut(event: ExperimentEvent): void {
+    if (event.seq > (this.lastSeq.get(event.experimentId) ?? 0)) this.lastSeq.set(event.experimentId, event.seq);
+    this.target.dispatchEvent(new CustomEvent(topicOf(event.experimentId), { detail: event }));
+    this.target.dispatchEvent(new CustomEvent(ALL_EXPERIMENTS, { detail: event }));
+  }
+
+  private listen<T>(topic: string, listener: (value: T) => void): () => void {
+    const handler = (event: Event) => listener((event as CustomEvent<T>).detail);
+    this.target.addEventListener(topic, handler);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.target.removeEventListener(topic, handler);
+    };
+  }
 }
+
+const ALL_EXPERIMENTS = 'experiment:*';
+const CHANGES = 'experiments:changed';
+const topicOf = (experimentId: string) => `experiment:${experimentId}`;

@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/sqlite';
+import type { Database } from '../db/orm.ts';
 import { bulkInsert, jsonValue } from '../db/bulk-insert.ts';
 import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { WriteBehind } from '../db/write-behind.ts';
@@ -18,8 +18,10 @@ export class EventStore {
   private readonly writes: WriteBehind;
 
   constructor(
-    private readonly orm: MikroORM,
+    private readonly orm: Database,
     logger: Logger,
+    /** Told each batch of events once committed, in order (the bus sends them on to other processes). */
+    private readonly onStored: (events: readonly ExperimentEvent[]) => void = () => {},
     maxDelayMs = 50,
     private readonly maxBatch = 2000,
   ) {
@@ -55,6 +57,16 @@ export class EventStore {
     }
   }
 
+  /** The highest stored seq of one experiment (0 when none), for the worker taking over its attempt. */
+  async lastSequenceOf(experimentId: string): Promise<number> {
+    await this.flush();
+    const rows = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ seq: unknown }[]>('select max(seq) as seq from experiment_events where experiment_id = ?', [experimentId]);
+    return Number(rows[0]?.seq ?? 0);
+  }
+
   /** The highest stored seq of every experiment, to continue numbering after a restart. */
   async lastSequences(): Promise<Map<string, number>> {
     const rows = await this.orm.em
@@ -63,7 +75,7 @@ export class EventStore {
       .execute<{ experiment_id: string; seq: number }[]>(
         'select experiment_id, max(seq) as seq from experiment_events group by experiment_id',
       );
-    return new Map(rows.map((row) => [row.experiment_id, row.seq]));
+    return new Map(rows.map((row) => [row.experiment_id, Number(row.seq)]));
   }
 
   /** Drops what is not yet written for an experiment that is being deleted. */
@@ -90,22 +102,24 @@ export class EventStore {
   private async write(events: ExperimentEvent[]): Promise<void> {
     try {
       await this.insert(events);
+      this.onStored(events);
     } catch (error) {
       // An experiment deleted while its last events waited here breaks the foreign key: drop those.
       const existing = await this.existingExperiments(events);
       const kept = events.filter((event) => existing.has(event.experimentId));
       if (kept.length === events.length) throw error;
       await this.insert(kept);
+      this.onStored(kept);
     }
   }
 
   private async insert(events: ExperimentEvent[]): Promise<void> {
-    const createdAt = Date.now();
+    const createdAt = new Date();
     await bulkInsert(this.orm, {
       table: 'experiment_events',
       columns: ['experiment_id', 'seq', 'attempt', 'type', 'payload', 'created_at'],
       rows: events.map((event) => [event.experimentId, event.seq, event.attempt, event.type, jsonValue(event), createdAt]),
-      onConflict: '(`experiment_id`, `seq`) do nothing',
+      onConflict: '(experiment_id, seq) do nothing',
     });
   }
 

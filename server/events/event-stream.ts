@@ -34,7 +34,9 @@ export interface EventStreamOptions {
  * Ordering argument: the live subscription starts first; then the not-yet-committed events are
  * copied; then the database is read. An event published before the live subscription started is
  * either committed before the copy (so the database read, which starts after it, sees it) or still
- * pending at the copy. Anything later arrives live. Duplicates are dropped by seq.
+ * pending at the copy. Anything later arrives live. Duplicates are dropped by seq. Over Redis the
+ * bus delivers an event only once it is committed and this process listens from start-up, so an
+ * event is either committed before the database read or arrives live; the argument holds unchanged.
  */
 export function experimentEventStream(bus: EventBus, store: EventStore, options: EventStreamOptions): Repeater<StreamItem> {
   // A Repeater, not an async generator: a client that goes away must release its listener at once,
@@ -42,8 +44,8 @@ export function experimentEventStream(bus: EventBus, store: EventStore, options:
   return new Repeater<StreamItem>(async (push, stop) => {
     const { experimentId } = options;
     const live = new BoundedQueue<ExperimentEvent>(options.bufferSize);
-    // A synchronous listener on the pub/sub's event target: events go straight into this subscriber's
-    // bounded queue. (Iterating pubsub.subscribe() would put a Repeater queue of its own in between,
+    // A synchronous listener on the bus: events go straight into this subscriber's bounded queue.
+    // (Iterating an async iterator would put a Repeater queue of its own in between,
     // which throws inside the publisher once 1 024 events wait — a burst could crash the engine.)
     const unsubscribe = bus.subscribe(experimentId, (event) => {
       if (!live.push(event)) unsubscribe();

@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/sqlite';
+import type { Database } from '../db/orm.ts';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { ResponseCache, type PersistentCacheStore } from '../engine/cache/response-cache.ts';
 import type { ExperimentConfig } from '../engine/experiment-config.ts';
@@ -8,6 +8,7 @@ import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
 import { createMethod } from '../engine/methods/index.ts';
 import type { OptimizationProfile } from '../engine/optimization-profile.ts';
 import type { ProviderCredentials } from '../engine/providers/credentials.ts';
+import type { ConcurrencyWindows } from '../engine/providers/adaptive-limiter.ts';
 import { createProvider, providerEndpoint } from '../engine/providers/index.ts';
 import { AttemptRunner, type PendingSample, type SampleRecord } from '../engine/runner.ts';
 import type { EventBus } from '../events/event-bus.ts';
@@ -21,7 +22,7 @@ import type { EndStatus, ExperimentLifecycle } from './lifecycle.ts';
 import { ResultWriter } from './result-writer.ts';
 
 export interface ExecutionDeps {
-  orm: MikroORM;
+  orm: Database;
   datasets: DatasetRegistry;
   bus: EventBus;
   logger: Logger;
@@ -33,8 +34,8 @@ export interface ExecutionDeps {
   responseCache?: PersistentCacheStore;
   /** The app's secret scrubber: keys in use are registered with it, error text passes through it. */
   secrets: SecretScrubber;
-  /** Adaptive concurrency windows per remote endpoint, shared by the app's attempts. */
-  limiters: LimiterRegistry;
+  /** Concurrency windows of remote endpoints: the app's own, or in a cluster shared by every worker. */
+  limiters: ConcurrencyWindows;
   /** The event-loop time slice every runner of the app shares. */
   timeSlice: TimeSlice;
   /** Owns every status change: the execution reports start and end through it. */
@@ -89,6 +90,11 @@ export class AttemptExecution {
     private readonly apiKey: string | null = null,
   ) {
     this.writer = new ResultWriter(deps.orm, attemptId);
+  }
+
+  /** Why the run stopped early, if it did (a worker hands a 'shutdown' attempt back to the queue). */
+  get stoppedBy(): StopReason | null {
+    return this.stopReason;
   }
 
   stop(reason: StopReason): void {

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/sqlite';
+import type { EntityManager } from '@mikro-orm/knex';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { Experiment } from '../db/entities/experiment.entity.ts';
 import { holmBonferroni, mcNemarTest, wilsonInterval, type Interval, type McNemarResult } from '../engine/metrics/significance.ts';
@@ -63,7 +63,8 @@ interface Row {
   question: string;
   expected_answer: string;
   parsed_answer: string | null;
-  correct: number;
+  /** 0/1 in SQLite, a boolean in PostgreSQL. */
+  correct: number | boolean;
   f1: number;
   error: string | null;
   latency_ms: number;
@@ -133,7 +134,7 @@ async function load(em: EntityManager, id: string, attemptNumber: number | null 
 
 function matrixRow(exampleId: string, sides: readonly Loaded[]): MatrixRow {
   const rows = sides.map((side) => side.rows.get(exampleId) as Row);
-  const cells = rows.map((row) => ({ correct: row.correct === 1, f1: row.f1, parsedAnswer: row.parsed_answer, error: row.error }));
+  const cells = rows.map((row) => ({ correct: row.correct === 1 || row.correct === true, f1: row.f1, parsedAnswer: row.parsed_answer, error: row.error }));
   const first = rows[0] as Row;
   return { exampleId, question: first.question, expectedAnswer: first.expected_answer, cells, disagree: new Set(cells.map((cell) => cell.correct)).size > 1 };
 }

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/sqlite';
+import type { EntityManager } from '@mikro-orm/knex';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { Experiment } from '../db/entities/experiment.entity.ts';
 import {
@@ -104,7 +104,7 @@ interface SampleRow {
   question: string;
   expected_answer: string;
   parsed_answer: string | null;
-  correct: number;
+  correct: number | boolean;
   f1: number;
   error: string | null;
 }
@@ -158,7 +158,7 @@ function pairSamples(rowsA: readonly SampleRow[], rowsB: readonly SampleRow[]): 
 }
 
 function side(row: SampleRow): PairSide {
-  return { sampleIndex: row.sample_index, parsedAnswer: row.parsed_answer, correct: row.correct === 1, f1: row.f1, error: row.error };
+  return { sampleIndex: row.sample_index, parsedAnswer: row.parsed_answer, correct: row.correct === 1 || row.correct === true, f1: row.f1, error: row.error };
 }
 
 function outcomeOf(correctA: boolean, correctB: boolean): PairOutcome {

@@ -1,4 +1,5 @@
-import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/sqlite';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/knex';
+import type { Database } from '../db/orm.ts';
 import { ImportedDataset } from '../db/entities/imported-dataset.entity.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import { createImportedDataset, examplesHash, inferDatasetKind, isDatasetKind, parseImportedExamples } from '../engine/datasets/import.ts';
@@ -54,7 +55,7 @@ export async function importDataset(em: EntityManager, registry: DatasetRegistry
 }
 
 /** Registers every stored import at start-up. One already registered with the same content is skipped. */
-export async function registerImportedDatasets(orm: MikroORM, registry: DatasetRegistry, logger: Logger): Promise<number> {
+export async function registerImportedDatasets(orm: Database, registry: DatasetRegistry, logger: Logger): Promise<number> {
   const stored = await orm.em.fork().find(ImportedDataset, {}, { populate: ['examples'], orderBy: { id: 'asc' } });
   let registered = 0;
   for (const row of stored) {

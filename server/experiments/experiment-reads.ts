@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/sqlite';
+import type { EntityManager } from '@mikro-orm/knex';
 import DataLoader from 'dataloader';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import type { Experiment } from '../db/entities/experiment.entity.ts';

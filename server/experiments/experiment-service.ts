@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/sqlite';
+import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/knex';
+import { sqlDialect } from '../db/dialect.ts';
+import type { Database } from '../db/orm.ts';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { Experiment, type ExperimentStatus } from '../db/entities/experiment.entity.ts';
@@ -15,7 +17,7 @@ import type { EventStore } from '../events/event-store.ts';
 import { ExperimentReads } from './experiment-reads.ts';
 import type { AttemptFigures, Progress } from './attempt-execution.ts';
 import type { ExperimentLifecycle } from './lifecycle.ts';
-import type { AttemptScheduler } from './scheduler.ts';
+import type { AttemptDispatcher } from './scheduler.ts';
 
 export interface ExperimentFilter {
   status?: ExperimentStatus | null;
@@ -61,8 +63,9 @@ export class ExperimentService {
   private readonly reads = new WeakMap<EntityManager, ExperimentReads>();
 
   constructor(
+    private readonly orm: Database,
     private readonly datasets: DatasetRegistry,
-    private readonly scheduler: AttemptScheduler,
+    private readonly scheduler: AttemptDispatcher,
     private readonly lifecycle: ExperimentLifecycle,
     private readonly events: EventStore,
   ) {}
@@ -114,7 +117,7 @@ export class ExperimentService {
         runKey: apiKey !== null,
       });
       await this.lifecycle.queue(em, experiment, attempt);
-      this.scheduler.enqueue({ experimentId: id, attemptId: attempt.id, attemptNumber: attempt.number, apiKey });
+      await this.scheduler.enqueue({ experimentId: id, attemptId: attempt.id, attemptNumber: attempt.number, apiKey });
       return experiment;
     });
   }
@@ -137,7 +140,7 @@ export class ExperimentService {
   delete(em: EntityManager, id: string): Promise<boolean> {
     return this.exclusive(id, async () => {
       const experiment = await this.getOrFail(em, id);
-      this.scheduler.dequeue(id);
+      await this.scheduler.dequeue(id);
       await this.scheduler.stop(id);
       const attemptIds = (await em.find(Attempt, { experiment: id }, { fields: ['id'] })).map((a) => a.id);
       await em.transactional(async (tx) => {
@@ -173,7 +176,7 @@ export class ExperimentService {
       if (filter.status) where.status = filter.status;
       if (filter.method) where.method = filter.method;
       // A literal substring: LIKE would read % and _ in the filter as wildcards.
-      if (filter.model) return { ...where, [raw('instr(lower(model_name), ?)', [filter.model.toLowerCase()])]: { $gt: 0 } };
+      if (filter.model) return { ...where, [raw(sqlDialect(em).position('lower(model_name)'), [filter.model.toLowerCase()])]: { $gt: 0 } };
       return where;
     };
     const totalCount = await em.count(Experiment, filterWhere());
@@ -266,7 +269,7 @@ export class ExperimentService {
   }
 
   private async cancelQueued(em: EntityManager, experiment: Experiment): Promise<void> {
-    this.scheduler.dequeue(experiment.id);
+    await this.scheduler.dequeue(experiment.id);
     await this.lifecycle.cancelQueued(em, experiment, await this.currentAttempt(em, experiment));
   }
 

@@ -1,4 +1,5 @@
-import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/sqlite';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/knex';
+import type { Database } from '../db/orm.ts';
 import { StoredKnowledgeBase } from '../db/entities/knowledge-base.entity.ts';
 import { createKnowledgeBaseEntry, type KnowledgeBaseEntry } from '../engine/retrieval/catalog.ts';
 import {
@@ -71,7 +72,7 @@ export async function importKnowledgeBase(em: EntityManager, registry: DatasetRe
 }
 
 /** Registers every stored knowledge base at start-up. */
-export async function registerImportedKnowledgeBases(orm: MikroORM, registry: DatasetRegistry, logger: Logger): Promise<number> {
+export async function registerImportedKnowledgeBases(orm: Database, registry: DatasetRegistry, logger: Logger): Promise<number> {
   const stored = await orm.em.fork().find(StoredKnowledgeBase, {}, { populate: ['documents'], orderBy: { id: 'asc' } });
   let registered = 0;
   for (const row of stored) {

@@ -1,9 +1,11 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/sqlite';
+import type { EntityManager } from '@mikro-orm/knex';
+import type { Database } from '../db/orm.ts';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import type { Experiment, ExperimentStatus } from '../db/entities/experiment.entity.ts';
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
 import type { OptimizationProfile } from '../engine/optimization-profile.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { EventStore } from '../events/event-store.ts';
 
 /** Where each status may go. Anything else is a bug, refused before a row changes. */
 const NEXT: Readonly<Record<ExperimentStatus, readonly ExperimentStatus[]>> = {
@@ -44,8 +46,9 @@ export class IllegalTransitionError extends Error {
  */
 export class ExperimentLifecycle {
   constructor(
-    private readonly orm: MikroORM,
+    private readonly orm: Database,
     private readonly bus: EventBus,
+    private readonly events: EventStore,
   ) {}
 
   /** A new experiment was stored (PENDING). */
@@ -61,7 +64,10 @@ export class ExperimentLifecycle {
     experiment.startedAt = null;
     experiment.completedAt = null;
     await em.flush();
+    await this.continueNumbering(experiment.id);
     this.announce(experiment.id, attempt.number, 'QUEUED', null);
+    // Stored before a worker elsewhere takes the attempt, so that its numbering continues after this event.
+    if (this.bus.deliversOnStore) await this.events.flush();
   }
 
   /** The scheduler started (or, after a restart, resumed) the attempt. */
@@ -118,6 +124,7 @@ export class ExperimentLifecycle {
       attempt.completedAt = at;
     }
     await em.flush();
+    await this.continueNumbering(experiment.id);
     this.announce(experiment.id, experiment.currentAttempt, 'CANCELLED', null);
   }
 
@@ -125,6 +132,13 @@ export class ExperimentLifecycle {
   deleted(experimentId: string): void {
     this.bus.forget(experimentId);
     this.bus.publishChange({ experimentId, change: 'DELETED', status: null, at: now().toISOString() });
+  }
+
+  /** In a cluster other processes number this experiment's events too: continue after the last stored one. */
+  private async continueNumbering(experimentId: string): Promise<void> {
+    if (!this.bus.deliversOnStore) return;
+    const stored = await this.events.lastSequenceOf(experimentId);
+    this.bus.continueSequence(experimentId, Math.max(stored, this.bus.lastSeqOf(experimentId)));
   }
 
   private announce(experimentId: string, attempt: number, status: ExperimentStatus, error: string | null): void {

@@ -1,5 +1,6 @@
-import type { MikroORM } from '@mikro-orm/sqlite';
+import type { Database } from '../db/orm.ts';
 import { bulkInsert } from '../db/bulk-insert.ts';
+import { sqlDialect, type SqlDialect } from '../db/dialect.ts';
 import { WriteBehind } from '../db/write-behind.ts';
 import type { CachedCompletion, PersistentCacheStore } from '../engine/cache/response-cache.ts';
 import type { Completion } from '../engine/types.ts';
@@ -22,9 +23,11 @@ export interface PersistentCacheSize {
 }
 
 interface CacheRow {
-  rowid: number;
+  /** SQLite's insertion order (read-ahead); PostgreSQL has none and reads no further ahead. */
+  rowid?: number;
   key: string;
-  completion: string;
+  /** Text in SQLite, already parsed in PostgreSQL. */
+  completion: unknown;
   latency_ms: number;
 }
 
@@ -35,7 +38,8 @@ const KEYS_PER_QUERY = 500;
 const READ_AHEAD_RETRY = 16;
 
 /**
- * The persistent response-cache tier in SQLite, shared by every experiment of the server.
+ * The persistent response-cache tier in the database, shared by every experiment and, on PostgreSQL,
+ * by every process of a cluster.
  *
  * Nothing on the hot path waits for a write: new entries and the "last used" time of hits are
  * buffered and written in batches (new entries stay readable from the buffer until committed).
@@ -51,17 +55,20 @@ export class PersistentResponseCache implements PersistentCacheStore {
   private readonly writes: WriteBehind;
   private readonly readAhead: number;
   private readonly now: () => number;
+  private readonly dialect: SqlDialect;
   private loading = false;
   private rowCount: number | null = null;
   private readAheadServed = true;
   private hitsSinceReadAhead = 0;
 
   constructor(
-    private readonly orm: MikroORM,
+    private readonly orm: Database,
     private readonly logger: Logger,
     private readonly options: PersistentCacheOptions,
   ) {
-    this.readAhead = options.readAhead ?? 512;
+    this.dialect = sqlDialect(orm);
+    // Read-ahead follows SQLite's rowid (write order); PostgreSQL tables have no such order to follow.
+    this.readAhead = this.dialect.name === 'sqlite' ? (options.readAhead ?? 512) : 0;
     this.now = options.now ?? Date.now;
     this.writes = new WriteBehind(() => this.write(), options.flushDelayMs ?? 100, (error) =>
       this.logger.error('writing the response cache failed', { error }),
@@ -72,7 +79,7 @@ export class PersistentResponseCache implements PersistentCacheStore {
     const unwritten = this.unwritten.get(key);
     if (unwritten) return Promise.resolve(unwritten);
     const ahead = this.takePrefetched(key);
-    if (ahead) return Promise.resolve(decode(ahead));
+    if (ahead) return Promise.resolve(this.decode(ahead));
     return new Promise((resolve) => {
       const waiters = this.waiting.get(key);
       if (waiters) waiters.push(resolve);
@@ -93,20 +100,22 @@ export class PersistentResponseCache implements PersistentCacheStore {
 
   /** Empties the tier (buffered entries too); resolves with the number of entries removed. */
   clear(): Promise<number> {
-    const dropped = this.unwritten.size;
-    this.unwritten.clear();
     this.touched.clear();
     this.prefetched.clear();
-    // Queued behind writes already under way, so nothing written before the clear survives it.
+    // Queued behind writes already under way, so nothing written before the clear survives it, and an
+    // entry that such a write commits is counted once: as a row, no longer as buffered.
     return this.writes.enqueue(async () => {
-      const { changes } = await this.knex().raw('delete from `response_cache`');
+      const dropped = this.unwritten.size;
+      this.unwritten.clear();
+      const changes = this.dialect.changes(await this.knex().raw('delete from response_cache'));
       this.rowCount = 0;
       return changes + dropped;
     });
   }
 
-  async size(): Promise<PersistentCacheSize> {
-    return { entries: (await this.countRows()) + this.unwritten.size, maxEntries: this.options.maxRows };
+  /** Counted between writes: during one, a committed entry would still be in the buffer and count twice. */
+  size(): Promise<PersistentCacheSize> {
+    return this.writes.enqueue(async () => ({ entries: (await this.countRows()) + this.unwritten.size, maxEntries: this.options.maxRows }));
   }
 
   private touch(key: string): void {
@@ -127,7 +136,7 @@ export class PersistentResponseCache implements PersistentCacheStore {
         for (const [key, waiters] of batch) {
           const row = found.get(key);
           if (row) this.touch(key);
-          const value = row ? decode(row) : undefined;
+          const value = row ? this.decode(row) : undefined;
           for (const resolve of waiters) resolve(value);
         }
       }
@@ -142,7 +151,7 @@ export class PersistentResponseCache implements PersistentCacheStore {
       const row = this.takePrefetched(key);
       if (!row) continue;
       this.waiting.delete(key);
-      const value = decode(row);
+      const value = this.decode(row);
       for (const resolve of waiters) resolve(value);
     }
   }
@@ -159,12 +168,12 @@ export class PersistentResponseCache implements PersistentCacheStore {
   private async fetchRows(keys: string[]): Promise<Map<string, CacheRow>> {
     const found = new Map<string, CacheRow>();
     try {
-      const rows: CacheRow[] = await this.reader().raw(
-        `select rowid, key, completion, latency_ms from \`response_cache\` where key in (${keys.map(() => '?').join(',')})`,
+      const rows: CacheRow[] = await this.readRows(
+        `select ${this.readAhead > 0 ? 'rowid, ' : ''}key, completion, latency_ms from response_cache where key in (${keys.map(() => '?').join(',')})`,
         keys,
       );
       for (const row of rows) found.set(row.key, row);
-      if (rows.length > 0 && this.shouldReadAhead()) await this.readAheadAfter(Math.max(...rows.map((row) => row.rowid)));
+      if (rows.length > 0 && this.shouldReadAhead()) await this.readAheadAfter(Math.max(...rows.map((row) => row.rowid ?? 0)));
     } catch (error) {
       // A cache that cannot answer is a miss, never a failed sample.
       this.logger.warn('reading the response cache failed', { error });
@@ -181,8 +190,8 @@ export class PersistentResponseCache implements PersistentCacheStore {
   private async readAheadAfter(rowid: number): Promise<void> {
     this.readAheadServed = false;
     this.hitsSinceReadAhead = 0;
-    const rows: CacheRow[] = await this.reader().raw(
-      'select rowid, key, completion, latency_ms from `response_cache` where rowid > ? order by rowid limit ?',
+    const rows: CacheRow[] = await this.readRows(
+      'select rowid, key, completion, latency_ms from response_cache where rowid > ? order by rowid limit ?',
       [rowid, this.readAhead],
     );
     for (const row of rows) this.prefetched.set(row.key, row);
@@ -195,15 +204,15 @@ export class PersistentResponseCache implements PersistentCacheStore {
 
   /** Hit times, then new entries, then eviction down to the bound (least recently used first). */
   private async write(): Promise<void> {
-    const now = this.now();
+    const now = new Date(this.now());
     const touched = [...this.touched];
     this.touched.clear();
     const entries = [...this.unwritten];
     for (let i = 0; i < touched.length; i += KEYS_PER_QUERY) {
       const keys = touched.slice(i, i + KEYS_PER_QUERY);
       await this.knex().raw(
-        `update \`response_cache\` set last_used_at = ? where key in (${keys.map(() => '?').join(',')})`,
-        [now, ...keys],
+        `update response_cache set last_used_at = ? where key in (${keys.map(() => '?').join(',')})`,
+        [this.dialect.name === 'sqlite' ? now.getTime() : now, ...keys],
       );
     }
     this.rowCount ??= await this.countRows();
@@ -211,7 +220,7 @@ export class PersistentResponseCache implements PersistentCacheStore {
       table: 'response_cache',
       columns: ['key', 'completion', 'latency_ms', 'created_at', 'last_used_at'],
       rows: entries.map(([key, { completion, latencyMs }]) => [key, JSON.stringify(completion), latencyMs, now, now]),
-      onConflict: '(`key`) do nothing',
+      onConflict: '(key) do nothing',
     });
     // Readable from the buffer until here, so a lookup never falls between buffer and table.
     for (const [key, value] of entries) if (this.unwritten.get(key) === value) this.unwritten.delete(key);
@@ -221,16 +230,23 @@ export class PersistentResponseCache implements PersistentCacheStore {
   private async evictBeyondBound(): Promise<void> {
     const excess = (this.rowCount ?? 0) - this.options.maxRows;
     if (excess <= 0) return;
-    const { changes } = await this.knex().raw(
-      'delete from `response_cache` where rowid in (select rowid from `response_cache` order by last_used_at, rowid limit ?)',
+    // Ties (one batch shares a time) go in write order in SQLite, by key in PostgreSQL.
+    const order = this.dialect.name === 'sqlite' ? 'rowid' : 'key';
+    const result: unknown = await this.knex().raw(
+      `delete from response_cache where ${order} in (select ${order} from response_cache order by last_used_at, ${order} limit ?)`,
       [excess],
     );
-    this.rowCount = (this.rowCount ?? 0) - changes;
+    this.rowCount = (this.rowCount ?? 0) - this.dialect.changes(result);
   }
 
   private async countRows(): Promise<number> {
-    const [row] = await this.knex().raw('select count(*) as n from `response_cache`');
-    return (row as { n: number }).n;
+    const result: unknown = await this.knex().raw('select count(*) as n from response_cache');
+    const [row] = this.dialect.name === 'sqlite' ? (result as { n: number }[]) : (result as { rows: { n: string }[] }).rows;
+    return this.dialect.num(row?.n);
+  }
+
+  private decode(row: CacheRow): CachedCompletion {
+    return { completion: this.dialect.json<Completion>(row.completion), latencyMs: row.latency_ms };
   }
 
   private knex() {
@@ -238,11 +254,10 @@ export class PersistentResponseCache implements PersistentCacheStore {
   }
 
   /** Lookups use the read connection, so they never wait for a batch of writes (or a checkpoint) to finish. */
-  private reader() {
-    return this.orm.em.getConnection('read').getKnex();
+  private async readRows(sql: string, bindings: readonly (string | number)[]): Promise<CacheRow[]> {
+    const result: unknown = await this.orm.em.getConnection('read').getKnex().raw(sql, bindings);
+    return this.dialect.name === 'sqlite' ? (result as CacheRow[]) : (result as { rows: CacheRow[] }).rows;
   }
 }
 
-function decode(row: CacheRow): CachedCompletion {
-  return { completion: JSON.parse(row.completion) as Completion, latencyMs: row.latency_ms };
-}
+

@@ -1,18 +1,20 @@
-import type { EntityManager } from '@mikro-orm/sqlite';
+import type { EntityManager } from '@mikro-orm/knex';
+import { sqlDialect } from '../db/dialect.ts';
 import type { StoredOutcome } from '../engine/runner.ts';
 
+/** Booleans are 0/1 in SQLite and true/false in PostgreSQL; JSON is text in SQLite and parsed in PostgreSQL. */
 interface OutcomeRow {
   sample_index: number;
-  exact_match: number;
-  substring_match: number;
-  correct: number;
+  exact_match: unknown;
+  substring_match: unknown;
+  correct: unknown;
   f1: number;
   latency_ms: number;
   tokens_input: number;
   tokens_output: number;
-  cache_hit: number;
-  failed: number;
-  timings: string | null;
+  cache_hit: unknown;
+  failed: unknown;
+  timings: unknown;
 }
 
 /** The outcomes already stored for an attempt, by sample index (what a resumed attempt must not redo). */
@@ -23,19 +25,20 @@ export async function loadStoredOutcomes(em: EntityManager, attemptId: number): 
        from sample_results where attempt_id = ?`,
     [attemptId],
   );
+  const { bool, json } = sqlDialect(em);
   const outcomes = new Map<number, StoredOutcome>();
   for (const row of rows) {
     outcomes.set(row.sample_index, {
-      exact: row.exact_match === 1,
-      substring: row.substring_match === 1,
-      correct: row.correct === 1,
+      exact: bool(row.exact_match),
+      substring: bool(row.substring_match),
+      correct: bool(row.correct),
       f1: row.f1,
       latencyMs: row.latency_ms,
       tokensInput: row.tokens_input,
       tokensOutput: row.tokens_output,
-      cacheHit: row.cache_hit === 1,
-      failed: row.failed === 1,
-      timings: row.timings ? (JSON.parse(row.timings) as StoredOutcome['timings']) : null,
+      cacheHit: bool(row.cache_hit),
+      failed: bool(row.failed),
+      timings: row.timings ? json<StoredOutcome['timings']>(row.timings) : null,
     });
   }
   return outcomes;
@@ -48,11 +51,12 @@ export async function countResults(
 ): Promise<Map<number, { done: number; failed: number }>> {
   const counts = new Map<number, { done: number; failed: number }>();
   if (attemptIds.length === 0) return counts;
-  const rows = await em.getConnection().execute<{ attempt_id: number; done: number; failed: number }[]>(
-    `select attempt_id, count(*) as done, sum(error is not null) as failed
+  const dialect = sqlDialect(em);
+  const rows = await em.getConnection().execute<{ attempt_id: number; done: unknown; failed: unknown }[]>(
+    `select attempt_id, count(*) as done, sum(${dialect.countIf('error is not null')}) as failed
        from sample_results where attempt_id in (${attemptIds.map(() => '?').join(',')}) group by attempt_id`,
     [...attemptIds],
   );
-  for (const row of rows) counts.set(row.attempt_id, { done: row.done, failed: row.failed ?? 0 });
+  for (const row of rows) counts.set(row.attempt_id, { done: dialect.num(row.done), failed: dialect.num(row.failed) });
   return counts;
 }

@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/sqlite';
+import type { Database } from '../db/orm.ts';
 import { bulkInsert, jsonValue, type SqlValue } from '../db/bulk-insert.ts';
 import { WriteBehind } from '../db/write-behind.ts';
 import type { SampleRecord } from '../engine/runner.ts';
@@ -24,7 +24,7 @@ export class ResultWriter {
   private readonly backlogWatchers = new Set<() => void>();
 
   constructor(
-    private readonly orm: MikroORM,
+    private readonly orm: Database,
     private readonly attemptId: number,
     options: ResultWriterOptions = {},
   ) {
@@ -68,13 +68,13 @@ export class ResultWriter {
     this.buffer = [];
     if (records.length === 0) return;
     this.writing = records.length;
-    const now = Date.now();
+    const now = new Date();
     try {
       await bulkInsert(this.orm, {
         table: 'sample_results',
         columns: COLUMNS,
         rows: records.map((record) => toRow(record, this.attemptId, now)),
-        onConflict: '(`attempt_id`, `sample_index`) do nothing',
+        onConflict: '(attempt_id, sample_index) do nothing',
       });
     } finally {
       this.writing = 0;
@@ -91,12 +91,12 @@ const COLUMNS = [
   'cache_tier', 'error', 'retries', 'trace', 'metadata', 'created_at',
 ] as const;
 
-function toRow(record: SampleRecord, attemptId: number, createdAt: number): SqlValue[] {
+function toRow(record: SampleRecord, attemptId: number, createdAt: Date): SqlValue[] {
   const { score } = record;
   return [
     attemptId, record.sampleIndex, record.exampleId, record.question, record.expectedAnswer, record.prompt, record.rawOutput,
-    record.parsedAnswer, Number(score.exact), Number(score.substring), Number(score.correct), score.f1, score.matchedAlias,
-    record.tokensInput, record.tokensOutput, record.latencyMs, jsonValue(record.timings), Number(record.cacheHit),
+    record.parsedAnswer, score.exact, score.substring, score.correct, score.f1, score.matchedAlias,
+    record.tokensInput, record.tokensOutput, record.latencyMs, jsonValue(record.timings), record.cacheHit,
     record.cacheTier, record.error, record.retries, jsonValue(record.trace), jsonValue(record.metadata), createdAt,
   ];
 }

@@ -1,7 +1,7 @@
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { AttemptExecution, type AttemptFigures, type ExecutionDeps } from './attempt-execution.ts';
 
-interface QueuedAttempt {
+export interface QueuedAttempt {
   experimentId: string;
   attemptId: number;
   attemptNumber: number;
@@ -10,10 +10,31 @@ interface QueuedAttempt {
 }
 
 /**
+ * What the experiment service asks of whoever runs attempts: this process's scheduler, or the
+ * cluster's job queue (server/cluster). Both keep the same promises: FIFO order, a bound on attempts
+ * at once, cancel that reaches the running attempt, and resume of interrupted attempts.
+ */
+export interface AttemptDispatcher {
+  /** Queues an attempt; resolves once it is durably queued. */
+  enqueue(item: QueuedAttempt): void | Promise<void>;
+  /** Takes a queued (not yet running) attempt off the queue; true if it was there. */
+  dequeue(experimentId: string): boolean | Promise<boolean>;
+  /** Stops a running attempt wherever it runs and waits until it has recorded its end; false if none ran. */
+  stop(experimentId: string): Promise<boolean>;
+  /** The execution of an experiment running in this process, if any (live figures). */
+  execution(experimentId: string): AttemptExecution | undefined;
+  /** The figures of the given attempt while it runs in this process; null otherwise (read the stored ones). */
+  liveFigures(experimentId: string, attemptNumber: number): AttemptFigures | null;
+  recover(): Promise<number>;
+  shutdown(): Promise<void>;
+  idle(): Promise<void>;
+}
+
+/**
  * Runs queued attempts, at most `maxConcurrent` at a time, in the order they were queued.
  * Attempts interrupted by a crash or shutdown are found again by {@link recover} and resume.
  */
-export class AttemptScheduler {
+export class AttemptScheduler implements AttemptDispatcher {
   private readonly queue: QueuedAttempt[] = [];
   private readonly active = new Map<string, { execution: AttemptExecution; done: Promise<void> }>();
   private accepting = true;
@@ -27,6 +48,27 @@ export class AttemptScheduler {
     if (!this.accepting) return;
     this.queue.push(item);
     this.pump();
+  }
+
+  /**
+   * Runs an attempt now, beside the queue (a cluster worker's job); resolves when it ends, with
+   * 'shutdown' when it was interrupted and must be resumed elsewhere.
+   */
+  async runNow(item: QueuedAttempt): Promise<'ended' | 'shutdown'> {
+    const execution = new AttemptExecution(item.experimentId, item.attemptId, item.attemptNumber, this.deps, item.apiKey ?? null);
+    const done = execution.execute();
+    this.active.set(item.experimentId, { execution, done: done.catch(() => undefined) });
+    try {
+      await done;
+    } finally {
+      if (this.active.get(item.experimentId)?.execution === execution) this.active.delete(item.experimentId);
+    }
+    return execution.stoppedBy === 'shutdown' ? 'shutdown' : 'ended';
+  }
+
+  /** Attempts running now. */
+  get running(): number {
+    return this.active.size;
   }
 
   /** The running execution of an experiment, if any. */

@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/sqlite';
+import type { Database } from '../db/orm.ts';
 import type { Experiment } from '../db/entities/experiment.entity.ts';
 import type { SampleResult } from '../db/entities/sample-result.entity.ts';
 import { emptyProfile, type OptimizationProfile } from '../engine/optimization-profile.ts';
@@ -7,7 +7,7 @@ import type { ExperimentService } from '../experiments/experiment-service.ts';
 import { csvLine, snakeCaseKeys } from './format.ts';
 
 export interface RestDeps {
-  orm: MikroORM;
+  orm: Database;
   experiments: ExperimentService;
 }
 

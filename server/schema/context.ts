@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/sqlite';
+import type { EntityManager } from '@mikro-orm/knex';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import type { EventBus } from '../events/event-bus.ts';

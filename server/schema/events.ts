@@ -154,7 +154,7 @@ builder.subscriptionFields((t) => ({
   experimentsChanged: t.field({
     type: ExperimentChangeRef,
     description: 'Any experiment created, deleted or changing status (for dashboards).',
-    subscribe: (_root, _args, ctx) => ctx.bus.pubsub.subscribe('experiments:changed'),
+    subscribe: (_root, _args, ctx) => ctx.bus.changes(),
     resolve: (change) => change,
   }),
 }));

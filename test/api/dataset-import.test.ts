@@ -24,7 +24,7 @@ describe('importing datasets through the GraphQL API', () => {
   afterAll(() => t.dispose());
 
   const storedImports = async () =>
-    (await t.app.orm.em.fork().getConnection().execute<{ n: number }[]>('select count(*) as n from imported_datasets'))[0]!.n;
+    Number((await t.app.orm.em.fork().getConnection().execute<{ n: unknown }[]>('select count(*) as n from imported_datasets'))[0]!.n);
 
   it('should refuse a malformed file with its line number and store nothing', async () => {
     const before = (await t.gql(`{ datasets { name } }`)).data!.datasets;

@@ -246,7 +246,7 @@ describe('evaluation on imported datasets and knowledge bases', () => {
       expect(result.errors![0]!.message).toContain(message);
       expect(await count('{ knowledgeBases { name } }', 'knowledgeBases')).toBe(before);
       const stored = await t.app.orm.em.fork().getConnection().execute(`select count(*) as n from knowledge_bases where name = 'bad_kb'`);
-      expect(stored).toEqual([{ n: 0 }]);
+      expect(stored.map((row) => Number(row.n))).toEqual([0]);
     }
 
     it.each([

@@ -308,7 +308,7 @@ describe('the REST shim', () => {
   it('should answer /healthz with status ok', async () => {
     const { status, body } = await json('/healthz');
     expect(status).toBe(200);
-    expect(body).toEqual({ status: 'ok' });
+    expect(body).toEqual({ status: 'ok', role: 'all', database: { ok: true }, redis: null });
   });
 
   it('should serve an HTML page at /', async () => {

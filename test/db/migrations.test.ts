@@ -1,9 +1,7 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/orm.ts';
 import { migrationsList } from '../../server/db/migrations/index.ts';
-import { newDatabasePath } from '../helpers/test-app.ts';
+import { newDatabasePath, removeDatabase } from '../helpers/database.ts';
 
 describe('database migrations', () => {
   it('should create the schema the entities describe, from an empty file', async () => {
@@ -16,7 +14,7 @@ describe('database migrations', () => {
       expect(executed.map((m) => m.name)).toEqual(migrationsList.map((m) => m.name));
     } finally {
       await orm.close(true);
-      rmSync(join(path, '..'), { recursive: true, force: true });
+      await removeDatabase(path);
     }
   });
 
@@ -25,7 +23,8 @@ describe('database migrations', () => {
     const first = await openDatabase(path);
     await first.em.fork().getConnection().execute(
       `insert into experiments (id, name, config, method, model_name, dataset_name, status, current_attempt, created_at, updated_at)
-       values ('e1', 'kept', '{}', 'NAIVE', 'm', 'sample', 'PENDING', 0, 0, 0)`,
+       values ('e1', 'kept', '{}', 'NAIVE', 'm', 'sample', 'PENDING', 0, ?, ?)`,
+      [new Date(0), new Date(0)],
     );
     await first.close(true);
     const second = await openDatabase(path);
@@ -35,7 +34,7 @@ describe('database migrations', () => {
       expect(await second.getMigrator().getPendingMigrations()).toEqual([]);
     } finally {
       await second.close(true);
-      rmSync(join(path, '..'), { recursive: true, force: true });
+      await removeDatabase(path);
     }
   });
 });

@@ -1,19 +1,16 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type { MikroORM } from '@mikro-orm/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../server/db/orm.ts';
+import { openDatabase, type Database } from '../../server/db/orm.ts';
 import type { CachedCompletion } from '../../server/engine/cache/response-cache.ts';
 import { PersistentResponseCache, type PersistentCacheOptions } from '../../server/experiments/persistent-cache.ts';
 import { createLogger } from '../../server/logger.ts';
-import { newDatabasePath } from '../helpers/test-app.ts';
+import { newDatabasePath, removeDatabase, TEST_DIALECT } from '../helpers/database.ts';
 
 const entry = (text: string): CachedCompletion => ({
   completion: { text, tokensInput: 12, tokensOutput: 3, finishReason: 'stop' },
   latencyMs: 51.5,
 });
 
-const opened: { orm: MikroORM; path: string }[] = [];
+const opened: { orm: Database; path: string }[] = [];
 
 async function open(path = newDatabasePath()) {
   const orm = await openDatabase(path);
@@ -21,26 +18,28 @@ async function open(path = newDatabasePath()) {
   return { orm, path };
 }
 
-function store(orm: MikroORM, options: Partial<PersistentCacheOptions> = {}) {
+function store(orm: Database, options: Partial<PersistentCacheOptions> = {}) {
   return new PersistentResponseCache(orm, createLogger('silent'), { maxRows: 1000, flushDelayMs: 60_000, ...options });
 }
 
-async function storedKeys(orm: MikroORM): Promise<string[]> {
-  const rows: { key: string }[] = await orm.em.getConnection().getKnex().raw('select key from response_cache order by key');
+async function storedKeys(orm: Database): Promise<string[]> {
+  const rows = await orm.em.getConnection().execute<{ key: string }[]>('select key from response_cache order by key');
   return rows.map((row) => row.key);
 }
 
 /** Counts the SQL statements run on either connection (lookups use the read one). */
-function countQueries(orm: MikroORM) {
+function countQueries(orm: Database) {
   const counter = { count: 0 };
-  for (const type of ['read', 'write'] as const) orm.em.getConnection(type).getKnex().on('query', () => (counter.count += 1));
+  // One knex on PostgreSQL (no read replica), two on SQLite.
+  const clients = new Set((['read', 'write'] as const).map((type) => orm.em.getConnection(type).getKnex()));
+  for (const client of clients) client.on('query', () => (counter.count += 1));
   return counter;
 }
 
 afterEach(async () => {
   for (const { orm, path } of opened.splice(0)) {
     await orm.close(true);
-    rmSync(join(path, '..'), { recursive: true, force: true });
+    await removeDatabase(path);
   }
 });
 
@@ -100,7 +99,8 @@ describe('PersistentResponseCache', () => {
     expect(queries.count).toBe(2);
   });
 
-  it('should read ahead in write order, so a re-run asking one key at a time needs one query per window', async () => {
+  // PostgreSQL has no write order to follow (no rowid), so it reads no further than asked.
+  it.skipIf(TEST_DIALECT === 'postgresql')('should read ahead in write order, so a re-run asking one key at a time needs one query per window', async () => {
     const { orm } = await open();
     const cache = store(orm, { readAhead: 100 });
     for (let i = 0; i < 300; i++) cache.set(`k${i}`, entry(`a${i}`));

@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildApp, type App, type AppOverrides } from '../../server/app.ts';
 import type { ServerConfig } from '../../server/server-config.ts';
 import type { ExperimentStatus } from '../../server/db/entities/experiment.entity.ts';
 import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import { TERMINAL_STATUSES } from '../../server/events/event-bus.ts';
 import type { LogLevel } from '../../server/logger.ts';
+import { newDatabasePath, removeDatabase } from './database.ts';
+
+export { newDatabasePath, removeDatabase } from './database.ts';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   data?: T | null;
@@ -28,11 +28,7 @@ export interface TestApp {
 
 let sharedDatasets: Promise<DatasetRegistry> | null = null;
 
-export function newDatabasePath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'llmforge-test-')), 'test.sqlite');
-}
-
-/** A real app on a real SQLite file in a temp folder. */
+/** A real app on a real database: a SQLite file in a temp folder, or its own PostgreSQL database. */
 export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOverrides: AppOverrides = {}): Promise<TestApp> {
   const databasePath = overrides.databasePath ?? newDatabasePath();
   const config: ServerConfig = {
@@ -48,7 +44,10 @@ export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOv
     ...overrides,
   };
   sharedDatasets ??= DatasetRegistry.loadBuiltins();
-  const app = await buildApp(config, { datasets: await sharedDatasets, ...appOverrides });
+  const app = await buildApp(config, { datasets: await sharedDatasets, ...appOverrides }).catch(async (error: unknown) => {
+    if (!overrides.databasePath) await removeDatabase(databasePath);
+    throw error;
+  });
 
   const fetchPath = (path: string, init?: RequestInit) => Promise.resolve(app.yoga.fetch(`http://test${path}`, init ?? {}));
   return {
@@ -84,7 +83,7 @@ export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOv
     },
     async dispose(options = {}) {
       await app.stop();
-      if (!options.keepDatabase && databasePath !== ':memory:') rmSync(join(databasePath, '..'), { recursive: true, force: true });
+      if (!options.keepDatabase) await removeDatabase(databasePath);
     },
   };
 }

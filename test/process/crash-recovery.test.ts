@@ -1,8 +1,6 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/orm.ts';
-import { newDatabasePath } from '../helpers/test-app.ts';
+import { newDatabasePath, removeDatabase } from '../helpers/database.ts';
 import { ServerProcess } from './server-process.ts';
 
 const SAMPLES = 500;
@@ -24,10 +22,12 @@ afterEach(async () => {
 async function storedResults(databasePath: string) {
   const orm = await openDatabase(databasePath);
   try {
-    return await orm.em.fork().getConnection().execute<{ attempts: number; rows: number; distinct_samples: number }[]>(
+    const rows = await orm.em.fork().getConnection().execute<{ attempts: unknown; rows: unknown; distinct_samples: unknown }[]>(
       `select (select count(*) from attempts) as attempts, count(*) as rows, count(distinct sample_index) as distinct_samples
          from sample_results`,
     );
+    // PostgreSQL counts are bigint, returned as strings.
+    return rows.map((row) => ({ attempts: Number(row.attempts), rows: Number(row.rows), distinct_samples: Number(row.distinct_samples) }));
   } finally {
     await orm.close(true);
   }
@@ -77,7 +77,7 @@ describe('crash recovery with a real server process', () => {
 
       expect(await storedResults(databasePath)).toEqual([{ attempts: 1, rows: SAMPLES, distinct_samples: SAMPLES }]);
     } finally {
-      rmSync(join(databasePath, '..'), { recursive: true, force: true });
+      await removeDatabase(databasePath);
     }
   });
 
@@ -102,7 +102,7 @@ describe('crash recovery with a real server process', () => {
       expect(finished).toMatchObject({ status: 'COMPLETED', done: 200, total: 200 });
       expect(await storedResults(databasePath)).toEqual([{ attempts: 1, rows: 200, distinct_samples: 200 }]);
     } finally {
-      rmSync(join(databasePath, '..'), { recursive: true, force: true });
+      await removeDatabase(databasePath);
     }
   });
 });

@@ -88,7 +88,7 @@ describe('experimentEvents over graphql-ws', () => {
       'select count(*) as n from experiment_events where experiment_id = ?',
       [id],
     );
-    expect(stored[0]!.n).toBe(expected.length);
+    expect(Number(stored[0]!.n)).toBe(expected.length);
   });
 
   it('should release every listener when clients unsubscribe or disconnect', async () => {

@@ -21,7 +21,7 @@ export const CachedResponseSchema = new EntitySchema<CachedResponse>({
   tableName: 'response_cache',
   properties: {
     key: { type: 'string', length: 64, primary: true },
-    completion: { type: 'json' },
+    completion: { type: 'json', columnType: 'json' },
     latencyMs: { type: 'double' },
     createdAt: { type: 'datetime' },
     lastUsedAt: { type: 'datetime', index: true },

@@ -24,7 +24,7 @@ export const ExperimentEventSchema = new EntitySchema<ExperimentEventRow>({
     seq: { type: 'integer' },
     attempt: { type: 'integer' },
     type: { type: 'string', length: 32 },
-    payload: { type: 'json' },
+    payload: { type: 'json', columnType: 'json' },
     createdAt: { type: 'datetime' },
   },
 });

@@ -32,7 +32,7 @@ export const ExperimentSchema = new EntitySchema<Experiment>({
     id: { type: 'string', primary: true, length: 36 },
     name: { type: 'string', length: 255 },
     description: { type: 'text', nullable: true },
-    config: { type: 'json' },
+    config: { type: 'json', columnType: 'json' },
     method: { type: 'string', length: 16, index: true },
     modelName: { type: 'string', length: 255, index: true },
     datasetName: { type: 'string', length: 255 },

@@ -29,7 +29,7 @@ export const ImportedDatasetSchema = new EntitySchema<ImportedDataset>({
     kind: { type: 'string', length: 16, default: 'GENERAL' },
     size: { type: 'integer' },
     contentHash: { type: 'string', length: 64 },
-    examples: { type: 'json', lazy: true },
+    examples: { type: 'json', columnType: 'json', lazy: true },
     createdAt: { type: 'datetime' },
   },
 });

@@ -36,7 +36,7 @@ export const StoredKnowledgeBaseSchema = new EntitySchema<StoredKnowledgeBase>({
     chunkCount: { type: 'integer' },
     sizeChars: { type: 'integer' },
     contentHash: { type: 'string', length: 64 },
-    documents: { type: 'json', lazy: true },
+    documents: { type: 'json', columnType: 'json', lazy: true },
     createdAt: { type: 'datetime' },
   },
 });

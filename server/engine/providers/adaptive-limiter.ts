@@ -16,6 +16,23 @@ export interface LimitChange {
   epoch: number;
 }
 
+/**
+ * The concurrency window of one endpoint as the retry layer sees it: a permit per call in flight,
+ * and the history of the window for the profile. {@link AdaptiveLimiter} keeps it in this process;
+ * a cluster keeps one window per endpoint for all its workers (server/cluster/shared-window.ts).
+ */
+export interface ConcurrencyWindow {
+  readonly currentLimit: number | null;
+  readonly history: readonly LimitChange[];
+  /** Waits until a call may start; rejects if `signal` aborts first. */
+  acquire(signal?: AbortSignal): Promise<Permit>;
+}
+
+/** The windows of every endpoint, one per endpoint. */
+export interface ConcurrencyWindows {
+  for(endpoint: string): ConcurrencyWindow;
+}
+
 export interface AdaptiveLimiterOptions {
   /** Clean rounds needed before probing the level that last drew a 429. */
   probeRounds?: number;
@@ -40,7 +57,7 @@ const MAX_HISTORY = 1000;
  * `probeRounds` clean rounds when the next level is the one that last failed a probe. It never grows
  * beyond the demand it has seen, so one experiment's window never exceeds its batch size.
  */
-export class AdaptiveLimiter {
+export class AdaptiveLimiter implements ConcurrencyWindow {
   readonly history: LimitChange[] = [];
   private limit = Number.POSITIVE_INFINITY;
   private inFlight = 0;
@@ -221,7 +238,7 @@ export class AdaptiveLimiter {
 }
 
 /** One window per endpoint, shared by all the experiments of this process that call it. */
-export class LimiterRegistry {
+export class LimiterRegistry implements ConcurrencyWindows {
   private readonly limiters = new Map<string, AdaptiveLimiter>();
 
   constructor(private readonly options: AdaptiveLimiterOptions = {}) {}

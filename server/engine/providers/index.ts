@@ -2,7 +2,7 @@ import { AppError } from '../../errors.ts';
 import type { SecretScrubber } from '../../secrets.ts';
 import type { HuggingFaceProviderConfig, OpenAiCompatibleProviderConfig, ProviderConfig, RemoteCallConfig } from '../experiment-config.ts';
 import type { Provider } from '../types.ts';
-import type { LimiterRegistry } from './adaptive-limiter.ts';
+import type { ConcurrencyWindows } from './adaptive-limiter.ts';
 import { environmentKeyFor, hfTokenFor, NO_CREDENTIALS, type ProviderCredentials } from './credentials.ts';
 import { HuggingFaceTransport } from './huggingface.ts';
 import { OpenAiCompatibleTransport } from './openai-compatible.ts';
@@ -18,8 +18,8 @@ export interface ProviderDeps {
   apiKey?: string | null;
   /** The attempt was started with a per-run key that a restart has since wiped from memory. */
   runKeyLost?: boolean;
-  /** Adaptive concurrency windows, one per endpoint, shared by every attempt of the app. */
-  limiters: LimiterRegistry;
+  /** Adaptive concurrency windows, one per endpoint, shared by every attempt of the app (or, in a cluster, every worker). */
+  limiters: ConcurrencyWindows;
   /** The app's scrubber: every key a provider uses is registered with it. */
   secrets: SecretScrubber;
 }

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { ConcurrencyChange } from '../optimization-profile.ts';
 import { CHARS_PER_TOKEN, type ChatMessage, type Completion, type CompletionRequest, type Provider, type ProviderKind } from '../types.ts';
-import type { AdaptiveLimiter } from './adaptive-limiter.ts';
+import type { ConcurrencyWindow } from './adaptive-limiter.ts';
 import { ProviderCallError } from './provider-error.ts';
 import { callWithRetry, type RetryPolicy } from './retry.ts';
 
@@ -24,7 +24,7 @@ export class RemoteProvider implements Provider {
     readonly kind: ProviderKind,
     private readonly transport: ChatTransport,
     private readonly policy: RetryPolicy,
-    private readonly limiter: AdaptiveLimiter,
+    private readonly limiter: ConcurrencyWindow,
   ) {
     this.initialLimit = limiter.currentLimit;
   }

@@ -1,5 +1,5 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import type { AdaptiveLimiter, Permit } from './adaptive-limiter.ts';
+import type { ConcurrencyWindow, Permit } from './adaptive-limiter.ts';
 import { ProviderCallError, ProviderGaveUpError } from './provider-error.ts';
 import { DEFAULTS } from '../experiment-config.ts';
 
@@ -27,7 +27,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 export interface RetryOptions {
   policy: RetryPolicy;
   /** The endpoint's shared concurrency window; a permit is held only while a request is in flight. */
-  limiter: AdaptiveLimiter | null;
+  limiter: ConcurrencyWindow | null;
   /** Cancels everything: the wait for a permit, the request in flight, the backoff. */
   signal?: AbortSignal;
   random?: () => number;
