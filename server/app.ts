@@ -136,7 +136,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     ]);
     return { status: database.ok && (redis?.ok ?? true) ? 'ok' : 'unavailable', role, database, redis };
   };
-  const experiments = new ExperimentService(orm, datasets, scheduler, lifecycle, eventStore);
+  const experiments = new ExperimentService(datasets, scheduler, lifecycle, eventStore);
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',

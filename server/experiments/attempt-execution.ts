@@ -15,7 +15,6 @@ import type { EventBus } from '../events/event-bus.ts';
 import { logEvent } from '../log-events.ts';
 import type { Logger } from '../logger.ts';
 import type { SecretScrubber } from '../secrets.ts';
-import type { LimiterRegistry } from '../engine/providers/adaptive-limiter.ts';
 import type { TimeSlice } from '../engine/time-slice.ts';
 import { loadStoredOutcomes } from './queries.ts';
 import type { EndStatus, ExperimentLifecycle } from './lifecycle.ts';

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/knex';
 import { sqlDialect } from '../db/dialect.ts';
-import type { Database } from '../db/orm.ts';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { Experiment, type ExperimentStatus } from '../db/entities/experiment.entity.ts';
@@ -63,7 +62,6 @@ export class ExperimentService {
   private readonly reads = new WeakMap<EntityManager, ExperimentReads>();
 
   constructor(
-    private readonly orm: Database,
     private readonly datasets: DatasetRegistry,
     private readonly scheduler: AttemptDispatcher,
     private readonly lifecycle: ExperimentLifecycle,

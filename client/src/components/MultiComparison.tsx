@@ -96,7 +96,10 @@ export function MultiComparison({ ids }: { ids: string[] }) {
         <div className="panel-head">
           <h2>Per-sample matrix</h2>
           <label>
-            <input type="checkbox" checked={disagreeOnly} onChange={(e) => (setDisagreeOnly(e.target.checked), pages.reset())} /> only where they disagree
+            <input type="checkbox" checked={disagreeOnly} onChange={(e) => {
+              setDisagreeOnly(e.target.checked);
+              pages.reset();
+            }} /> only where they disagree
           </label>
         </div>
         <table className="data">
@@ -117,6 +120,7 @@ export function MultiComparison({ ids }: { ids: string[] }) {
                 <td className="clip" title={row.question}>{row.question}</td>
                 <td className="clip">{row.expectedAnswer}</td>
                 {row.cells.map((cell, index) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: cells follow the fixed order of the compared experiments, so the position is the column's identity
                   <td key={index} className={cell.correct ? 'good clip' : 'bad clip'}>
                     {cell.correct ? '✓ ' : '✗ '}
                     {cell.error ?? cell.parsedAnswer ?? '—'}

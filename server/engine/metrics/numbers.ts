@@ -9,7 +9,7 @@ const SCALE_WORDS: Readonly<Record<string, number>> = { thousand: 1e3, million: 
 const DECIMAL = String.raw`\d+(?:,\d{3})*(?:\.\d+)?`;
 /** "8 × 10^14", "8x10^14", "8*10^14", "8 · 10^14", "8 × 10¹⁴" is NFKC-normalised to "8 × 1014", so only "^" forms count. */
 const TIMES_TEN_POWER = new RegExp(String.raw`(?<![\d.])(${DECIMAL})\s*(?:[x×*·]|\\times)\s*10\s*\^\s*\{?\s*([-+]?\d{1,3})\s*\}?`, 'gu');
-const E_NOTATION = new RegExp(String.raw`(?<![\d.\p{L}])(\d+(?:\.\d+)?)e([-+]?\d{1,3})(?![\p{L}\d])`, 'gu');
+const E_NOTATION = /(?<![\d.\p{L}])(\d+(?:\.\d+)?)e([-+]?\d{1,3})(?![\p{L}\d])/gu;
 /** A fraction "a/b" that is not part of a date such as 12/25/2020. */
 const FRACTION = /(?<![\d/.,])(\d+)\s*\/\s*(\d+)(?![\d/]|\.\d)/gu;
 const SCALED = new RegExp(String.raw`(?<![\d.])(${DECIMAL})\s+(${Object.keys(SCALE_WORDS).join('|')})(?![\p{L}])`, 'gu');

@@ -55,7 +55,7 @@ export function knowledgeBaseHash(documents: readonly KnowledgeArticle[], chunki
 }
 
 function recordDocuments(upload: DocumentUpload, field: string): KnowledgeArticle[] {
-  let records;
+  let records: ReturnType<typeof readRecords>;
   try {
     records = readRecords(upload.format as 'JSON' | 'JSONL' | 'CSV', upload.content);
   } catch (error) {
