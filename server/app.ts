@@ -18,7 +18,9 @@ import { isAuthorized, useApiToken } from './http/auth.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './http/graphiql-examples.ts';
 import { CLIENT_DIST, serveClient } from './http/client-files.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
-import { useRequestLimits } from './http/limits.ts';
+import { DEFAULT_LIMITS, useRequestLimits } from './http/limits.ts';
+import { corsPolicy, useCsrfPrevention } from './http/security.ts';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { handleRest, type RestDeps } from './http/rest.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { Context } from './schema/context.ts';
@@ -79,13 +81,20 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       subscriptions: { bufferSize: config.subscriberBufferSize, profileIntervalMs: config.profileIntervalMs },
       authorized: isAuthorized(config.apiToken, initial.request, initial.connectionParams),
     }),
+    // Rendered from the bundled GraphiQL (no CDN): the playground works without internet.
     graphiql: { title: 'LlmForge', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    renderGraphiQL,
+    cors: corsPolicy(config.corsOrigins ?? []),
     maskedErrors: { maskError: (error, message, isDev) => maskError(logger, error, message, isDev) },
     logging: false,
-    plugins: [useRequestLimits(), useApiToken(), useRoutes({ orm, experiments }, logger, overrides.clientDir ?? CLIENT_DIST)],
+    plugins: [useRequestLimits(), useCsrfPrevention(), useApiToken(), useRoutes({ orm, experiments }, logger, overrides.clientDir ?? CLIENT_DIST)],
   });
   const server = createServer(yoga);
-  const webSocket = attachGraphQLWebSocket(server, yoga, config.apiToken);
+  const webSocket = attachGraphQLWebSocket(server, yoga, {
+    apiToken: config.apiToken,
+    corsOrigins: config.corsOrigins ?? [],
+    maxPayloadBytes: DEFAULT_LIMITS.maxBodyBytes,
+  });
   let stopping: Promise<void> | null = null;
 
   return {
@@ -104,7 +113,10 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       });
       const { port } = server.address() as AddressInfo;
       const resumed = await scheduler.recover();
-      logger.info('listening', { url: `http://localhost:${port}/graphql`, database: config.databasePath, resumed });
+      logger.info('listening', { url: `http://localhost:${port}/graphql`, host: config.host, database: config.databasePath, resumed });
+      if (!isLoopback(config.host) && !config.apiToken) {
+        logger.warn('listening beyond loopback without an API token: anyone who can reach this port can run and delete experiments; set LLMFORGE_API_TOKEN', { host: config.host });
+      }
       return `http://127.0.0.1:${port}`;
     },
     stop() {
@@ -121,6 +133,10 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       return stopping;
     },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** Health, the REST shim and the web client, served beside GraphQL on the same port. */

@@ -5,7 +5,10 @@ import { LOG_LEVELS, type LogLevel } from './logger.ts';
 export interface ServerConfig {
   /** 0 picks a free port (tests). */
   port: number;
+  /** Interface to listen on: loopback by default; '0.0.0.0' (HOST) opens the server to the network. */
   host: string;
+  /** Browser origins besides the server's own that may call it (LLMFORGE_CORS_ORIGINS, comma-separated; '*' = any). */
+  corsOrigins?: readonly string[];
   /** SQLite file path, or ':memory:'. */
   databasePath: string;
   logLevel: LogLevel;
@@ -30,7 +33,8 @@ export const DEFAULT_CACHE_MAX_ROWS = 100_000;
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     port: integer(env.PORT, 4000, 'PORT'),
-    host: env.HOST ?? '0.0.0.0',
+    host: env.HOST || '127.0.0.1',
+    corsOrigins: (env.LLMFORGE_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     databasePath: env.LLMFORGE_DB ?? './data/llmforge.sqlite',
     logLevel: logLevel(env.LOG_LEVEL ?? 'info'),
     maxConcurrentRuns: integer(env.LLMFORGE_MAX_CONCURRENT_RUNS, 4, 'LLMFORGE_MAX_CONCURRENT_RUNS'),

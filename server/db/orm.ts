@@ -1,5 +1,6 @@
 import { MikroORM, type Options } from '@mikro-orm/sqlite';
 import { Migrator } from '@mikro-orm/migrations';
+import { BoundSqliteDriver } from './bound-sqlite-driver.ts';
 import { AttemptSchema } from './entities/attempt.entity.ts';
 import { CachedResponseSchema } from './entities/cached-response.entity.ts';
 import { ExperimentEventSchema } from './entities/experiment-event.entity.ts';
@@ -18,6 +19,7 @@ export const ENTITIES = [ExperimentSchema, AttemptSchema, SampleResultSchema, Ex
 export async function openDatabase(path: string, overrides: Partial<Options> = {}): Promise<MikroORM> {
   const orm = await MikroORM.init({
     dbName: path,
+    driver: BoundSqliteDriver,
     entities: ENTITIES,
     extensions: [Migrator],
     migrations: { migrationsList, snapshot: false, transactional: true, silent: true },

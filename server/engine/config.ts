@@ -290,6 +290,7 @@ function validatePricing(input: ExperimentConfigInput['pricing']): PricingConfig
 function requiredText(value: unknown, field: string, maxLength: number): string {
   if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError(field, 'must not be empty');
   if (value.length > maxLength) throw new ValidationError(field, `must be at most ${maxLength} characters`);
+  refuseNul(value, field);
   return value.trim();
 }
 
@@ -297,7 +298,13 @@ function optionalText(value: unknown, field: string, maxLength: number): string 
   if (value == null) return null;
   if (typeof value !== 'string') throw new ValidationError(field, 'must be a string');
   if (value.length > maxLength) throw new ValidationError(field, `must be at most ${maxLength} characters`);
+  refuseNul(value, field);
   return value;
+}
+
+/** A NUL character is never meaningful in a name or a description, and breaks C-string consumers downstream. */
+export function refuseNul(value: string, field: string): void {
+  if (value.includes('\u0000')) throw new ValidationError(field, 'must not contain the NUL character (U+0000)');
 }
 
 function numberValue(value: unknown, field: string): number {

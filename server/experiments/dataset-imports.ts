@@ -1,6 +1,7 @@
 import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/sqlite';
 import { ImportedDataset } from '../db/entities/imported-dataset.entity.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
+import { refuseNul } from '../engine/config.ts';
 import { createImportedDataset, examplesHash, parseImportedExamples } from '../engine/datasets/import.ts';
 import { IMPORT_FORMATS, type ImportFormat } from '../engine/datasets/import-formats.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
@@ -27,6 +28,7 @@ export async function importDataset(em: EntityManager, registry: DatasetRegistry
   if (!NAME_PATTERN.test(name)) {
     throw new ValidationError('name', 'must be 1..100 letters, digits, "_", "-" or ".", starting with a letter or digit');
   }
+  if (input.description) refuseNul(input.description, 'description');
   if ((input.description?.length ?? 0) > DESCRIPTION_LENGTH) {
     throw new ValidationError('description', `must be at most ${DESCRIPTION_LENGTH} characters`);
   }
