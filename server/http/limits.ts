@@ -1,7 +1,9 @@
 import {
   GraphQLError,
   Kind,
-  parse,
+  Lexer,
+  Source,
+  TokenKind,
   type ASTVisitor,
   type FragmentDefinitionNode,
   type SelectionSetNode,
@@ -17,8 +19,10 @@ export interface RequestLimits {
   maxUploadBytes: number;
   /** Longest GraphQL document accepted, in characters, checked before parsing. */
   maxDocumentChars: number;
-  /** Most lexical tokens one document may have (stops the parser before a deep nesting overflows its stack). */
+  /** Most lexical tokens one document may have. */
   maxTokens: number;
+  /** Deepest nesting of braces, brackets and parentheses (the parser recurses once per level). */
+  maxNesting: number;
   /** Deepest selection accepted (a root field is depth 1). */
   maxDepth: number;
   /** Most fields one operation may select, fragments expanded (aliases make a query wide, not deep). */
@@ -30,6 +34,7 @@ export const DEFAULT_LIMITS: RequestLimits = {
   maxUploadBytes: 10 * 1024 * 1024,
   maxDocumentChars: 100_000,
   maxTokens: 20_000,
+  maxNesting: 64,
   maxDepth: 12,
   maxFields: 2000,
 };
@@ -56,39 +61,68 @@ export function useRequestLimits(limits: RequestLimits = DEFAULT_LIMITS): Plugin
                 },
               ],
             },
-            { status: 413, headers: { connection: 'close' } },
+            { status: 413 },
           ),
         );
-      if (Number(request.headers.get('content-length') ?? 0) > limit) {
-        void request.body.cancel().catch(() => undefined);
-        return tooLarge();
-      }
+      // The unread rest is discarded by Node after the response (never buffered), so the client gets its 413.
+      if (Number(request.headers.get('content-length') ?? 0) > limit) return tooLarge();
       const body = await readAtMost(request.body, limit);
       if (!body) return tooLarge();
       setRequest(new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal }));
     },
-    onParse({ params, setParseFn }) {
+    onParse({ params }) {
+      // Checked before the parser runs: it recurses once per nesting level, and its own token limit
+      // reports as a syntax error (status 200 for application/json clients); these are 400s.
       const source = typeof params.source === 'string' ? params.source : params.source.body;
-      if (source.length > limits.maxDocumentChars) {
-        throw new GraphQLError(`the GraphQL document has ${source.length} characters, more than the limit of ${limits.maxDocumentChars}`, {
-          extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
-        });
-      }
-      setParseFn((text, options) => {
-        try {
-          return parse(text, { ...options, maxTokens: limits.maxTokens });
-        } catch (error) {
-          if (error instanceof GraphQLError) {
-            throw new GraphQLError(error.message, { ...error, extensions: { ...error.extensions, http: { status: 400 } } });
-          }
-          throw error;
-        }
-      });
+      const problem = documentProblem(source, limits);
+      if (problem) throw new GraphQLError(problem, { extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } });
     },
     onValidate({ addValidationRule }) {
       addValidationRule(operationSizeRule(limits));
     },
   };
+}
+
+/** Why a document is refused before parsing (too long, too many tokens, nested too deep), or null. */
+export function documentProblem(source: string, limits: Pick<RequestLimits, 'maxDocumentChars' | 'maxTokens' | 'maxNesting'>): string | null {
+  if (source.length > limits.maxDocumentChars) {
+    return `the GraphQL document has ${source.length} characters, more than the limit of ${limits.maxDocumentChars}`;
+  }
+  const nesting = deepestNesting(source);
+  if (nesting > limits.maxNesting) return `the GraphQL document nests brackets ${nesting} deep, more than the limit of ${limits.maxNesting}`;
+  // A token is at least one character, so only a long document can have too many.
+  if (source.length > limits.maxTokens) {
+    const lexer = new Lexer(new Source(source));
+    let tokens = 0;
+    try {
+      while (lexer.advance().kind !== TokenKind.EOF) {
+        if (++tokens > limits.maxTokens) return `the GraphQL document has more than ${limits.maxTokens} tokens`;
+      }
+    } catch {
+      return null; // a lexical error: the parser reports it with its position
+    }
+  }
+  return null;
+}
+
+/** The deepest nesting of {, [ and ( outside strings and comments. */
+function deepestNesting(source: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 0x7b || c === 0x5b || c === 0x28) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d || c === 0x29) depth--;
+    else if (c === 0x23) while (i < source.length && source.charCodeAt(i) !== 0x0a) i++;
+    else if (c === 0x22) {
+      const block = source.startsWith('"""', i);
+      const close = block ? '"""' : '"';
+      i += close.length;
+      while (i < source.length && !source.startsWith(close, i)) i += source.charCodeAt(i) === 0x5c ? 2 : 1;
+      i += close.length - 1;
+    }
+  }
+  return deepest;
 }
 
 /** The whole body, or null as soon as more than `limit` bytes arrive (the rest is never read). */
@@ -101,7 +135,7 @@ async function readAtMost(stream: ReadableStream<Uint8Array>, limit: number): Pr
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
+      reader.releaseLock();
       return null;
     }
     chunks.push(value);
