@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configFromEnv } from '../../server/config.ts';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
+import { ServerProcess } from '../process/server-process.ts';
 
 const FAST = { kind: 'SIMULATED', latencyMs: 0 };
 const FOREIGN = 'http://evil.example';
@@ -87,9 +88,10 @@ describe('cross-site requests', () => {
           socket.close();
           resolve(101);
         });
-        socket.once('unexpected-response', (_req, res) => {
+        socket.on('error', () => undefined);
+        socket.once('unexpected-response', (req, res) => {
           resolve(res.statusCode ?? 0);
-          socket.terminate();
+          req.destroy();
         });
       });
     expect(await open({ origin: FOREIGN })).toBe(403);
@@ -114,9 +116,9 @@ describe('request limits on the wire', () => {
   afterAll(() => t.dispose());
 
   /** Streams `totalBytes` of an importDataset body without Content-Length; resolves with the status and bytes sent. */
-  function chunkedImport(totalBytes: number): Promise<{ status: number; sent: number }> {
+  function chunkedImport(totalBytes: number, target = url): Promise<{ status: number; sent: number }> {
     return new Promise((resolve, reject) => {
-      const req = httpRequest(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
+      const req = httpRequest(`${target}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
       let id = 0;
       // JSONL inside a JSON string: each record's quotes escaped, lines joined by an escaped newline.
       const line = () => `${JSON.stringify(JSON.stringify({ id: `r${id++}`, question: 'what is one plus one?', answer: 'two' })).slice(1, -1)}\\n`;
@@ -142,14 +144,21 @@ describe('request limits on the wire', () => {
     });
   }
 
-  it('should refuse a 20 MB chunked body with 413 after reading about the limit, without growing memory', async () => {
-    const before = process.memoryUsage();
-    const { status } = await chunkedImport(20 * 1024 * 1024);
-    const after = process.memoryUsage();
-    expect(status).toBe(413);
-    // The body is never held: far less than its 20 MB stays in memory.
-    expect(after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers)).toBeLessThan(8 * 1024 * 1024);
-    expect((await t.gql<{ datasets: { name: string }[] }>('{ datasets { name } }')).data!.datasets.map((d) => d.name)).not.toContain('huge');
+  it('should refuse a 20 MB chunked body with 413, and the server process does not grow', async () => {
+    const server = new ServerProcess({ LLMFORGE_DB: ':memory:', LOG_LEVEL: 'info' });
+    try {
+      const serverUrl = await server.url;
+      const before = server.residentBytes();
+      const { status } = await chunkedImport(20 * 1024 * 1024, serverUrl);
+      expect(status).toBe(413);
+      console.log(`20 MB chunked body: ${status}; server RSS ${(before / 2 ** 20).toFixed(1)} MB -> ${(server.residentBytes() / 2 ** 20).toFixed(1)} MB`);
+      // Holding the body (as the framework's own limit of 25 MB allowed) grew the server by hundreds of MB.
+      expect(server.residentBytes() - before).toBeLessThan(16 * 1024 * 1024);
+      expect((await server.gql<{ datasets: { name: string }[] }>('{ datasets { name } }')).data!.datasets.map((d) => d.name)).not.toContain('huge');
+    } finally {
+      server.kill('SIGTERM');
+      await server.exited;
+    }
   });
 
   it('should refuse an upload beyond its own 10 MiB limit with 413, and accept a chunked body under the limit', async () => {
@@ -233,10 +242,10 @@ describe('hostile inputs get a 4xx, never a 500', () => {
     expect(await post('{'.repeat(100_000))).toEqual({ status: 400, message: 'the GraphQL document nests brackets 100000 deep, more than the limit of 64' });
     expect(await post(`{ ${'a:b '.repeat(7000)}}`)).toEqual({ status: 400, message: 'the GraphQL document has more than 20000 tokens' });
     expect(await post(`{ ${'__typename '.repeat(10_000)}}`)).toEqual({ status: 400, message: 'the GraphQL document has 110003 characters, more than the limit of 100000' });
-    expect(await post('{ "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{" }')).toEqual({
-      status: 200,
-      message: 'Syntax Error: Unexpected String "{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{".',
-    });
+    // Braces inside a string do not count: this one reaches the parser, which reports its own syntax error.
+    const inString = await post(`{ "${'{'.repeat(100)}" }`);
+    expect(inString.status).toBe(200);
+    expect(inString.message).toMatch(/^Syntax Error: Expected Name, found String/);
   });
 
   it('should answer NOT_FOUND for an export of an attempt that does not exist', async () => {
