@@ -63,7 +63,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   bus.setSink((event) => eventStore.record(event));
   const responseCache = new PersistentResponseCache(orm, logger, { maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS });
   const scheduler = new AttemptScheduler(
-    { orm, datasets, bus, logger, progressIntervalMs: config.progressIntervalMs, credentials: providerCredentials, responseCache },
+    { orm, datasets, bus, eventStore, logger, progressIntervalMs: config.progressIntervalMs, credentials: providerCredentials, responseCache },
     config.maxConcurrentRuns,
   );
   const experiments = new ExperimentService(orm, datasets, scheduler, bus, eventStore);

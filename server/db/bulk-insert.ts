@@ -1,4 +1,8 @@
+import type { Knex } from '@mikro-orm/knex';
 import type { MikroORM } from '@mikro-orm/sqlite';
+
+/** Where rows go: the ORM's connection, or a knex transaction that other writes share. */
+export type BulkTarget = MikroORM | Knex | Knex.Transaction;
 
 /** A column value as this schema stores it in SQLite: datetimes as epoch milliseconds, booleans as 0/1, JSON as text. */
 export type SqlValue = string | number | null;
@@ -23,10 +27,10 @@ const MAX_ROWS_PER_STATEMENT = 100;
  * CPU time of a whole run (measured with node --cpu-prof). Resolves with the number of rows inserted
  * (conflicting rows that were skipped do not count).
  */
-export async function bulkInsert(orm: MikroORM, { table, columns, rows, onConflict }: BulkInsert): Promise<number> {
+export async function bulkInsert(target: BulkTarget, { table, columns, rows, onConflict }: BulkInsert): Promise<number> {
   let inserted = 0;
   if (rows.length === 0) return inserted;
-  const knex = orm.em.getConnection().getKnex();
+  const knex = 'em' in target ? target.em.getConnection().getKnex() : target;
   const rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / columns.length)));
   const head = `insert into \`${table}\` (${columns.map((c) => `\`${c}\``).join(', ')}) values `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;

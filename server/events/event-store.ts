@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/sqlite';
-import { bulkInsert, jsonValue } from '../db/bulk-insert.ts';
+import { bulkInsert, jsonValue, type BulkTarget } from '../db/bulk-insert.ts';
 import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { WriteBehind } from '../db/write-behind.ts';
 import type { Logger } from '../logger.ts';
@@ -11,6 +11,10 @@ const PAGE = 1000;
  * Durable log of every experiment event, written in batched transactions. Events stay in memory as
  * "pending" until their transaction commits, so a replay that reads pending events before the
  * database never misses one that is between the two.
+ *
+ * A SampleCompleted event is not written here: the result writer stores it in the same transaction
+ * as its sample's result row (see `recordStoredElsewhere`), so after a crash the log holds exactly
+ * one SampleCompleted per stored result and none for a result that was lost.
  */
 export class EventStore {
   private buffer: ExperimentEvent[] = [];
@@ -28,13 +32,19 @@ export class EventStore {
     );
   }
 
-  /** Queues an event for writing (the EventBus sink). */
+  /** Queues an event for writing (the EventBus sink); a SampleCompleted only waits, pending, for the result writer. */
   record(event: ExperimentEvent): void {
-    this.buffer.push(event);
     let list = this.pending.get(event.experimentId);
     if (!list) this.pending.set(event.experimentId, (list = []));
     list.push(event);
+    if (event.type === 'SampleCompleted') return;
+    this.buffer.push(event);
     this.writes.schedule(this.buffer.length >= this.maxBatch);
+  }
+
+  /** Events another writer committed (or gave up on): no longer pending. */
+  written(events: readonly ExperimentEvent[]): void {
+    this.release(events);
   }
 
   /** Events of the experiment not yet committed, in order. */
@@ -100,13 +110,7 @@ export class EventStore {
   }
 
   private async insert(events: ExperimentEvent[]): Promise<void> {
-    const createdAt = Date.now();
-    await bulkInsert(this.orm, {
-      table: 'experiment_events',
-      columns: ['experiment_id', 'seq', 'attempt', 'type', 'payload', 'created_at'],
-      rows: events.map((event) => [event.experimentId, event.seq, event.attempt, event.type, jsonValue(event), createdAt]),
-      onConflict: '(`experiment_id`, `seq`) do nothing',
-    });
+    await insertEvents(this.orm, events);
   }
 
   private async existingExperiments(events: ExperimentEvent[]): Promise<Set<string>> {
@@ -118,16 +122,26 @@ export class EventStore {
     return new Set(rows.map((row) => row.id));
   }
 
-  /** Written (or given up on): no longer pending. */
-  private release(events: ExperimentEvent[]): void {
-    const lastSeq = new Map<string, number>();
-    for (const event of events) lastSeq.set(event.experimentId, event.seq);
-    for (const [experimentId, seq] of lastSeq) {
+  /** Written (or given up on): no longer pending. Exactly these events: others with a lower seq may still wait for another writer. */
+  private release(events: readonly ExperimentEvent[]): void {
+    const done = new Set(events);
+    for (const experimentId of new Set(events.map((event) => event.experimentId))) {
       const list = this.pending.get(experimentId);
       if (!list) continue;
-      const rest = list.filter((event) => event.seq > seq);
+      const rest = list.filter((event) => !done.has(event));
       if (rest.length > 0) this.pending.set(experimentId, rest);
       else this.pending.delete(experimentId);
     }
   }
+}
+
+/** Inserts event rows (a duplicate seq is ignored), on the ORM's connection or inside a caller's transaction. */
+export async function insertEvents(target: BulkTarget, events: readonly ExperimentEvent[]): Promise<void> {
+  const createdAt = Date.now();
+  await bulkInsert(target, {
+    table: 'experiment_events',
+    columns: ['experiment_id', 'seq', 'attempt', 'type', 'payload', 'created_at'],
+    rows: events.map((event) => [event.experimentId, event.seq, event.attempt, event.type, jsonValue(event), createdAt]),
+    onConflict: '(`experiment_id`, `seq`) do nothing',
+  });
 }

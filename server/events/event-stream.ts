@@ -87,14 +87,19 @@ export function experimentEventStream(bus: EventBus, store: EventStore, options:
   });
 }
 
-/** Stored events, then the pending ones the database did not have yet, in seq order. */
+/**
+ * Stored and pending events merged in seq order, each once. Pending events are not all newer than the
+ * stored ones: a sample's SampleCompleted commits with its result, possibly after later events did.
+ */
 async function* mergeBySeq(stored: AsyncGenerator<ExperimentEvent>, pending: readonly ExperimentEvent[]): AsyncGenerator<ExperimentEvent> {
-  let last = 0;
+  const waiting = [...pending].sort((a, b) => a.seq - b.seq);
+  let next = 0;
   for await (const event of stored) {
-    last = event.seq;
+    while (next < waiting.length && (waiting[next] as ExperimentEvent).seq < event.seq) yield waiting[next++] as ExperimentEvent;
+    if (next < waiting.length && (waiting[next] as ExperimentEvent).seq === event.seq) next++;
     yield event;
   }
-  for (const event of pending) if (event.seq > last) yield event;
+  while (next < waiting.length) yield waiting[next++] as ExperimentEvent;
 }
 
 function overflow(experimentId: string, seq: number, attempt: number, bufferSize: number): StreamOverflow {

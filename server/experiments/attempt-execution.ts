@@ -11,16 +11,19 @@ import type { OptimizationProfile } from '../engine/profile.ts';
 import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import { createProvider, providerEndpoint } from '../engine/providers/index.ts';
 import { AttemptRunner, type PendingSample, type SampleRecord } from '../engine/runner.ts';
-import type { EventBus } from '../events/event-bus.ts';
+import type { EventBus, ExperimentEvent } from '../events/event-bus.ts';
+import type { EventStore } from '../events/event-store.ts';
 import type { Logger } from '../logger.ts';
 import { scrubSecrets } from '../secrets.ts';
 import { loadStoredOutcomes } from './queries.ts';
-import { ResultWriter } from './result-writer.ts';
+import { ResultWriter, type StoredSample } from './result-writer.ts';
 
 export interface ExecutionDeps {
   orm: MikroORM;
   datasets: DatasetRegistry;
   bus: EventBus;
+  /** Told when the result writer has stored (or lost) SampleCompleted events, which it writes itself. */
+  eventStore: EventStore;
   logger: Logger;
   /** How often progress events may be published while samples stream in. */
   progressIntervalMs: number;
@@ -59,6 +62,8 @@ export class AttemptExecution {
   private stopReason: StopReason | null = null;
   /** Set once the outcome is stored: from then on the stored figures are the truth. */
   private finished = false;
+  /** Samples whose results are committed (stored before this run included): what progress reports. */
+  private readonly stored = { done: 0, failed: 0, cacheHits: 0 };
 
   constructor(
     readonly experimentId: string,
@@ -68,7 +73,7 @@ export class AttemptExecution {
     /** This run's API key, held in memory only; null when none was given or after a restart. */
     private readonly apiKey: string | null = null,
   ) {
-    this.writer = new ResultWriter(deps.orm, attemptId);
+    this.writer = new ResultWriter(deps.orm, attemptId, (batch, committed) => this.onStored(batch, committed));
   }
 
   stop(reason: StopReason): void {
@@ -84,8 +89,8 @@ export class AttemptExecution {
     const price = this.price();
     // Computed on first read: progress alone must not sort every latency (it is asked for on every query).
     return {
-      done: runner.done,
-      failed: runner.failed,
+      done: this.stored.done,
+      failed: this.stored.failed,
       total: this.total,
       get metrics() {
         return runner.metrics.result(wall, price);
@@ -108,7 +113,10 @@ export class AttemptExecution {
       const dataset = this.dataset(config, attempt.datasetHash);
       const runner = this.createRunner(config, attempt.runKey);
       const stored = await loadStoredOutcomes(em, this.attemptId);
-      for (const outcome of stored.values()) runner.absorb(outcome);
+      for (const outcome of stored.values()) {
+        runner.absorb(outcome);
+        this.countStored(outcome.failed, outcome.cacheHit);
+      }
       await this.markRunning(attempt);
       this.runner = runner;
       this.segmentStart = performance.now();
@@ -124,10 +132,22 @@ export class AttemptExecution {
   private config: ExperimentConfig | null = null;
   private readonly writer: ResultWriter;
 
-  /** A finished sample goes to storage and to the live stream. */
+  /** A finished sample goes to the live stream at once, and to storage with its event. */
   private onSample(record: SampleRecord): void {
-    this.writer.add(record);
-    this.publishSample(record);
+    this.writer.add(record, this.publishSample(record));
+  }
+
+  private onStored(batch: readonly StoredSample[], committed: boolean): void {
+    this.deps.eventStore.written(batch.map(({ event }) => event));
+    if (!committed) return;
+    for (const { record } of batch) this.countStored(record.error !== null, record.cacheHit);
+    this.publishProgress(false);
+  }
+
+  private countStored(failed: boolean, cacheHit: boolean): void {
+    this.stored.done += 1;
+    if (failed) this.stored.failed += 1;
+    if (cacheHit) this.stored.cacheHits += 1;
   }
 
   /** Holds the runner back while more results wait for the disk than memory should hold. */
@@ -205,7 +225,7 @@ export class AttemptExecution {
       experimentId: this.experimentId,
       attempt: this.attemptNumber,
       status: interrupted ? 'RUNNING' : outcome,
-      done: this.runner?.done ?? 0,
+      done: this.stored.done,
       total: this.total,
     });
     if (interrupted) return; // stays RUNNING: the next start resumes it
@@ -214,27 +234,27 @@ export class AttemptExecution {
     this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'ExperimentStatusChanged', status: outcome, error });
   }
 
-  private publishSample(record: SampleRecord): void {
+  private publishSample(record: SampleRecord): ExperimentEvent {
     const { prompt: _prompt, trace: _trace, ...sample } = record;
-    this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'SampleCompleted', sample });
-    this.publishProgress(false);
+    return this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'SampleCompleted', sample });
   }
 
   private publishProgress(force: boolean): void {
     const runner = this.runner;
     if (!runner) return;
     const now = performance.now();
-    if (!force && now - this.lastProgressAt < this.deps.progressIntervalMs && runner.done < this.total) return;
+    const { done, failed, cacheHits } = this.stored;
+    if (!force && now - this.lastProgressAt < this.deps.progressIntervalMs && done < this.total) return;
     this.lastProgressAt = now;
-    this.deps.logger.debug('progress', { experimentId: this.experimentId, attempt: this.attemptNumber, done: runner.done, total: this.total });
+    this.deps.logger.debug('progress', { experimentId: this.experimentId, attempt: this.attemptNumber, done, total: this.total });
     const wallSeconds = this.wallTimeMs() / 1000;
     this.deps.bus.publish(this.experimentId, this.attemptNumber, {
       type: 'ExperimentProgress',
-      done: runner.done,
+      done,
       total: this.total,
-      failed: runner.failed,
-      hitRate: runner.done === 0 ? 0 : runner.cacheHits / runner.done,
-      throughput: wallSeconds > 0 ? runner.done / wallSeconds : 0,
+      failed,
+      hitRate: done === 0 ? 0 : cacheHits / done,
+      throughput: wallSeconds > 0 ? done / wallSeconds : 0,
     });
   }
 
