@@ -197,6 +197,9 @@ function measure(
   };
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
+      // Introspection (__schema, __type) is as deep as the schema's type wrappers, not the data: GraphiQL's
+      // own introspection query is 15 deep. The nesting and token limits still bound it.
+      if (selection.name.value.startsWith('__')) continue;
       add(measure(selection.selectionSet, fragments, visiting), 1, 1);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       add(measure(selection.selectionSet, fragments, visiting), 0, 0);

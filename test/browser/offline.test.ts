@@ -43,15 +43,18 @@ describe.skipIf(!chromiumPath)('offline: GraphiQL and the dashboard with every n
   it('should render GraphiQL, run the preloaded Launch operation and show its result', async () => {
     await page.goto(`${baseUrl}/graphql`, { waitUntil: 'load' });
     await page.waitForSelector('.graphiql-container');
-    const editor = page.locator('.graphiql-query-editor .CodeMirror').first();
+    const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
     await editor.waitFor();
-    expect(await page.locator('.graphiql-query-editor').innerText()).toContain('mutation Launch');
+    // Monaco draws spaces as U+00A0; wait for the preloaded operations to be drawn.
+    const editorText = async () => ((await page.locator('.graphiql-query-editor .view-lines').textContent()) ?? '').replace(/\u00a0/g, ' ');
+    await page.waitForFunction(() => document.querySelector('.graphiql-query-editor .view-lines')?.textContent?.includes('Launch'));
+    expect(await editorText()).toContain('mutation Launch');
 
     await page.locator('.graphiql-execute-button').click();
     // Several operations are preloaded: GraphiQL asks which one to run.
     await page.getByRole('menuitem', { name: 'Launch' }).click();
-    await page.waitForFunction(() => document.querySelector('.result-window')?.textContent?.includes('launchExperiment'));
-    const result = (await page.locator('.result-window').innerText()).replace(/\s+/g, ' ');
+    await page.waitForFunction(() => document.querySelector('.result-window .view-lines')?.textContent?.includes('launchExperiment'));
+    const result = ((await page.locator('.result-window .view-lines').textContent()) ?? '').replace(/[\s\u00a0]+/g, ' ');
     expect(result).toMatch(/"launchExperiment": \{ "id": "[0-9a-f-]{36}", "status": "(QUEUED|RUNNING)" \}/);
     console.log(`screenshot: ${await screenshot(page, 'graphiql-offline')}`);
 
@@ -66,8 +69,8 @@ describe.skipIf(!chromiumPath)('offline: GraphiQL and the dashboard with every n
     await t.waitForEnd(id);
     for (const [path, selector] of [
       ['/', `[data-testid=experiment-row-${id}]`],
-      ['/experiments/new', 'form'],
-      ['/compare', 'main'],
+      ['/experiments/new', '[data-testid=experiment-form]'],
+      ['/compare', '[data-testid=compare-page]'],
       [`/experiments/${id}`, '[data-testid=status]'],
     ] as const) {
       await page.goto(`${baseUrl}${path}`, { waitUntil: 'load' });
