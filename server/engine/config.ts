@@ -63,6 +63,8 @@ export interface ExperimentConfig {
   reasoningMethod: ReasoningMethod;
   datasetName: string;
   numSamples: number;
+  /** The share of samples (0..1) that may fail before the run ends FAILED; older stored configs lack it. */
+  failureThreshold?: number;
   hyperparameters: GenerationParams;
   provider: ProviderConfig;
   optimization: OptimizationConfig;
@@ -77,6 +79,7 @@ export interface ExperimentConfigInput {
   reasoningMethod?: string | null;
   datasetName?: string | null;
   numSamples?: number | null;
+  failureThreshold?: number | null;
   hyperparameters?: Partial<Record<keyof GenerationParams, unknown>> | null;
   provider?: {
     kind?: string | null;
@@ -110,6 +113,7 @@ export const LIMITS = {
   nameLength: 255,
   descriptionLength: 10_000,
   numSamples: { min: 1, max: 100_000 },
+  failureThreshold: { min: 0, max: 1 },
   temperature: { min: 0, max: 2 },
   maxTokens: { min: 1, max: 32_768 },
   batchSize: { min: 1, max: 32 },
@@ -128,6 +132,7 @@ export const DEFAULTS = {
   reasoningMethod: 'NAIVE' as ReasoningMethod,
   datasetName: 'trivia_qa',
   numSamples: 100,
+  failureThreshold: 0.5,
   hyperparameters: { temperature: 0, maxTokens: 256, topP: 1, seed: 42, stop: [] as string[] },
   simulated: { latencyMs: 50, jitterMs: 0 },
   remote: { timeoutMs: 60_000, maxAttempts: 8 },
@@ -161,6 +166,7 @@ export function validateConfig(input: ExperimentConfigInput, datasetExists: (nam
     reasoningMethod,
     datasetName,
     numSamples: integerIn(input.numSamples ?? DEFAULTS.numSamples, LIMITS.numSamples, 'config.numSamples'),
+    failureThreshold: numberIn(input.failureThreshold ?? DEFAULTS.failureThreshold, LIMITS.failureThreshold, 'config.failureThreshold'),
     hyperparameters: validateHyperparameters(input.hyperparameters ?? {}),
     provider: validateProvider(input.provider ?? {}),
     optimization: validateOptimization(input.optimization ?? {}),

@@ -11,6 +11,7 @@ import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } fr
 import { scrubSecrets } from '../secrets.ts';
 import { failedCallCost } from './providers/provider-error.ts';
 import type { ChatMessage, Example, Provider } from './types.ts';
+import type { BreakerReport } from './providers/circuit-breaker.ts';
 
 export interface PendingSample {
   sampleIndex: number;
@@ -141,10 +142,12 @@ export class AttemptRunner {
       cacheStats: this.cacheStats(),
       batchStats: this.batchStats(apiCalls),
       apiCalls,
-      warnings:
-        config.optimization.enableCaching && config.hyperparameters.temperature > 0
+      warnings: [
+        ...(config.optimization.enableCaching && config.hyperparameters.temperature > 0
           ? ['caching is on at temperature > 0: a cache hit replays one sampled response instead of drawing a new one']
-          : [],
+          : []),
+        ...breakerWarnings(this.options.provider.breakerReport?.() ?? null),
+      ],
       concurrencyChanges: this.options.provider.concurrencyChanges?.(this.concurrency) ?? [],
     };
   }
@@ -287,4 +290,13 @@ export class AttemptRunner {
 export function errorMessage(error: unknown): string {
   const text = scrubSecrets(error instanceof Error ? error.message : String(error));
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+/** The circuit breaker's part of the profile: its state, how often it opened, the calls it spared, the time lost. */
+function breakerWarnings(report: BreakerReport | null): string[] {
+  if (!report || (report.opened === 0 && report.fastFailures === 0 && report.state === 'CLOSED')) return [];
+  return [
+    `circuit breaker ${report.state}: opened ${report.opened} time(s), ${report.fastFailures} call(s) failed at once without a request, ` +
+      `${report.timeLostMs} ms lost to connection failures (last: ${report.lastFailure ?? 'none'})`,
+  ];
 }

@@ -1,3 +1,4 @@
+import type { BreakerReport } from './providers/circuit-breaker.ts';
 /**
  * Shared vocabulary of the engine. Nothing here knows about GraphQL or the database:
  * the engine runs samples and reports what happened; the layers above store and serve it.
@@ -73,6 +74,8 @@ export interface Provider {
   complete(request: CompletionRequest): Promise<Completion>;
   /** Changes of the adaptive concurrency window so far, each limit capped at `ceiling` (remote providers). */
   concurrencyChanges?(ceiling: number): ConcurrencyChange[];
+  /** What the endpoint's circuit breaker did during this run (remote providers). */
+  breakerReport?(): BreakerReport | null;
 }
 
 /** The phases the profiler knows. `retrieval`, `tool` and `rate_limit_wait` appear only where they apply. */

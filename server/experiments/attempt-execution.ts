@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/sqlite';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import type { ExperimentStatus } from '../db/entities/experiment.entity.ts';
 import { ResponseCache, type PersistentCacheStore } from '../engine/cache/response-cache.ts';
-import type { ExperimentConfig } from '../engine/config.ts';
+import { DEFAULTS, type ExperimentConfig } from '../engine/config.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
@@ -11,6 +11,7 @@ import type { OptimizationProfile } from '../engine/profile.ts';
 import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import { createProvider, providerEndpoint } from '../engine/providers/index.ts';
 import { AttemptRunner, type PendingSample, type SampleRecord } from '../engine/runner.ts';
+import type { Provider } from '../engine/types.ts';
 import type { EventBus, ExperimentEvent } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { Logger } from '../logger.ts';
@@ -37,7 +38,7 @@ export interface ExecutionDeps {
 const MAX_UNWRITTEN_RESULTS = 500;
 
 /** Why a run stopped before its last sample. */
-export type StopReason = 'cancel' | 'shutdown';
+export type StopReason = 'cancel' | 'shutdown' | 'too-many-failures';
 
 export interface AttemptSnapshot {
   done: number;
@@ -78,7 +79,7 @@ export class AttemptExecution {
 
   stop(reason: StopReason): void {
     this.stopReason ??= reason;
-    this.abort.abort(new Error(reason === 'cancel' ? 'cancelled' : 'server shutting down'));
+    this.abort.abort(new Error(reason === 'cancel' ? 'cancelled' : reason === 'shutdown' ? 'server shutting down' : 'too many samples failed'));
   }
 
   /** Live numbers while running; null before the runner is ready. */
@@ -122,7 +123,8 @@ export class AttemptExecution {
       this.segmentStart = performance.now();
       await runner.run(pendingSamples(attempt.sampleIndices, stored, dataset), this.abort.signal);
       await this.writer.flush();
-      await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
+      if (this.failureReason) await this.finish(attempt, 'FAILED', this.failureReason);
+      else await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
     } catch (error) {
       this.deps.logger.error('attempt failed', { experimentId: this.experimentId, attempt: this.attemptNumber, error });
       await this.finish(attempt, 'FAILED', scrubSecrets(error instanceof Error ? error.message : String(error)));
@@ -135,7 +137,27 @@ export class AttemptExecution {
   /** A finished sample goes to the live stream at once, and to storage with its event. */
   private onSample(record: SampleRecord): void {
     this.writer.add(record, this.publishSample(record));
+    if (record.error) this.checkFailures(record.error);
   }
+
+  /** Why the run failed as a whole (more failed samples than its failureThreshold allows), once known. */
+  private failureReason: string | null = null;
+
+  /** Ends the run FAILED as soon as more samples failed than the threshold allows: the rest cannot save it. */
+  private checkFailures(lastError: string): void {
+    const runner = this.runner;
+    if (!runner || this.failureReason || this.stopReason) return;
+    const threshold = this.config?.failureThreshold ?? DEFAULTS.failureThreshold;
+    if (runner.failed <= threshold * this.total) return;
+    const breaker = this.provider?.breakerReport?.() ?? null;
+    const cause = breaker && breaker.state !== 'CLOSED' ? `the provider's circuit breaker is ${breaker.state}: ${breaker.lastFailure ?? lastError}` : `last error: ${lastError}`;
+    this.failureReason = scrubSecrets(
+      `${runner.failed} of ${this.total} samples failed, more than the failureThreshold of ${Math.round(threshold * 100)} %; ${cause}`,
+    );
+    this.stop('too-many-failures');
+  }
+
+  private provider: Provider | null = null;
 
   private onStored(batch: readonly StoredSample[], committed: boolean): void {
     this.deps.eventStore.written(batch.map(({ event }) => event));
@@ -166,15 +188,16 @@ export class AttemptExecution {
   }
 
   private createRunner(config: ExperimentConfig, startedWithRunKey: boolean): AttemptRunner {
+    this.provider = createProvider(config.provider, {
+      oracle: this.deps.datasets,
+      credentials: this.deps.credentials,
+      apiKey: this.apiKey,
+      runKeyLost: startedWithRunKey && !this.apiKey,
+    });
     return new AttemptRunner({
       config,
       method: createMethod(config.reasoningMethod, this.deps.datasets, config),
-      provider: createProvider(config.provider, {
-        oracle: this.deps.datasets,
-        credentials: this.deps.credentials,
-        apiKey: this.apiKey,
-        runKeyLost: startedWithRunKey && !this.apiKey,
-      }),
+      provider: this.provider,
       cache: config.optimization.enableCaching
         ? new ResponseCache(config.optimization.cacheMaxSize, this.deps.responseCache ?? null)
         : null,

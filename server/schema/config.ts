@@ -7,6 +7,7 @@ import type {
   RagConfig,
 } from '../engine/config.ts';
 import type { GenerationParams } from '../engine/types.ts';
+import { DEFAULTS } from '../engine/config.ts';
 import { builder } from './builder.ts';
 import { ProviderKindEnum, ReasoningMethodEnum, RetrievalMethodEnum } from './enums.ts';
 
@@ -73,6 +74,10 @@ export const ExperimentConfigRef = builder.objectRef<ExperimentConfig>('Experime
     reasoningMethod: t.field({ type: ReasoningMethodEnum, resolve: (c) => c.reasoningMethod }),
     datasetName: t.exposeString('datasetName'),
     numSamples: t.exposeInt('numSamples', { description: 'As requested; an attempt runs min(numSamples, dataset size).' }),
+    failureThreshold: t.float({
+      description: 'The share of samples that may fail; the run ends FAILED when more do',
+      resolve: (c) => c.failureThreshold ?? DEFAULTS.failureThreshold,
+    }),
     hyperparameters: t.field({ type: Hyperparameters, resolve: (c) => c.hyperparameters }),
     provider: t.field({ type: ProviderSettings, resolve: (c) => c.provider }),
     optimization: t.field({ type: OptimizationSettings, resolve: (c) => c.optimization }),
@@ -144,6 +149,7 @@ export const ExperimentConfigInput = builder.inputType('ExperimentConfigInput', 
     reasoningMethod: t.field({ type: ReasoningMethodEnum, description: 'default NAIVE' }),
     datasetName: t.string({ description: 'A registered dataset (see the datasets query); default trivia_qa' }),
     numSamples: t.int({ description: '1..100000, capped at the dataset size; default 100' }),
+    failureThreshold: t.float({ description: '0..1, default 0.5: the run ends FAILED as soon as more than this share of its samples failed' }),
     hyperparameters: t.field({ type: HyperparametersInput }),
     provider: t.field({ type: ProviderInput }),
     optimization: t.field({ type: OptimizationInput }),

@@ -3,6 +3,7 @@ import { registerSecret } from '../../secrets.ts';
 import type { HuggingFaceProviderConfig, OpenAiCompatibleProviderConfig, ProviderConfig, RemoteCallConfig } from '../config.ts';
 import type { Provider } from '../types.ts';
 import { LimiterRegistry } from './adaptive-limiter.ts';
+import { BreakerRegistry } from './circuit-breaker.ts';
 import { environmentKeyFor, hfTokenFor, NO_CREDENTIALS, type ProviderCredentials } from './credentials.ts';
 import { HuggingFaceTransport } from './huggingface.ts';
 import { OpenAiCompatibleTransport } from './openai-compatible.ts';
@@ -20,6 +21,8 @@ export interface ProviderDeps {
   runKeyLost?: boolean;
   /** Adaptive concurrency windows, one per endpoint; by default shared by the whole process. */
   limiters?: LimiterRegistry;
+  /** Circuit breakers, one per endpoint; by default shared by the whole process, like the windows. */
+  breakers?: BreakerRegistry;
 }
 
 /** The provider cannot be used as configured (e.g. a key it needs is missing); the attempt fails with this message. */
@@ -30,6 +33,7 @@ export class ProviderUnavailableError extends AppError {
 }
 
 const PROCESS_LIMITERS = new LimiterRegistry();
+const PROCESS_BREAKERS = new BreakerRegistry();
 
 export function createProvider(config: ProviderConfig, deps: ProviderDeps): Provider {
   switch (config.kind) {
@@ -56,7 +60,8 @@ export function providerEndpoint(config: ProviderConfig): string | null {
 
 function remote(config: HuggingFaceProviderConfig | OpenAiCompatibleProviderConfig, transport: ChatTransport, deps: ProviderDeps): Provider {
   const limiters = deps.limiters ?? PROCESS_LIMITERS;
-  return new RemoteProvider(config.kind, transport, retryPolicy(config), limiters.for(providerEndpoint(config) as string));
+  const endpoint = providerEndpoint(config) as string;
+  return new RemoteProvider(config.kind, transport, retryPolicy(config), limiters.for(endpoint), (deps.breakers ?? PROCESS_BREAKERS).for(endpoint));
 }
 
 function retryPolicy(config: Partial<RemoteCallConfig>): RetryPolicy {

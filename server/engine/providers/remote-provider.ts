@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { ConcurrencyChange } from '../profile.ts';
 import type { ChatMessage, Completion, CompletionRequest, Provider, ProviderKind } from '../types.ts';
 import type { AdaptiveLimiter } from './adaptive-limiter.ts';
+import type { BreakerReport, CircuitBreaker } from './circuit-breaker.ts';
 import { ProviderCallError } from './provider-error.ts';
 import { callWithRetry, type RetryPolicy } from './retry.ts';
 
@@ -20,14 +21,31 @@ const CHARS_PER_TOKEN = 4;
 export class RemoteProvider implements Provider {
   private readonly createdAt = performance.now();
   private readonly initialLimit: number | null;
+  private readonly breakerAtStart: BreakerReport | null;
 
   constructor(
     readonly kind: ProviderKind,
     private readonly transport: ChatTransport,
     private readonly policy: RetryPolicy,
     private readonly limiter: AdaptiveLimiter,
+    private readonly breaker: CircuitBreaker | null = null,
   ) {
     this.initialLimit = limiter.currentLimit;
+    this.breakerAtStart = breaker?.snapshot() ?? null;
+  }
+
+  /** What the endpoint's circuit breaker did since this provider was created (it is shared by every run). */
+  breakerReport(): BreakerReport | null {
+    if (!this.breaker || !this.breakerAtStart) return null;
+    const now = this.breaker.snapshot();
+    const before = this.breakerAtStart;
+    return {
+      state: now.state,
+      opened: now.opened - before.opened,
+      fastFailures: now.fastFailures - before.fastFailures,
+      timeLostMs: now.timeLostMs - before.timeLostMs,
+      lastFailure: now.lastFailure,
+    };
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {
@@ -43,6 +61,7 @@ export class RemoteProvider implements Provider {
     const { value, retries, waitedMs } = await callWithRetry(send, {
       policy: this.policy,
       limiter: this.limiter,
+      breaker: this.breaker,
       signal: request.signal,
     });
     return { ...value, retries, rateLimitWaitMs: waitedMs };
