@@ -1,4 +1,3 @@
-import type { BreakerReport } from './providers/circuit-breaker.ts';
 /**
  * Shared vocabulary of the engine. Nothing here knows about GraphQL or the database:
  * the engine runs samples and reports what happened; the layers above store and serve it.
@@ -90,3 +89,13 @@ export const PROFILE_PHASES = [
   'rate_limit_wait',
 ] as const;
 export type ProfilePhase = (typeof PROFILE_PHASES)[number];
+
+/** What an endpoint's circuit breaker did, for the profile: how often it opened and how many calls it failed at once. */
+export interface BreakerReport {
+  state: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+  opened: number;
+  fastFailures: number;
+  /** Time spent on the connection failures that led to opening (what the breaker saves repeating). */
+  timeLostMs: number;
+  lastFailure: string | null;
+}

@@ -1,6 +1,9 @@
+import type { BreakerReport } from '../types.ts';
 import { ProviderCallError } from './provider-error.ts';
 
-export type BreakerState = 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+export type { BreakerReport };
+
+export type BreakerState = BreakerReport['state'];
 
 export interface BreakerOptions {
   /** Consecutive connection failures (refused, reset, timed out) that open the breaker. */
@@ -10,16 +13,6 @@ export interface BreakerOptions {
 }
 
 export const DEFAULT_BREAKER_OPTIONS: BreakerOptions = { failureThreshold: 5, cooldownMs: 5_000 };
-
-/** What the breaker did, for the profile: how often it opened and how many calls it failed at once. */
-export interface BreakerReport {
-  state: BreakerState;
-  opened: number;
-  fastFailures: number;
-  /** Time spent on the connection failures that led to opening (what the breaker saves repeating). */
-  timeLostMs: number;
-  lastFailure: string | null;
-}
 
 /** Failures that say the endpoint cannot be reached at all, as opposed to answers that say no. */
 export function isConnectionFailure(error: ProviderCallError): boolean {
