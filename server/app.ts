@@ -8,6 +8,7 @@ import { openDatabase } from './db/orm.ts';
 import { DatasetRegistry } from './engine/datasets/registry.ts';
 import { NO_CREDENTIALS } from './engine/providers/credentials.ts';
 import { AppError } from './errors.ts';
+import { registerSecret } from './secrets.ts';
 import { EventBus } from './events/event-bus.ts';
 import { EventStore } from './events/event-store.ts';
 import { registerImportedDatasets } from './experiments/dataset-imports.ts';
@@ -52,6 +53,9 @@ export interface AppOverrides {
 export async function buildApp(config: ServerConfig, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const providerCredentials = config.providerCredentials ?? NO_CREDENTIALS;
+  // Every configured key is scrubbed from outputs and errors from the start, used by a run or not.
+  registerSecret(providerCredentials.hfToken);
+  for (const endpoint of providerCredentials.openAiEndpoints) registerSecret(endpoint.apiKey);
   const [orm, datasets] = await Promise.all([
     openDatabase(config.databasePath),
     overrides.datasets ? Promise.resolve(overrides.datasets) : DatasetRegistry.loadBuiltins(),

@@ -3,6 +3,7 @@ import type { ConcurrencyChange } from '../profile.ts';
 import type { ChatMessage, Completion, CompletionRequest, Provider, ProviderKind } from '../types.ts';
 import type { AdaptiveLimiter } from './adaptive-limiter.ts';
 import type { BreakerReport, CircuitBreaker } from './circuit-breaker.ts';
+import { scrubSecrets } from '../../secrets.ts';
 import { ProviderCallError } from './provider-error.ts';
 import { callWithRetry, type RetryPolicy } from './retry.ts';
 
@@ -64,7 +65,8 @@ export class RemoteProvider implements Provider {
       breaker: this.breaker,
       signal: request.signal,
     });
-    return { ...value, retries, rateLimitWaitMs: waitedMs };
+    // A server may echo a key inside its answer; it must not reach results, events, exports or the cache.
+    return { ...value, text: scrubSecrets(value.text), retries, rateLimitWaitMs: waitedMs };
   }
 
   /** How this provider's window changed since it was created, each limit capped at `ceiling` (the batch size). */
