@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { cacheKey } from './cache/cache-key.ts';
 import { takeTurn } from './time-slice.ts';
@@ -61,6 +62,9 @@ export interface RunnerOptions {
   throttle?: () => Promise<void> | null;
 }
 
+/** Abort listeners one sample may hold on the run's signal at a time (provider call, permit wait, backoff, tool). */
+const LISTENERS_PER_SAMPLE = 3;
+
 const NO_SCORE: AnswerScore = { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
 
 /**
@@ -111,6 +115,10 @@ export class AttemptRunner {
   }
 
   async run(samples: Iterable<PendingSample>, signal: AbortSignal): Promise<void> {
+    // Each call in flight listens to the run's signal until it ends (a provider's wait, a permit, a
+    // backoff): up to a few per sample in the window. Node warns past 10, which a batch of 32 reaches
+    // legitimately; the allowance stays bounded, so a real leak (listeners that grow with the run) still warns.
+    setMaxListeners(LISTENERS_PER_SAMPLE * this.concurrency * 2 + 10, signal);
     const limit = pLimit(this.concurrency);
     const running = new Set<Promise<void>>();
     // Feed the window lazily so a 100 000-sample attempt never holds 100 000 pending promises.

@@ -1,11 +1,11 @@
 import type { MikroORM } from '@mikro-orm/sqlite';
 import { bulkInsert, jsonValue, type BulkTarget } from '../db/bulk-insert.ts';
-import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { WriteBehind } from '../db/write-behind.ts';
 import type { Logger } from '../logger.ts';
 import type { ExperimentEvent } from './event-bus.ts';
 
-const PAGE = 1000;
+/** Events per replay page: small enough that a reader who leaves wastes little of a read already in flight. */
+const PAGE = 250;
 
 /**
  * Durable log of every experiment event, written in batched transactions. Events stay in memory as
@@ -52,16 +52,22 @@ export class EventStore {
     return [...(this.pending.get(experimentId) ?? [])];
   }
 
-  /** Stored events with `seq > after`, in order, read page by page. */
-  async *stored(experimentId: string, after: number): AsyncGenerator<ExperimentEvent> {
+  /** Stored events with `seq > after`, in order, read page by page until `stopped()` says the reader left. */
+  async *stored(experimentId: string, after: number, stopped: () => boolean = () => false): AsyncGenerator<ExperimentEvent> {
     let last = after;
     for (;;) {
+      if (stopped()) return; // the reader went away: no more pages
+      // Plain rows, not entities: a replay reads thousands of events, and entity hydration was most of its cost.
       const rows = await this.orm.em
         .fork()
-        .find(ExperimentEventRow, { experiment: experimentId, seq: { $gt: last } }, { orderBy: { seq: 'asc' }, limit: PAGE });
-      for (const row of rows) yield row.payload as ExperimentEvent;
+        .getConnection('read')
+        .execute<{ seq: number; payload: string }[]>(
+          'select seq, payload from experiment_events where experiment_id = ? and seq > ? order by seq limit ?',
+          [experimentId, last, PAGE],
+        );
+      for (const row of rows) yield JSON.parse(row.payload) as ExperimentEvent;
       if (rows.length < PAGE) return;
-      last = (rows.at(-1) as ExperimentEventRow).seq;
+      last = (rows.at(-1) as { seq: number }).seq;
     }
   }
 

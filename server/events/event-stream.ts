@@ -65,9 +65,17 @@ export function experimentEventStream(bus: EventBus, store: EventStore, options:
     try {
       const pending = store.pendingOf(experimentId);
       let ended = false;
-      for await (const event of mergeBySeq(store.stored(experimentId, options.after), pending)) {
-        if (stopped) return;
-        if (await deliver(event)) ended = true;
+      const replay = mergeBySeq(store.stored(experimentId, options.after, () => stopped), pending);
+      for (;;) {
+        // A client that goes away mid-replay is released at once, not after the page read in flight
+        // (hundreds of cut-off subscribers used to keep the database busy for seconds).
+        const next = await Promise.race([replay.next(), stop.then(() => null)]);
+        if (next === null || stopped) {
+          replay.return(undefined).catch(() => undefined);
+          return;
+        }
+        if (next.done) break;
+        if (await deliver(next.value)) ended = true;
       }
       // Nothing more will come for an experiment that already ended and was fully replayed.
       if (ended || (TERMINAL_STATUSES.has(options.status) && live.size === 0)) return;

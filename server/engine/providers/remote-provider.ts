@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import type { ConcurrencyChange } from '../profile.ts';
 import type { ChatMessage, Completion, CompletionRequest, Provider, ProviderKind } from '../types.ts';
 import type { AdaptiveLimiter } from './adaptive-limiter.ts';
@@ -50,7 +49,6 @@ export class RemoteProvider implements Provider {
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {
-    allowManyListeners(request.signal);
     const send = async (signal: AbortSignal) => {
       request.onTheWire?.begin();
       try {
@@ -85,15 +83,6 @@ export class RemoteProvider implements Provider {
     }
     return changes;
   }
-}
-
-const widened = new WeakSet<AbortSignal>();
-
-/** Every call in flight or waiting for a permit listens to the run's signal: 32 of them trip Node's leak warning. */
-function allowManyListeners(signal: AbortSignal | undefined): void {
-  if (!signal || widened.has(signal)) return;
-  setMaxListeners(0, signal);
-  widened.add(signal);
 }
 
 /** The OpenAI chat-completion request body for our generation parameters. */
