@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import pLimit from 'p-limit';
+import { SlotPool } from './slot-pool.ts';
 import { cacheKey } from './cache/cache-key.ts';
 import { takeTurn } from './time-slice.ts';
 import { disabledCacheStats, type CacheLookup, type CacheTier, type ResponseCache } from './cache/response-cache.ts';
@@ -77,6 +77,8 @@ export class AttemptRunner {
   readonly metrics = new MetricsAccumulator();
   done = 0;
   failed = 0;
+  /** The window of the run in progress: a sample waiting out a Retry-After gives its slot back meanwhile. */
+  private slots: SlotPool | null = null;
   private cacheHitsBefore = 0;
   private apiCallsBefore = 0;
   /** Prompts sent to the provider by this runner (a retried prompt counts once). */
@@ -119,7 +121,8 @@ export class AttemptRunner {
     // backoff): up to a few per sample in the window. Node warns past 10, which a batch of 32 reaches
     // legitimately; the allowance stays bounded, so a real leak (listeners that grow with the run) still warns.
     setMaxListeners(LISTENERS_PER_SAMPLE * this.concurrency * 2 + 10, signal);
-    const limit = pLimit(this.concurrency);
+    const slots = new SlotPool(this.concurrency);
+    this.slots = slots;
     const running = new Set<Promise<void>>();
     // Feed the window lazily so a 100 000-sample attempt never holds 100 000 pending promises.
     const backlog = this.concurrency * 2;
@@ -130,7 +133,14 @@ export class AttemptRunner {
       await takeTurn();
       const storageBehind = this.options.throttle?.();
       if (storageBehind) await storageBehind;
-      const task: Promise<void> = limit(() => this.runSample(sample, signal)).finally(() => {
+      const task: Promise<void> = (async () => {
+        await slots.acquire();
+        try {
+          await this.runSample(sample, signal);
+        } finally {
+          slots.release();
+        }
+      })().finally(() => {
         running.delete(task);
         slotFreed();
       });
@@ -262,7 +272,9 @@ export class AttemptRunner {
   private async generate(messages: ChatMessage[], clock: SampleClock, signal: AbortSignal): Promise<Generation> {
     const { cache, config, provider, method, endpoint } = this.options;
     const onTheWire = { begin: () => this.gauge.enter(), end: () => this.gauge.exit() };
-    const request = { model: config.modelName, messages, params: config.hyperparameters, signal, onTheWire };
+    const slots = this.slots;
+    const whileWaiting = slots ? <T>(wait: () => Promise<T>) => slots.whileWaiting(wait) : undefined;
+    const request = { model: config.modelName, messages, params: config.hyperparameters, signal, onTheWire, whileWaiting };
     const callProvider = async () => {
       this.apiCalls += 1;
       const start = performance.now();

@@ -54,6 +54,8 @@ export interface CompletionRequest {
    * permit or a backoff), so the runner measures the concurrency really reached.
    */
   onTheWire?: { begin(): void; end(): void };
+  /** Runs a wait (Retry-After, backoff) without holding the caller's window slot. */
+  whileWaiting?: <T>(wait: () => Promise<T>) => Promise<T>;
 }
 
 export interface Completion {

@@ -207,9 +207,13 @@ export function describeProviderScenarios(kind: RemoteKind): void {
     it('should stop waiting out a long Retry-After on cancel, sending nothing more', async () => {
       const server = await start({ rateLimitRate: 1, retryAfterMs: 50_000 });
       const id = await launchFourWide('cancel in backoff', server);
-      await server.until((s) => s.rateLimited === 4);
+      await server.until((s) => s.rateLimited >= 4);
       expect(await cancel(id)).toEqual({ status: 'CANCELLED', progress: { done: 0 } });
-      expect([server.stats.requests, server.stats.rateLimited, server.stats.inFlight]).toEqual([4, 4, 0]);
+      // Samples waiting out a Retry-After hand their window slots on, so a few more may have been sent
+      // before the cancel; once the run is CANCELLED nothing is in flight and every request was a 429.
+      expect(server.stats.inFlight).toBe(0);
+      expect(server.stats.rateLimited).toBe(server.stats.requests);
+      expect(server.stats.requests).toBeLessThanOrEqual(8);
     });
   });
 }

@@ -62,6 +62,7 @@ export class RemoteProvider implements Provider {
       limiter: this.limiter,
       breaker: this.breaker,
       signal: request.signal,
+      whileWaiting: request.whileWaiting,
     });
     // A server may echo a key inside its answer; it must not reach results, events, exports or the cache.
     return { ...value, text: scrubSecrets(value.text), retries, rateLimitWaitMs: waitedMs };

@@ -34,6 +34,8 @@ export interface RetryOptions {
   signal?: AbortSignal;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Wraps every wait between attempts: the caller frees what it holds (its window slot) meanwhile. */
+  whileWaiting?: <T>(wait: () => Promise<T>) => Promise<T>;
 }
 
 export interface RetriedResult<T> {
@@ -90,7 +92,7 @@ export async function callWithRetry<T>(send: Send<T>, options: RetryOptions): Pr
     const delay = retryDelay(failure, attempt, policy, random);
     if (typeof delay === 'string') throw new ProviderGaveUpError(failure, attempt, retries, waitedMs, delay);
     const sleptAt = performance.now();
-    await sleep(delay, signal);
+    await (options.whileWaiting ? options.whileWaiting(() => sleep(delay, signal)) : sleep(delay, signal));
     waitedMs += performance.now() - sleptAt;
     retries += 1;
   }
