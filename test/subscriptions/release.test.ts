@@ -27,9 +27,16 @@ describe('releasing subscribers and listeners', () => {
   }
 
   it('should release 200 replaying subscribers cut off without a close at once, reading no more of the log for them', async () => {
-    const id = await launch(t, 'long-log', { numSamples: 3000, datasetName: 'arithmetic', provider: { kind: 'SIMULATED', latencyMs: 0 }, optimization: { enableBatching: true, batchSize: 8 } });
-    await t.waitForEnd(id);
-    await t.app.eventStore.flush();
+    // Still running while the subscribers replay its log, so no stream ends on its own.
+    const id = await launch(t, 'long-log', { numSamples: 20_000, datasetName: 'arithmetic', provider: { kind: 'SIMULATED', latencyMs: 1 }, optimization: { enableBatching: true, batchSize: 2 } });
+    await new Promise<void>((resolve) => {
+      const stop = t.app.bus.subscribe(id, (event) => {
+        if (event.type === 'ExperimentProgress' && event.done >= 2000) {
+          stop();
+          resolve();
+        }
+      });
+    });
 
     let logReads = 0;
     const reader = t.app.orm.em.getConnection('read');
@@ -48,6 +55,8 @@ describe('releasing subscribers and listeners', () => {
     console.log(`log page reads: ${readsBefore} while 200 subscribers started; ${logReads - readsBefore} after they were cut off`);
     expect(logReads - readsBefore).toBeLessThanOrEqual(200);
     reader.execute = execute;
+    await t.gql('mutation ($id: ID!) { cancelExperiment(id: $id) { id } }', { id });
+    expect(await t.waitForEnd(id)).toBe('CANCELLED');
   });
 
   it('should run batchSize 32 without a MaxListenersExceededWarning on the run signal', async () => {
