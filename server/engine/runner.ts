@@ -64,6 +64,8 @@ export interface RunnerOptions {
 
 /** Abort listeners one sample may hold on the run's signal at a time (provider call, permit wait, backoff, tool). */
 const LISTENERS_PER_SAMPLE = 3;
+/** Samples started per window slot (at work, waiting for a slot, or waiting out a Retry-After). */
+const BACKLOG_PER_SLOT = 8;
 
 const NO_SCORE: AnswerScore = { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
 
@@ -120,12 +122,13 @@ export class AttemptRunner {
     // Each call in flight listens to the run's signal until it ends (a provider's wait, a permit, a
     // backoff): up to a few per sample in the window. Node warns past 10, which a batch of 32 reaches
     // legitimately; the allowance stays bounded, so a real leak (listeners that grow with the run) still warns.
-    setMaxListeners(LISTENERS_PER_SAMPLE * this.concurrency * 2 + 10, signal);
+    setMaxListeners(LISTENERS_PER_SAMPLE * this.concurrency * BACKLOG_PER_SLOT + 10, signal);
     const slots = new SlotPool(this.concurrency);
     this.slots = slots;
     const running = new Set<Promise<void>>();
     // Feed the window lazily so a 100 000-sample attempt never holds 100 000 pending promises.
-    const backlog = this.concurrency * 2;
+    // Samples waiting out a Retry-After stay in this set without holding a slot, so it holds more than the window.
+    const backlog = this.concurrency * BACKLOG_PER_SLOT;
     // Woken by each finished task; Promise.race over the running set would add a handler to every task per sample.
     let slotFreed: () => void = () => {};
     for (const sample of samples) {
