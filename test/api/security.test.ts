@@ -99,6 +99,24 @@ describe('cross-site requests', () => {
     expect(await open({ origin: url })).toBe(101);
   });
 
+  it('should warn at start-up when it listens beyond loopback without a token, and not otherwise', async () => {
+    const open = new ServerProcess({ LLMFORGE_DB: ':memory:', HOST: '0.0.0.0', LOG_LEVEL: 'info' });
+    const guarded = new ServerProcess({ LLMFORGE_DB: ':memory:', HOST: '0.0.0.0', LOG_LEVEL: 'info', LLMFORGE_API_TOKEN: 'a-long-token' });
+    try {
+      const warning = await open.waitFor((line) => line.level === 'warn');
+      expect(warning).toMatchObject({ host: '0.0.0.0', message: 'listening beyond loopback without an API token: anyone who can reach this port can run and delete experiments; set LLMFORGE_API_TOKEN' });
+      await guarded.url;
+      await open.url;
+      expect(open.linesSoFar().filter((line) => line.level === 'warn')).toHaveLength(1);
+      expect(guarded.linesSoFar().filter((line) => line.level === 'warn')).toEqual([]);
+    } finally {
+      for (const server of [open, guarded]) {
+        server.kill('SIGTERM');
+        await server.exited;
+      }
+    }
+  });
+
   it('should listen on loopback unless HOST says otherwise', () => {
     expect(configFromEnv({}).host).toBe('127.0.0.1');
     expect(configFromEnv({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');

@@ -48,6 +48,11 @@ export class ServerProcess {
     });
   }
 
+  /** Every JSON log line received so far. */
+  linesSoFar(): readonly LogLine[] {
+    return [...this.lines];
+  }
+
   /** The server's resident memory, in bytes (Linux /proc). */
   residentBytes(): number {
     const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
