@@ -68,7 +68,7 @@ describe.skipIf(!chromiumPath)('offline: GraphiQL and the dashboard with every n
     const id = await launch(t, 'graphiql-sub', { datasetName: 'sample', provider: { kind: 'SIMULATED', latencyMs: 0 } });
     await t.waitForEnd(id);
     await page.goto(`${baseUrl}/graphql`, { waitUntil: 'load' });
-    await page.waitForFunction(() => document.querySelector('.graphiql-query-editor .view-lines')?.textContent?.includes('Launch'));
+    await page.waitForSelector('.graphiql-query-editor .view-line');
     await page.locator('.graphiql-query-editor .monaco-editor').first().click();
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Delete');
