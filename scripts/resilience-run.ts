@@ -66,7 +66,7 @@ try {
   await app.scheduler.idle();
   const { experiment } = await gql(
     `query ($id: ID!) { experiment(id: $id) { status progress { done failed }
-      profile { totalWallTimeMs profilingSummary { phase totalMs meanMs p50Ms p95Ms } concurrencyChanges { atMs limit reason } } } }`,
+      profile { totalWallTimeMs batchStats { meanConcurrency peakConcurrency } profilingSummary { phase totalMs meanMs p50Ms p95Ms } concurrencyChanges { atMs limit reason } } } }`,
     { id },
   );
   const late = standin.stats.log.filter((entry) => entry.atMs >= 1_000);
@@ -86,6 +86,7 @@ try {
         wallMs: experiment.profile.totalWallTimeMs,
         idealMs,
         wallOverIdeal: Math.round((experiment.profile.totalWallTimeMs / idealMs) * 1000) / 1000,
+        meanConcurrency: experiment.profile.batchStats.meanConcurrency,
         share429AfterFirstSecond: Math.round((late.filter((e) => e.status === 429).length / Math.max(1, late.length)) * 10_000) / 10_000,
         phases: experiment.profile.profilingSummary,
         server: counters,

@@ -10,6 +10,7 @@ import { redactUrl } from './db/dialect.ts';
 import { openDatabase } from './db/orm.ts';
 import { DatasetRegistry } from './engine/datasets/registry.ts';
 import { LimiterRegistry } from './engine/providers/adaptive-limiter.ts';
+import { BreakerRegistry } from './engine/providers/circuit-breaker.ts';
 import { NO_CREDENTIALS } from './engine/providers/credentials.ts';
 import { TimeSlice } from './engine/time-slice.ts';
 import { AppError } from './errors.ts';
@@ -29,7 +30,9 @@ import { isAuthorized, useApiToken } from './http/auth.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './http/graphiql-examples.ts';
 import { CLIENT_DIST, serveClient } from './http/client-files.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
-import { useRequestLimits } from './http/limits.ts';
+import { DEFAULT_LIMITS, useRequestLimits } from './http/limits.ts';
+import { corsPolicy, useCsrfPrevention } from './http/security.ts';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { handleRest, type RestDeps } from './http/rest.ts';
 import { logEvent } from './log-events.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -67,6 +70,9 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   const secrets = new SecretScrubber();
   const logger = createLogger(config.logLevel, overrides.logWriter, secrets.scrub);
   const providerCredentials = config.providerCredentials ?? NO_CREDENTIALS;
+  // Every configured key is scrubbed from outputs and errors from the start, used by a run or not.
+  secrets.register(providerCredentials.hfToken);
+  for (const endpoint of providerCredentials.openAiEndpoints) secrets.register(endpoint.apiKey);
   const [orm, datasets] = await Promise.all([
     openDatabase(config.databasePath),
     overrides.datasets ? Promise.resolve(overrides.datasets) : DatasetRegistry.loadBuiltins(),
@@ -76,7 +82,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   const bus = new EventBus(config.redisUrl ? new RedisEventTransport(config.redisUrl, logger) : new LocalEventTransport(), {
     channelPrefix: config.redisPrefix,
   });
-  const eventStore = new EventStore(orm, logger, (events) => bus.delivered(events));
+  const eventStore = new EventStore(orm, logger, (events, stored) => bus.settled(events, stored));
   try {
     await bus.start();
   } catch (error) {
@@ -98,12 +104,14 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       orm,
       datasets,
       bus,
+      eventStore,
       logger,
       progressIntervalMs: config.progressIntervalMs,
       credentials: providerCredentials,
       responseCache,
       secrets,
       limiters: countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry),
+      breakers: new BreakerRegistry(),
       timeSlice: new TimeSlice(),
       lifecycle,
     },
@@ -151,18 +159,26 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       subscriptions: { bufferSize: config.subscriberBufferSize, profileIntervalMs: config.profileIntervalMs },
       authorized: isAuthorized(config.apiToken, initial.request, initial.connectionParams),
     }),
+    // Rendered from the bundled GraphiQL (no CDN): the playground works without internet.
     graphiql: { title: 'LlmForge', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    renderGraphiQL,
+    cors: corsPolicy(config.corsOrigins ?? []),
     maskedErrors: { maskError: (error, message, isDev) => maskError(logger, error, message, isDev) },
     logging: false,
     plugins: [
       useOperations(role, health, metrics),
       useRequestLimits(),
+      useCsrfPrevention(),
       useApiToken(),
       useRoutes({ orm, experiments }, logger, overrides.clientDir ?? CLIENT_DIST),
     ],
   });
   const server = createServer(yoga);
-  const webSocket = attachGraphQLWebSocket(server, yoga, config.apiToken);
+  const webSocket = attachGraphQLWebSocket(server, yoga, {
+    apiToken: config.apiToken,
+    corsOrigins: config.corsOrigins ?? [],
+    maxPayloadBytes: DEFAULT_LIMITS.maxBodyBytes,
+  });
   let stopping: Promise<void> | null = null;
 
   return {
@@ -184,10 +200,14 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       const resumed = await scheduler.recover();
       logEvent(logger, 'info', 'server.listening', 'listening', {
         url: `http://localhost:${port}/graphql`,
+        host: config.host,
         role,
         database: redactUrl(config.databasePath),
         resumed,
       });
+      if (!isLoopback(config.host) && !config.apiToken) {
+        logger.warn('listening beyond loopback without an API token: anyone who can reach this port can run and delete experiments; set LLMFORGE_API_TOKEN', { host: config.host });
+      }
       return `http://127.0.0.1:${port}`;
     },
     stop() {
@@ -225,6 +245,10 @@ function useOperations(role: ServerRole, health: () => Promise<{ status: string 
       }
     },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** The REST shim and the web client, served beside GraphQL on the same port. */

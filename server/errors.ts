@@ -23,9 +23,13 @@ export class ValidationError extends AppError {
   }
 }
 
+const ID_ECHO_LENGTH = 40;
+
 export class NotFoundError extends AppError {
   constructor(kind: string, id: string) {
-    super(`${kind} ${JSON.stringify(id)} not found`, 'NOT_FOUND', { kind, id });
+    // Only a short prefix is echoed: an id is a UUID, anything longer is not one and need not travel back.
+    const shown = id.length > ID_ECHO_LENGTH ? `${id.slice(0, ID_ECHO_LENGTH)}…` : id;
+    super(`${kind} ${JSON.stringify(shown)} not found`, 'NOT_FOUND', { kind, id: shown });
   }
 }
 

@@ -5,7 +5,7 @@ import type { Logger } from './logger.ts';
  * `event` name and typed fields. The `message` beside it is for people and may be reworded freely.
  */
 export interface LogEvents {
-  'server.listening': { url: string; role: string; database: string; resumed: number };
+  'server.listening': { url: string; host: string; role: string; database: string; resumed: number };
   'attempt.progress': { experimentId: string; attempt: number; done: number; total: number };
   /** The attempt ended: COMPLETED, CANCELLED or FAILED. */
   'attempt.finished': { experimentId: string; attempt: number; status: string; done: number; total: number };

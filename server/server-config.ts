@@ -5,7 +5,10 @@ import { LOG_LEVELS, type LogLevel } from './logger.ts';
 export interface ServerConfig {
   /** 0 picks a free port (tests). */
   port: number;
+  /** Interface to listen on: loopback by default; '0.0.0.0' (HOST) opens the server to the network. */
   host: string;
+  /** Browser origins besides the server's own that may call it (LLMFORGE_CORS_ORIGINS, comma-separated; '*' = any). */
+  corsOrigins?: readonly string[];
   /** SQLite file path, ':memory:', or a postgres:// URL (LLMFORGE_DB). */
   databasePath: string;
   /** Redis for pub/sub and the work queue of a cluster (LLMFORGE_REDIS_URL); null runs everything in this process. */
@@ -43,7 +46,8 @@ export type ServerRole = (typeof SERVER_ROLES)[number];
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     port: integer(env.PORT, 4000, 'PORT'),
-    host: env.HOST ?? '0.0.0.0',
+    host: env.HOST || '127.0.0.1',
+    corsOrigins: (env.LLMFORGE_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     databasePath: env.LLMFORGE_DB ?? './data/llmforge.sqlite',
     redisUrl: env.LLMFORGE_REDIS_URL ? env.LLMFORGE_REDIS_URL : null,
     redisPrefix: env.LLMFORGE_REDIS_PREFIX ?? 'llmforge:',

@@ -28,7 +28,8 @@ export function createGraphQLClient(origin: string = window.location.origin): Cl
   });
   return new Client({
     url: `${origin}/graphql`,
-    fetchOptions: () => (authorization ? { headers: { authorization } } : {}),
+    // The CSRF header tells the server this request comes from a script it allowed (see the README's Security section).
+    fetchOptions: () => ({ headers: { 'x-llmforge-csrf': '1', ...(authorization ? { authorization } : {}) } }),
     exchanges: [
       cacheExchange,
       fetchExchange,

@@ -1,3 +1,4 @@
+import type { Knex } from '@mikro-orm/knex';
 import { sqlDialect } from './dialect.ts';
 import type { Database } from './orm.ts';
 
@@ -28,10 +29,15 @@ const MAX_ROWS_PER_STATEMENT = 100;
  * where a multi-row VALUES insert of 100 rows is within a small factor of COPY and, unlike COPY,
  * can skip conflicting rows. Resolves with the number of rows inserted (skipped conflicts do not count).
  */
-export async function bulkInsert(orm: Database, { table, columns, rows, onConflict }: BulkInsert): Promise<number> {
+export async function bulkInsert(
+  orm: Database,
+  { table, columns, rows, onConflict }: BulkInsert,
+  /** A transaction that other writes share; by default the ORM's own connection. */
+  via?: Knex.Transaction,
+): Promise<number> {
   let inserted = 0;
   if (rows.length === 0) return inserted;
-  const knex = orm.em.getConnection().getKnex();
+  const knex = via ?? orm.em.getConnection().getKnex();
   const dialect = sqlDialect(orm);
   const bind = dialect.name === 'sqlite' ? toSqlite : (value: SqlValue) => value;
   const rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / columns.length)));

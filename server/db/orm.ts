@@ -1,5 +1,6 @@
 import type { AbstractSqlDriver, MikroORM, Options } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
+import { BoundSqliteDriver } from './bound-sqlite-driver.ts';
 import { dialectOfLocation, redactUrl } from './dialect.ts';
 import { AttemptSchema } from './entities/attempt.entity.ts';
 import { CachedResponseSchema } from './entities/cached-response.entity.ts';
@@ -60,6 +61,7 @@ async function openSqlite(path: string, overrides: Partial<Options>): Promise<Da
   return (await MikroORM.init({
     ...COMMON,
     dbName: path,
+    driver: BoundSqliteDriver,
     // A second connection for reads (SELECTs outside transactions), so a query never queues behind a
     // batch of writes: in WAL mode it reads the last committed state while the writer writes or checkpoints.
     replicas: path === ':memory:' ? [] : [{ name: 'reader' }],

@@ -36,6 +36,13 @@ export function configReference(): ConfigReferenceRow[] {
       limits: `${range(LIMITS.numSamples)}; capped at the dataset size; a seeded sample`,
     },
     {
+      field: code('config.failureThreshold'),
+      default: `${d.failureThreshold}`,
+      limits:
+        `${range(LIMITS.failureThreshold)}: the share of samples that may fail; as soon as more have failed the run stops and ` +
+        'ends `FAILED` with the reason (`0`: any failure fails the run; `1`: never)',
+    },
+    {
       field: code('config.hyperparameters'),
       default: `temperature ${h.temperature}, maxTokens ${h.maxTokens}, topP ${h.topP}, seed ${h.seed}, stop [], topK none`,
       limits:

@@ -65,6 +65,8 @@ export interface ExperimentConfig {
   reasoningMethod: ReasoningMethod;
   datasetName: string;
   numSamples: number;
+  /** The share of samples (0..1) that may fail before the run ends FAILED; older stored configs lack it. */
+  failureThreshold?: number;
   hyperparameters: GenerationParams;
   provider: ProviderConfig;
   optimization: OptimizationConfig;
@@ -79,6 +81,7 @@ export interface ExperimentConfigInput {
   reasoningMethod?: string | null;
   datasetName?: string | null;
   numSamples?: number | null;
+  failureThreshold?: number | null;
   hyperparameters?: Partial<Record<keyof GenerationParams, unknown>> | null;
   provider?: {
     kind?: string | null;
@@ -126,6 +129,7 @@ export const LIMITS = {
   identifierLength: 255,
   hfProviderLength: 100,
   numSamples: { min: 1, max: 100_000 },
+  failureThreshold: { min: 0, max: 1 },
   temperature: { min: 0, max: 2 },
   maxTokens: { min: 1, max: 32_768 },
   topP: { min: 0, max: 1, minExclusive: true },
@@ -171,6 +175,7 @@ export const DEFAULTS = {
   providerKind: 'SIMULATED' as ProviderKind,
   datasetName: 'trivia_qa',
   numSamples: 100,
+  failureThreshold: 0.5,
   hyperparameters: { temperature: 0, maxTokens: 256, topP: 1, seed: 42, stop: [] as string[] },
   simulated: { latencyMs: 50, jitterMs: 0 },
   remote: { timeoutMs: 60_000, maxAttempts: 8 },
@@ -210,6 +215,7 @@ export function validateConfig(
     reasoningMethod,
     datasetName,
     numSamples: integerIn(input.numSamples ?? DEFAULTS.numSamples, LIMITS.numSamples, 'config.numSamples'),
+    failureThreshold: numberIn(input.failureThreshold ?? DEFAULTS.failureThreshold, LIMITS.failureThreshold, 'config.failureThreshold'),
     hyperparameters: validateHyperparameters(input.hyperparameters ?? {}, provider.kind),
     provider,
     optimization: validateOptimization(input.optimization ?? {}),
@@ -353,6 +359,7 @@ function validatePricing(input: ExperimentConfigInput['pricing']): PricingConfig
 function requiredText(value: unknown, field: string, maxLength: number): string {
   if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError(field, 'must not be empty');
   if (value.length > maxLength) throw new ValidationError(field, `must be at most ${maxLength} characters`);
+  refuseNul(value, field);
   return value.trim();
 }
 
@@ -360,7 +367,13 @@ function optionalText(value: unknown, field: string, maxLength: number): string 
   if (value == null) return null;
   if (typeof value !== 'string') throw new ValidationError(field, 'must be a string');
   if (value.length > maxLength) throw new ValidationError(field, `must be at most ${maxLength} characters`);
+  refuseNul(value, field);
   return value;
+}
+
+/** A NUL character is never meaningful in a name or a description, and breaks C-string consumers downstream. */
+export function refuseNul(value: string, field: string): void {
+  if (value.includes('\u0000')) throw new ValidationError(field, 'must not contain the NUL character (U+0000)');
 }
 
 function numberValue(value: unknown, field: string): number {

@@ -1,4 +1,5 @@
-import pLimit from 'p-limit';
+import { setMaxListeners } from 'node:events';
+import { SlotPool } from './slot-pool.ts';
 import { cacheKey } from './cache/cache-key.ts';
 import { TimeSlice } from './time-slice.ts';
 import { disabledCacheStats, type CacheLookup, type CacheTier, type ResponseCache } from './cache/response-cache.ts';
@@ -11,6 +12,7 @@ import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } fr
 import { scrubKeyShapes } from '../secrets.ts';
 import { failedCallCost } from './providers/provider-error.ts';
 import type { ChatMessage, Example, Provider, RequestMetadata, RequestSubject } from './types.ts';
+import type { BreakerReport } from './providers/circuit-breaker.ts';
 
 export interface PendingSample {
   sampleIndex: number;
@@ -66,6 +68,11 @@ export interface RunnerOptions {
   scrub?: (text: string) => string;
 }
 
+/** Abort listeners one sample may hold on the run's signal at a time (provider call, permit wait, backoff, tool). */
+const LISTENERS_PER_SAMPLE = 3;
+/** Samples started per window slot (at work, waiting for a slot, or waiting out a Retry-After). */
+const BACKLOG_PER_SLOT = 8;
+
 const NO_SCORE: AnswerScore = { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
 
 /**
@@ -78,6 +85,8 @@ export class AttemptRunner {
   readonly metrics = new MetricsAccumulator();
   done = 0;
   failed = 0;
+  /** The window of the run in progress: a sample waiting out a Retry-After gives its slot back meanwhile. */
+  private slots: SlotPool | null = null;
   private cacheHitsBefore = 0;
   private apiCallsBefore = 0;
   /** Prompts sent to the provider by this runner (a retried prompt counts once). */
@@ -119,10 +128,16 @@ export class AttemptRunner {
   }
 
   async run(samples: Iterable<PendingSample>, signal: AbortSignal): Promise<void> {
-    const limit = pLimit(this.concurrency);
+    // Each call in flight listens to the run's signal until it ends (a provider's wait, a permit, a
+    // backoff): up to a few per sample in the window. Node warns past 10, which a batch of 32 reaches
+    // legitimately; the allowance stays bounded, so a real leak (listeners that grow with the run) still warns.
+    setMaxListeners(LISTENERS_PER_SAMPLE * this.concurrency * BACKLOG_PER_SLOT + 10, signal);
+    const slots = new SlotPool(this.concurrency);
+    this.slots = slots;
     const running = new Set<Promise<void>>();
     // Feed the window lazily so a 100 000-sample attempt never holds 100 000 pending promises.
-    const backlog = this.concurrency * 2;
+    // Samples waiting out a Retry-After stay in this set without holding a slot, so it holds more than the window.
+    const backlog = this.concurrency * BACKLOG_PER_SLOT;
     // Woken by each finished task; Promise.race over the running set would add a handler to every task per sample.
     let slotFreed: () => void = () => {};
     for (const sample of samples) {
@@ -130,7 +145,14 @@ export class AttemptRunner {
       await this.timeSlice.takeTurn();
       const storageBehind = this.options.throttle?.();
       if (storageBehind) await storageBehind;
-      const task: Promise<void> = limit(() => this.runSample(sample, signal)).finally(() => {
+      const task: Promise<void> = (async () => {
+        await slots.acquire();
+        try {
+          await this.runSample(sample, signal);
+        } finally {
+          slots.release();
+        }
+      })().finally(() => {
         running.delete(task);
         slotFreed();
       });
@@ -150,10 +172,12 @@ export class AttemptRunner {
       cacheStats: this.cacheStats(),
       batchStats: this.batchStats(apiCalls),
       apiCalls,
-      warnings:
-        config.optimization.enableCaching && config.hyperparameters.temperature > 0
+      warnings: [
+        ...(config.optimization.enableCaching && config.hyperparameters.temperature > 0
           ? ['caching is on at temperature > 0: a cache hit replays one sampled response instead of drawing a new one']
-          : [],
+          : []),
+        ...breakerWarnings(this.options.provider.breakerReport?.() ?? null),
+      ],
       concurrencyChanges: this.options.provider.concurrencyChanges?.(this.concurrency) ?? [],
     };
   }
@@ -267,7 +291,9 @@ export class AttemptRunner {
   ): Promise<Generation> {
     const { cache, config, provider, method, endpoint } = this.options;
     const onTheWire = { begin: () => this.gauge.enter(), end: () => this.gauge.exit() };
-    const request = { model: config.modelName, messages, params: config.hyperparameters, metadata, signal, onTheWire, subject };
+    const slots = this.slots;
+    const whileWaiting = slots ? <T>(wait: () => Promise<T>) => slots.whileWaiting(wait) : undefined;
+    const request = { model: config.modelName, messages, params: config.hyperparameters, metadata, signal, onTheWire, subject, whileWaiting };
     const callProvider = async () => {
       this.apiCalls += 1;
       const start = performance.now();
@@ -304,4 +330,13 @@ export class AttemptRunner {
 export function errorMessage(error: unknown, scrub: (text: string) => string = scrubKeyShapes): string {
   const text = scrub(error instanceof Error ? error.message : String(error));
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+/** The circuit breaker's part of the profile: its state, how often it opened, the calls it spared, the time lost. */
+function breakerWarnings(report: BreakerReport | null): string[] {
+  if (!report || (report.opened === 0 && report.fastFailures === 0 && report.state === 'CLOSED')) return [];
+  return [
+    `circuit breaker ${report.state}: opened ${report.opened} time(s), ${report.fastFailures} call(s) failed at once without a request, ` +
+      `${report.timeLostMs} ms lost to connection failures (last: ${report.lastFailure ?? 'none'})`,
+  ];
 }

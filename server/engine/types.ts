@@ -94,6 +94,8 @@ export interface CompletionRequest {
    * permit or a backoff), so the runner measures the concurrency really reached.
    */
   onTheWire?: { begin(): void; end(): void };
+  /** Runs a wait (Retry-After, backoff) without holding the caller's window slot. */
+  whileWaiting?: <T>(wait: () => Promise<T>) => Promise<T>;
 }
 
 export interface Completion {
@@ -113,6 +115,8 @@ export interface Provider {
   complete(request: CompletionRequest): Promise<Completion>;
   /** Changes of the adaptive concurrency window so far, each limit capped at `ceiling` (remote providers). */
   concurrencyChanges?(ceiling: number): ConcurrencyChange[];
+  /** What the endpoint's circuit breaker did during this run (remote providers). */
+  breakerReport?(): BreakerReport | null;
 }
 
 /** The phases the profiler knows. `retrieval`, `tool` and `rate_limit_wait` appear only where they apply. */
@@ -127,3 +131,13 @@ export const PROFILE_PHASES = [
   'rate_limit_wait',
 ] as const;
 export type ProfilePhase = (typeof PROFILE_PHASES)[number];
+
+/** What an endpoint's circuit breaker did, for the profile: how often it opened and how many calls it failed at once. */
+export interface BreakerReport {
+  state: 'CLOSED' | 'OPEN' | 'HALF_OPEN';
+  opened: number;
+  fastFailures: number;
+  /** Time spent on the connection failures that led to opening (what the breaker saves repeating). */
+  timeLostMs: number;
+  lastFailure: string | null;
+}

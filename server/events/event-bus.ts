@@ -47,6 +47,11 @@ export interface ExperimentChange {
   at: string;
 }
 
+interface UnsentEvent {
+  event: ExperimentEvent;
+  state: 'unstored' | 'stored' | 'lost';
+}
+
 export const TERMINAL_STATUSES: ReadonlySet<ExperimentStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /** An EventTarget that can say how many listeners each topic has (to prove subscribers are released). */
@@ -108,7 +113,7 @@ export interface EventBusOptions {
  * this process only, or Redis for a cluster. Every process listens to the transport once and fans
  * events out to its own subscribers: there is one subscribe path, whatever the transport.
  *
- * Over a shared transport an experiment's events are sent only once stored (see `delivered`): a
+ * Over a shared transport an experiment's events are sent only once stored (see `settled`): a
  * subscriber on another process then never sees an event that a crash could lose, so the worker
  * that takes over an attempt continues the seq from the database with no gap and no duplicate.
  * Publishers never wait for listeners.
@@ -116,6 +121,8 @@ export interface EventBusOptions {
 export class EventBus {
   private readonly target = new CountingEventTarget();
   private readonly lastSeq = new Map<string, number>();
+  /** Over a shared transport: events published here and not yet sent, per experiment, in seq order. */
+  private readonly unsent = new Map<string, Map<number, UnsentEvent>>();
   private readonly channels: { events: string; changes: string };
   private sink: ((event: ExperimentEvent) => void) | null = null;
   private stopListening: (() => void)[] = [];
@@ -179,17 +186,52 @@ export class EventBus {
     const seq = (this.lastSeq.get(experimentId) ?? 0) + 1;
     this.lastSeq.set(experimentId, seq);
     const event: ExperimentEvent = { ...body, experimentId, attempt, seq, at: new Date().toISOString() };
+    if (this.transport.shared) this.awaitingStorage(experimentId).set(seq, { event, state: 'unstored' });
     this.sink?.(event);
     if (!this.transport.shared) this.send(event);
     return event;
   }
 
-  /** Stored events, sent to every process (over a shared transport; a local one sent them at publish). */
-  delivered(events: readonly ExperimentEvent[]): void {
-    if (this.transport.shared) for (const event of events) this.send(event);
+  /**
+   * Events committed (`stored`) or lost, reported by whoever wrote them. Over a shared transport an
+   * experiment's events are written by two writers (sample results with their events, the rest
+   * apart), so they may be stored out of order: each is sent once it and every event published
+   * before it are settled, in seq order; a lost one is skipped. A local transport sent them at publish.
+   */
+  settled(events: readonly ExperimentEvent[], stored: boolean): void {
+    if (!this.transport.shared) return;
+    const touched = new Set<string>();
+    for (const event of events) {
+      const entry = this.unsent.get(event.experimentId)?.get(event.seq);
+      if (!entry) continue;
+      entry.state = stored ? 'stored' : 'lost';
+      touched.add(event.experimentId);
+    }
+    for (const experimentId of touched) this.sendSettled(experimentId);
   }
 
-  /** Whether the event store must report stored events back through `delivered`. */
+  private awaitingStorage(experimentId: string): Map<number, UnsentEvent> {
+    let waiting = this.unsent.get(experimentId);
+    if (!waiting) {
+      waiting = new Map();
+      this.unsent.set(experimentId, waiting);
+    }
+    return waiting;
+  }
+
+  /** Sends the settled head of an experiment's events (a Map keeps publishing order). */
+  private sendSettled(experimentId: string): void {
+    const waiting = this.unsent.get(experimentId);
+    if (!waiting) return;
+    for (const [seq, entry] of waiting) {
+      if (entry.state === 'unstored') return;
+      waiting.delete(seq);
+      if (entry.state === 'stored') this.send(entry.event);
+    }
+    this.unsent.delete(experimentId);
+  }
+
+  /** Whether the event store must report stored events back through `settled`. */
   get deliversOnStore(): boolean {
     return this.transport.shared;
   }
@@ -242,6 +284,7 @@ export class EventBus {
   /** Drops the numbering of a deleted experiment. */
   forget(experimentId: string): void {
     this.lastSeq.delete(experimentId);
+    this.unsent.delete(experimentId);
   }
 
   private send(event: ExperimentEvent): void {

@@ -1,42 +1,60 @@
+import type { Knex } from '@mikro-orm/knex';
 import type { Database } from '../db/orm.ts';
 import { bulkInsert, jsonValue } from '../db/bulk-insert.ts';
-import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
+import { sqlDialect, type SqlDialect } from '../db/dialect.ts';
 import { WriteBehind } from '../db/write-behind.ts';
 import type { Logger } from '../logger.ts';
 import type { ExperimentEvent } from './event-bus.ts';
 
-const PAGE = 1000;
+/** Events per replay page: small enough that a reader who leaves wastes little of a read already in flight. */
+const PAGE = 250;
 
 /**
  * Durable log of every experiment event, written in batched transactions. Events stay in memory as
  * "pending" until their transaction commits, so a replay that reads pending events before the
  * database never misses one that is between the two.
+ *
+ * A SampleCompleted event is not written here: the result writer stores it in the same transaction
+ * as its sample's result row (see `recordStoredElsewhere`), so after a crash the log holds exactly
+ * one SampleCompleted per stored result and none for a result that was lost.
  */
 export class EventStore {
   private buffer: ExperimentEvent[] = [];
   private readonly pending = new Map<string, ExperimentEvent[]>();
   private readonly writes: WriteBehind;
+  private readonly dialect: SqlDialect;
 
   constructor(
     private readonly orm: Database,
     logger: Logger,
-    /** Told each batch of events once committed, in order (the bus sends them on to other processes). */
-    private readonly onStored: (events: readonly ExperimentEvent[]) => void = () => {},
+    /**
+     * Told of each batch once it is committed (`stored`) or given up on (the bus sends stored events on
+     * to other processes, in seq order, and skips lost ones).
+     */
+    private readonly onSettled: (events: readonly ExperimentEvent[], stored: boolean) => void = () => {},
     maxDelayMs = 50,
     private readonly maxBatch = 2000,
   ) {
+    this.dialect = sqlDialect(orm);
     this.writes = new WriteBehind(() => this.writeBuffered(), maxDelayMs, (error) =>
       logger.error('storing events failed', { error }),
     );
   }
 
-  /** Queues an event for writing (the EventBus sink). */
+  /** Queues an event for writing (the EventBus sink); a SampleCompleted only waits, pending, for the result writer. */
   record(event: ExperimentEvent): void {
-    this.buffer.push(event);
     const list = this.pending.get(event.experimentId);
     if (list) list.push(event);
     else this.pending.set(event.experimentId, [event]);
+    if (event.type === 'SampleCompleted') return;
+    this.buffer.push(event);
     this.writes.schedule(this.buffer.length >= this.maxBatch);
+  }
+
+  /** Events another writer committed (or, when not `committed`, gave up on): no longer pending. */
+  written(events: readonly ExperimentEvent[], committed: boolean): void {
+    this.release(events);
+    this.onSettled(events, committed);
   }
 
   /** Events of the experiment not yet committed, in order. */
@@ -44,16 +62,22 @@ export class EventStore {
     return [...(this.pending.get(experimentId) ?? [])];
   }
 
-  /** Stored events with `seq > after`, in order, read page by page. */
-  async *stored(experimentId: string, after: number): AsyncGenerator<ExperimentEvent> {
+  /** Stored events with `after < seq <= upTo`, in order, read page by page until `stopped()` says the reader left. */
+  async *stored(experimentId: string, after: number, upTo: number, stopped: () => boolean = () => false): AsyncGenerator<ExperimentEvent> {
     let last = after;
     for (;;) {
+      if (stopped()) return; // the reader went away: no more pages
+      // Plain rows, not entities: a replay reads thousands of events, and entity hydration was most of its cost.
       const rows = await this.orm.em
         .fork()
-        .find(ExperimentEventRow, { experiment: experimentId, seq: { $gt: last } }, { orderBy: { seq: 'asc' }, limit: PAGE });
-      for (const row of rows) yield row.payload as ExperimentEvent;
+        .getConnection('read')
+        .execute<{ seq: number; payload: unknown }[]>(
+          'select seq, payload from experiment_events where experiment_id = ? and seq > ? and seq <= ? order by seq limit ?',
+          [experimentId, last, upTo, PAGE],
+        );
+      for (const row of rows) yield this.dialect.json<ExperimentEvent>(row.payload);
       if (rows.length < PAGE) return;
-      last = (rows.at(-1) as ExperimentEventRow).seq;
+      last = Number((rows.at(-1) as { seq: number }).seq);
     }
   }
 
@@ -92,35 +116,35 @@ export class EventStore {
     const events = this.buffer;
     this.buffer = [];
     if (events.length === 0) return;
+    let committed: ExperimentEvent[] = [];
     try {
-      await this.write(events);
+      committed = await this.write(events);
     } finally {
       this.release(events);
+      const stored = new Set(committed);
+      if (committed.length > 0) this.onSettled(committed, true);
+      const lost = events.filter((event) => !stored.has(event));
+      if (lost.length > 0) this.onSettled(lost, false);
     }
   }
 
-  private async write(events: ExperimentEvent[]): Promise<void> {
+  /** Resolves with the events committed. */
+  private async write(events: ExperimentEvent[]): Promise<ExperimentEvent[]> {
     try {
       await this.insert(events);
-      this.onStored(events);
+      return events;
     } catch (error) {
       // An experiment deleted while its last events waited here breaks the foreign key: drop those.
       const existing = await this.existingExperiments(events);
       const kept = events.filter((event) => existing.has(event.experimentId));
       if (kept.length === events.length) throw error;
       await this.insert(kept);
-      this.onStored(kept);
+      return kept;
     }
   }
 
   private async insert(events: ExperimentEvent[]): Promise<void> {
-    const createdAt = new Date();
-    await bulkInsert(this.orm, {
-      table: 'experiment_events',
-      columns: ['experiment_id', 'seq', 'attempt', 'type', 'payload', 'created_at'],
-      rows: events.map((event) => [event.experimentId, event.seq, event.attempt, event.type, jsonValue(event), createdAt]),
-      onConflict: '(experiment_id, seq) do nothing',
-    });
+    await insertEvents(this.orm, events);
   }
 
   private async existingExperiments(events: ExperimentEvent[]): Promise<Set<string>> {
@@ -132,16 +156,30 @@ export class EventStore {
     return new Set(rows.map((row) => row.id));
   }
 
-  /** Written (or given up on): no longer pending. */
-  private release(events: ExperimentEvent[]): void {
-    const lastSeq = new Map<string, number>();
-    for (const event of events) lastSeq.set(event.experimentId, event.seq);
-    for (const [experimentId, seq] of lastSeq) {
+  /** Written (or given up on): no longer pending. Exactly these events: others with a lower seq may still wait for another writer. */
+  private release(events: readonly ExperimentEvent[]): void {
+    const done = new Set(events);
+    for (const experimentId of new Set(events.map((event) => event.experimentId))) {
       const list = this.pending.get(experimentId);
       if (!list) continue;
-      const rest = list.filter((event) => event.seq > seq);
+      const rest = list.filter((event) => !done.has(event));
       if (rest.length > 0) this.pending.set(experimentId, rest);
       else this.pending.delete(experimentId);
     }
   }
+}
+
+/** Inserts event rows (a duplicate seq is ignored), on the ORM's connection or inside a caller's transaction. */
+export async function insertEvents(orm: Database, events: readonly ExperimentEvent[], via?: Knex.Transaction): Promise<void> {
+  const createdAt = new Date();
+  await bulkInsert(
+    orm,
+    {
+      table: 'experiment_events',
+      columns: ['experiment_id', 'seq', 'attempt', 'type', 'payload', 'created_at'],
+      rows: events.map((event) => [event.experimentId, event.seq, event.attempt, event.type, jsonValue(event), createdAt]),
+      onConflict: '(experiment_id, seq) do nothing',
+    },
+    via,
+  );
 }

@@ -65,11 +65,23 @@ export function experimentEventStream(bus: EventBus, store: EventStore, options:
       return event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status) && event.attempt >= options.currentAttempt;
     };
     try {
+      // Everything up to the last seq published so far is stored or pending now; everything after it
+      // reaches the live queue. The replay stops there: results and their events commit out of seq
+      // order, so a stored read beyond it could deliver a later event before an earlier live one.
+      const replayUpTo = bus.lastSeqOf(experimentId);
       const pending = store.pendingOf(experimentId);
       let ended = false;
-      for await (const event of mergeBySeq(store.stored(experimentId, options.after), pending)) {
-        if (stopped) return;
-        if (await deliver(event)) ended = true;
+      const replay = mergeBySeq(store.stored(experimentId, options.after, replayUpTo, () => stopped), pending);
+      for (;;) {
+        // A client that goes away mid-replay is released at once, not after the page read in flight
+        // (hundreds of cut-off subscribers used to keep the database busy for seconds).
+        const next = await Promise.race([replay.next(), stop.then(() => null)]);
+        if (next === null || stopped) {
+          replay.return(undefined).catch(() => undefined);
+          return;
+        }
+        if (next.done) break;
+        if (await deliver(next.value)) ended = true;
       }
       // Nothing more will come for an experiment that already ended and was fully replayed.
       if (ended || (TERMINAL_STATUSES.has(options.status) && live.size === 0)) return;
@@ -89,14 +101,19 @@ export function experimentEventStream(bus: EventBus, store: EventStore, options:
   });
 }
 
-/** Stored events, then the pending ones the database did not have yet, in seq order. */
+/**
+ * Stored and pending events merged in seq order, each once. Pending events are not all newer than the
+ * stored ones: a sample's SampleCompleted commits with its result, possibly after later events did.
+ */
 async function* mergeBySeq(stored: AsyncGenerator<ExperimentEvent>, pending: readonly ExperimentEvent[]): AsyncGenerator<ExperimentEvent> {
-  let last = 0;
+  const waiting = [...pending].sort((a, b) => a.seq - b.seq);
+  let next = 0;
   for await (const event of stored) {
-    last = event.seq;
+    while (next < waiting.length && (waiting[next] as ExperimentEvent).seq < event.seq) yield waiting[next++] as ExperimentEvent;
+    if (next < waiting.length && (waiting[next] as ExperimentEvent).seq === event.seq) next++;
     yield event;
   }
-  for (const event of pending) if (event.seq > last) yield event;
+  while (next < waiting.length) yield waiting[next++] as ExperimentEvent;
 }
 
 function overflow(experimentId: string, seq: number, attempt: number, bufferSize: number): StreamOverflow {

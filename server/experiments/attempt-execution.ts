@@ -1,7 +1,7 @@
 import type { Database } from '../db/orm.ts';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { ResponseCache, type PersistentCacheStore } from '../engine/cache/response-cache.ts';
-import type { ExperimentConfig } from '../engine/experiment-config.ts';
+import { DEFAULTS, type ExperimentConfig } from '../engine/experiment-config.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
@@ -9,21 +9,26 @@ import { createMethod } from '../engine/methods/index.ts';
 import type { OptimizationProfile } from '../engine/optimization-profile.ts';
 import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import type { ConcurrencyWindows } from '../engine/providers/adaptive-limiter.ts';
+import type { BreakerRegistry } from '../engine/providers/circuit-breaker.ts';
 import { createProvider, providerEndpoint } from '../engine/providers/index.ts';
 import { AttemptRunner, type PendingSample, type SampleRecord } from '../engine/runner.ts';
-import type { EventBus } from '../events/event-bus.ts';
+import type { Provider } from '../engine/types.ts';
+import type { EventBus, ExperimentEvent } from '../events/event-bus.ts';
+import type { EventStore } from '../events/event-store.ts';
 import { logEvent } from '../log-events.ts';
 import type { Logger } from '../logger.ts';
 import type { SecretScrubber } from '../secrets.ts';
 import type { TimeSlice } from '../engine/time-slice.ts';
 import { loadStoredOutcomes } from './queries.ts';
 import type { EndStatus, ExperimentLifecycle } from './lifecycle.ts';
-import { ResultWriter } from './result-writer.ts';
+import { ResultWriter, type StoredSample } from './result-writer.ts';
 
 export interface ExecutionDeps {
   orm: Database;
   datasets: DatasetRegistry;
   bus: EventBus;
+  /** Told when the result writer has stored (or lost) SampleCompleted events, which it writes itself. */
+  eventStore: EventStore;
   logger: Logger;
   /** How often progress events may be published while samples stream in. */
   progressIntervalMs: number;
@@ -35,6 +40,8 @@ export interface ExecutionDeps {
   secrets: SecretScrubber;
   /** Concurrency windows of remote endpoints: the app's own, or in a cluster shared by every worker. */
   limiters: ConcurrencyWindows;
+  /** Circuit breakers of remote endpoints, shared by the app's attempts. */
+  breakers: BreakerRegistry;
   /** The event-loop time slice every runner of the app shares. */
   timeSlice: TimeSlice;
   /** Owns every status change: the execution reports start and end through it. */
@@ -45,7 +52,7 @@ export interface ExecutionDeps {
 const MAX_UNWRITTEN_RESULTS = 500;
 
 /** Why a run stopped before its last sample. */
-export type StopReason = 'cancel' | 'shutdown';
+export type StopReason = 'cancel' | 'shutdown' | 'too-many-failures';
 
 /**
  * The figures of an attempt, wherever they come from: a running execution computes them from its
@@ -79,6 +86,8 @@ export class AttemptExecution {
   private stopReason: StopReason | null = null;
   /** Set once the outcome is stored: from then on the stored figures are the truth. */
   private finished = false;
+  /** Samples whose results are committed (stored before this run included): what progress reports. */
+  private readonly stored = { done: 0, failed: 0, cacheHits: 0 };
 
   constructor(
     readonly experimentId: string,
@@ -88,7 +97,7 @@ export class AttemptExecution {
     /** This run's API key, held in memory only; null when none was given or after a restart. */
     private readonly apiKey: string | null = null,
   ) {
-    this.writer = new ResultWriter(deps.orm, attemptId);
+    this.writer = new ResultWriter(deps.orm, attemptId, (batch, committed) => this.onStored(batch, committed));
   }
 
   /** Why the run stopped early, if it did (a worker hands a 'shutdown' attempt back to the queue). */
@@ -98,7 +107,7 @@ export class AttemptExecution {
 
   stop(reason: StopReason): void {
     this.stopReason ??= reason;
-    this.abort.abort(new Error(reason === 'cancel' ? 'cancelled' : 'server shutting down'));
+    this.abort.abort(new Error(reason === 'cancel' ? 'cancelled' : reason === 'shutdown' ? 'server shutting down' : 'too many samples failed'));
   }
 
   /** Live figures while running; null before the runner is ready and once the outcome is stored. */
@@ -107,7 +116,8 @@ export class AttemptExecution {
     if (!runner || this.finished) return null;
     const wall = this.wallTimeMs();
     return {
-      progress: () => ({ done: runner.done, failed: runner.failed, total: this.total }),
+      // Progress counts committed results only: after a crash, what it reported is what is on disk.
+      progress: () => ({ done: this.stored.done, failed: this.stored.failed, total: this.total }),
       metrics: () => runner.metrics.result(wall, this.price()),
       profile: () => runner.profile(wall),
     };
@@ -125,13 +135,17 @@ export class AttemptExecution {
       const dataset = this.dataset(config, attempt.datasetHash);
       const runner = this.createRunner(config, attempt.runKey);
       const stored = await loadStoredOutcomes(em, this.attemptId);
-      for (const outcome of stored.values()) runner.absorb(outcome);
+      for (const outcome of stored.values()) {
+        runner.absorb(outcome);
+        this.countStored(outcome.failed, outcome.cacheHit);
+      }
       await this.deps.lifecycle.start(attempt.id);
       this.runner = runner;
       this.segmentStart = performance.now();
       await runner.run(pendingSamples(attempt.sampleIndices, stored, dataset), this.abort.signal);
       await this.writer.flush();
-      await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
+      if (this.failureReason) await this.finish(attempt, 'FAILED', this.failureReason);
+      else await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
     } catch (error) {
       this.deps.logger.error('attempt failed', { experimentId: this.experimentId, attempt: this.attemptNumber, error });
       await this.finish(attempt, 'FAILED', this.deps.secrets.scrub(error instanceof Error ? error.message : String(error)));
@@ -141,10 +155,42 @@ export class AttemptExecution {
   private config: ExperimentConfig | null = null;
   private readonly writer: ResultWriter;
 
-  /** A finished sample goes to storage and to the live stream. */
+  /** A finished sample goes to the live stream at once, and to storage with its event. */
   private onSample(record: SampleRecord): void {
-    this.writer.add(record);
-    this.publishSample(record);
+    this.writer.add(record, this.publishSample(record));
+    if (record.error) this.checkFailures(record.error);
+  }
+
+  /** Why the run failed as a whole (more failed samples than its failureThreshold allows), once known. */
+  private failureReason: string | null = null;
+
+  /** Ends the run FAILED as soon as more samples failed than the threshold allows: the rest cannot save it. */
+  private checkFailures(lastError: string): void {
+    const runner = this.runner;
+    if (!runner || this.failureReason || this.stopReason) return;
+    const threshold = this.config?.failureThreshold ?? DEFAULTS.failureThreshold;
+    if (runner.failed <= threshold * this.total) return;
+    const breaker = this.provider?.breakerReport?.() ?? null;
+    const cause = breaker && breaker.state !== 'CLOSED' ? `the provider's circuit breaker is ${breaker.state}: ${breaker.lastFailure ?? lastError}` : `last error: ${lastError}`;
+    this.failureReason = this.deps.secrets.scrub(
+      `${runner.failed} of ${this.total} samples failed, more than the failureThreshold of ${Math.round(threshold * 100)} %; ${cause}`,
+    );
+    this.stop('too-many-failures');
+  }
+
+  private provider: Provider | null = null;
+
+  private onStored(batch: readonly StoredSample[], committed: boolean): void {
+    this.deps.eventStore.written(batch.map(({ event }) => event), committed);
+    if (!committed) return;
+    for (const { record } of batch) this.countStored(record.error !== null, record.cacheHit);
+    this.publishProgress(false);
+  }
+
+  private countStored(failed: boolean, cacheHit: boolean): void {
+    this.stored.done += 1;
+    if (failed) this.stored.failed += 1;
+    if (cacheHit) this.stored.cacheHits += 1;
   }
 
   /** Holds the runner back while more results wait for the disk than memory should hold. */
@@ -163,17 +209,19 @@ export class AttemptExecution {
   }
 
   private createRunner(config: ExperimentConfig, startedWithRunKey: boolean): AttemptRunner {
+    this.provider = createProvider(config.provider, {
+      oracle: this.deps.datasets,
+      credentials: this.deps.credentials,
+      apiKey: this.apiKey,
+      runKeyLost: startedWithRunKey && !this.apiKey,
+      limiters: this.deps.limiters,
+      breakers: this.deps.breakers,
+      secrets: this.deps.secrets,
+    });
     return new AttemptRunner({
       config,
       method: createMethod(config.reasoningMethod, this.deps.datasets, config),
-      provider: createProvider(config.provider, {
-        oracle: this.deps.datasets,
-        credentials: this.deps.credentials,
-        apiKey: this.apiKey,
-        runKeyLost: startedWithRunKey && !this.apiKey,
-        limiters: this.deps.limiters,
-        secrets: this.deps.secrets,
-      }),
+      provider: this.provider,
       cache: config.optimization.enableCaching
         ? new ResponseCache(config.optimization.cacheMaxSize, this.deps.responseCache ?? null)
         : null,
@@ -190,7 +238,7 @@ export class AttemptExecution {
   private async finish(attempt: Attempt, status: EndStatus, error: string | null = null): Promise<void> {
     // The run ends when its last result is stored, not after the bookkeeping below.
     const wallTimeMs = this.wallTimeMs();
-    const summary = { experimentId: this.experimentId, attempt: this.attemptNumber, done: this.runner?.done ?? 0, total: this.total };
+    const summary = { experimentId: this.experimentId, attempt: this.attemptNumber, done: this.stored.done, total: this.total };
     if (this.stopReason === 'shutdown' && status !== 'FAILED') {
       // Stays RUNNING: the next start resumes it.
       await this.deps.lifecycle.interrupted(attempt.id, wallTimeMs);
@@ -207,32 +255,32 @@ export class AttemptExecution {
     });
   }
 
-  private publishSample(record: SampleRecord): void {
+  private publishSample(record: SampleRecord): ExperimentEvent {
     const { prompt: _prompt, trace: _trace, ...sample } = record;
-    this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'SampleCompleted', sample });
-    this.publishProgress(false);
+    return this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'SampleCompleted', sample });
   }
 
   private publishProgress(force: boolean): void {
     const runner = this.runner;
     if (!runner) return;
     const now = performance.now();
-    if (!force && now - this.lastProgressAt < this.deps.progressIntervalMs && runner.done < this.total) return;
+    const { done, failed, cacheHits } = this.stored;
+    if (!force && now - this.lastProgressAt < this.deps.progressIntervalMs && done < this.total) return;
     this.lastProgressAt = now;
     logEvent(this.deps.logger, 'debug', 'attempt.progress', 'progress', {
       experimentId: this.experimentId,
       attempt: this.attemptNumber,
-      done: runner.done,
+      done,
       total: this.total,
     });
     const wallSeconds = this.wallTimeMs() / 1000;
     this.deps.bus.publish(this.experimentId, this.attemptNumber, {
       type: 'ExperimentProgress',
-      done: runner.done,
+      done,
       total: this.total,
-      failed: runner.failed,
-      hitRate: runner.done === 0 ? 0 : runner.cacheHits / runner.done,
-      throughput: wallSeconds > 0 ? runner.done / wallSeconds : 0,
+      failed,
+      hitRate: done === 0 ? 0 : cacheHits / done,
+      throughput: wallSeconds > 0 ? done / wallSeconds : 0,
     });
   }
 

@@ -4,6 +4,7 @@ import { ImportedDataset } from '../db/entities/imported-dataset.entity.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import { createImportedDataset, examplesHash, inferDatasetKind, isDatasetKind, parseImportedExamples } from '../engine/datasets/import.ts';
 import { DATASET_KINDS, type DatasetKind } from '../engine/types.ts';
+import { refuseNul } from '../engine/experiment-config.ts';
 import { IMPORT_FORMATS, type ImportFormat } from '../engine/datasets/import-formats.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
@@ -31,6 +32,7 @@ export async function importDataset(em: EntityManager, registry: DatasetRegistry
   if (!NAME_PATTERN.test(name)) {
     throw new ValidationError('name', 'must be 1..100 letters, digits, "_", "-" or ".", starting with a letter or digit');
   }
+  if (input.description) refuseNul(input.description, 'description');
   if ((input.description?.length ?? 0) > DESCRIPTION_LENGTH) {
     throw new ValidationError('description', `must be at most ${DESCRIPTION_LENGTH} characters`);
   }

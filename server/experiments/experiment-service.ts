@@ -159,6 +159,8 @@ export class ExperimentService {
   }
 
   async getOrFail(em: EntityManager, id: string): Promise<Experiment> {
+    // No stored id holds a NUL (names and ids with one are refused), and PostgreSQL text cannot carry one.
+    if (id.includes('\u0000')) throw new NotFoundError('Experiment', id);
     const experiment = await this.get(em, id);
     if (!experiment) throw new NotFoundError('Experiment', id);
     return experiment;

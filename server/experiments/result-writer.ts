@@ -2,6 +2,8 @@ import type { Database } from '../db/orm.ts';
 import { bulkInsert, jsonValue, type SqlValue } from '../db/bulk-insert.ts';
 import { WriteBehind } from '../db/write-behind.ts';
 import type { SampleRecord } from '../engine/runner.ts';
+import type { ExperimentEvent } from '../events/event-bus.ts';
+import { insertEvents } from '../events/event-store.ts';
 
 export interface ResultWriterOptions {
   /** Flush when this many results are waiting. */
@@ -10,12 +12,20 @@ export interface ResultWriterOptions {
   maxDelayMs?: number;
 }
 
+/** A finished sample and the SampleCompleted event announcing it, stored together. */
+export interface StoredSample {
+  record: SampleRecord;
+  event: ExperimentEvent;
+}
+
 /**
- * Stores sample results in batched transactions. Rows are written in arrival order by one flush at a
- * time; a duplicate (attempt, sample) is ignored, so replaying a sample can never create a second row.
+ * Stores sample results in batched transactions, each result with its SampleCompleted event in the
+ * same transaction: after any crash the event log has exactly one SampleCompleted per stored result
+ * and none for a lost one. Rows are written in arrival order by one flush at a time; a resumed
+ * attempt never re-runs a stored sample, and a duplicate (attempt, sample) is ignored besides.
  */
 export class ResultWriter {
-  private buffer: SampleRecord[] = [];
+  private buffer: StoredSample[] = [];
   /** Records taken from the buffer by the write in progress. */
   private writing = 0;
   private failure: unknown = null;
@@ -26,6 +36,8 @@ export class ResultWriter {
   constructor(
     private readonly orm: Database,
     private readonly attemptId: number,
+    /** Called after each write with its batch: committed, or lost with its transaction. */
+    private readonly onSettled: (batch: readonly StoredSample[], committed: boolean) => void,
     options: ResultWriterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 500;
@@ -34,8 +46,8 @@ export class ResultWriter {
     });
   }
 
-  add(record: SampleRecord): void {
-    this.buffer.push(record);
+  add(record: SampleRecord, event: ExperimentEvent): void {
+    this.buffer.push({ record, event });
     this.writes.schedule(this.buffer.length >= this.maxBatch);
   }
 
@@ -64,18 +76,29 @@ export class ResultWriter {
   }
 
   private async writeBuffered(): Promise<void> {
-    const records = this.buffer;
+    const batch = this.buffer;
     this.buffer = [];
-    if (records.length === 0) return;
-    this.writing = records.length;
+    if (batch.length === 0) return;
+    this.writing = batch.length;
     const now = new Date();
     try {
-      await bulkInsert(this.orm, {
-        table: 'sample_results',
-        columns: COLUMNS,
-        rows: records.map((record) => toRow(record, this.attemptId, now)),
-        onConflict: '(attempt_id, sample_index) do nothing',
+      await this.orm.em.getConnection().getKnex().transaction(async (trx) => {
+        await bulkInsert(
+          this.orm,
+          {
+            table: 'sample_results',
+            columns: COLUMNS,
+            rows: batch.map(({ record }) => toRow(record, this.attemptId, now)),
+            onConflict: '(attempt_id, sample_index) do nothing',
+          },
+          trx,
+        );
+        await insertEvents(this.orm, batch.map(({ event }) => event), trx);
       });
+      this.onSettled(batch, true);
+    } catch (error) {
+      this.onSettled(batch, false);
+      throw error;
     } finally {
       this.writing = 0;
       for (const watcher of [...this.backlogWatchers]) watcher();

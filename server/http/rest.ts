@@ -40,7 +40,7 @@ export async function handleRest(request: Request, url: URL, deps: RestDeps): Pr
 
 async function profileHandler(match: RegExpMatchArray, _url: URL, deps: RestDeps): Promise<Response> {
   const em = deps.orm.em.fork();
-  const experiment = await deps.experiments.getOrFail(em, decodeURIComponent(match[1] as string));
+  const experiment = await deps.experiments.getOrFail(em, pathId(match));
   const profile = (await deps.experiments.profile(em, experiment)) ?? emptyProfile(experiment.config);
   return Response.json({
     experiment_id: experiment.id,
@@ -52,7 +52,7 @@ async function profileHandler(match: RegExpMatchArray, _url: URL, deps: RestDeps
 
 async function resultsHandler(match: RegExpMatchArray, _url: URL, deps: RestDeps): Promise<Response> {
   const em = deps.orm.em.fork();
-  const experiment = await deps.experiments.getOrFail(em, decodeURIComponent(match[1] as string));
+  const experiment = await deps.experiments.getOrFail(em, pathId(match));
   const [progress, metrics] = await Promise.all([
     deps.experiments.progress(em, experiment),
     deps.experiments.metrics(em, experiment),
@@ -74,12 +74,15 @@ const CSV_COLUMNS = [
 /** All sample results of one attempt (latest by default), streamed page by page as JSON or CSV. */
 async function exportHandler(match: RegExpMatchArray, url: URL, deps: RestDeps): Promise<Response> {
   const em = deps.orm.em.fork();
-  const experiment = await deps.experiments.getOrFail(em, decodeURIComponent(match[1] as string));
+  const experiment = await deps.experiments.getOrFail(em, pathId(match));
   const format = url.searchParams.get('format') ?? 'json';
   if (format !== 'json' && format !== 'csv') throw new AppError('format must be json or csv', 'BAD_USER_INPUT');
   const attemptParam = url.searchParams.get('attempt');
   const attempt = attemptParam === null ? experiment.currentAttempt : Number(attemptParam);
   if (!Number.isInteger(attempt) || attempt < 0) throw new AppError('attempt must be a whole number', 'BAD_USER_INPUT');
+  if (attemptParam !== null && !(await deps.experiments.attempts(em, experiment)).some((a) => a.number === attempt)) {
+    throw new AppError(`experiment has no attempt ${attempt}; its attempts are numbered 1 to ${experiment.currentAttempt}`, 'NOT_FOUND');
+  }
   const rows = sampleRows(deps, experiment, attempt);
   const filename = `${safeFilename(experiment.name)}-attempt${attempt}.${format}`;
   const body = format === 'csv' ? csvStream(rows) : await jsonStream(deps, experiment, attempt, rows);
@@ -211,6 +214,15 @@ export function profileBody(profile: OptimizationProfile) {
     warnings: profile.warnings,
     concurrency_changes: snakeCaseKeys(profile.concurrencyChanges ?? []),
   };
+}
+
+/** The id in the path, decoded; malformed percent-encoding is the client's mistake, not a crash. */
+function pathId(match: RegExpMatchArray): string {
+  try {
+    return decodeURIComponent(match[1] as string);
+  } catch {
+    throw new AppError('the id in the path has malformed percent-encoding', 'BAD_USER_INPUT');
+  }
 }
 
 function jsonError(status: number, code: string, message: string): Response {

@@ -6,6 +6,15 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { Context } from '../schema/context.ts';
 import { isAuthorized } from './auth.ts';
+import { originAllowed } from './security.ts';
+
+export interface WebSocketOptions {
+  apiToken: string | null;
+  /** Browser origins allowed besides the server's own (WebSockets are not covered by CORS). */
+  corsOrigins: readonly string[];
+  /** Largest message accepted; a larger one closes the connection with 1009. */
+  maxPayloadBytes: number;
+}
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => OperationResult;
@@ -19,9 +28,17 @@ interface EnvelopedRoot {
 export function attachGraphQLWebSocket(
   server: Server,
   yoga: YogaServerInstance<Record<string, unknown>, Context>,
-  apiToken: string | null,
+  { apiToken, corsOrigins, maxPayloadBytes }: WebSocketOptions,
 ): { dispose(): Promise<void> } {
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: maxPayloadBytes,
+    // Any page may open a WebSocket to localhost (no CORS, no preflight): a browser's upgrade from a
+    // foreign origin is refused with 403. Clients that are not browsers send no Origin.
+    verifyClient: ({ origin, req }: { origin: string | undefined; req: { headers: { host?: string } } }, answer: (ok: boolean, code?: number, message?: string) => void) =>
+      !origin || originAllowed(origin, req.headers.host, corsOrigins) ? answer(true) : answer(false, 403, 'origin not allowed'),
+  });
   const disposable = useServer(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),

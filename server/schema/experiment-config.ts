@@ -80,6 +80,10 @@ export const ExperimentConfigRef = builder.objectRef<ExperimentConfig>('Experime
     reasoningMethod: t.field({ type: ReasoningMethodEnum, resolve: (c) => c.reasoningMethod }),
     datasetName: t.exposeString('datasetName'),
     numSamples: t.exposeInt('numSamples', { description: 'As requested; an attempt runs min(numSamples, dataset size).' }),
+    failureThreshold: t.float({
+      description: 'The share of samples that may fail; the run ends FAILED when more do',
+      resolve: (c) => c.failureThreshold ?? DEFAULTS.failureThreshold,
+    }),
     hyperparameters: t.field({ type: Hyperparameters, resolve: (c) => c.hyperparameters }),
     provider: t.field({ type: ProviderSettings, resolve: (c) => c.provider }),
     optimization: t.field({ type: OptimizationSettings, resolve: (c) => c.optimization }),
@@ -175,6 +179,9 @@ export const ExperimentConfigInput = builder.inputType('ExperimentConfigInput', 
     datasetName: t.string({ description: `A registered dataset (see the datasets query); default ${d.datasetName}` }),
     numSamples: t.int({
       description: `${range(LIMITS.numSamples)}, capped at the dataset size; default ${d.numSamples}`,
+    }),
+    failureThreshold: t.float({
+      description: `${range(LIMITS.failureThreshold)}, default ${d.failureThreshold}: the run ends FAILED as soon as more than this share of its samples failed`,
     }),
     hyperparameters: t.field({ type: HyperparametersInput }),
     provider: t.field({ type: ProviderInput }),

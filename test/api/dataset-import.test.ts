@@ -106,7 +106,8 @@ describe('importing datasets through the GraphQL API', () => {
     form.append('operations', JSON.stringify({ query: IMPORT, variables: { input: { name: 'uploaded_csv', format: 'CSV', file: null } } }));
     form.append('map', JSON.stringify({ 0: ['variables.input.file'] }));
     form.append('0', new File([csv], 'sky.csv', { type: 'text/csv' }));
-    const response = await t.fetch('/graphql', { method: 'POST', body: form });
+    // A multipart mutation carries the CSRF header (a cross-site form cannot add it).
+    const response = await t.fetch('/graphql', { method: 'POST', headers: { 'x-llmforge-csrf': '1' }, body: form });
     const result = await response.json();
     expect(result.errors).toBeUndefined();
     expect(result.data.importDataset).toMatchObject({ name: 'uploaded_csv', size: 1, source: 'imported' });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { LogEventName, LogEvents } from '../../server/log-events.ts';
@@ -55,6 +56,17 @@ export class ServerProcess {
         if (this.waiters.delete(waiter)) reject(new Error(`server exited (code ${code}, signal ${signal}) before the awaited log line`));
       });
     });
+  }
+
+  /** Every JSON log line received so far. */
+  linesSoFar(): readonly LogLine[] {
+    return [...this.lines];
+  }
+
+  /** The server's resident memory, in bytes (Linux /proc). */
+  residentBytes(): number {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
   }
 
   kill(signal: NodeJS.Signals): void {

@@ -117,14 +117,18 @@ describe('the adaptive concurrency window', () => {
     expect(limits(limiter)).toEqual(['4:rate_limited', '5:clean_rounds', '4:rate_limited', '5:clean_rounds']);
   });
 
-  it('should take one 429 at a level that proved clean as noise, and step down by one at a second before the next clean round', async () => {
+  it('should take scattered 429s at a level that proved clean as noise, and step down by one in a run of 429s', async () => {
     const limiter = new AdaptiveLimiter();
     await firstEpisode(limiter);
     await cleanCalls(limiter, 4, 3);
     expect(limiter.currentLimit).toBe(5);
+    // Two 429s among many successes: the server rejects a few calls whatever the load.
+    await callsAtOnce(limiter, ['rate_limited', 'success', 'success', 'success']);
     await callsAtOnce(limiter, ['rate_limited', 'success', 'success', 'success']);
     expect(limiter.currentLimit).toBe(5);
-    await callsAtOnce(limiter, ['rate_limited', 'success', 'success', 'success']);
+    // A run of 429s: saturation.
+    await callsAtOnce(limiter, ['rate_limited', 'rate_limited', 'rate_limited', 'rate_limited']);
+    await callsAtOnce(limiter, ['rate_limited', 'rate_limited', 'rate_limited', 'rate_limited']);
     expect(limiter.currentLimit).toBe(4);
     expect(limits(limiter)).toEqual(['4:rate_limited', '5:clean_rounds', '4:rate_limited']);
   });

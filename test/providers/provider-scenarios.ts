@@ -117,6 +117,8 @@ export function describeProviderScenarios(kind: RemoteKind): void {
         modelName: 'no-such/model',
         datasetName: 'sample',
         numSamples: 5,
+        // Every sample is run to show its own error; the default threshold would end the run at the third.
+        failureThreshold: 1,
         provider: providerAt(kind, server),
       });
 
@@ -131,7 +133,7 @@ export function describeProviderScenarios(kind: RemoteKind): void {
 
     it('should fail fast when the quota is exhausted, one request per sample', async () => {
       const server = await start({ quotaExhausted: true });
-      const { experiment } = await run('no quota', { datasetName: 'sample', numSamples: 3, provider: providerAt(kind, server) });
+      const { experiment } = await run('no quota', { datasetName: 'sample', numSamples: 3, failureThreshold: 1, provider: providerAt(kind, server) });
 
       expect(experiment.progress).toEqual({ done: 3, total: 3, failed: 3 });
       expect(server.stats.requests).toBe(3);
@@ -172,6 +174,7 @@ export function describeProviderScenarios(kind: RemoteKind): void {
       const { experiment } = await run('timeouts', {
         datasetName: 'sample',
         numSamples: 2,
+        failureThreshold: 1,
         optimization: { enableBatching: true, batchSize: 2 },
         provider: providerAt(kind, server, { timeoutMs: 100, maxAttempts: 2 }),
       });
@@ -204,9 +207,13 @@ export function describeProviderScenarios(kind: RemoteKind): void {
     it('should stop waiting out a long Retry-After on cancel, sending nothing more', async () => {
       const server = await start({ rateLimitRate: 1, retryAfterMs: 50_000 });
       const id = await launchFourWide('cancel in backoff', server);
-      await server.until((s) => s.rateLimited === 4);
+      await server.until((s) => s.rateLimited >= 4);
       expect(await cancel(id)).toEqual({ status: 'CANCELLED', progress: { done: 0 } });
-      expect([server.stats.requests, server.stats.rateLimited, server.stats.inFlight]).toEqual([4, 4, 0]);
+      // Samples waiting out a Retry-After hand their window slots on, so a few more may have been sent
+      // before the cancel; once the run is CANCELLED nothing is in flight and every request was a 429.
+      expect(server.stats.inFlight).toBe(0);
+      expect(server.stats.rateLimited).toBe(server.stats.requests);
+      expect(server.stats.requests).toBeLessThanOrEqual(8);
     });
   });
 }

@@ -47,6 +47,10 @@ interface Waiter {
 }
 
 const MAX_HISTORY = 1000;
+/** Answers (success or 429) remembered to tell a saturated server from one that rejects a few calls at random. */
+const RECENT_ANSWERS = 20;
+/** Below this share of 429s among the recent answers, a 429 is scattered noise, not saturation. */
+const SATURATION_SHARE = 0.3;
 
 /**
  * The concurrency window of one provider endpoint, shared by every experiment that calls it.
@@ -77,6 +81,8 @@ export class AdaptiveLimiter implements ConcurrencyWindow {
   /** The most calls in flight at once since the last change: the level a 429 is blamed on. */
   private epochPeak = 0;
   private lastActivity: number;
+  /** The last answers, true for a 429 (a ring of RECENT_ANSWERS). */
+  private readonly recent: boolean[] = [];
   private readonly probeRounds: number;
   private readonly idleResetMs: number;
   private readonly now: () => number;
@@ -138,8 +144,13 @@ export class AdaptiveLimiter implements ConcurrencyWindow {
   private settle(epoch: number, result: CallResult): void {
     this.inFlight -= 1;
     this.lastActivity = this.now();
+    if (result !== 'failed') {
+      this.recent.push(result === 'rate_limited');
+      if (this.recent.length > RECENT_ANSWERS) this.recent.shift();
+    }
     if (epoch === this.epoch) {
-      if (result === 'rate_limited') this.onRateLimited();
+      if (result === 'rate_limited' && this.atCleanLevel() && this.scattered()) this.strikes = 0;
+      else if (result === 'rate_limited') this.onRateLimited();
       else if (result === 'success') this.countSuccess();
     } else if (result === 'rate_limited') {
       this.drainEpisode();
@@ -174,6 +185,21 @@ export class AdaptiveLimiter implements ConcurrencyWindow {
     if (this.strikes < 2) return;
     this.knownGood = Math.max(1, this.limit - 1);
     this.change(this.knownGood, 'rate_limited');
+  }
+
+  /**
+   * A 429 among mostly successful answers: the server turns some calls away whatever the load (a
+   * saturation episode is a run of 429s). Shrinking the window for it only starves the run. Judged
+   * only at a level that has proved clean: above it, a 429 is a failed probe (see onRateLimited).
+   */
+  private atCleanLevel(): boolean {
+    return this.knownGood > 0 && Math.min(this.limit, this.epochPeak) <= this.knownGood;
+  }
+
+  private scattered(): boolean {
+    if (this.recent.length < RECENT_ANSWERS / 2) return false;
+    const rejected = this.recent.filter(Boolean).length;
+    return rejected / this.recent.length < SATURATION_SHARE;
   }
 
   /**

@@ -3,6 +3,7 @@ import type { SecretScrubber } from '../../secrets.ts';
 import type { HuggingFaceProviderConfig, OpenAiCompatibleProviderConfig, ProviderConfig, RemoteCallConfig } from '../experiment-config.ts';
 import type { Provider } from '../types.ts';
 import type { ConcurrencyWindows } from './adaptive-limiter.ts';
+import type { BreakerRegistry } from './circuit-breaker.ts';
 import { environmentKeyFor, hfTokenFor, NO_CREDENTIALS, type ProviderCredentials } from './credentials.ts';
 import { HuggingFaceTransport } from './huggingface.ts';
 import { OpenAiCompatibleTransport } from './openai-compatible.ts';
@@ -20,7 +21,9 @@ export interface ProviderDeps {
   runKeyLost?: boolean;
   /** Adaptive concurrency windows, one per endpoint, shared by every attempt of the app (or, in a cluster, every worker). */
   limiters: ConcurrencyWindows;
-  /** The app's scrubber: every key a provider uses is registered with it. */
+  /** Circuit breakers, one per endpoint, shared by every attempt of the app. */
+  breakers: BreakerRegistry;
+  /** The app's scrubber: every key a provider uses is registered with it, and replies are scrubbed with it. */
   secrets: SecretScrubber;
 }
 
@@ -55,7 +58,8 @@ export function providerEndpoint(config: ProviderConfig): string | null {
 }
 
 function remote(config: HuggingFaceProviderConfig | OpenAiCompatibleProviderConfig, transport: ChatTransport, deps: ProviderDeps): Provider {
-  return new RemoteProvider(config.kind, transport, retryPolicy(config), deps.limiters.for(providerEndpoint(config) as string));
+  const endpoint = providerEndpoint(config) as string;
+  return new RemoteProvider(config.kind, transport, retryPolicy(config), deps.limiters.for(endpoint), deps.breakers.for(endpoint), deps.secrets);
 }
 
 function retryPolicy(config: Partial<RemoteCallConfig>): RetryPolicy {

@@ -9,7 +9,9 @@ export type FailureKind =
   | 'network'
   | 'timeout'
   | 'client'
-  | 'invalid_response';
+  | 'invalid_response'
+  /** Not sent: the endpoint's circuit breaker is open after repeated connection failures. */
+  | 'circuit_open';
 
 const RETRYABLE: ReadonlySet<FailureKind> = new Set(['rate_limit', 'server', 'network', 'timeout']);
 const MAX_DETAIL_LENGTH = 500;

@@ -1,7 +1,8 @@
-import { setMaxListeners } from 'node:events';
+import type { SecretScrubber } from '../../secrets.ts';
 import type { ConcurrencyChange } from '../optimization-profile.ts';
 import { CHARS_PER_TOKEN, type ChatMessage, type Completion, type CompletionRequest, type Provider, type ProviderKind } from '../types.ts';
 import type { ConcurrencyWindow } from './adaptive-limiter.ts';
+import type { BreakerReport, CircuitBreaker } from './circuit-breaker.ts';
 import { ProviderCallError } from './provider-error.ts';
 import { callWithRetry, type RetryPolicy } from './retry.ts';
 
@@ -19,18 +20,35 @@ export interface ChatTransport {
 export class RemoteProvider implements Provider {
   private readonly createdAt = performance.now();
   private readonly initialLimit: number | null;
+  private readonly breakerAtStart: BreakerReport | null;
 
   constructor(
     readonly kind: ProviderKind,
     private readonly transport: ChatTransport,
     private readonly policy: RetryPolicy,
     private readonly limiter: ConcurrencyWindow,
+    private readonly breaker: CircuitBreaker | null = null,
+    private readonly secrets: SecretScrubber | null = null,
   ) {
     this.initialLimit = limiter.currentLimit;
+    this.breakerAtStart = breaker?.snapshot() ?? null;
+  }
+
+  /** What the endpoint's circuit breaker did since this provider was created (it is shared by every run). */
+  breakerReport(): BreakerReport | null {
+    if (!this.breaker || !this.breakerAtStart) return null;
+    const now = this.breaker.snapshot();
+    const before = this.breakerAtStart;
+    return {
+      state: now.state,
+      opened: now.opened - before.opened,
+      fastFailures: now.fastFailures - before.fastFailures,
+      timeLostMs: now.timeLostMs - before.timeLostMs,
+      lastFailure: now.lastFailure,
+    };
   }
 
   async complete(request: CompletionRequest): Promise<Completion> {
-    allowManyListeners(request.signal);
     const send = async (signal: AbortSignal) => {
       request.onTheWire?.begin();
       try {
@@ -42,9 +60,12 @@ export class RemoteProvider implements Provider {
     const { value, retries, waitedMs } = await callWithRetry(send, {
       policy: this.policy,
       limiter: this.limiter,
+      breaker: this.breaker,
       signal: request.signal,
+      whileWaiting: request.whileWaiting,
     });
-    return { ...value, retries, rateLimitWaitMs: waitedMs };
+    // A server may echo a key inside its answer; it must not reach results, events, exports or the cache.
+    return { ...value, text: this.secrets ? this.secrets.scrub(value.text) : value.text, retries, rateLimitWaitMs: waitedMs };
   }
 
   /** How this provider's window changed since it was created, each limit capped at `ceiling` (the batch size). */
@@ -63,15 +84,6 @@ export class RemoteProvider implements Provider {
     }
     return changes;
   }
-}
-
-const widened = new WeakSet<AbortSignal>();
-
-/** Every call in flight or waiting for a permit listens to the run's signal: 32 of them trip Node's leak warning. */
-function allowManyListeners(signal: AbortSignal | undefined): void {
-  if (!signal || widened.has(signal)) return;
-  setMaxListeners(0, signal);
-  widened.add(signal);
 }
 
 /** The OpenAI chat-completion request body for our generation parameters. */

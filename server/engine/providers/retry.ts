@@ -1,5 +1,6 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { ConcurrencyWindow, Permit } from './adaptive-limiter.ts';
+import type { CircuitBreaker } from './circuit-breaker.ts';
 import { ProviderCallError, ProviderGaveUpError } from './provider-error.ts';
 import { DEFAULTS } from '../experiment-config.ts';
 
@@ -28,10 +29,14 @@ export interface RetryOptions {
   policy: RetryPolicy;
   /** The endpoint's shared concurrency window; a permit is held only while a request is in flight. */
   limiter: ConcurrencyWindow | null;
+  /** The endpoint's circuit breaker: an open one fails the call at once. */
+  breaker?: CircuitBreaker | null;
   /** Cancels everything: the wait for a permit, the request in flight, the backoff. */
   signal?: AbortSignal;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Wraps every wait between attempts: the caller frees what it holds (its window slot) meanwhile. */
+  whileWaiting?: <T>(wait: () => Promise<T>) => Promise<T>;
 }
 
 export interface RetriedResult<T> {
@@ -57,27 +62,38 @@ export async function callWithRetry<T>(send: Send<T>, options: RetryOptions): Pr
   const sleep = options.sleep ?? abortableSleep;
   let retries = 0;
   let waitedMs = 0;
+  const breaker = options.breaker ?? null;
   for (let attempt = 1; ; attempt++) {
     const queuedAt = performance.now();
     const permit: Permit | null = limiter ? await limiter.acquire(signal) : null;
     waitedMs += performance.now() - queuedAt;
+    try {
+      breaker?.admit();
+    } catch (error) {
+      permit?.release('failed');
+      throw new ProviderGaveUpError(error as ProviderCallError, attempt, retries, waitedMs, 'not sent');
+    }
     let failure: ProviderCallError;
+    const sentAt = performance.now();
     try {
       const value = await sendWithTimeout(send, policy.timeoutMs, signal);
       permit?.release('success');
+      breaker?.success();
       return { value, retries, waitedMs };
     } catch (error) {
       if (signal?.aborted) {
         permit?.release('failed');
+        breaker?.abandon();
         throw signal.reason;
       }
       failure = asCallFailure(error);
       permit?.release(failure.kind === 'rate_limit' ? 'rate_limited' : 'failed');
+      breaker?.failure(failure, performance.now() - sentAt);
     }
     const delay = retryDelay(failure, attempt, policy, random);
     if (typeof delay === 'string') throw new ProviderGaveUpError(failure, attempt, retries, waitedMs, delay);
     const sleptAt = performance.now();
-    await sleep(delay, signal);
+    await (options.whileWaiting ? options.whileWaiting(() => sleep(delay, signal)) : sleep(delay, signal));
     waitedMs += performance.now() - sleptAt;
     retries += 1;
   }
