@@ -15,9 +15,18 @@ export function App() {
           <span aria-hidden>⚡</span> LlmForge
         </Link>
         <nav>
-          <Link to="/" className={path === '/' ? 'active' : undefined}>Experiments</Link>
-          <Link to="/experiments/new" className={path === '/experiments/new' ? 'active' : undefined}>New experiment</Link>
-          <Link to="/compare" className={path === '/compare' ? 'active' : undefined}>Compare</Link>
+          <Link to="/" className={path === '/' ? 'active' : undefined}>
+            Experiments
+          </Link>
+          <Link
+            to="/experiments/new"
+            className={path === '/experiments/new' ? 'active' : undefined}
+          >
+            New experiment
+          </Link>
+          <Link to="/compare" className={path === '/compare' ? 'active' : undefined}>
+            Compare
+          </Link>
           <a href="/graphql">GraphiQL</a>
         </nav>
         <ApiTokenField />
@@ -34,7 +43,8 @@ function Page({ path }: { path: string }) {
   if (path === '/experiments/new') return <NewExperimentPage />;
   if (path === '/compare') return <ComparePage />;
   const detail = path.match(/^\/experiments\/([^/]+)$/);
-  if (detail) return <ExperimentPage key={detail[1]} id={decodeURIComponent(detail[1] as string)} />;
+  if (detail)
+    return <ExperimentPage key={detail[1]} id={decodeURIComponent(detail[1] as string)} />;
   return (
     <section className="panel">
       <h1>Page not found</h1>

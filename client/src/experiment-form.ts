@@ -107,14 +107,19 @@ export function checkForm(form: FormState): FormCheck {
   };
 
   const name = required('name', form.name, LIMITS.nameLength);
-  if (form.description.length > LIMITS.descriptionLength) errors.description = `must be at most ${LIMITS.descriptionLength} characters`;
+  if (form.description.length > LIMITS.descriptionLength)
+    errors.description = `must be at most ${LIMITS.descriptionLength} characters`;
   const config: ConfigInput = {
     modelName: required('config.modelName', form.modelName),
     reasoningMethod: form.reasoningMethod,
     datasetName: required('config.datasetName', form.datasetName),
     numSamples: integer('config.numSamples', form.numSamples, LIMITS.numSamples),
     hyperparameters: {
-      temperature: decimal('config.hyperparameters.temperature', form.temperature, LIMITS.temperature),
+      temperature: decimal(
+        'config.hyperparameters.temperature',
+        form.temperature,
+        LIMITS.temperature,
+      ),
       maxTokens: integer('config.hyperparameters.maxTokens', form.maxTokens, LIMITS.maxTokens),
       topP: decimal('config.hyperparameters.topP', form.topP, LIMITS.topP),
       seed: integer('config.hyperparameters.seed', form.seed, LIMITS.seed),
@@ -125,16 +130,36 @@ export function checkForm(form: FormState): FormCheck {
       enableCaching: form.enableCaching,
       enableProfiling: form.enableProfiling,
       // A disabled knob keeps its default: its size is not sent, so a stale value cannot be refused.
-      ...(form.enableBatching ? { batchSize: integer('config.optimization.batchSize', form.batchSize, LIMITS.batchSize) } : {}),
-      ...(form.enableCaching ? { cacheMaxSize: integer('config.optimization.cacheMaxSize', form.cacheMaxSize, LIMITS.cacheMaxSize) } : {}),
+      ...(form.enableBatching
+        ? { batchSize: integer('config.optimization.batchSize', form.batchSize, LIMITS.batchSize) }
+        : {}),
+      ...(form.enableCaching
+        ? {
+            cacheMaxSize: integer(
+              'config.optimization.cacheMaxSize',
+              form.cacheMaxSize,
+              LIMITS.cacheMaxSize,
+            ),
+          }
+        : {}),
     },
   };
   if (form.reasoningMethod === 'REACT') {
     if (form.tools.length === 0) errors['config.agent.tools'] = 'needs at least one tool';
-    config.agent = { maxIterations: integer('config.agent.maxIterations', form.maxIterations, LIMITS.maxIterations), tools: form.tools };
+    config.agent = {
+      maxIterations: integer(
+        'config.agent.maxIterations',
+        form.maxIterations,
+        LIMITS.maxIterations,
+      ),
+      tools: form.tools,
+    };
   }
   if (form.reasoningMethod === 'RAG') {
-    config.rag = { retrieval: form.retrieval, topK: integer('config.rag.topK', form.topK, LIMITS.topK) };
+    config.rag = {
+      retrieval: form.retrieval,
+      topK: integer('config.rag.topK', form.topK, LIMITS.topK),
+    };
   }
   const input: ExperimentInput = { name, description: form.description.trim() || null, config };
   return { input: Object.keys(errors).length === 0 ? input : null, errors };
@@ -153,8 +178,15 @@ function providerInput(
         jitterMs: integer('config.provider.jitterMs', form.jitterMs, LIMITS.latencyMs),
       };
     case 'HUGGINGFACE':
-      return { kind: 'HUGGINGFACE', hfProvider: form.hfProvider.trim() || null, endpointUrl: form.endpointUrl.trim() || null };
+      return {
+        kind: 'HUGGINGFACE',
+        hfProvider: form.hfProvider.trim() || null,
+        endpointUrl: form.endpointUrl.trim() || null,
+      };
     case 'OPENAI_COMPATIBLE':
-      return { kind: 'OPENAI_COMPATIBLE', baseUrl: required('config.provider.baseUrl', form.baseUrl) };
+      return {
+        kind: 'OPENAI_COMPATIBLE',
+        baseUrl: required('config.provider.baseUrl', form.baseUrl),
+      };
   }
 }

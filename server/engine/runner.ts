@@ -2,12 +2,28 @@ import { setMaxListeners } from 'node:events';
 import { SlotPool } from './slot-pool.ts';
 import { cacheKey } from './cache/cache-key.ts';
 import { TimeSlice } from './time-slice.ts';
-import { disabledCacheStats, type CacheLookup, type CacheTier, type ResponseCache } from './cache/response-cache.ts';
+import {
+  disabledCacheStats,
+  type CacheLookup,
+  type CacheTier,
+  type ResponseCache,
+} from './cache/response-cache.ts';
 import type { ExperimentConfig } from './experiment-config.ts';
 import { MetricsAccumulator, type SampleOutcome } from './metrics/aggregate.ts';
 import { scoreAnswer, type AnswerScore } from './metrics/scoring.ts';
-import type { AgentStepReport, Generation, Method, MethodContext, MethodResult } from './methods/method.ts';
-import { batchingDisabledReason, corePhases, type BatchStats, type OptimizationProfile } from './optimization-profile.ts';
+import type {
+  AgentStepReport,
+  Generation,
+  Method,
+  MethodContext,
+  MethodResult,
+} from './methods/method.ts';
+import {
+  batchingDisabledReason,
+  corePhases,
+  type BatchStats,
+  type OptimizationProfile,
+} from './optimization-profile.ts';
 import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } from './profiler.ts';
 import { scrubKeyShapes } from '../secrets.ts';
 import { failedCallCost } from './providers/provider-error.ts';
@@ -73,7 +89,13 @@ const LISTENERS_PER_SAMPLE = 3;
 /** Samples started per window slot (at work, waiting for a slot, or waiting out a Retry-After). */
 const BACKLOG_PER_SLOT = 8;
 
-const NO_SCORE: AnswerScore = { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
+const NO_SCORE: AnswerScore = {
+  exact: false,
+  substring: false,
+  correct: false,
+  f1: 0,
+  matchedAlias: null,
+};
 
 /**
  * Runs the samples of one attempt through a sliding window: at most `concurrency` samples in flight,
@@ -96,7 +118,10 @@ export class AttemptRunner {
 
   constructor(private readonly options: RunnerOptions) {
     this.timeSlice = options.timeSlice ?? new TimeSlice();
-    this.profiler = new Profiler(options.config.optimization.enableProfiling, corePhases(options.config.optimization));
+    this.profiler = new Profiler(
+      options.config.optimization.enableProfiling,
+      corePhases(options.config.optimization),
+    );
   }
 
   /** Why batching is off although it was asked for, or null. */
@@ -174,7 +199,9 @@ export class AttemptRunner {
       apiCalls,
       warnings: [
         ...(config.optimization.enableCaching && config.hyperparameters.temperature > 0
-          ? ['caching is on at temperature > 0: a cache hit replays one sampled response instead of drawing a new one']
+          ? [
+              'caching is on at temperature > 0: a cache hit replays one sampled response instead of drawing a new one',
+            ]
           : []),
         ...breakerWarnings(this.options.provider.breakerReport?.() ?? null),
       ],
@@ -187,7 +214,12 @@ export class AttemptRunner {
     if (!this.options.cache) return stats;
     const hits = stats.hits + this.cacheHitsBefore;
     const lookups = hits + stats.misses + this.apiCallsBefore;
-    return { ...stats, hits, misses: lookups - hits, hitRate: lookups === 0 ? 0 : round(hits / lookups, 4) };
+    return {
+      ...stats,
+      hits,
+      misses: lookups - hits,
+      hitRate: lookups === 0 ? 0 : round(hits / lookups, 4),
+    };
   }
 
   private batchStats(apiCalls: number): BatchStats {
@@ -209,25 +241,43 @@ export class AttemptRunner {
     if (!record) return;
     this.done += 1;
     if (record.error) this.failed += 1;
-    this.metrics.add({ ...record.score, latencyMs: record.latencyMs, tokensInput: record.tokensInput, tokensOutput: record.tokensOutput, failed: record.error !== null });
+    this.metrics.add({
+      ...record.score,
+      latencyMs: record.latencyMs,
+      tokensInput: record.tokensInput,
+      tokensOutput: record.tokensOutput,
+      failed: record.error !== null,
+    });
     this.profiler.recordSample(record.timings);
     this.options.onSample(record);
   }
 
   /** Returns null when the sample was interrupted by cancellation or shutdown (it will be re-run, not recorded). */
-  private async evaluate({ sampleIndex, example }: PendingSample, signal: AbortSignal): Promise<SampleRecord | null> {
+  private async evaluate(
+    { sampleIndex, example }: PendingSample,
+    signal: AbortSignal,
+  ): Promise<SampleRecord | null> {
     const clock = new SampleClock();
-    const usage = { calls: 0, hits: 0, lastTier: null as CacheTier | null, tokensInput: 0, tokensOutput: 0, retries: 0 };
+    const usage = {
+      calls: 0,
+      hits: 0,
+      lastTier: null as CacheTier | null,
+      tokensInput: 0,
+      tokensOutput: 0,
+      retries: 0,
+    };
     const context: MethodContext = {
       signal,
       time: (phase, work) => clock.time(phase, work),
       reportStep: (step) => this.options.onAgentStep?.(sampleIndex, step),
       generate: async (messages, metadata) => {
         const subject = { dataset: this.options.config.datasetName, exampleId: example.id };
-        const generation = await this.generate(messages, metadata, clock, signal, subject).catch((error: unknown) => {
-          usage.retries += failedCallCost(error).retries;
-          throw error;
-        });
+        const generation = await this.generate(messages, metadata, clock, signal, subject).catch(
+          (error: unknown) => {
+            usage.retries += failedCallCost(error).retries;
+            throw error;
+          },
+        );
         const { completion } = generation;
         usage.calls += 1;
         if (generation.cacheTier) usage.hits += 1;
@@ -238,7 +288,13 @@ export class AttemptRunner {
         return generation;
       },
     };
-    const base = { sampleIndex, exampleId: example.id, question: example.question, expectedAnswer: example.answer, metadata: example.metadata ?? null };
+    const base = {
+      sampleIndex,
+      exampleId: example.id,
+      question: example.question,
+      expectedAnswer: example.answer,
+      metadata: example.metadata ?? null,
+    };
     let result: MethodResult;
     try {
       result = await this.options.method.solve(example, context);
@@ -292,8 +348,19 @@ export class AttemptRunner {
     const { cache, config, provider, method, endpoint } = this.options;
     const onTheWire = { begin: () => this.gauge.enter(), end: () => this.gauge.exit() };
     const slots = this.slots;
-    const whileWaiting = slots ? <T>(wait: () => Promise<T>) => slots.whileWaiting(wait) : undefined;
-    const request = { model: config.modelName, messages, params: config.hyperparameters, metadata, signal, onTheWire, subject, whileWaiting };
+    const whileWaiting = slots
+      ? <T>(wait: () => Promise<T>) => slots.whileWaiting(wait)
+      : undefined;
+    const request = {
+      model: config.modelName,
+      messages,
+      params: config.hyperparameters,
+      metadata,
+      signal,
+      onTheWire,
+      subject,
+      whileWaiting,
+    };
     const callProvider = async () => {
       this.apiCalls += 1;
       const start = performance.now();
@@ -309,7 +376,8 @@ export class AttemptRunner {
       if (waited > 0) clock.add('rate_limit_wait', waited);
       return { completion: lookup.completion, cacheTier: lookup.tier };
     };
-    if (!cache) return timedCall(async () => ({ completion: (await callProvider()).completion, tier: null }));
+    if (!cache)
+      return timedCall(async () => ({ completion: (await callProvider()).completion, tier: null }));
     const { key, hit } = await clock.time('cache_lookup', async () => {
       const key = cacheKey({
         providerKind: provider.kind,
@@ -327,14 +395,18 @@ export class AttemptRunner {
   }
 }
 
-export function errorMessage(error: unknown, scrub: (text: string) => string = scrubKeyShapes): string {
+export function errorMessage(
+  error: unknown,
+  scrub: (text: string) => string = scrubKeyShapes,
+): string {
   const text = scrub(error instanceof Error ? error.message : String(error));
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
 
 /** The circuit breaker's part of the profile: its state, how often it opened, the calls it spared, the time lost. */
 function breakerWarnings(report: BreakerReport | null): string[] {
-  if (!report || (report.opened === 0 && report.fastFailures === 0 && report.state === 'CLOSED')) return [];
+  if (!report || (report.opened === 0 && report.fastFailures === 0 && report.state === 'CLOSED'))
+    return [];
   return [
     `circuit breaker ${report.state}: opened ${report.opened} time(s), ${report.fastFailures} call(s) failed at once without a request, ` +
       `${report.timeLostMs} ms lost to connection failures (last: ${report.lastFailure ?? 'none'})`,

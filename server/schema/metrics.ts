@@ -7,17 +7,30 @@ export const MetricsRef = builder.objectRef<ExperimentMetrics>('ExperimentMetric
   fields: (t) => ({
     samples: t.exposeInt('samples'),
     failed: t.exposeInt('failed'),
-    accuracyExact: t.exposeFloat('accuracyExact', { description: 'Exact match after SQuAD-style normalisation, numbers compared as numbers' }),
-    accuracySubstring: t.exposeFloat('accuracySubstring', { description: 'The gold answer (or an alias) occurs in the prediction' }),
-    accuracyAny: t.exposeFloat('accuracyAny', { description: 'Exact or substring: the headline accuracy' }),
+    accuracyExact: t.exposeFloat('accuracyExact', {
+      description: 'Exact match after SQuAD-style normalisation, numbers compared as numbers',
+    }),
+    accuracySubstring: t.exposeFloat('accuracySubstring', {
+      description: 'The gold answer (or an alias) occurs in the prediction',
+    }),
+    accuracyAny: t.exposeFloat('accuracyAny', {
+      description: 'Exact or substring: the headline accuracy',
+    }),
     f1Mean: t.exposeFloat('f1Mean'),
-    latencyMean: t.exposeFloat('latencyMean', { description: 'Milliseconds per sample (samples that did not fail)' }),
+    latencyMean: t.exposeFloat('latencyMean', {
+      description: 'Milliseconds per sample (samples that did not fail)',
+    }),
     latencyP50: t.exposeFloat('latencyP50'),
     latencyP95: t.exposeFloat('latencyP95'),
     latencyP99: t.exposeFloat('latencyP99'),
-    throughput: t.exposeFloat('throughput', { description: 'Samples per second of wall-clock time' }),
+    throughput: t.exposeFloat('throughput', {
+      description: 'Samples per second of wall-clock time',
+    }),
     tokensInput: t.exposeInt('tokensInput'),
     tokensOutput: t.exposeInt('tokensOutput'),
-    estimatedCostUsd: t.exposeFloat('estimatedCostUsd', { nullable: true, description: 'Null unless config.pricing is set' }),
+    estimatedCostUsd: t.exposeFloat('estimatedCostUsd', {
+      nullable: true,
+      description: 'Null unless config.pricing is set',
+    }),
   }),
 });

@@ -14,8 +14,17 @@ import { Migration20261203110000_datasets_as_data } from './Migration20261203110
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128000000_initial', class: Migration20261128000000_initial },
   { name: 'Migration20261128020000_events', class: Migration20261128020000_events },
-  { name: 'Migration20261128040000_attempt_run_key', class: Migration20261128040000_attempt_run_key },
-  { name: 'Migration20261128060000_imported_datasets', class: Migration20261128060000_imported_datasets },
+  {
+    name: 'Migration20261128040000_attempt_run_key',
+    class: Migration20261128040000_attempt_run_key,
+  },
+  {
+    name: 'Migration20261128060000_imported_datasets',
+    class: Migration20261128060000_imported_datasets,
+  },
   { name: 'Migration20261128075000_response_cache', class: Migration20261128075000_response_cache },
-  { name: 'Migration20261203110000_datasets_as_data', class: Migration20261203110000_datasets_as_data },
+  {
+    name: 'Migration20261203110000_datasets_as_data',
+    class: Migration20261203110000_datasets_as_data,
+  },
 ];
