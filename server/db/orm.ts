@@ -6,10 +6,11 @@ import { ExperimentEventSchema } from './entities/experiment-event.entity.ts';
 import { ExperimentSchema } from './entities/experiment.entity.ts';
 import { ImportedDatasetSchema } from './entities/imported-dataset.entity.ts';
 import { StoredKnowledgeBaseSchema } from './entities/knowledge-base.entity.ts';
+import { PromptVersionSchema } from './entities/prompt-version.entity.ts';
 import { SampleResultSchema } from './entities/sample-result.entity.ts';
 import { migrationsList } from './migrations/index.ts';
 
-export const ENTITIES = [ExperimentSchema, AttemptSchema, SampleResultSchema, ExperimentEventSchema, ImportedDatasetSchema, CachedResponseSchema, StoredKnowledgeBaseSchema];
+export const ENTITIES = [ExperimentSchema, AttemptSchema, SampleResultSchema, ExperimentEventSchema, ImportedDatasetSchema, CachedResponseSchema, StoredKnowledgeBaseSchema, PromptVersionSchema];
 
 /**
  * Opens (creating if needed) the SQLite database and brings its schema up to date with the migrations.

@@ -1,4 +1,7 @@
 import { ValidationError } from '../errors.ts';
+import { validateGraders, type GraderConfig, type GraderInput } from './graders/config.ts';
+import type { PromptSelection } from './prompts/prompted-method.ts';
+import { checkTemplateVariables, templateVariables } from './prompts/template.ts';
 import {
   PROVIDER_KINDS,
   REASONING_METHODS,
@@ -71,6 +74,10 @@ export interface ExperimentConfig {
   agent: AgentConfig | null;
   rag: RagConfig | null;
   pricing: PricingConfig | null;
+  /** The stored prompt version whose text replaces the method's instructions; null: the method's own. */
+  prompt: PromptSelection | null;
+  /** Assertions on each sample's answer, besides answer matching; empty: none. */
+  graders: GraderConfig[];
 }
 
 /** What a client may send: every field optional, defaults come from {@link DEFAULTS}. */
@@ -94,6 +101,14 @@ export interface ExperimentConfigInput {
   agent?: { maxIterations?: number | null; tools?: string[] | null } | null;
   rag?: { retrieval?: string | null; topK?: number | null; knowledgeBase?: string | null } | null;
   pricing?: { inputPerMillionTokens?: number | null; outputPerMillionTokens?: number | null } | null;
+  prompt?: { name?: string | null; version?: number | null } | null;
+  graders?: GraderInput[] | null;
+}
+
+/** Lookups that need the stored data: a prompt version's template, and the metadata fields of a dataset's records. */
+export interface ConfigLookups {
+  promptTemplate?: (name: string, version: number) => string | undefined;
+  metadataFields?: (dataset: string) => ReadonlySet<string>;
 }
 
 export interface ExperimentInput {
@@ -187,10 +202,11 @@ export function validateExperimentInput(
   input: ExperimentInput,
   datasetExists: (name: string) => boolean,
   knowledgeBaseExists: (name: string) => boolean = (name) => name === DEFAULTS.rag.knowledgeBase,
+  lookups: ConfigLookups = {},
 ): ValidatedExperiment {
   const name = requiredText(input.name, 'name', LIMITS.nameLength);
   const description = optionalText(input.description, 'description', LIMITS.descriptionLength);
-  const config = validateConfig(input.config ?? {}, datasetExists, knowledgeBaseExists);
+  const config = validateConfig(input.config ?? {}, datasetExists, knowledgeBaseExists, lookups);
   return { name, description, config };
 }
 
@@ -198,6 +214,7 @@ export function validateConfig(
   input: ExperimentConfigInput,
   datasetExists: (name: string) => boolean,
   knowledgeBaseExists: (name: string) => boolean = (name) => name === DEFAULTS.rag.knowledgeBase,
+  lookups: ConfigLookups = {},
 ): ExperimentConfig {
   const reasoningMethod = oneOf(input.reasoningMethod ?? DEFAULTS.reasoningMethod, REASONING_METHODS, 'config.reasoningMethod');
   const datasetName = requiredText(input.datasetName ?? DEFAULTS.datasetName, 'config.datasetName', LIMITS.identifierLength);
@@ -205,6 +222,7 @@ export function validateConfig(
     throw new ValidationError('config.datasetName', `unknown dataset "${datasetName}" (see the datasets query)`);
   }
   const provider = validateProvider(input.provider ?? {});
+  const rag = validateRag(input.rag, reasoningMethod, knowledgeBaseExists);
   return {
     modelName: requiredText(input.modelName ?? DEFAULTS.modelName, 'config.modelName', LIMITS.identifierLength),
     reasoningMethod,
@@ -214,9 +232,30 @@ export function validateConfig(
     provider,
     optimization: validateOptimization(input.optimization ?? {}),
     agent: validateAgent(input.agent, reasoningMethod),
-    rag: validateRag(input.rag, reasoningMethod, knowledgeBaseExists),
+    rag,
     pricing: validatePricing(input.pricing),
+    prompt: validatePrompt(input.prompt, { datasetName, retrieves: rag !== null && reasoningMethod !== 'REACT' }, lookups),
+    graders: validateGraders(input.graders),
   };
+}
+
+/** Resolves `config.prompt` to the stored version's template and checks every variable has a value in this experiment. */
+function validatePrompt(
+  input: ExperimentConfigInput['prompt'],
+  experiment: { datasetName: string; retrieves: boolean },
+  lookups: ConfigLookups,
+): PromptSelection | null {
+  if (input == null) return null;
+  const name = requiredText(input.name, 'config.prompt.name', LIMITS.identifierLength);
+  const version = integerIn(input.version, { min: 1, max: 1_000_000 }, 'config.prompt.version');
+  const template = lookups.promptTemplate?.(name, version);
+  if (template === undefined) throw new ValidationError('config.prompt', `unknown prompt "${name}" version ${version} (see the prompts query)`);
+  checkTemplateVariables(
+    templateVariables(template, 'config.prompt'),
+    { context: experiment.retrieves, metadataFields: lookups.metadataFields?.(experiment.datasetName) ?? new Set() },
+    'config.prompt',
+  );
+  return { name, version, template };
 }
 
 /** Providers whose API takes a sampling topK; OpenAI-style chat completions have no such parameter. */

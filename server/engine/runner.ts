@@ -11,6 +11,11 @@ import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } fr
 import { scrubKeyShapes } from '../secrets.ts';
 import { failedCallCost } from './providers/provider-error.ts';
 import type { ChatMessage, Example, Provider, RequestMetadata, RequestSubject } from './types.ts';
+import type { GraderConfig } from './graders/config.ts';
+import { failureMode, type FailureMode } from './graders/failure-mode.ts';
+import { gradeSample, type GraderResult } from './graders/grade.ts';
+import type { RegexSandbox } from './graders/regex-sandbox.ts';
+import { GradingAccumulator } from './graders/summary.ts';
 
 export interface PendingSample {
   sampleIndex: number;
@@ -39,12 +44,18 @@ export interface SampleRecord {
   trace: unknown;
   /** The example's extra record fields, or null. */
   metadata: Readonly<Record<string, unknown>> | null;
+  /** Each grader's verdict (config graders, then the record's own); null when there are none or the sample failed. */
+  grades: GraderResult[] | null;
+  /** How a wrong or failed sample went wrong; null when it is correct. */
+  failureMode: FailureMode | null;
 }
 
 /** A sample finished before this runner started (a resumed attempt), as stored. */
 export interface StoredOutcome extends SampleOutcome {
   cacheHit: boolean;
   timings: SampleTimings | null;
+  grades?: GraderResult[] | null;
+  failureMode?: FailureMode | null;
 }
 
 export interface RunnerOptions {
@@ -64,6 +75,8 @@ export interface RunnerOptions {
   timeSlice?: TimeSlice;
   /** Removes keys from error text before it becomes part of a sample (the app's scrubber; key shapes only by default). */
   scrub?: (text: string) => string;
+  /** Runs REGEX graders under a time budget; needed when any grader may be a REGEX (config or record graders). */
+  regex?: RegexSandbox;
 }
 
 const NO_SCORE: AnswerScore = { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
@@ -76,6 +89,7 @@ export class AttemptRunner {
   readonly profiler: Profiler;
   readonly gauge = new ConcurrencyGauge();
   readonly metrics = new MetricsAccumulator();
+  readonly grading = new GradingAccumulator();
   done = 0;
   failed = 0;
   private cacheHitsBefore = 0;
@@ -115,6 +129,7 @@ export class AttemptRunner {
     if (stored.cacheHit) this.cacheHitsBefore += 1;
     else if (!stored.failed) this.apiCallsBefore += 1;
     this.metrics.add(stored);
+    this.grading.add(stored.grades ?? null, stored.failureMode ?? null);
     this.profiler.recordSample(stored.timings);
   }
 
@@ -186,6 +201,7 @@ export class AttemptRunner {
     this.done += 1;
     if (record.error) this.failed += 1;
     this.metrics.add({ ...record.score, latencyMs: record.latencyMs, tokensInput: record.tokensInput, tokensOutput: record.tokensOutput, failed: record.error !== null });
+    this.grading.add(record.grades, record.failureMode);
     this.profiler.recordSample(record.timings);
     this.options.onSample(record);
   }
@@ -235,9 +251,12 @@ export class AttemptRunner {
         error: errorMessage(error, this.options.scrub),
         retries: usage.retries,
         trace: null,
+        grades: null,
+        failureMode: 'ERROR',
       };
     }
     const score = await clock.time('metrics', () => scoreAnswer(result.parsedAnswer, example));
+    const grades = await clock.time('metrics', () => this.grade(result.parsedAnswer, example, context));
     const cacheHit = usage.calls > 0 && usage.hits === usage.calls;
     return {
       ...base,
@@ -254,7 +273,23 @@ export class AttemptRunner {
       error: null,
       retries: usage.retries,
       trace: result.trace,
+      grades,
+      failureMode: failureMode({ error: null, correct: score.correct, parsedAnswer: result.parsedAnswer, rawOutput: result.rawOutput }),
     };
+  }
+
+  /** The experiment's graders and the record's own; null when there are none. A judge call goes through the cache and provider like any other. */
+  private async grade(answer: string, example: Example, context: MethodContext): Promise<GraderResult[] | null> {
+    const graders: readonly GraderConfig[] = this.options.config.graders ?? [];
+    if (graders.length === 0 && example.metadata?.graders === undefined) return null;
+    return gradeSample(graders, { answer, example }, {
+      regex: (pattern, input) => {
+        if (!this.options.regex) return Promise.resolve({ error: 'no regex sandbox was given to this runner' });
+        return this.options.regex.test(pattern, input);
+      },
+      judge: async (messages, request) =>
+        (await context.generate(messages, { method: 'NAIVE', question: request.question, judge: { rubric: request.rubric, answer: request.answer } })).completion.text,
+    });
   }
 
   /** One model call: cache lookup (memory tier, persistent tier, then identical calls in flight), else the provider. */

@@ -17,6 +17,7 @@ import type { SecretScrubber } from '../secrets.ts';
 import type { LimiterRegistry } from '../engine/providers/adaptive-limiter.ts';
 import type { TimeSlice } from '../engine/time-slice.ts';
 import { loadStoredOutcomes } from './queries.ts';
+import { REGEX_BUDGET_MS, RegexSandbox } from '../engine/graders/regex-sandbox.ts';
 import type { EndStatus, ExperimentLifecycle } from './lifecycle.ts';
 import { ResultWriter } from './result-writer.ts';
 
@@ -103,7 +104,7 @@ export class AttemptExecution {
     const wall = this.wallTimeMs();
     return {
       progress: () => ({ done: runner.done, failed: runner.failed, total: this.total }),
-      metrics: () => runner.metrics.result(wall, this.price()),
+      metrics: () => ({ ...runner.metrics.result(wall, this.price()), grading: runner.grading.result() }),
       profile: () => runner.profile(wall),
     };
   }
@@ -130,8 +131,13 @@ export class AttemptExecution {
     } catch (error) {
       this.deps.logger.error('attempt failed', { experimentId: this.experimentId, attempt: this.attemptNumber, error });
       await this.finish(attempt, 'FAILED', this.deps.secrets.scrub(error instanceof Error ? error.message : String(error)));
+    } finally {
+      await this.regex.close();
     }
   }
+
+  /** REGEX graders run here, in a worker started on first use and stopped with the attempt. */
+  private readonly regex = new RegexSandbox(REGEX_BUDGET_MS);
 
   private config: ExperimentConfig | null = null;
   private readonly writer: ResultWriter;
@@ -177,6 +183,7 @@ export class AttemptExecution {
       throttle: () => this.storageCatchUp(),
       timeSlice: this.deps.timeSlice,
       scrub: this.deps.secrets.scrub,
+      regex: this.regex,
       onAgentStep: (sampleIndex, step) =>
         this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'AgentStepCompleted', sampleIndex, step }),
     });
@@ -193,7 +200,7 @@ export class AttemptExecution {
       return;
     }
     const figures = this.runner
-      ? { metrics: this.runner.metrics.result(wallTimeMs, this.price()), profile: this.runner.profile(wallTimeMs) }
+      ? { metrics: { ...this.runner.metrics.result(wallTimeMs, this.price()), grading: this.runner.grading.result() }, profile: this.runner.profile(wallTimeMs) }
       : {};
     await this.deps.lifecycle.finish(attempt.id, { status, error, wallTimeMs, ...figures }, () => {
       logEvent(this.deps.logger, 'info', 'attempt.finished', 'attempt finished', { ...summary, status });

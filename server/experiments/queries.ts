@@ -13,13 +13,15 @@ interface OutcomeRow {
   cache_hit: number;
   failed: number;
   timings: string | null;
+  grades: string | null;
+  failure_mode: string | null;
 }
 
 /** The outcomes already stored for an attempt, by sample index (what a resumed attempt must not redo). */
 export async function loadStoredOutcomes(em: EntityManager, attemptId: number): Promise<Map<number, StoredOutcome>> {
   const rows = await em.getConnection().execute<OutcomeRow[]>(
     `select sample_index, exact_match, substring_match, correct, f1, latency_ms, tokens_input, tokens_output,
-            cache_hit, error is not null as failed, timings
+            cache_hit, error is not null as failed, timings, grades, failure_mode
        from sample_results where attempt_id = ?`,
     [attemptId],
   );
@@ -36,6 +38,8 @@ export async function loadStoredOutcomes(em: EntityManager, attemptId: number): 
       cacheHit: row.cache_hit === 1,
       failed: row.failed === 1,
       timings: row.timings ? (JSON.parse(row.timings) as StoredOutcome['timings']) : null,
+      grades: row.grades ? (JSON.parse(row.grades) as StoredOutcome['grades']) : null,
+      failureMode: (row.failure_mode ?? null) as StoredOutcome['failureMode'],
     });
   }
   return outcomes;

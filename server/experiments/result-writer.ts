@@ -88,7 +88,7 @@ const COLUMNS = [
   'attempt_id', 'sample_index', 'example_id', 'question', 'expected_answer', 'prompt', 'raw_output',
   'parsed_answer', 'exact_match', 'substring_match', 'correct', 'f1', 'matched_alias',
   'tokens_input', 'tokens_output', 'latency_ms', 'timings', 'cache_hit',
-  'cache_tier', 'error', 'retries', 'trace', 'metadata', 'created_at',
+  'cache_tier', 'error', 'retries', 'trace', 'metadata', 'grades', 'failure_mode', 'created_at',
 ] as const;
 
 function toRow(record: SampleRecord, attemptId: number, createdAt: number): SqlValue[] {
@@ -97,6 +97,7 @@ function toRow(record: SampleRecord, attemptId: number, createdAt: number): SqlV
     attemptId, record.sampleIndex, record.exampleId, record.question, record.expectedAnswer, record.prompt, record.rawOutput,
     record.parsedAnswer, Number(score.exact), Number(score.substring), Number(score.correct), score.f1, score.matchedAlias,
     record.tokensInput, record.tokensOutput, record.latencyMs, jsonValue(record.timings), Number(record.cacheHit),
-    record.cacheTier, record.error, record.retries, jsonValue(record.trace), jsonValue(record.metadata), createdAt,
+    record.cacheTier, record.error, record.retries, jsonValue(record.trace), jsonValue(record.metadata),
+    jsonValue(record.grades), record.failureMode, createdAt,
   ];
 }

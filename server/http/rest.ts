@@ -68,7 +68,7 @@ async function resultsHandler(match: RegExpMatchArray, _url: URL, deps: RestDeps
 const CSV_COLUMNS = [
   'sample_index', 'example_id', 'question', 'expected_answer', 'parsed_answer', 'raw_output', 'exact_match',
   'substring_match', 'correct', 'f1', 'matched_alias', 'tokens_input', 'tokens_output', 'latency_ms', 'cache_hit',
-  'cache_tier', 'error', 'retries', 'trace', 'metadata',
+  'cache_tier', 'error', 'retries', 'trace', 'metadata', 'grades', 'failure_mode',
 ] as const;
 
 /** All sample results of one attempt (latest by default), streamed page by page as JSON or CSV. */
@@ -126,6 +126,8 @@ function sampleRow(sample: SampleResult): Record<string, unknown> {
     prompt: JSON.parse(sample.prompt) as unknown,
     trace: sample.trace,
     metadata: sample.metadata,
+    grades: sample.grades,
+    failure_mode: sample.failureMode,
   };
 }
 

@@ -69,7 +69,7 @@ const McNemarRef = builder.objectRef<McNemarResult & { alpha: number }>('McNemar
   }),
 });
 
-const IntervalRef = builder.objectRef<Interval>('ConfidenceInterval').implement({
+export const IntervalRef = builder.objectRef<Interval>('ConfidenceInterval').implement({
   fields: (t) => ({
     estimate: t.exposeFloat('estimate', { description: 'The value on the actual samples' }),
     lower: t.exposeFloat('lower'),

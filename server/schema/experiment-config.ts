@@ -13,6 +13,7 @@ import {
 } from '../engine/experiment-config.ts';
 import type { GenerationParams } from '../engine/types.ts';
 import { builder } from './builder.ts';
+import { GraderInput, GraderSettings, PromptRefInput, PromptSettings } from './grader.ts';
 import { ProviderKindEnum, ReasoningMethodEnum, RetrievalMethodEnum } from './enums.ts';
 
 // ---- Outputs: the stored configuration with every default filled in ----
@@ -86,6 +87,8 @@ export const ExperimentConfigRef = builder.objectRef<ExperimentConfig>('Experime
     agent: t.field({ type: AgentSettings, nullable: true, resolve: (c) => c.agent }),
     rag: t.field({ type: RagSettings, nullable: true, resolve: (c) => c.rag }),
     pricing: t.field({ type: PricingSettings, nullable: true, resolve: (c) => c.pricing }),
+    prompt: t.field({ type: PromptSettings, nullable: true, description: 'The prompt version replacing the method’s instructions; null: the method’s own', resolve: (c) => c.prompt ?? null }),
+    graders: t.field({ type: [GraderSettings], resolve: (c) => c.graders ?? [] }),
   }),
 });
 
@@ -185,6 +188,11 @@ export const ExperimentConfigInput = builder.inputType('ExperimentConfigInput', 
       description: 'Retrieval: always on for RAG; turns it on for NAIVE and COT; for REACT, the corpus of the search tool',
     }),
     pricing: t.field({ type: PricingInput, description: 'Token prices, for the cost estimate' }),
+    prompt: t.field({
+      type: PromptRefInput,
+      description: 'A stored prompt version whose rendered template replaces the method’s instruction text; the method parses and acts as before',
+    }),
+    graders: t.field({ type: [GraderInput], description: 'Assertions on each answer, besides answer matching; bad ones are refused at creation' }),
   }),
 });
 

@@ -32,6 +32,13 @@ const AttemptRef = builder.objectType(Attempt, {
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
     metrics: t.field({ type: MetricsRef, nullable: true, description: 'Set when the attempt ended', resolve: (a) => a.metrics }),
     profile: t.field({ type: ProfileRef, nullable: true, description: 'Set when the attempt ended', resolve: (a) => a.profile }),
+    manifest: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'Everything the attempt depended on: resolved config, dataset and knowledge-base hashes, prompt, graders, provider endpoint (never a key), LlmForge version and commit',
+      resolve: (a) => a.manifest,
+    }),
+    manifestHash: t.exposeString('manifestHash', { nullable: true, description: 'SHA-256 of the canonical manifest; null for attempts stored before manifests existed' }),
   }),
 });
 

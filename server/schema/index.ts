@@ -12,6 +12,7 @@ import './experiment.ts';
 import './events.ts';
 import './dataset.ts';
 import './knowledge-base.ts';
+import './prompt.ts';
 import './comparison.ts';
 import './provider.ts';
 import './cache.ts';

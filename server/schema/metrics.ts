@@ -1,5 +1,6 @@
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
 import { builder } from './builder.ts';
+import { GradingMetricsRef } from './grader.ts';
 
 export const MetricsRef = builder.objectRef<ExperimentMetrics>('ExperimentMetrics').implement({
   description:
@@ -19,5 +20,11 @@ export const MetricsRef = builder.objectRef<ExperimentMetrics>('ExperimentMetric
     tokensInput: t.exposeInt('tokensInput'),
     tokensOutput: t.exposeInt('tokensOutput'),
     estimatedCostUsd: t.exposeFloat('estimatedCostUsd', { nullable: true, description: 'Null unless config.pricing is set' }),
+    grading: t.field({
+      type: GradingMetricsRef,
+      nullable: true,
+      description: 'Pass rate per grader, weighted score and failure modes; null for attempts stored before graders existed',
+      resolve: (m) => m.grading ?? null,
+    }),
   }),
 });

@@ -1,6 +1,7 @@
 import { SampleResult } from '../db/entities/sample-result.entity.ts';
 import type { Page } from '../experiments/experiment-service.ts';
 import { builder } from './builder.ts';
+import { FailureModeEnum, GraderResultRef } from './grader.ts';
 import { PageInfo } from './pagination.ts';
 
 export const PhaseTiming = builder.objectRef<{ phase: string; ms: number }>('PhaseTiming').implement({
@@ -44,6 +45,8 @@ export const SampleResultRef = builder.objectType(SampleResult, {
       description: 'The extra fields of the example record (steps, solution, category, difficulty, context, …); null when none',
       resolve: (s) => s.metadata,
     }),
+    grades: t.field({ type: [GraderResultRef], nullable: true, description: 'Each grader’s verdict; null without graders or when the sample failed', resolve: (s) => s.grades }),
+    failureMode: t.field({ type: FailureModeEnum, nullable: true, description: 'How a wrong or failed sample went wrong; null when correct', resolve: (s) => s.failureMode as never }),
   }),
 });
 
