@@ -164,6 +164,7 @@ async function jsonStream(
     ...experimentSummary(experiment),
     attempt: attemptNumber,
     dataset_hash: attempt?.datasetHash ?? null,
+    manifest_hash: attempt?.manifestHash ?? null,
     metrics: attempt?.metrics ? snakeCaseKeys(attempt.metrics) : null,
   });
   const encoder = new TextEncoder();
