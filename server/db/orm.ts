@@ -6,11 +6,12 @@ import { ExperimentEventSchema } from './entities/experiment-event.entity.ts';
 import { ExperimentSchema } from './entities/experiment.entity.ts';
 import { ImportedDatasetSchema } from './entities/imported-dataset.entity.ts';
 import { StoredKnowledgeBaseSchema } from './entities/knowledge-base.entity.ts';
+import { BaselinePinSchema } from './entities/baseline-pin.entity.ts';
 import { PromptVersionSchema } from './entities/prompt-version.entity.ts';
 import { SampleResultSchema } from './entities/sample-result.entity.ts';
 import { migrationsList } from './migrations/index.ts';
 
-export const ENTITIES = [ExperimentSchema, AttemptSchema, SampleResultSchema, ExperimentEventSchema, ImportedDatasetSchema, CachedResponseSchema, StoredKnowledgeBaseSchema, PromptVersionSchema];
+export const ENTITIES = [ExperimentSchema, AttemptSchema, SampleResultSchema, ExperimentEventSchema, ImportedDatasetSchema, CachedResponseSchema, StoredKnowledgeBaseSchema, PromptVersionSchema, BaselinePinSchema];
 
 /**
  * Opens (creating if needed) the SQLite database and brings its schema up to date with the migrations.

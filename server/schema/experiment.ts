@@ -17,7 +17,7 @@ const ProgressRef = builder.objectRef<Progress>('Progress').implement({
   }),
 });
 
-const AttemptRef = builder.objectType(Attempt, {
+export const AttemptRef = builder.objectType(Attempt, {
   name: 'Attempt',
   description: 'One run of an experiment. Re-running creates a new attempt and keeps this one.',
   fields: (t) => ({

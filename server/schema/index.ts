@@ -13,6 +13,7 @@ import './events.ts';
 import './dataset.ts';
 import './knowledge-base.ts';
 import './prompt.ts';
+import './regression.ts';
 import './comparison.ts';
 import './provider.ts';
 import './cache.ts';

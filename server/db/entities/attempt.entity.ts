@@ -1,5 +1,6 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
 import type { ExperimentMetrics } from '../../engine/metrics/aggregate.ts';
+import type { RegressionReport } from '../../experiments/regression.ts';
 import type { RunManifest } from '../../experiments/run-manifest.ts';
 import type { OptimizationProfile } from '../../engine/optimization-profile.ts';
 import { Experiment, type ExperimentStatus } from './experiment.entity.ts';
@@ -26,6 +27,8 @@ export class Attempt {
   manifest: RunManifest | null = null;
   /** SHA-256 of the canonical manifest: equal hashes, equal inputs. */
   manifestHash: string | null = null;
+  /** The last regression check of this attempt as a candidate. */
+  regression: RegressionReport | null = null;
   createdAt: Date & Opt = new Date();
   startedAt: Date | null = null;
   completedAt: Date | null = null;
@@ -51,6 +54,7 @@ export const AttemptSchema = new EntitySchema<Attempt>({
     runKey: { type: 'boolean', default: false },
     manifest: { type: 'json', nullable: true },
     manifestHash: { type: 'string', length: 64, nullable: true },
+    regression: { type: 'json', nullable: true, lazy: true },
     createdAt: { type: 'datetime' },
     startedAt: { type: 'datetime', nullable: true },
     completedAt: { type: 'datetime', nullable: true },

@@ -6,7 +6,7 @@
 export const FAILURE_MODES = ['ERROR', 'UNPARSEABLE', 'HEDGE', 'REFUSAL', 'WRONG'] as const;
 export type FailureMode = (typeof FAILURE_MODES)[number];
 
-const REFUSAL = /\b(i can(?:no|')t|i cannot|i am unable|i'm unable|i won't|i will not|unable to (?:answer|help)|i don't know|i do not know|cannot be determined|not enough information)\b/i;
+const REFUSAL = /\b(i can(?:no|')t|i cannot|i am unable|i'm unable|i won't|i will not|unable to (?:answer|help)|i don't know|i do not know|i'm not sure|i am not sure|not sure|cannot be determined|not enough information)\b/i;
 const HEDGE = /\b(?:or|either|maybe|possibly|perhaps)\b|\/|;/i;
 
 export function failureMode(sample: { error: string | null; correct: boolean; parsedAnswer: string | null; rawOutput: string | null }): FailureMode | null {
