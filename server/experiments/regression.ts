@@ -175,7 +175,7 @@ async function completedRun(em: EntityManager, id: string, field: string): Promi
   const experiment = await em.findOne(Experiment, { id });
   if (!experiment) throw new NotFoundError('Experiment', id);
   const attempt = experiment.currentAttempt === 0 ? null : await em.findOne(Attempt, { experiment: id, number: experiment.currentAttempt });
-  if (!attempt || attempt.status !== 'COMPLETED') {
+  if (attempt?.status !== 'COMPLETED') {
     throw new ValidationError(field, `experiment ${id} has no completed run (its latest attempt is ${attempt ? attempt.status.toLowerCase() : 'not started'})`);
   }
   return { experiment, attempt };

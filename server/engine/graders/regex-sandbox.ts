@@ -43,7 +43,8 @@ export class RegexSandbox {
   }
 
   private runOne(pattern: string, input: string): Promise<RegexOutcome> {
-    const worker = (this.worker ??= this.startWorker());
+    if (!this.worker) this.worker = this.startWorker();
+    const worker = this.worker;
     const id = this.nextId++;
     return new Promise<RegexOutcome>((resolve) => {
       const timer = setTimeout(() => {
