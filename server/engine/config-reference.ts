@@ -1,3 +1,4 @@
+import { GRADER_KINDS, GRADER_LIMITS } from './graders/config.ts';
 import { DEFAULTS, describeRange, formatLimit, LIMITS } from './experiment-config.ts';
 import { REASONING_METHODS, RETRIEVAL_METHODS } from './types.ts';
 
@@ -74,6 +75,16 @@ export function configReference(): ConfigReferenceRow[] {
       field: code('config.pricing'),
       default: 'null',
       limits: '`inputPerMillionTokens`, `outputPerMillionTokens` (USD) → `metrics.estimatedCostUsd`',
+    },
+    {
+      field: code('config.prompt'),
+      default: 'null (the method’s own instructions)',
+      limits: '`{name, version}` of a stored prompt (`prompts` query); every `{{variable}}` must have a value in this experiment',
+    },
+    {
+      field: code('config.graders'),
+      default: '[]',
+      limits: `at most ${GRADER_LIMITS.graders}: \`{kind, value, path, tolerance, weight}\`, kinds ${GRADER_KINDS.map(code).join(', ')}; weight ${GRADER_LIMITS.weight.min}..${GRADER_LIMITS.weight.max}, default 1`,
     },
   ];
 }
