@@ -2,6 +2,7 @@ import { useCallback, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { LatencyHistogram, PhaseTimeChart } from '../components/charts.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { GatesPanel } from '../components/GatesPanel.tsx';
 import { LiveFeed } from '../components/LiveFeed.tsx';
 import { MetricCard } from '../components/MetricCard.tsx';
 import { ProfileSection } from '../components/ProfileSection.tsx';
@@ -51,6 +52,7 @@ function ExperimentView({ experiment, refresh }: { experiment: Experiment; refre
         <ConfigPanel experiment={experiment} />
         <AttemptsPanel experiment={experiment} />
       </div>
+      <GatesPanel experimentId={experiment.id} refreshKey={refreshKey} />
       <SampleTable experimentId={experiment.id} refreshKey={refreshKey} />
     </div>
   );
