@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type Dispatch, type FormEvent, type SetStateAction } from 'react';
 import { useMutation, useQuery, type CombinedError } from 'urql';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { GradersFields } from '../components/GradersFields.tsx';
 import { Field } from '../components/Field.tsx';
 import { METHODS } from '../enums.ts';
 import { checkForm, INITIAL_FORM, LIMITS, type FieldErrors, type FormState, type ProviderKindValue } from '../experiment-form.ts';
@@ -64,6 +65,7 @@ export function NewExperimentPage() {
         <ModelFields form={form} setForm={setForm} errors={errors} options={options} />
         <MethodFields form={form} setForm={setForm} errors={errors} options={options} />
         <GenerationFields form={form} setForm={setForm} errors={errors} />
+        <GradersFields form={form} setForm={setForm} errors={errors} />
         <OptimizationFields form={form} setForm={setForm} errors={errors} />
       </div>
       {failure ? <ErrorNote error={failure} /> : null}
