@@ -133,4 +133,25 @@ describe('prompts as versioned data and graders', () => {
     const rows = body.samples;
     expect(rows.every((row) => Array.isArray(row.grades) && row.grades.length === 8)).toBe(true);
   });
+
+  it('should run the graders a record carries in its metadata after the experiment’s', async () => {
+    const records = [
+      { id: 'r1', question: 'Two plus two?', answer: '4', graders: [{ kind: 'NUMERIC', value: '4', tolerance: 0 }] },
+      { id: 'r2', question: 'Capital of France?', answer: 'Paris', graders: [{ kind: 'REGEX', value: '(' }] },
+    ];
+    await t.gql(IMPORT_DATASET, { input: { name: 'record_graders', format: 'JSON', content: JSON.stringify(records) } });
+    const id = await launch(t, 'record graders', { provider: FAST, datasetName: 'record_graders', graders: [{ kind: 'CONTAINS' }] });
+    expect(await t.waitForEnd(id)).toBe('COMPLETED');
+    const experiment = await read(t, id, 'metrics { grading { graders { key evaluated errors } } } samples(first: 5) { nodes { exampleId parsedAnswer grades { kind pass fromRecord error } } }');
+    const byId = Object.fromEntries((experiment.samples.nodes as { exampleId: string; parsedAnswer: string; grades: { kind: string; pass: boolean; fromRecord: boolean; error: string | null }[] }[]).map((n) => [n.exampleId, n]));
+    expect(byId.r1!.grades.map((g) => [g.kind, g.fromRecord])).toEqual([['CONTAINS', false], ['NUMERIC', true]]);
+    expect(byId.r1!.grades[1]!.pass).toBe(byId.r1!.parsedAnswer === '4');
+    expect(byId.r2!.grades[1]).toMatchObject({ kind: 'REGEX', pass: false, fromRecord: true });
+    expect(byId.r2!.grades[1]!.error).toContain('invalid regular expression');
+    expect(experiment.metrics.grading.graders).toEqual([
+      { key: 'config[0]', evaluated: 2, errors: 0 },
+      { key: 'record:NUMERIC', evaluated: 1, errors: 0 },
+      { key: 'record:REGEX', evaluated: 1, errors: 1 },
+    ]);
+  });
 });
