@@ -20,7 +20,9 @@ import {
 } from '../experiments/compare-many.ts';
 import type { Distribution } from '../engine/metrics/stats.ts';
 import { ValidationError } from '../errors.ts';
+import { FAILURE_MODES } from '../engine/graders/failure-mode.ts';
 import { builder } from './builder.ts';
+import { FailureModeCountRef } from './grader.ts';
 import { ExperimentRef } from './experiment.ts';
 import { PageInfo } from './pagination.ts';
 
@@ -45,6 +47,11 @@ const ComparisonSideRef = builder.objectRef<SideSummary>('ComparisonSide').imple
     f1Mean: t.exposeFloat('f1Mean'),
     correct: t.exposeInt('correct'),
     unpaired: t.exposeInt('unpaired', { description: 'Samples of this side whose example the other side did not run' }),
+    failureModes: t.field({
+      type: [FailureModeCountRef],
+      description: 'Wrong or failed samples in common by how they went wrong (samples stored before failure modes existed count in none)',
+      resolve: (s) => FAILURE_MODES.map((mode) => ({ mode, count: s.failureModes[mode] })),
+    }),
   }),
 });
 

@@ -80,7 +80,7 @@ const GraderStatRef = builder.objectRef<GraderStat>('GraderStat').implement({
   }),
 });
 
-const FailureModeCountRef = builder.objectRef<{ mode: FailureMode; count: number }>('FailureModeCount').implement({
+export const FailureModeCountRef = builder.objectRef<{ mode: FailureMode; count: number }>('FailureModeCount').implement({
   fields: (t) => ({
     mode: t.field({ type: FailureModeEnum, resolve: (c) => c.mode }),
     count: t.exposeInt('count'),

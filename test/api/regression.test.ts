@@ -104,4 +104,18 @@ describe('regression gates', () => {
     );
     expect(child).toBe(1);
   });
+
+  it('should count failure modes per side in a comparison', async () => {
+    const result = await t.gql(
+      `query ($a: ID!, $b: ID!) { compareExperiments(a: $a, b: $b) { samplesInCommon a { correct failureModes { mode count } } b { correct failureModes { mode count } } } }`,
+      { a: ids.v1, b: ids.weak },
+    );
+    expect(result.errors).toBeUndefined();
+    const c = result.data!.compareExperiments;
+    for (const side of [c.a, c.b]) {
+      const counted = (side.failureModes as { mode: string; count: number }[]).reduce((sum, m) => sum + m.count, 0);
+      expect(counted).toBe(c.samplesInCommon - side.correct);
+    }
+    expect(c.b.failureModes.map((m: { mode: string }) => m.mode)).toEqual(['ERROR', 'UNPARSEABLE', 'HEDGE', 'REFUSAL', 'WRONG']);
+  });
 });
