@@ -4,6 +4,8 @@ import { Worker } from 'node:worker_threads';
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 parentPort.on('message', ({ id, pattern, input }) => {
+  // Tells the sandbox the match starts now: its budget counts matching, not the worker's start-up.
+  parentPort.postMessage({ id, started: true });
   try {
     parentPort.postMessage({ id, matched: new RegExp(pattern, 'u').test(input) });
   } catch (error) {
@@ -47,19 +49,31 @@ export class RegexSandbox {
     const worker = this.worker;
     const id = this.nextId++;
     return new Promise<RegexOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        worker.off('message', onMessage);
-        this.worker = null;
-        void worker.terminate();
-        resolve({ error: `the pattern ran past its ${this.budgetMs} ms budget (catastrophic backtracking?)` });
-      }, this.budgetMs);
-      const onMessage = (message: { id: number; matched?: boolean; error?: string }) => {
-        if (message.id !== id) return;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (outcome: RegexOutcome) => {
         clearTimeout(timer);
         worker.off('message', onMessage);
-        resolve(message.error !== undefined ? { error: message.error } : { matched: message.matched === true });
+        worker.off('error', onError);
+        resolve(outcome);
+      };
+      const onMessage = (message: { id: number; started?: boolean; matched?: boolean; error?: string }) => {
+        if (message.id !== id) return;
+        if (message.started) {
+          timer = setTimeout(() => {
+            this.worker = null;
+            void worker.terminate();
+            finish({ error: `the pattern ran past its ${this.budgetMs} ms budget (catastrophic backtracking?)` });
+          }, this.budgetMs);
+          return;
+        }
+        finish(message.error !== undefined ? { error: message.error } : { matched: message.matched === true });
+      };
+      const onError = (error: Error) => {
+        this.worker = null;
+        finish({ error: `the regex worker failed: ${error.message}` });
       };
       worker.on('message', onMessage);
+      worker.on('error', onError);
       worker.postMessage({ id, pattern, input });
     });
   }
