@@ -10,7 +10,12 @@ const shared = {
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
 };
-const testDefaults = { environment: 'node', pool: 'forks', testTimeout: 60_000, hookTimeout: 60_000 } as const;
+const testDefaults = {
+  environment: 'node',
+  pool: 'forks',
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+} as const;
 
 /**
  * Every test that stores something runs again on PostgreSQL, each app on a database of its own

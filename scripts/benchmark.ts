@@ -28,19 +28,34 @@ async function main(argv: string[]): Promise<number> {
     return error.message ? 2 : 0;
   }
   const startedAt = new Date().toISOString();
-  const environment = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, loadAverageAtStart: loadavg() };
-  const settings = { ...options, apiKey: options.apiKey ? '(given)' : null, token: options.token ? '(given)' : null };
+  const environment = {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? null,
+    loadAverageAtStart: loadavg(),
+  };
+  const settings = {
+    ...options,
+    apiKey: options.apiKey ? '(given)' : null,
+    token: options.token ? '(given)' : null,
+  };
   if (options.suite === 'cluster') {
     const rows = await runClusterSuite(options);
     process.stdout.write(`\n${clusterTable(rows)}\n`);
-    writeFileSync(options.output, `${JSON.stringify({ suite: 'cluster', startedAt, environment, settings, runs: rows }, null, 2)}\n`);
+    writeFileSync(
+      options.output,
+      `${JSON.stringify({ suite: 'cluster', startedAt, environment, settings, runs: rows }, null, 2)}\n`,
+    );
     process.stderr.write(`\nwrote ${options.output}\n`);
     return 0;
   }
   if (options.suite === 'perf') {
     const targets = await runPerfSuite(options);
     process.stdout.write(`\n${perfTable(targets)}\n`);
-    writeFileSync(options.output, `${JSON.stringify({ suite: 'perf', startedAt, environment, settings, targets }, null, 2)}\n`);
+    writeFileSync(
+      options.output,
+      `${JSON.stringify({ suite: 'perf', startedAt, environment, settings, targets }, null, 2)}\n`,
+    );
     process.stderr.write(`\nwrote ${options.output}\n`);
     return targets.every((t) => t.met) ? 0 : 1;
   }
@@ -49,7 +64,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     const rows = await runMatrix(client, options);
     process.stdout.write(`\n${matrixTable(rows)}\n`);
-    writeFileSync(options.output, `${JSON.stringify({ suite: 'matrix', startedAt, environment, settings, runs: rows }, null, 2)}\n`);
+    writeFileSync(
+      options.output,
+      `${JSON.stringify({ suite: 'matrix', startedAt, environment, settings, runs: rows }, null, 2)}\n`,
+    );
     process.stderr.write(`\nwrote ${options.output}\n`);
     return 0;
   } finally {
@@ -64,7 +82,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`benchmark failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(
+      `benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

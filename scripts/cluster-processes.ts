@@ -33,8 +33,14 @@ export class ClusterProcess {
     env: Record<string, string>,
     echo: boolean,
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     createInterface({ input: this.child.stderr! }).on('line', (text) => {
       if (echo) process.stderr.write(`[${name}] ${text}\n`);
       let line: Record<string, unknown>;
@@ -46,7 +52,9 @@ export class ClusterProcess {
       for (const watcher of this.watchers) watcher(line);
     });
     this.listening = this.next((line) => line.message === 'listening').then((line) =>
-      String(line.url).replace('localhost', '127.0.0.1').replace(/\/graphql$/, ''),
+      String(line.url)
+        .replace('localhost', '127.0.0.1')
+        .replace(/\/graphql$/, ''),
     );
   }
 
@@ -60,13 +68,17 @@ export class ClusterProcess {
       };
       this.watchers.add(watcher);
       void this.exited.then(() => {
-        if (this.watchers.delete(watcher)) reject(new Error(`${this.name} exited before the awaited log line`));
+        if (this.watchers.delete(watcher))
+          reject(new Error(`${this.name} exited before the awaited log line`));
       });
     });
   }
 
   /** Every matching log line, as it comes; returns the function that stops watching. */
-  watch(match: (line: Record<string, unknown>) => boolean, onLine: (line: Record<string, unknown>) => void): () => void {
+  watch(
+    match: (line: Record<string, unknown>) => boolean,
+    onLine: (line: Record<string, unknown>) => void,
+  ): () => void {
     const watcher = (line: Record<string, unknown>) => {
       if (match(line)) onLine(line);
     };
@@ -91,14 +103,19 @@ export async function startCluster(workers: number, settings: ClusterSettings): 
   const env = {
     LLMFORGE_DB: settings.databaseUrl,
     LLMFORGE_REDIS_URL: settings.redisUrl,
-    LLMFORGE_REDIS_PREFIX: settings.redisPrefix ?? `llmforge-cluster-${randomBytes(4).toString('hex')}:`,
+    LLMFORGE_REDIS_PREFIX:
+      settings.redisPrefix ?? `llmforge-cluster-${randomBytes(4).toString('hex')}:`,
     LLMFORGE_MAX_CONCURRENT_RUNS: String(settings.attemptsPerWorker ?? 2),
     LLMFORGE_LEASE_MS: String(settings.leaseMs ?? 5000),
     LOG_LEVEL: settings.logLevel ?? 'info',
     HOST: '127.0.0.1',
   };
   const echo = settings.echo ?? false;
-  const api = new ClusterProcess('api', { ...env, LLMFORGE_ROLE: 'api', PORT: String(settings.apiPort ?? 0) }, echo);
+  const api = new ClusterProcess(
+    'api',
+    { ...env, LLMFORGE_ROLE: 'api', PORT: String(settings.apiPort ?? 0) },
+    echo,
+  );
   const all: ClusterProcess[] = [api];
   const stop = async () => {
     for (const process of all) process.kill('SIGTERM');
@@ -107,7 +124,11 @@ export async function startCluster(workers: number, settings: ClusterSettings): 
   try {
     // The API runs the migrations before any worker opens the database.
     const url = await api.listening;
-    const started = Array.from({ length: workers }, (_, i) => new ClusterProcess(`worker-${i + 1}`, { ...env, LLMFORGE_ROLE: 'worker', PORT: '0' }, echo));
+    const started = Array.from(
+      { length: workers },
+      (_, i) =>
+        new ClusterProcess(`worker-${i + 1}`, { ...env, LLMFORGE_ROLE: 'worker', PORT: '0' }, echo),
+    );
     all.push(...started);
     await Promise.all(started.map((worker) => worker.listening));
     return { api, workers: started, url, stop };

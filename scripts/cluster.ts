@@ -14,10 +14,14 @@ const cluster = await startCluster(Number(process.env.WORKERS ?? 2), {
   apiPort: Number(process.env.PORT ?? 4000),
   echo: true,
 }).catch((error: unknown) => {
-  process.stderr.write(`cluster failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `cluster failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });
-process.stderr.write(`\ncluster up: API ${cluster.url}/graphql, ${cluster.workers.length} workers (Ctrl-C stops them)\n\n`);
+process.stderr.write(
+  `\ncluster up: API ${cluster.url}/graphql, ${cluster.workers.length} workers (Ctrl-C stops them)\n\n`,
+);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void cluster.stop().then(() => process.exit(0)));
 }

@@ -29,22 +29,23 @@ const { values } = parseArgs({
 const samples = Number(values.samples);
 const latencyMs = Number(values['latency-ms']);
 const batchSize = Number(values['batch-size']);
-const cap = values['max-in-flight'] === undefined ? Number.POSITIVE_INFINITY : Number(values['max-in-flight']);
+const cap =
+  values['max-in-flight'] === undefined
+    ? Number.POSITIVE_INFINITY
+    : Number(values['max-in-flight']);
 
 const folder = mkdtempSync(join(tmpdir(), 'llmforge-resilience-'));
-const app = await buildApp(
-  {
-    port: 0,
-    host: '127.0.0.1',
-    databasePath: join(folder, 'run.sqlite'),
-    logLevel: 'silent',
-    maxConcurrentRuns: 1,
-    progressIntervalMs: 100,
-    apiToken: null,
-    subscriberBufferSize: 10_000,
-    profileIntervalMs: 250,
-  },
-);
+const app = await buildApp({
+  port: 0,
+  host: '127.0.0.1',
+  databasePath: join(folder, 'run.sqlite'),
+  logLevel: 'silent',
+  maxConcurrentRuns: 1,
+  progressIntervalMs: 100,
+  apiToken: null,
+  subscriberBufferSize: 10_000,
+  profileIntervalMs: 250,
+});
 const standin = await startStandinServer({
   oracle: app.datasets,
   latencyMs,
@@ -52,15 +53,28 @@ const standin = await startStandinServer({
   maxInFlight: cap,
   rateLimitRate: Number(values['rate-limit-rate']),
   serverErrorRate: Number(values['server-error-rate']),
-  retryAfterMs: values['retry-after-ms'] === undefined ? latencyMs : Number(values['retry-after-ms']),
+  retryAfterMs:
+    values['retry-after-ms'] === undefined ? latencyMs : Number(values['retry-after-ms']),
 });
 
 try {
   const provider =
-    values.provider === 'hf' ? { kind: 'HUGGINGFACE', endpointUrl: standin.origin } : { kind: 'OPENAI_COMPATIBLE', baseUrl: standin.url };
+    values.provider === 'hf'
+      ? { kind: 'HUGGINGFACE', endpointUrl: standin.origin }
+      : { kind: 'OPENAI_COMPATIBLE', baseUrl: standin.url };
   const launched = await gql(
     `mutation ($input: CreateExperimentInput!) { launchExperiment(input: $input) { id } }`,
-    { input: { name: 'resilience', config: { datasetName: 'arithmetic', numSamples: samples, provider, optimization: { enableBatching: true, batchSize } } } },
+    {
+      input: {
+        name: 'resilience',
+        config: {
+          datasetName: 'arithmetic',
+          numSamples: samples,
+          provider,
+          optimization: { enableBatching: true, batchSize },
+        },
+      },
+    },
   );
   const id = launched.launchExperiment.id as string;
   await app.scheduler.idle();
@@ -71,7 +85,11 @@ try {
   );
   const late = standin.stats.log.filter((entry) => entry.atMs >= 1_000);
   const idealMs = (samples * latencyMs) / Math.min(cap, batchSize);
-  const changes = experiment.profile.concurrencyChanges as { atMs: number; limit: number; reason: string }[];
+  const changes = experiment.profile.concurrencyChanges as {
+    atMs: number;
+    limit: number;
+    reason: string;
+  }[];
   const { log: _log, ...counters } = standin.stats;
   console.log(
     JSON.stringify(
@@ -87,7 +105,10 @@ try {
         idealMs,
         wallOverIdeal: Math.round((experiment.profile.totalWallTimeMs / idealMs) * 1000) / 1000,
         meanConcurrency: experiment.profile.batchStats.meanConcurrency,
-        share429AfterFirstSecond: Math.round((late.filter((e) => e.status === 429).length / Math.max(1, late.length)) * 10_000) / 10_000,
+        share429AfterFirstSecond:
+          Math.round(
+            (late.filter((e) => e.status === 429).length / Math.max(1, late.length)) * 10_000,
+          ) / 10_000,
         phases: experiment.profile.profilingSummary,
         server: counters,
         windowChanges: changes.length,

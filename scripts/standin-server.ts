@@ -108,8 +108,17 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
   const oracle = givenOracle ?? (await DatasetRegistry.loadBuiltins());
   const simulator = new SimulatedProvider({ latencyMs: 0, jitterMs: 0, oracle });
   const stats: StandinStats = {
-    requests: 0, inFlight: 0, peakInFlight: 0, ok: 0, rateLimited: 0, capRejected: 0,
-    serverErrors: 0, clientErrors: 0, aborted: 0, authorized: 0, log: [],
+    requests: 0,
+    inFlight: 0,
+    peakInFlight: 0,
+    ok: 0,
+    rateLimited: 0,
+    capRejected: 0,
+    serverErrors: 0,
+    clientErrors: 0,
+    aborted: 0,
+    authorized: 0,
+    log: [],
   };
   const watchers = new Set<{ condition: (s: StandinStats) => boolean; resolve: () => void }>();
   const changed = () => {
@@ -124,15 +133,30 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
   let firstRequestAt: number | null = null;
   let completions = 0;
 
-  const answer = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const answer = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   };
 
-  const reject = (res: ServerResponse, atMs: number, failure: Failure, counter: keyof StandinStats) => {
+  const reject = (
+    res: ServerResponse,
+    atMs: number,
+    failure: Failure,
+    counter: keyof StandinStats,
+  ) => {
     (stats[counter] as number) += 1;
     stats.log.push({ atMs, status: failure.status });
-    answer(res, failure.status, failure.body, failure.hint ? retryHeaders(options.retryAfterMs) : {});
+    answer(
+      res,
+      failure.status,
+      failure.body,
+      failure.hint ? retryHeaders(options.retryAfterMs) : {},
+    );
     changed();
   };
 
@@ -143,23 +167,31 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
     stats.requests += 1;
     const raw = await readBody(req);
     const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
-    if (options.apiKey !== null && presented !== options.apiKey) return reject(res, atMs, unauthorized(presented), 'clientErrors');
+    if (options.apiKey !== null && presented !== options.apiKey)
+      return reject(res, atMs, unauthorized(presented), 'clientErrors');
     if (options.apiKey !== null) stats.authorized += 1;
     if (options.quotaExhausted) return reject(res, atMs, QUOTA_EXHAUSTED, 'rateLimited');
-    if (stats.inFlight >= options.maxInFlight) return reject(res, atMs, { ...RATE_LIMITED, hint: true }, 'capRejected');
+    if (stats.inFlight >= options.maxInFlight)
+      return reject(res, atMs, { ...RATE_LIMITED, hint: true }, 'capRejected');
     const draw = random();
-    if (draw < options.rateLimitRate) return reject(res, atMs, { ...RATE_LIMITED, hint: true }, 'rateLimited');
-    if (draw < options.rateLimitRate + options.serverErrorRate) return reject(res, atMs, { ...OVERLOADED, hint: true }, 'serverErrors');
+    if (draw < options.rateLimitRate)
+      return reject(res, atMs, { ...RATE_LIMITED, hint: true }, 'rateLimited');
+    if (draw < options.rateLimitRate + options.serverErrorRate)
+      return reject(res, atMs, { ...OVERLOADED, hint: true }, 'serverErrors');
     const request = parseChatRequest(raw);
     if ('status' in request) return reject(res, atMs, request, 'clientErrors');
-    if (options.models && !options.models.includes(request.model)) return reject(res, atMs, modelNotFound(request.model), 'clientErrors');
+    if (options.models && !options.models.includes(request.model))
+      return reject(res, atMs, modelNotFound(request.model), 'clientErrors');
 
     stats.inFlight += 1;
     stats.peakInFlight = Math.max(stats.peakInFlight, stats.inFlight);
     changed();
     const delay = Math.max(0, options.latencyMs + (random() * 2 - 1) * options.jitterMs);
     // Plain chat arrives here: the prompt's text is all there is to tell the simulator what is asked.
-    const completion = await simulator.complete({ ...request, metadata: promptMetadata(request.messages) });
+    const completion = await simulator.complete({
+      ...request,
+      metadata: promptMetadata(request.messages),
+    });
     const outcome = await waitUnlessGone(res, delay);
     stats.inFlight -= 1;
     if (outcome === 'gone') {
@@ -177,7 +209,13 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
       created: Math.floor(Date.now() / 1000),
       model: request.model,
       system_fingerprint: null,
-      choices: [{ index: 0, message: { role: 'assistant', content: completion.text }, finish_reason: completion.finishReason }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: completion.text },
+          finish_reason: completion.finishReason,
+        },
+      ],
       usage: {
         prompt_tokens: completion.tokensInput,
         completion_tokens: completion.tokensOutput,
@@ -191,12 +229,18 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
     const path = new URL(req.url ?? '/', 'http://standin').pathname.replace(/\/+$/, '');
     if (req.method === 'POST' && path.endsWith('/chat/completions')) {
       handleChat(req, res).catch((error: unknown) => {
-        if (!res.headersSent) answer(res, 500, { error: { message: String(error), type: 'server_error' } });
+        if (!res.headersSent)
+          answer(res, 500, { error: { message: String(error), type: 'server_error' } });
       });
     } else if (req.method === 'GET' && path.endsWith('/models')) {
-      answer(res, 200, { object: 'list', data: (options.models ?? []).map((id) => ({ id, object: 'model', owned_by: 'standin' })) });
+      answer(res, 200, {
+        object: 'list',
+        data: (options.models ?? []).map((id) => ({ id, object: 'model', owned_by: 'standin' })),
+      });
     } else {
-      answer(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error' } });
+      answer(res, 404, {
+        error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error' },
+      });
     }
   });
   await new Promise<void>((resolve, reject) => {
@@ -230,11 +274,23 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
 
 const RATE_LIMITED: Failure = {
   status: 429,
-  body: { error: { message: 'Rate limit reached for requests. Please try again shortly.', type: 'requests', code: 'rate_limit_exceeded' } },
+  body: {
+    error: {
+      message: 'Rate limit reached for requests. Please try again shortly.',
+      type: 'requests',
+      code: 'rate_limit_exceeded',
+    },
+  },
 };
 const OVERLOADED: Failure = {
   status: 503,
-  body: { error: { message: 'The server is overloaded. Please retry.', type: 'server_error', code: 'overloaded' } },
+  body: {
+    error: {
+      message: 'The server is overloaded. Please retry.',
+      type: 'server_error',
+      code: 'overloaded',
+    },
+  },
 };
 const QUOTA_EXHAUSTED: Failure = {
   status: 429,
@@ -248,20 +304,34 @@ const QUOTA_EXHAUSTED: Failure = {
 };
 
 function unauthorized(presented: string | null): Failure {
-  const message = presented ? `Incorrect API key provided: ${presented}.` : 'You did not provide an API key.';
-  return { status: 401, body: { error: { message, type: 'invalid_request_error', code: 'invalid_api_key' } } };
+  const message = presented
+    ? `Incorrect API key provided: ${presented}.`
+    : 'You did not provide an API key.';
+  return {
+    status: 401,
+    body: { error: { message, type: 'invalid_request_error', code: 'invalid_api_key' } },
+  };
 }
 
 function modelNotFound(model: string): Failure {
   return {
     status: 404,
-    body: { error: { message: `The model \`${model}\` does not exist.`, type: 'invalid_request_error', code: 'model_not_found' } },
+    body: {
+      error: {
+        message: `The model \`${model}\` does not exist.`,
+        type: 'invalid_request_error',
+        code: 'model_not_found',
+      },
+    },
   };
 }
 
 function retryHeaders(retryAfterMs: number | null): Record<string, string> {
   if (retryAfterMs === null) return {};
-  return { 'retry-after-ms': String(retryAfterMs), 'retry-after': String(Math.ceil(retryAfterMs / 1000)) };
+  return {
+    'retry-after-ms': String(retryAfterMs),
+    'retry-after': String(Math.ceil(retryAfterMs / 1000)),
+  };
 }
 
 interface ChatRequest {
@@ -271,7 +341,10 @@ interface ChatRequest {
 }
 
 function parseChatRequest(raw: string): ChatRequest | Failure {
-  const invalid = (message: string): Failure => ({ status: 400, body: { error: { message, type: 'invalid_request_error' } } });
+  const invalid = (message: string): Failure => ({
+    status: 400,
+    body: { error: { message, type: 'invalid_request_error' } },
+  });
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(raw) as Record<string, unknown>;
@@ -279,12 +352,22 @@ function parseChatRequest(raw: string): ChatRequest | Failure {
     return invalid('the body is not JSON');
   }
   if (typeof body.model !== 'string') return invalid('model is required');
-  if (!Array.isArray(body.messages) || body.messages.length === 0) return invalid('messages must be a non-empty list');
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    return invalid('messages must be a non-empty list');
   const messages = body.messages as ChatMessage[];
-  if (!messages.every((m) => typeof m?.content === 'string' && ['system', 'user', 'assistant'].includes(m.role))) {
+  if (
+    !messages.every(
+      (m) => typeof m?.content === 'string' && ['system', 'user', 'assistant'].includes(m.role),
+    )
+  ) {
     return invalid('each message needs a role and a string content');
   }
-  const stop = typeof body.stop === 'string' ? [body.stop] : Array.isArray(body.stop) ? (body.stop as string[]) : [];
+  const stop =
+    typeof body.stop === 'string'
+      ? [body.stop]
+      : Array.isArray(body.stop)
+        ? (body.stop as string[])
+        : [];
   return {
     model: body.model,
     messages,
@@ -354,7 +437,9 @@ async function main(): Promise<void> {
     quotaExhausted: values['quota-exhausted'],
     seed: number(values.seed),
   });
-  process.stdout.write(`stand-in OpenAI-compatible server at ${server.url} (HF endpointUrl: ${server.origin})\n`);
+  process.stdout.write(
+    `stand-in OpenAI-compatible server at ${server.url} (HF endpointUrl: ${server.origin})\n`,
+  );
   const stop = async () => {
     const { log: _log, ...counters } = server.stats;
     process.stdout.write(`${JSON.stringify(counters)}\n`);

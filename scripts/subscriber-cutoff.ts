@@ -9,7 +9,12 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createTestApp, launch } from '../test/helpers/test-app.ts';
 
-const { values } = parseArgs({ options: { subscribers: { type: 'string', default: '200' }, samples: { type: 'string', default: '5000' } } });
+const { values } = parseArgs({
+  options: {
+    subscribers: { type: 'string', default: '200' },
+    samples: { type: 'string', default: '5000' },
+  },
+});
 const t = await createTestApp();
 const url = await t.app.start();
 const id = await launch(t, 'long-log', {
@@ -28,7 +33,17 @@ const subscribe = () =>
     socket.on('message', (data) => {
       const message = JSON.parse(String(data)) as { type: string };
       if (message.type === 'connection_ack') {
-        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription ($id: ID!) { experimentEvents(experimentId: $id, after: 0) { seq } }', variables: { id } } }));
+        socket.send(
+          JSON.stringify({
+            id: '1',
+            type: 'subscribe',
+            payload: {
+              query:
+                'subscription ($id: ID!) { experimentEvents(experimentId: $id, after: 0) { seq } }',
+              variables: { id },
+            },
+          }),
+        );
       }
       if (message.type === 'next') resolve(socket);
     });

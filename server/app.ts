@@ -1,11 +1,21 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Database } from './db/orm.ts';
-import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createYoga,
+  maskError as defaultMaskError,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { QueuedAttemptScheduler } from './cluster/queued-scheduler.ts';
 import { RedisConcurrencyWindows } from './cluster/shared-window.ts';
-import { DEFAULT_CACHE_MAX_ROWS, DEFAULT_LEASE_MS, type ServerConfig, type ServerRole } from './server-config.ts';
+import {
+  DEFAULT_CACHE_MAX_ROWS,
+  DEFAULT_LEASE_MS,
+  type ServerConfig,
+  type ServerRole,
+} from './server-config.ts';
 import { redactUrl } from './db/dialect.ts';
 import { openDatabase } from './db/orm.ts';
 import { DatasetRegistry } from './engine/datasets/registry.ts';
@@ -79,25 +89,34 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   ]);
   await registerImportedDatasets(orm, datasets, logger);
   await registerImportedKnowledgeBases(orm, datasets, logger);
-  const bus = new EventBus(config.redisUrl ? new RedisEventTransport(config.redisUrl, logger) : new LocalEventTransport(), {
-    channelPrefix: config.redisPrefix,
-  });
+  const bus = new EventBus(
+    config.redisUrl ? new RedisEventTransport(config.redisUrl, logger) : new LocalEventTransport(),
+    {
+      channelPrefix: config.redisPrefix,
+    },
+  );
   const eventStore = new EventStore(orm, logger, (events, stored) => bus.settled(events, stored));
   try {
     await bus.start();
   } catch (error) {
     await bus.stop();
     await orm.close(true);
-    throw new Error(`cannot reach Redis at ${redactUrl(config.redisUrl ?? '')}: ${(error as Error).message}`);
+    throw new Error(
+      `cannot reach Redis at ${redactUrl(config.redisUrl ?? '')}: ${(error as Error).message}`,
+    );
   }
   bus.seedSequences(await eventStore.lastSequences());
   bus.setSink((event) => eventStore.record(event));
-  const responseCache = new PersistentResponseCache(orm, logger, { maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS });
+  const responseCache = new PersistentResponseCache(orm, logger, {
+    maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS,
+  });
   const lifecycle = new ExperimentLifecycle(orm, bus, eventStore);
   const role = config.role ?? 'all';
   // In a cluster the workers share each endpoint's concurrency window through Redis.
   const sharedWindows =
-    config.redisUrl && role !== 'api' ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger) : null;
+    config.redisUrl && role !== 'api'
+      ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger)
+      : null;
   const metricsRegistry = new Registry();
   const localScheduler = new AttemptScheduler(
     {
@@ -134,15 +153,29 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   const scheduler: AttemptDispatcher = queued ?? localScheduler;
   await queued?.start();
   const metrics = createMetrics(
-    { bus, scheduler, attemptsRunning: () => localScheduler.running, queueDepth: queued ? () => queued.depth() : undefined },
+    {
+      bus,
+      scheduler,
+      attemptsRunning: () => localScheduler.running,
+      queueDepth: queued ? () => queued.depth() : undefined,
+    },
     metricsRegistry,
   );
   const health = async () => {
     const [database, redis] = await Promise.all([
-      orm.checkConnection().then((result) => (result.ok ? { ok: true as const } : { ok: false as const, reason: result.reason })),
+      orm
+        .checkConnection()
+        .then((result) =>
+          result.ok ? { ok: true as const } : { ok: false as const, reason: result.reason },
+        ),
       config.redisUrl ? bus.check() : Promise.resolve(null),
     ]);
-    return { status: database.ok && (redis?.ok ?? true) ? 'ok' : 'unavailable', role, database, redis };
+    return {
+      status: database.ok && (redis?.ok ?? true) ? 'ok' : 'unavailable',
+      role,
+      database,
+      redis,
+    };
   };
   const experiments = new ExperimentService(datasets, scheduler, lifecycle, eventStore);
   const yoga = createYoga<Record<string, unknown>, Context>({
@@ -156,14 +189,19 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       eventStore,
       responseCache,
       providerCredentials,
-      subscriptions: { bufferSize: config.subscriberBufferSize, profileIntervalMs: config.profileIntervalMs },
+      subscriptions: {
+        bufferSize: config.subscriberBufferSize,
+        profileIntervalMs: config.profileIntervalMs,
+      },
       authorized: isAuthorized(config.apiToken, initial.request, initial.connectionParams),
     }),
     // Rendered from the bundled GraphiQL (no CDN): the playground works without internet.
     graphiql: { title: 'LlmForge', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
     renderGraphiQL,
     cors: corsPolicy(config.corsOrigins ?? []),
-    maskedErrors: { maskError: (error, message, isDev) => maskError(logger, error, message, isDev) },
+    maskedErrors: {
+      maskError: (error, message, isDev) => maskError(logger, error, message, isDev),
+    },
     logging: false,
     plugins: [
       useOperations(role, health, metrics),
@@ -206,7 +244,10 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
         resumed,
       });
       if (!isLoopback(config.host) && !config.apiToken) {
-        logger.warn('listening beyond loopback without an API token: anyone who can reach this port can run and delete experiments; set LLMFORGE_API_TOKEN', { host: config.host });
+        logger.warn(
+          'listening beyond loopback without an API token: anyone who can reach this port can run and delete experiments; set LLMFORGE_API_TOKEN',
+          { host: config.host },
+        );
       }
       return `http://127.0.0.1:${port}`;
     },
@@ -232,16 +273,34 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
  * /healthz (the database and Redis, 503 when either is down) and /metrics (Prometheus text) on every
  * process; a worker serves nothing else.
  */
-function useOperations(role: ServerRole, health: () => Promise<{ status: string }>, metrics: ReturnType<typeof createMetrics>): Plugin {
+function useOperations(
+  role: ServerRole,
+  health: () => Promise<{ status: string }>,
+  metrics: ReturnType<typeof createMetrics>,
+): Plugin {
   return {
     async onRequest({ url, endResponse }) {
       if (url.pathname === '/healthz') {
         const report = await health();
         endResponse(Response.json(report, { status: report.status === 'ok' ? 200 : 503 }));
       } else if (url.pathname === '/metrics') {
-        endResponse(new Response(await metrics.render(), { headers: { 'content-type': metrics.contentType } }));
+        endResponse(
+          new Response(await metrics.render(), {
+            headers: { 'content-type': metrics.contentType },
+          }),
+        );
       } else if (role === 'worker') {
-        endResponse(Response.json({ error: { code: 'NOT_FOUND', message: 'a worker process serves only /healthz and /metrics' } }, { status: 404 }));
+        endResponse(
+          Response.json(
+            {
+              error: {
+                code: 'NOT_FOUND',
+                message: 'a worker process serves only /healthz and /metrics',
+              },
+            },
+            { status: 404 },
+          ),
+        );
       }
     },
   };
@@ -256,11 +315,17 @@ function useRoutes(deps: RestDeps, logger: Logger, clientDir: string): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
       try {
-        const response = (await handleRest(request, url, deps)) ?? (await serveClient(request, url, clientDir));
+        const response =
+          (await handleRest(request, url, deps)) ?? (await serveClient(request, url, clientDir));
         if (response) endResponse(response);
       } catch (error) {
         logger.error('REST request failed', { path: url.pathname, error });
-        endResponse(Response.json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } }, { status: 500 }));
+        endResponse(
+          Response.json(
+            { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } },
+            { status: 500 },
+          ),
+        );
       }
     },
   };
@@ -276,6 +341,7 @@ function maskError(logger: Logger, error: unknown, message: string, isDev?: bool
       extensions: { ...original.extensions, code: original.code },
     });
   }
-  if (original && !(original instanceof GraphQLError)) logger.error('unexpected error', { error: original });
+  if (original && !(original instanceof GraphQLError))
+    logger.error('unexpected error', { error: original });
   return defaultMaskError(error, message, isDev);
 }

@@ -29,7 +29,9 @@ async function startOrExit() {
     await built.start();
     return built;
   } catch (error) {
-    console.error(`llmforge: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `llmforge: cannot start: ${error instanceof Error ? error.message : String(error)}`,
+    );
     process.exit(1);
   }
 }

@@ -20,18 +20,28 @@ export function createLogger(
   scrub: (text: string) => string = scrubKeyShapes,
 ): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
-  const log = (at: LogLevel) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (LOG_LEVELS.indexOf(at) < threshold) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level: at, message, ...serializable(fields) });
-    write(`${scrub(line)}\n`);
-  };
+  const log =
+    (at: LogLevel) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (LOG_LEVELS.indexOf(at) < threshold) return;
+      const line = JSON.stringify({
+        time: new Date().toISOString(),
+        level: at,
+        message,
+        ...serializable(fields),
+      });
+      write(`${scrub(line)}\n`);
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
 function serializable(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
-    out[key] = value instanceof Error ? { name: value.name, message: value.message, stack: value.stack } : value;
+    out[key] =
+      value instanceof Error
+        ? { name: value.name, message: value.message, stack: value.stack }
+        : value;
   }
   return out;
 }

@@ -47,7 +47,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   return {
     port: integer(env.PORT, 4000, 'PORT'),
     host: env.HOST || '127.0.0.1',
-    corsOrigins: (env.LLMFORGE_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    corsOrigins: (env.LLMFORGE_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     databasePath: env.LLMFORGE_DB ?? './data/llmforge.sqlite',
     redisUrl: env.LLMFORGE_REDIS_URL ? env.LLMFORGE_REDIS_URL : null,
     redisPrefix: env.LLMFORGE_REDIS_PREFIX ?? 'llmforge:',
@@ -55,11 +58,27 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     leaseMs: integer(env.LLMFORGE_LEASE_MS, DEFAULT_LEASE_MS, 'LLMFORGE_LEASE_MS'),
     logLevel: logLevel(env.LOG_LEVEL ?? 'info'),
     maxConcurrentRuns: integer(env.LLMFORGE_MAX_CONCURRENT_RUNS, 4, 'LLMFORGE_MAX_CONCURRENT_RUNS'),
-    progressIntervalMs: integer(env.LLMFORGE_PROGRESS_INTERVAL_MS, 100, 'LLMFORGE_PROGRESS_INTERVAL_MS'),
+    progressIntervalMs: integer(
+      env.LLMFORGE_PROGRESS_INTERVAL_MS,
+      100,
+      'LLMFORGE_PROGRESS_INTERVAL_MS',
+    ),
     apiToken: env.LLMFORGE_API_TOKEN ? env.LLMFORGE_API_TOKEN : null,
-    subscriberBufferSize: integer(env.LLMFORGE_SUBSCRIBER_BUFFER, 10_000, 'LLMFORGE_SUBSCRIBER_BUFFER'),
-    profileIntervalMs: integer(env.LLMFORGE_PROFILE_INTERVAL_MS, 250, 'LLMFORGE_PROFILE_INTERVAL_MS'),
-    cacheMaxRows: integer(env.LLMFORGE_CACHE_MAX_ROWS, DEFAULT_CACHE_MAX_ROWS, 'LLMFORGE_CACHE_MAX_ROWS'),
+    subscriberBufferSize: integer(
+      env.LLMFORGE_SUBSCRIBER_BUFFER,
+      10_000,
+      'LLMFORGE_SUBSCRIBER_BUFFER',
+    ),
+    profileIntervalMs: integer(
+      env.LLMFORGE_PROFILE_INTERVAL_MS,
+      250,
+      'LLMFORGE_PROFILE_INTERVAL_MS',
+    ),
+    cacheMaxRows: integer(
+      env.LLMFORGE_CACHE_MAX_ROWS,
+      DEFAULT_CACHE_MAX_ROWS,
+      'LLMFORGE_CACHE_MAX_ROWS',
+    ),
     providerCredentials: credentialsFromEnv(env),
   };
 }
@@ -67,7 +86,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
 function integer(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return n;
 }
 
@@ -83,6 +103,9 @@ function role(value: string, redisUrl: string | undefined): ServerRole {
   if (!(SERVER_ROLES as readonly string[]).includes(value)) {
     throw new Error(`LLMFORGE_ROLE must be one of ${SERVER_ROLES.join(', ')}, got "${value}"`);
   }
-  if (value !== 'all' && !redisUrl) throw new Error(`LLMFORGE_ROLE=${value} needs LLMFORGE_REDIS_URL (the queue and pub/sub between processes)`);
+  if (value !== 'all' && !redisUrl)
+    throw new Error(
+      `LLMFORGE_ROLE=${value} needs LLMFORGE_REDIS_URL (the queue and pub/sub between processes)`,
+    );
   return value as ServerRole;
 }

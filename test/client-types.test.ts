@@ -15,7 +15,11 @@ describe('client/graphql-env.d.ts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'llmforge-tada-'));
     try {
       const fresh = join(dir, 'graphql-env.d.ts');
-      await promisify(execFile)(process.execPath, [GQL_TADA, 'generate-output', '--tsconfig', 'client/tsconfig.json', '--output', fresh], { cwd: ROOT });
+      await promisify(execFile)(
+        process.execPath,
+        [GQL_TADA, 'generate-output', '--tsconfig', 'client/tsconfig.json', '--output', fresh],
+        { cwd: ROOT },
+      );
       expect(readFileSync(COMMITTED, 'utf8')).toBe(readFileSync(fresh, 'utf8'));
     } finally {
       rmSync(dir, { recursive: true, force: true });

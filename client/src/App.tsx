@@ -3,6 +3,7 @@ import { ComparePage } from './pages/ComparePage.tsx';
 import { ExperimentPage } from './pages/ExperimentPage.tsx';
 import { ExperimentsPage } from './pages/ExperimentsPage.tsx';
 import { NewExperimentPage } from './pages/NewExperimentPage.tsx';
+import { PromptsPage } from './pages/PromptsPage.tsx';
 import { Link, useLocation } from './router.tsx';
 
 /** The dashboard: a top bar and the page of the current path. */
@@ -15,9 +16,21 @@ export function App() {
           <span aria-hidden>⚡</span> LlmForge
         </Link>
         <nav>
-          <Link to="/" className={path === '/' ? 'active' : undefined}>Experiments</Link>
-          <Link to="/experiments/new" className={path === '/experiments/new' ? 'active' : undefined}>New experiment</Link>
-          <Link to="/compare" className={path === '/compare' ? 'active' : undefined}>Compare</Link>
+          <Link to="/" className={path === '/' ? 'active' : undefined}>
+            Experiments
+          </Link>
+          <Link
+            to="/experiments/new"
+            className={path === '/experiments/new' ? 'active' : undefined}
+          >
+            New experiment
+          </Link>
+          <Link to="/compare" className={path === '/compare' ? 'active' : undefined}>
+            Compare
+          </Link>
+          <Link to="/prompts" className={path === '/prompts' ? 'active' : undefined}>
+            Prompts
+          </Link>
           <a href="/graphql">GraphiQL</a>
         </nav>
         <ApiTokenField />
@@ -33,8 +46,10 @@ function Page({ path }: { path: string }) {
   if (path === '/') return <ExperimentsPage />;
   if (path === '/experiments/new') return <NewExperimentPage />;
   if (path === '/compare') return <ComparePage />;
+  if (path === '/prompts') return <PromptsPage />;
   const detail = path.match(/^\/experiments\/([^/]+)$/);
-  if (detail) return <ExperimentPage key={detail[1]} id={decodeURIComponent(detail[1] as string)} />;
+  if (detail)
+    return <ExperimentPage key={detail[1]} id={decodeURIComponent(detail[1] as string)} />;
   return (
     <section className="panel">
       <h1>Page not found</h1>

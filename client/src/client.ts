@@ -29,7 +29,9 @@ export function createGraphQLClient(origin: string = window.location.origin): Cl
   return new Client({
     url: `${origin}/graphql`,
     // The CSRF header tells the server this request comes from a script it allowed (see the README's Security section).
-    fetchOptions: () => ({ headers: { 'x-llmforge-csrf': '1', ...(authorization ? { authorization } : {}) } }),
+    fetchOptions: () => ({
+      headers: { 'x-llmforge-csrf': '1', ...(authorization ? { authorization } : {}) },
+    }),
     exchanges: [
       cacheExchange,
       fetchExchange,

@@ -15,7 +15,11 @@ export function histogramBins(values: readonly number[], binCount = 20): Bin[] {
     if (value > max) max = value;
   }
   const width = max > min ? (max - min) / binCount : 1;
-  const bins: Bin[] = Array.from({ length: max > min ? binCount : 1 }, (_, i) => ({ from: min + i * width, to: min + (i + 1) * width, count: 0 }));
+  const bins: Bin[] = Array.from({ length: max > min ? binCount : 1 }, (_, i) => ({
+    from: min + i * width,
+    to: min + (i + 1) * width,
+    count: 0,
+  }));
   for (const value of values) {
     const index = Math.min(bins.length - 1, Math.floor((value - min) / width));
     (bins[index] as Bin).count += 1;

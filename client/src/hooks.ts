@@ -2,7 +2,10 @@ import { useEffect, useRef } from 'react';
 import type { OperationContext } from 'urql';
 
 /** Fetches again, bypassing the cache, whenever `key` changes (not on the first render). */
-export function useRefetchOn(key: string, reexecute: (opts?: Partial<OperationContext>) => void): void {
+export function useRefetchOn(
+  key: string,
+  reexecute: (opts?: Partial<OperationContext>) => void,
+): void {
   const first = useRef(key);
   useEffect(() => {
     if (key === first.current) return;
@@ -15,10 +18,16 @@ export function useRefetchOn(key: string, reexecute: (opts?: Partial<OperationCo
 export function useThrottled(fn: () => void, intervalMs: number): () => void {
   const latest = useRef(fn);
   latest.current = fn;
-  const state = useRef<{ last: number; timer: ReturnType<typeof setTimeout> | null }>({ last: 0, timer: null });
-  useEffect(() => () => {
-    if (state.current.timer) clearTimeout(state.current.timer);
-  }, []);
+  const state = useRef<{ last: number; timer: ReturnType<typeof setTimeout> | null }>({
+    last: 0,
+    timer: null,
+  });
+  useEffect(
+    () => () => {
+      if (state.current.timer) clearTimeout(state.current.timer);
+    },
+    [],
+  );
   const throttled = useRef(() => {
     const s = state.current;
     if (s.timer) return;

@@ -3,7 +3,10 @@ import { useClient } from 'urql';
 import type { SampleEvent } from './components/LiveFeed.tsx';
 import type { Profile } from './components/ProfileSection.tsx';
 import type { ResultOf } from './graphql.ts';
-import { ExperimentEventsSubscription, ExperimentProfileSubscription } from './operations/experiment.ts';
+import {
+  ExperimentEventsSubscription,
+  ExperimentProfileSubscription,
+} from './operations/experiment.ts';
 
 type ExperimentEvent = ResultOf<typeof ExperimentEventsSubscription>['experimentEvents'];
 type ProgressEvent = Extract<ExperimentEvent, { __typename: 'ExperimentProgress' }>;
@@ -29,7 +32,8 @@ function accumulate(run: LiveRun, event: ExperimentEvent): LiveRun {
   switch (event.__typename) {
     case 'SampleCompleted': {
       const latencies = new Map(run.latencies);
-      if (!event.error && latencies.size < MAX_LIVE_LATENCIES) latencies.set(event.sampleIndex, event.latencyMs);
+      if (!event.error && latencies.size < MAX_LIVE_LATENCIES)
+        latencies.set(event.sampleIndex, event.latencyMs);
       return { ...run, feed: [event, ...run.feed].slice(0, FEED_LENGTH), latencies };
     }
     case 'ExperimentProgress':
@@ -68,15 +72,19 @@ export function useLiveRun(experimentId: string, active: boolean, refresh: () =>
       current = next;
       renderTimer ??= setTimeout(render, RENDER_INTERVAL_MS);
     };
-    const events = client.subscription(ExperimentEventsSubscription, { id: experimentId }).subscribe(({ data }) => {
-      if (!data) return;
-      if (data.experimentEvents.__typename === 'ExperimentStatusChanged') refresh();
-      update(accumulate(current, data.experimentEvents));
-    });
+    const events = client
+      .subscription(ExperimentEventsSubscription, { id: experimentId })
+      .subscribe(({ data }) => {
+        if (!data) return;
+        if (data.experimentEvents.__typename === 'ExperimentStatusChanged') refresh();
+        update(accumulate(current, data.experimentEvents));
+      });
     // The first push of the profile also tells a page loaded just before the end that the run is over.
-    const profiles = client.subscription(ExperimentProfileSubscription, { id: experimentId }).subscribe(({ data }) => {
-      if (data) update({ ...current, profile: data.experimentProfile });
-    });
+    const profiles = client
+      .subscription(ExperimentProfileSubscription, { id: experimentId })
+      .subscribe(({ data }) => {
+        if (data) update({ ...current, profile: data.experimentProfile });
+      });
     return () => {
       events.unsubscribe();
       profiles.unsubscribe();

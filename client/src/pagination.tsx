@@ -34,7 +34,11 @@ export function Pager({
       <button type="button" onClick={pages.previous} disabled={pages.page === 1}>
         ← Previous
       </button>
-      <button type="button" onClick={() => pageInfo?.endCursor && pages.next(pageInfo.endCursor)} disabled={!pageInfo?.hasNextPage}>
+      <button
+        type="button"
+        onClick={() => pageInfo?.endCursor && pages.next(pageInfo.endCursor)}
+        disabled={!pageInfo?.hasNextPage}
+      >
         Next →
       </button>
     </div>

@@ -31,7 +31,14 @@ export interface BenchOptions {
   clusterRedisUrl: string;
 }
 
-export const PERF_ROWS = ['efficiency', 'overhead', 'subscribers', 'warm', 'queries', 'memory'] as const;
+export const PERF_ROWS = [
+  'efficiency',
+  'overhead',
+  'subscribers',
+  'warm',
+  'queries',
+  'memory',
+] as const;
 export type PerfRow = (typeof PERF_ROWS)[number];
 
 export const USAGE = `npm run bench -- [options]
@@ -94,7 +101,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     latencyMs: positiveInteger(values['latency-ms'], '--latency-ms', 0),
     dataset: values.dataset,
     model: values.model,
-    methods: values.methods.split(',').map((m) => m.trim().toUpperCase()).filter(Boolean),
+    methods: values.methods
+      .split(',')
+      .map((m) => m.trim().toUpperCase())
+      .filter(Boolean),
     output: values.output,
     url: values.url?.replace(/\/graphql\/?$/, '').replace(/\/+$/, '') ?? null,
     provider,
@@ -112,11 +122,13 @@ export class UsageError extends Error {}
 
 function positiveInteger(value: string, flag: string, min = 1): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${flag} must be a whole number ≥ ${min}, got "${value}"`);
   return n;
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}`);
   return value as T;
 }

@@ -46,7 +46,9 @@ export class BenchClient {
     });
     const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
     if (body.errors?.length || !body.data) {
-      throw new Error(`GraphQL error: ${body.errors?.map((e) => e.message).join('; ') ?? response.status}`);
+      throw new Error(
+        `GraphQL error: ${body.errors?.map((e) => e.message).join('; ') ?? response.status}`,
+      );
     }
     return body.data;
   }
@@ -55,7 +57,11 @@ export class BenchClient {
    * Streams the experiment's events (from the first, so none is missed) until its attempt ends, and
    * resolves with the terminal status event. A subscriber that fell behind resumes after its last seq.
    */
-  async follow(experimentId: string, onEvent: (event: StreamEvent) => void, detail: SampleDetail = 'seq'): Promise<StreamEvent> {
+  async follow(
+    experimentId: string,
+    onEvent: (event: StreamEvent) => void,
+    detail: SampleDetail = 'seq',
+  ): Promise<StreamEvent> {
     let after = 0;
     for (;;) {
       const end = await this.followOnce(followQuery(detail), experimentId, after, (event) => {
@@ -86,7 +92,8 @@ export class BenchClient {
             const event = data?.experimentEvents;
             if (!event) return;
             onEvent(event);
-            if (event.__typename === 'ExperimentStatusChanged' && TERMINAL.has(event.status ?? '')) terminal = event;
+            if (event.__typename === 'ExperimentStatusChanged' && TERMINAL.has(event.status ?? ''))
+              terminal = event;
           },
           error: (error) => reject(asError(error)),
           complete: () => resolve(terminal),
@@ -111,6 +118,7 @@ function asError(error: unknown): Error {
   if (error instanceof Error) return error;
   const event = error as { message?: string; code?: number; reason?: string; error?: unknown };
   if (event.error instanceof Error) return event.error;
-  if (event.code !== undefined) return new Error(`subscription socket closed: ${event.code} ${event.reason ?? ''}`.trim());
+  if (event.code !== undefined)
+    return new Error(`subscription socket closed: ${event.code} ${event.reason ?? ''}`.trim());
   return new Error(event.message ?? `subscription failed: ${JSON.stringify(error)}`);
 }

@@ -37,7 +37,11 @@ export async function runClusterSuite(options: BenchOptions): Promise<ClusterRow
   const redisUrl = options.clusterRedisUrl;
   const rows: ClusterRow[] = [];
   for (const workers of [1, 2, 3]) {
-    rows.push(await measure(`${workers} worker${workers > 1 ? 's' : ''}`, workers, server, redisUrl, { kill: false }));
+    rows.push(
+      await measure(`${workers} worker${workers > 1 ? 's' : ''}`, workers, server, redisUrl, {
+        kill: false,
+      }),
+    );
     process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
   }
   rows.push(await measure('2 workers, one killed -9 halfway', 2, server, redisUrl, { kill: true }));
@@ -57,15 +61,27 @@ export function clusterTable(rows: ClusterRow[]): string {
     { title: 'wall s', value: (row) => fixed(row.wallMs / 1000, 2) },
     { title: 'ideal s', value: (row) => fixed(row.idealMs / 1000, 2) },
     { title: 'wall/ideal', value: (row) => fixed(row.wallMs / row.idealMs, 2) },
-    { title: 'speed-up', value: (row) => (row.speedUp === null ? '–' : `${row.speedUp.toFixed(2)}×`) },
+    {
+      title: 'speed-up',
+      value: (row) => (row.speedUp === null ? '–' : `${row.speedUp.toFixed(2)}×`),
+    },
     { title: 'failed', value: (row) => String(row.failed) },
     { title: 'lost', value: (row) => String(row.lost) },
     { title: 'duplicated', value: (row) => String(row.duplicated) },
-    { title: 'resume s', value: (row) => (row.resumeMs === null ? '–' : fixed(row.resumeMs / 1000, 2)) },
+    {
+      title: 'resume s',
+      value: (row) => (row.resumeMs === null ? '–' : fixed(row.resumeMs / 1000, 2)),
+    },
   ]);
 }
 
-async function measure(name: string, workers: number, server: string, redisUrl: string, { kill }: { kill: boolean }): Promise<ClusterRow> {
+async function measure(
+  name: string,
+  workers: number,
+  server: string,
+  redisUrl: string,
+  { kill }: { kill: boolean },
+): Promise<ClusterRow> {
   return withCluster(workers, server, redisUrl, async (cluster, client, databaseUrl) => {
     const provider = { kind: 'SIMULATED', latencyMs: LATENCY_MS, jitterMs: 0 };
     const started = performance.now();
@@ -76,7 +92,18 @@ async function measure(name: string, workers: number, server: string, redisUrl: 
     const wallMs = performance.now() - started;
     const rounds = Math.ceil(EXPERIMENTS / (workers * ATTEMPTS_PER_WORKER));
     const idealMs = rounds * Math.ceil(SAMPLES / BATCH) * LATENCY_MS;
-    return { name, workers, experiments: EXPERIMENTS, samplesEach: SAMPLES, wallMs, idealMs, speedUp: null, failed, ...(await storedCounts(databaseUrl, EXPERIMENTS * SAMPLES)), resumeMs };
+    return {
+      name,
+      workers,
+      experiments: EXPERIMENTS,
+      samplesEach: SAMPLES,
+      wallMs,
+      idealMs,
+      speedUp: null,
+      failed,
+      ...(await storedCounts(databaseUrl, EXPERIMENTS * SAMPLES)),
+      resumeMs,
+    };
   });
 }
 
@@ -86,24 +113,37 @@ export async function sharedEndpoint(server: string, redisUrl: string): Promise<
   const latencyMs = 20;
   const standin = await startStandinServer({ latencyMs, maxInFlight: 4 });
   try {
-    return await withCluster(2, server, redisUrl, async (_cluster, client, databaseUrl) => {
-      const started = performance.now();
-      const ids = await launchAll(client, 2, samples, 32, { kind: 'OPENAI_COMPATIBLE', baseUrl: standin.url }, 1);
-      const failed = await waitForAll(client, ids);
-      const wallMs = performance.now() - started;
-      return {
-        name: 'shared endpoint capped at 4 in flight, batch 32',
-        workers: 2,
-        experiments: 2,
-        samplesEach: samples,
-        wallMs,
-        idealMs: ((2 * samples) / 4) * latencyMs,
-        speedUp: null,
-        failed,
-        ...(await storedCounts(databaseUrl, 2 * samples)),
-        resumeMs: null,
-      };
-    }, 1);
+    return await withCluster(
+      2,
+      server,
+      redisUrl,
+      async (_cluster, client, databaseUrl) => {
+        const started = performance.now();
+        const ids = await launchAll(
+          client,
+          2,
+          samples,
+          32,
+          { kind: 'OPENAI_COMPATIBLE', baseUrl: standin.url },
+          1,
+        );
+        const failed = await waitForAll(client, ids);
+        const wallMs = performance.now() - started;
+        return {
+          name: 'shared endpoint capped at 4 in flight, batch 32',
+          workers: 2,
+          experiments: 2,
+          samplesEach: samples,
+          wallMs,
+          idealMs: ((2 * samples) / 4) * latencyMs,
+          speedUp: null,
+          failed,
+          ...(await storedCounts(databaseUrl, 2 * samples)),
+          resumeMs: null,
+        };
+      },
+      1,
+    );
   } finally {
     await standin.close();
   }
@@ -117,7 +157,13 @@ async function withCluster<T>(
   attemptsPerWorker = ATTEMPTS_PER_WORKER,
 ): Promise<T> {
   const databaseUrl = `${server}/llmforge_bench_${randomBytes(4).toString('hex')}`;
-  const cluster = await startCluster(workers, { databaseUrl, redisUrl, attemptsPerWorker, leaseMs: LEASE_MS, logLevel: 'info' });
+  const cluster = await startCluster(workers, {
+    databaseUrl,
+    redisUrl,
+    attemptsPerWorker,
+    leaseMs: LEASE_MS,
+    logLevel: 'info',
+  });
   const client = new BenchClient(cluster.url, null);
   try {
     return await work(cluster, client, databaseUrl);
@@ -128,7 +174,14 @@ async function withCluster<T>(
   }
 }
 
-async function launchAll(client: BenchClient, count: number, samples: number, batchSize: number, provider: Record<string, unknown>, seedBase = 0): Promise<string[]> {
+async function launchAll(
+  client: BenchClient,
+  count: number,
+  samples: number,
+  batchSize: number,
+  provider: Record<string, unknown>,
+  seedBase = 0,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const { launchExperiment } = await client.request<{ launchExperiment: { id: string } }>(
@@ -141,7 +194,12 @@ async function launchAll(client: BenchClient, count: number, samples: number, ba
             numSamples: samples,
             hyperparameters: { temperature: 0, maxTokens: 256, seed: 42 + seedBase + i },
             provider,
-            optimization: { enableBatching: true, batchSize, enableCaching: false, enableProfiling: true },
+            optimization: {
+              enableBatching: true,
+              batchSize,
+              enableCaching: false,
+              enableProfiling: true,
+            },
           },
         },
       },
@@ -157,7 +215,8 @@ async function waitForAll(client: BenchClient, ids: string[]): Promise<number> {
     const states = await Promise.all(ids.map((id) => experimentState(client, id)));
     if (states.every((state) => TERMINAL.has(state.status))) {
       const notCompleted = states.filter((state) => state.status !== 'COMPLETED');
-      if (notCompleted.length > 0) throw new Error(`experiments ended ${notCompleted.map((s) => s.status).join(', ')}`);
+      if (notCompleted.length > 0)
+        throw new Error(`experiments ended ${notCompleted.map((s) => s.status).join(', ')}`);
       return states.reduce((sum, state) => sum + state.progress.failed, 0);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -165,10 +224,9 @@ async function waitForAll(client: BenchClient, ids: string[]): Promise<number> {
 }
 
 async function experimentState(client: BenchClient, id: string) {
-  const { experiment } = await client.request<{ experiment: { status: string; progress: { done: number; failed: number } } }>(
-    'query ($id: ID!) { experiment(id: $id) { status progress { done failed } } }',
-    { id },
-  );
+  const { experiment } = await client.request<{
+    experiment: { status: string; progress: { done: number; failed: number } };
+  }>('query ($id: ID!) { experiment(id: $id) { status progress { done failed } } }', { id });
   return experiment;
 }
 
@@ -176,13 +234,24 @@ async function experimentState(client: BenchClient, id: string) {
  * Kills (SIGKILL) a worker that runs attempts once half the samples are stored, and resolves with the
  * time until every attempt it ran is running again on another worker.
  */
-async function killOneHalfway(cluster: Cluster, client: BenchClient, ids: string[], totalSamples: number): Promise<number> {
+async function killOneHalfway(
+  cluster: Cluster,
+  client: BenchClient,
+  ids: string[],
+  totalSamples: number,
+): Promise<number> {
   const runningOn = new Map<ClusterProcess, Set<string>>();
   for (const worker of cluster.workers) {
     const mine = new Set<string>();
     runningOn.set(worker, mine);
-    worker.watch((line) => line.message === 'running attempt', (line) => mine.add(String(line.experimentId)));
-    worker.watch((line) => line.message === 'attempt finished', (line) => mine.delete(String(line.experimentId)));
+    worker.watch(
+      (line) => line.message === 'running attempt',
+      (line) => mine.add(String(line.experimentId)),
+    );
+    worker.watch(
+      (line) => line.message === 'attempt finished',
+      (line) => mine.delete(String(line.experimentId)),
+    );
   }
   for (;;) {
     const states = await Promise.all(ids.map((id) => experimentState(client, id)));
@@ -213,7 +282,10 @@ async function killOneHalfway(cluster: Cluster, client: BenchClient, ids: string
   return Math.max(...(await Promise.all(resumed))) - killedAt;
 }
 
-async function storedCounts(databaseUrl: string, expected: number): Promise<{ lost: number; duplicated: number }> {
+async function storedCounts(
+  databaseUrl: string,
+  expected: number,
+): Promise<{ lost: number; duplicated: number }> {
   const db = knex({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } });
   try {
     const { rows } = (await db.raw(

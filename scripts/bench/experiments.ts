@@ -94,12 +94,15 @@ export async function runExperiment(
 const POLL_INTERVAL_MS = 25;
 
 /** Follows a run with a light status query every POLL_INTERVAL_MS: no event stream for the server to serve. */
-async function pollToEnd(client: BenchClient, id: string, onEvent: (event: StreamEvent) => void): Promise<void> {
+async function pollToEnd(
+  client: BenchClient,
+  id: string,
+  onEvent: (event: StreamEvent) => void,
+): Promise<void> {
   for (;;) {
-    const { experiment } = await client.request<{ experiment: { status: string; progress: { done: number; total: number } } }>(
-      'query Poll($id: ID!) { experiment(id: $id) { status progress { done total } } }',
-      { id },
-    );
+    const { experiment } = await client.request<{
+      experiment: { status: string; progress: { done: number; total: number } };
+    }>('query Poll($id: ID!) { experiment(id: $id) { status progress { done total } } }', { id });
     onEvent({ __typename: 'ExperimentProgress', seq: 0, ...experiment.progress });
     if (TERMINAL.has(experiment.status)) return;
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
@@ -107,7 +110,11 @@ async function pollToEnd(client: BenchClient, id: string, onEvent: (event: Strea
 }
 
 /** Creates and runs an experiment (launchExperiment); resolves with its id. */
-export async function launch(client: BenchClient, options: BenchOptions, spec: RunSpec): Promise<string> {
+export async function launch(
+  client: BenchClient,
+  options: BenchOptions,
+  spec: RunSpec,
+): Promise<string> {
   const input = {
     name: spec.name,
     config: {
@@ -120,15 +127,25 @@ export async function launch(client: BenchClient, options: BenchOptions, spec: R
       optimization: { enableProfiling: true, ...spec.optimization },
     },
   };
-  const { launchExperiment } = await client.request<{ launchExperiment: { id: string } }>(LAUNCH, { input, apiKey: options.apiKey });
+  const { launchExperiment } = await client.request<{ launchExperiment: { id: string } }>(LAUNCH, {
+    input,
+    apiKey: options.apiKey,
+  });
   return launchExperiment.id;
 }
 
 /** The results of an experiment that has ended; throws unless it completed. */
-export async function collect(client: BenchClient, id: string, name: string, endToEndMs: number): Promise<RunResult> {
+export async function collect(
+  client: BenchClient,
+  id: string,
+  name: string,
+  endToEndMs: number,
+): Promise<RunResult> {
   const { experiment } = await client.request<ResultData>(RESULT, { id });
   if (experiment.status !== 'COMPLETED') {
-    throw new Error(`experiment ${name} ended ${experiment.status}: ${experiment.error ?? 'no error message'}`);
+    throw new Error(
+      `experiment ${name} ended ${experiment.status}: ${experiment.error ?? 'no error message'}`,
+    );
   }
   const profile = experiment.profile;
   return {
@@ -148,6 +165,8 @@ export async function collect(client: BenchClient, id: string, name: string, end
 }
 
 export async function clearCache(client: BenchClient): Promise<number> {
-  const data = await client.request<{ clearCache: { entriesRemoved: number } }>('mutation { clearCache { entriesRemoved } }');
+  const data = await client.request<{ clearCache: { entriesRemoved: number } }>(
+    'mutation { clearCache { entriesRemoved } }',
+  );
   return data.clearCache.entriesRemoved;
 }

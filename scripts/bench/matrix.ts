@@ -15,7 +15,10 @@ export const PRESETS: readonly Preset[] = [
   { name: 'batched_4', optimization: { enableBatching: true, batchSize: 4, enableCaching: false } },
   { name: 'batched_8', optimization: { enableBatching: true, batchSize: 8, enableCaching: false } },
   { name: 'cached', optimization: { enableBatching: false, enableCaching: true } },
-  { name: 'batched+cached', optimization: { enableBatching: true, batchSize: 8, enableCaching: true } },
+  {
+    name: 'batched+cached',
+    optimization: { enableBatching: true, batchSize: 8, enableCaching: true },
+  },
 ];
 
 interface PlannedRun {
@@ -37,7 +40,10 @@ export async function runMatrix(client: BenchClient, options: BenchOptions): Pro
   const plan = options.methods.flatMap((method) =>
     PRESETS.flatMap((preset): PlannedRun[] =>
       preset.optimization.enableCaching
-        ? [{ method, preset, cache: 'cold' }, { method, preset, cache: 'warm' }]
+        ? [
+            { method, preset, cache: 'cold' },
+            { method, preset, cache: 'warm' },
+          ]
         : [{ method, preset, cache: null }],
     ),
   );
@@ -50,13 +56,26 @@ export async function runMatrix(client: BenchClient, options: BenchOptions): Pro
     const result = await runExperiment(
       client,
       options,
-      { name: `bench ${label}`, method, samples: options.samples, latencyMs: options.latencyMs, optimization: preset.optimization },
+      {
+        name: `bench ${label}`,
+        method,
+        samples: options.samples,
+        latencyMs: options.latencyMs,
+        optimization: preset.optimization,
+      },
       (event) => {
-        if (event.__typename === 'ExperimentProgress') progress.update(event.done ?? 0, event.total ?? 0);
+        if (event.__typename === 'ExperimentProgress')
+          progress.update(event.done ?? 0, event.total ?? 0);
       },
     );
     const baseline = rows.find((row) => row.method === method && row.preset === 'baseline');
-    const row = { ...result, method, preset: preset.name, cache, speedup: baseline ? baseline.wallMs / result.wallMs : 1 };
+    const row = {
+      ...result,
+      method,
+      preset: preset.name,
+      cache,
+      speedup: baseline ? baseline.wallMs / result.wallMs : 1,
+    };
     rows.push(row);
     progress.finish(result.samples, result.samples, `${fixed(result.wallMs / 1000, 3)} s`);
   }

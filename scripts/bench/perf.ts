@@ -1,6 +1,15 @@
 import type { BenchOptions, PerfRow } from './args.ts';
 import { BenchClient, TERMINAL } from './client.ts';
-import { clearCache, collect, launch, providerConfig, runExperiment, type Optimization, type RunResult, type RunSpec } from './experiments.ts';
+import {
+  clearCache,
+  collect,
+  launch,
+  providerConfig,
+  runExperiment,
+  type Optimization,
+  type RunResult,
+  type RunSpec,
+} from './experiments.ts';
 import { ProgressBar } from './progress.ts';
 import { cpuSecondsOf, memoryOf, startChild, type TargetServer } from './servers.ts';
 import { fixed, formatTable } from './table.ts';
@@ -16,7 +25,14 @@ export interface TargetResult {
 const BATCHED_32: Optimization = { enableBatching: true, batchSize: 32, enableCaching: false };
 const LATENCY_MS = 50;
 /** Experiments each row launches (for the progress counter). */
-const RUNS_PER_ROW: Record<PerfRow, number> = { efficiency: 2, overhead: 1, subscribers: 2, warm: 4, queries: 1, memory: 3 };
+const RUNS_PER_ROW: Record<PerfRow, number> = {
+  efficiency: 2,
+  overhead: 1,
+  subscribers: 2,
+  warm: 4,
+  queries: 1,
+  memory: 3,
+};
 
 const CANONICAL_QUERY = `query Status($id: ID!) {
   experiment(id: $id) {
@@ -43,7 +59,8 @@ export async function runPerfSuite(options: BenchOptions): Promise<TargetResult[
   const run = (spec: Omit<RunSpec, 'method'>) => {
     progress.start(spec.name);
     return runExperiment(client, options, { method: 'NAIVE', ...spec }, (event) => {
-      if (event.__typename === 'ExperimentProgress') progress.update(event.done ?? 0, event.total ?? 0);
+      if (event.__typename === 'ExperimentProgress')
+        progress.update(event.done ?? 0, event.total ?? 0);
     }).then((result) => {
       progress.finish(result.samples, result.samples, `${fixed(result.wallMs / 1000, 3)} s`);
       return result;
@@ -73,7 +90,12 @@ async function batchingEfficiency(run: Run): Promise<TargetResult[]> {
   const results: TargetResult[] = [];
   for (const batchSize of [8, 32]) {
     const samples = 1000;
-    const result = await run({ name: `efficiency b${batchSize}`, samples, latencyMs: LATENCY_MS, optimization: { ...BATCHED_32, batchSize } });
+    const result = await run({
+      name: `efficiency b${batchSize}`,
+      samples,
+      latencyMs: LATENCY_MS,
+      optimization: { ...BATCHED_32, batchSize },
+    });
     const idealMs = (samples * LATENCY_MS) / batchSize;
     const ratio = result.wallMs / idealMs;
     results.push({
@@ -100,7 +122,8 @@ async function engineOverhead(run: Run, serverPid: number | null): Promise<Targe
   });
   const endToEnd = samples / (result.endToEndMs / 1000);
   // Server CPU per sample does not depend on what else the machine runs, unlike the rate.
-  const cpuMsPerSample = cpuBefore === null ? null : ((cpuSecondsOf(serverPid as number) - cpuBefore) * 1000) / samples;
+  const cpuMsPerSample =
+    cpuBefore === null ? null : ((cpuSecondsOf(serverPid as number) - cpuBefore) * 1000) / samples;
   return {
     measure: 'engine overhead, latency 0, profiling and one live subscriber on',
     target: '≥ 2 000 samples/s end to end',
@@ -108,7 +131,12 @@ async function engineOverhead(run: Run, serverPid: number | null): Promise<Targe
       `${fixed(endToEnd, 0)} samples/s (launch → last event; the attempt alone: ${fixed(result.throughput, 0)}/s` +
       `${cpuMsPerSample === null ? '' : `; server CPU ${fixed(cpuMsPerSample, 3)} ms per sample, all threads`})`,
     met: endToEnd >= 2000,
-    details: { samples, endToEndSamplesPerSecond: endToEnd, serverCpuMsPerSample: cpuMsPerSample, run: result },
+    details: {
+      samples,
+      endToEndSamplesPerSecond: endToEnd,
+      serverCpuMsPerSample: cpuMsPerSample,
+      run: result,
+    },
   };
 }
 
@@ -117,24 +145,42 @@ async function engineOverhead(run: Run, serverPid: number | null): Promise<Targe
  * subscribers, each receiving every event of a 2 000-sample run at latency 0. Informational: there is no
  * target for it, so `met` only says every subscriber got every event.
  */
-async function subscriberCost(client: BenchClient, options: BenchOptions, progress: ProgressBar): Promise<TargetResult> {
+async function subscriberCost(
+  client: BenchClient,
+  options: BenchOptions,
+  progress: ProgressBar,
+): Promise<TargetResult> {
   const rates: Record<number, number> = {};
   let complete = true;
   for (const subscribers of [0, 50]) {
     progress.start(`${subscribers} subscribers`);
     const created = await client.request<{ createExperiment: { id: string } }>(
       `mutation ($config: ExperimentConfigInput) { createExperiment(input: { name: "subscribers", config: $config }) { id } }`,
-      { config: { numSamples: 2000, datasetName: 'arithmetic', provider: providerConfig(options, 0), optimization: BATCHED_32 } },
+      {
+        config: {
+          numSamples: 2000,
+          datasetName: 'arithmetic',
+          provider: providerConfig(options, 0),
+          optimization: BATCHED_32,
+        },
+      },
     );
     const id = created.createExperiment.id;
-    const watchers = Array.from({ length: subscribers }, () => new BenchClient(client.url, options.token));
+    const watchers = Array.from(
+      { length: subscribers },
+      () => new BenchClient(client.url, options.token),
+    );
     const counts = watchers.map(() => 0);
-    const followed = watchers.map((watcher, i) => watcher.follow(id, () => (counts[i] = (counts[i] ?? 0) + 1)));
+    const followed = watchers.map((watcher, i) =>
+      watcher.follow(id, () => (counts[i] = (counts[i] ?? 0) + 1)),
+    );
     await client.request(`mutation ($id: ID!) { runExperiment(id: $id) { id } }`, { id });
     const ends = await Promise.all(followed);
     await pollUntilEnded(client, id);
     const result = await collect(client, id, 'subscribers', 0);
-    complete &&= ends.every((end) => TERMINAL.has(String((end as { status?: string }).status))) && new Set(counts).size <= 1;
+    complete &&=
+      ends.every((end) => TERMINAL.has(String((end as { status?: string }).status))) &&
+      new Set(counts).size <= 1;
     rates[subscribers] = result.throughput;
     progress.finish(result.samples, result.samples, `${fixed(result.throughput, 0)} samples/s`);
     await Promise.all(watchers.map((watcher) => watcher.close()));
@@ -151,7 +197,10 @@ async function subscriberCost(client: BenchClient, options: BenchOptions, progre
 /** Waits for the end by polling, so the "no subscriber" run really has none. */
 async function pollUntilEnded(client: BenchClient, id: string): Promise<void> {
   for (;;) {
-    const { experiment } = await client.request<{ experiment: { status: string } }>('query ($id: ID!) { experiment(id: $id) { status } }', { id });
+    const { experiment } = await client.request<{ experiment: { status: string } }>(
+      'query ($id: ID!) { experiment(id: $id) { status } }',
+      { id },
+    );
     if (TERMINAL.has(experiment.status)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -159,13 +208,36 @@ async function pollUntilEnded(client: BenchClient, id: string): Promise<void> {
 
 async function warmCache(client: BenchClient, run: Run): Promise<TargetResult> {
   const samples = 1000;
-  const baseline = await run({ name: 'uncached baseline', samples, latencyMs: LATENCY_MS, optimization: { enableBatching: false, enableCaching: false } });
+  const baseline = await run({
+    name: 'uncached baseline',
+    samples,
+    latencyMs: LATENCY_MS,
+    optimization: { enableBatching: false, enableCaching: false },
+  });
   await clearCache(client);
   const cachedConfig: Optimization = { enableBatching: true, batchSize: 32, enableCaching: true };
-  const cold = await run({ name: 'cold batched+cached', samples, latencyMs: LATENCY_MS, optimization: cachedConfig });
-  const warm = await run({ name: 'warm batched+cached', samples, latencyMs: LATENCY_MS, optimization: cachedConfig });
-  const warmSequential = await run({ name: 'warm cached (batching off)', samples, latencyMs: LATENCY_MS, optimization: { enableCaching: true } });
-  const speedups = [warm, warmSequential].map((r) => ({ wall: baseline.wallMs / r.wallMs, endToEnd: baseline.endToEndMs / r.endToEndMs }));
+  const cold = await run({
+    name: 'cold batched+cached',
+    samples,
+    latencyMs: LATENCY_MS,
+    optimization: cachedConfig,
+  });
+  const warm = await run({
+    name: 'warm batched+cached',
+    samples,
+    latencyMs: LATENCY_MS,
+    optimization: cachedConfig,
+  });
+  const warmSequential = await run({
+    name: 'warm cached (batching off)',
+    samples,
+    latencyMs: LATENCY_MS,
+    optimization: { enableCaching: true },
+  });
+  const speedups = [warm, warmSequential].map((r) => ({
+    wall: baseline.wallMs / r.wallMs,
+    endToEnd: baseline.endToEndMs / r.endToEndMs,
+  }));
   const worst = Math.min(...speedups.map((s) => Math.min(s.wall, s.endToEnd)));
   return {
     measure: 're-run served from the persistent cache, 1000 samples',
@@ -182,11 +254,21 @@ async function warmCache(client: BenchClient, run: Run): Promise<TargetResult> {
  * Four experiments at batchSize 32, and meanwhile the canonical status query (CANONICAL_QUERY), one after another,
  * round the four. Nothing else talks to the server: the queries themselves tell when all four ended.
  */
-async function queryLatencyUnderLoad(client: BenchClient, options: BenchOptions, progress: ProgressBar): Promise<TargetResult> {
+async function queryLatencyUnderLoad(
+  client: BenchClient,
+  options: BenchOptions,
+  progress: ProgressBar,
+): Promise<TargetResult> {
   const samples = 2000;
   progress.start('4 experiments at batchSize 32, canonical queries meanwhile');
   const started = performance.now();
-  const specs = [1, 2, 3, 4].map((i) => ({ name: `load ${i}`, method: 'NAIVE', samples, latencyMs: LATENCY_MS, optimization: BATCHED_32 }));
+  const specs = [1, 2, 3, 4].map((i) => ({
+    name: `load ${i}`,
+    method: 'NAIVE',
+    samples,
+    latencyMs: LATENCY_MS,
+    optimization: BATCHED_32,
+  }));
   const ids = await Promise.all(specs.map((spec) => launch(client, options, spec)));
   const running = new Set(ids);
   const endedAt = new Map<string, number>();
@@ -194,21 +276,35 @@ async function queryLatencyUnderLoad(client: BenchClient, options: BenchOptions,
   while (running.size > 0) {
     const id = ids[latencies.length % ids.length]!;
     const start = performance.now();
-    const { experiment } = await client.request<{ experiment: { status: string } }>(CANONICAL_QUERY, { id });
+    const { experiment } = await client.request<{ experiment: { status: string } }>(
+      CANONICAL_QUERY,
+      { id },
+    );
     latencies.push(performance.now() - start);
-    if (TERMINAL.has(experiment.status) && running.delete(id)) endedAt.set(id, performance.now() - started);
+    if (TERMINAL.has(experiment.status) && running.delete(id))
+      endedAt.set(id, performance.now() - started);
     progress.update(latencies.length, 0);
   }
-  const loads = await Promise.all(ids.map((id, i) => collect(client, id, specs[i]!.name, endedAt.get(id)!)));
+  const loads = await Promise.all(
+    ids.map((id, i) => collect(client, id, specs[i]!.name, endedAt.get(id)!)),
+  );
   const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
   progress.finish(sorted.length, sorted.length, `queries, p99 ${fixed(at(0.99), 1)} ms`);
   return {
     measure: 'GraphQL query p99 while 4 experiments run at batchSize 32',
     target: '≤ 50 ms',
     measured: `p99 ${fixed(at(0.99), 1)} ms (p50 ${fixed(at(0.5), 1)}, p95 ${fixed(at(0.95), 1)}, max ${fixed(at(1), 1)}; ${sorted.length} queries)`,
     met: at(0.99) <= 50,
-    details: { queries: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1), experiments: loads },
+    details: {
+      queries: sorted.length,
+      p50: at(0.5),
+      p95: at(0.95),
+      p99: at(0.99),
+      max: at(1),
+      experiments: loads,
+    },
   };
 }
 
@@ -224,9 +320,17 @@ async function peakMemory(options: BenchOptions, progress: ProgressBar): Promise
     try {
       const idleRssMb = memoryOf(server.pid as number).rssMb;
       progress.start(`memory ${samples} samples (fresh server)`);
-      const spec = { name: `memory ${samples}`, method: 'NAIVE', samples, latencyMs: 0, optimization: BATCHED_32, follow: 'poll' as const };
+      const spec = {
+        name: `memory ${samples}`,
+        method: 'NAIVE',
+        samples,
+        latencyMs: 0,
+        optimization: BATCHED_32,
+        follow: 'poll' as const,
+      };
       const run = await runExperiment(client, options, spec, (event) => {
-        if (event.__typename === 'ExperimentProgress') progress.update(event.done ?? 0, event.total ?? 0);
+        if (event.__typename === 'ExperimentProgress')
+          progress.update(event.done ?? 0, event.total ?? 0);
       });
       const { peakRssMb } = memoryOf(server.pid as number);
       progress.finish(samples, samples, `peak RSS ${fixed(peakRssMb, 1)} MB`);
@@ -258,7 +362,8 @@ function memoryNotMeasured(): TargetResult {
   return {
     measure: 'peak RSS of a 10 000-sample experiment',
     target: '≤ 250 MB, not growing with N',
-    measured: 'not measured: with --url the benchmark cannot see the server process (run without --url)',
+    measured:
+      'not measured: with --url the benchmark cannot see the server process (run without --url)',
     met: false,
     details: {},
   };

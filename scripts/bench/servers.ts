@@ -19,7 +19,14 @@ export async function startChild(env: Record<string, string> = {}): Promise<Targ
   const folder = mkdtempSync(join(tmpdir(), 'llmforge-bench-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LLMFORGE_DB: join(folder, 'bench.sqlite'), ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      LLMFORGE_DB: join(folder, 'bench.sqlite'),
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -29,7 +36,12 @@ export async function startChild(env: Record<string, string> = {}): Promise<Targ
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stderr }).on('line', (text) => {
       const line = parseLogLine(text);
-      if (line?.message === 'listening') resolve(String(line.url).replace('localhost', '127.0.0.1').replace(/\/graphql$/, ''));
+      if (line?.message === 'listening')
+        resolve(
+          String(line.url)
+            .replace('localhost', '127.0.0.1')
+            .replace(/\/graphql$/, ''),
+        );
       else if (!line || line.level === 'error') process.stderr.write(`server: ${text}\n`);
     });
     void exited.then(() => reject(new Error('the server exited before it listened')));
@@ -49,7 +61,8 @@ export async function startChild(env: Record<string, string> = {}): Promise<Targ
 /** Peak and current resident memory of a process, in MB (Linux /proc). */
 export function memoryOf(pid: number): { peakRssMb: number; rssMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  const kb = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { peakRssMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
 }
 

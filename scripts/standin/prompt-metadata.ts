@@ -8,7 +8,9 @@ import type { ChatMessage, ReasoningMethod, RequestMetadata } from '../../server
  * any other prompt is a question the simulator does not know.
  */
 export function promptMetadata(messages: readonly ChatMessage[]): RequestMetadata | undefined {
-  const questionAt = messages.findLastIndex((m) => m.role === 'user' && m.content.includes('Question:'));
+  const questionAt = messages.findLastIndex(
+    (m) => m.role === 'user' && m.content.includes('Question:'),
+  );
   if (questionAt < 0) return undefined;
   const questionMessage = messages[questionAt]?.content ?? '';
   const marker = questionMessage.lastIndexOf('Question:');
@@ -40,5 +42,7 @@ function detectMethod(everything: string, questionMessage: string): ReasoningMet
 /** The passages between "Context:" and the question. */
 function ragContext(beforeQuestion: string): string {
   const start = beforeQuestion.search(/^\s*Context:/m);
-  return (start < 0 ? beforeQuestion : beforeQuestion.slice(start).replace(/^\s*Context:/, '')).trim();
+  return (
+    start < 0 ? beforeQuestion : beforeQuestion.slice(start).replace(/^\s*Context:/, '')
+  ).trim();
 }

@@ -4,7 +4,11 @@ import { Attempt } from '../db/entities/attempt.entity.ts';
 import { TERMINAL_STATUSES, type EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { AttemptExecution, AttemptFigures } from '../experiments/attempt-execution.ts';
-import type { AttemptDispatcher, AttemptScheduler, QueuedAttempt } from '../experiments/scheduler.ts';
+import type {
+  AttemptDispatcher,
+  AttemptScheduler,
+  QueuedAttempt,
+} from '../experiments/scheduler.ts';
 import type { Logger } from '../logger.ts';
 import type { Database } from '../db/orm.ts';
 
@@ -59,10 +63,18 @@ export class QueuedAttemptScheduler implements AttemptDispatcher {
     this.connection = { url: options.redisUrl, maxRetriesPerRequest: null };
     const bullPrefix = `${options.prefix}bull`;
     this.queue = new Queue<AttemptJob>(QUEUE, { connection: this.connection, prefix: bullPrefix });
-    this.queue.on('error', (error) => deps.logger.warn('queue connection error', { error: error.message }));
+    this.queue.on('error', (error) =>
+      deps.logger.warn('queue connection error', { error: error.message }),
+    );
     this.channel = `${options.prefix}attempt-control`;
-    this.control = { publisher: new Redis(options.redisUrl, { maxRetriesPerRequest: null }), subscriber: new Redis(options.redisUrl, { maxRetriesPerRequest: null }) };
-    for (const client of Object.values(this.control)) client.on('error', (error: Error) => deps.logger.warn('redis connection error', { error: error.message }));
+    this.control = {
+      publisher: new Redis(options.redisUrl, { maxRetriesPerRequest: null }),
+      subscriber: new Redis(options.redisUrl, { maxRetriesPerRequest: null }),
+    };
+    for (const client of Object.values(this.control))
+      client.on('error', (error: Error) =>
+        deps.logger.warn('redis connection error', { error: error.message }),
+      );
   }
 
   /** Starts listening for cancel commands and, on a worker, taking jobs. */
@@ -81,16 +93,26 @@ export class QueuedAttemptScheduler implements AttemptDispatcher {
         // A stalled attempt is a crashed worker, not a bad job: always resume it.
         maxStalledCount: 1_000,
       });
-      this.worker.on('error', (error) => this.deps.logger.warn('worker connection error', { error: error.message }));
+      this.worker.on('error', (error) =>
+        this.deps.logger.warn('worker connection error', { error: error.message }),
+      );
       await this.worker.waitUntilReady();
     }
   }
 
   async enqueue(item: QueuedAttempt): Promise<void> {
-    if (item.apiKey) this.deps.logger.warn('a per-run API key is not passed between processes; the worker runs without it', { experimentId: item.experimentId });
+    if (item.apiKey)
+      this.deps.logger.warn(
+        'a per-run API key is not passed between processes; the worker runs without it',
+        { experimentId: item.experimentId },
+      );
     await this.queue.add(
       'attempt',
-      { experimentId: item.experimentId, attemptId: item.attemptId, attemptNumber: item.attemptNumber },
+      {
+        experimentId: item.experimentId,
+        attemptId: item.attemptId,
+        attemptNumber: item.attemptNumber,
+      },
       { jobId: jobId(item.attemptId), removeOnComplete: true, removeOnFail: true },
     );
   }
@@ -126,8 +148,19 @@ export class QueuedAttemptScheduler implements AttemptDispatcher {
   /** Puts attempts left RUNNING or QUEUED back in the queue (a job that is still there is kept as is). */
   async recover(): Promise<number> {
     if (!this.options.dispatches) return 0;
-    const attempts = await this.deps.orm.em.fork().find(Attempt, { status: { $in: ['RUNNING', 'QUEUED'] } }, { populate: ['experiment'], orderBy: { createdAt: 'asc' } });
-    for (const attempt of attempts) await this.enqueue({ experimentId: attempt.experiment.id, attemptId: attempt.id, attemptNumber: attempt.number });
+    const attempts = await this.deps.orm.em
+      .fork()
+      .find(
+        Attempt,
+        { status: { $in: ['RUNNING', 'QUEUED'] } },
+        { populate: ['experiment'], orderBy: { createdAt: 'asc' } },
+      );
+    for (const attempt of attempts)
+      await this.enqueue({
+        experimentId: attempt.experiment.id,
+        attemptId: attempt.id,
+        attemptNumber: attempt.number,
+      });
     return attempts.length;
   }
 
@@ -160,7 +193,10 @@ export class QueuedAttemptScheduler implements AttemptDispatcher {
     const attempt = await this.deps.orm.em.fork().findOne(Attempt, attemptId);
     if (!attempt || TERMINAL_STATUSES.has(attempt.status)) return; // deleted or already finished
     // This worker numbers the experiment's events from here on, after the last stored one.
-    this.deps.bus.continueSequence(experimentId, await this.deps.eventStore.lastSequenceOf(experimentId));
+    this.deps.bus.continueSequence(
+      experimentId,
+      await this.deps.eventStore.lastSequenceOf(experimentId),
+    );
     this.deps.logger.info('running attempt', { experimentId, attempt: attemptNumber, job: job.id });
     const outcome = await this.local.runNow({ experimentId, attemptId, attemptNumber });
     // Its last events stored before the job is released, so whoever numbers next continues after them.
@@ -173,7 +209,9 @@ export class QueuedAttemptScheduler implements AttemptDispatcher {
   }
 
   private async jobOf(experimentId: string): Promise<Job<AttemptJob> | undefined> {
-    const attempt = await this.deps.orm.em.fork().findOne(Attempt, { experiment: experimentId }, { orderBy: { number: 'desc' } });
+    const attempt = await this.deps.orm.em
+      .fork()
+      .findOne(Attempt, { experiment: experimentId }, { orderBy: { number: 'desc' } });
     if (!attempt) return undefined;
     return (await this.queue.getJob(jobId(attempt.id))) ?? undefined;
   }
@@ -182,7 +220,11 @@ export class QueuedAttemptScheduler implements AttemptDispatcher {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         stop();
-        reject(new Error(`the worker running experiment ${experimentId} did not stop within ${CANCEL_TIMEOUT_MS} ms`));
+        reject(
+          new Error(
+            `the worker running experiment ${experimentId} did not stop within ${CANCEL_TIMEOUT_MS} ms`,
+          ),
+        );
       }, CANCEL_TIMEOUT_MS);
       const stop = this.deps.bus.subscribe(experimentId, (event) => {
         if (event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status)) {

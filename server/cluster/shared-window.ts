@@ -1,6 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { ConcurrencyWindow, ConcurrencyWindows, LimitChange, Permit, CallResult } from '../engine/providers/adaptive-limiter.ts';
+import type {
+  ConcurrencyWindow,
+  ConcurrencyWindows,
+  LimitChange,
+  Permit,
+  CallResult,
+} from '../engine/providers/adaptive-limiter.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -28,10 +34,15 @@ export class RedisConcurrencyWindows implements ConcurrencyWindows {
   ) {
     this.commands = new Redis(redisUrl, { maxRetriesPerRequest: null });
     this.subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    for (const client of [this.commands, this.subscriber]) client.on('error', (error: Error) => logger.warn('redis connection error', { error: error.message }));
+    for (const client of [this.commands, this.subscriber])
+      client.on('error', (error: Error) =>
+        logger.warn('redis connection error', { error: error.message }),
+      );
     this.commands.defineCommand('windowAcquire', { numberOfKeys: 2, lua: ACQUIRE });
     this.commands.defineCommand('windowRelease', { numberOfKeys: 2, lua: RELEASE });
-    this.subscriber.on('message', (channel: string, free: string) => this.windows.get(channel)?.wake(Number(free)));
+    this.subscriber.on('message', (channel: string, free: string) =>
+      this.windows.get(channel)?.wake(Number(free)),
+    );
   }
 
   for(endpoint: string): ConcurrencyWindow {
@@ -53,8 +64,22 @@ export class RedisConcurrencyWindows implements ConcurrencyWindows {
 }
 
 interface WindowCommands {
-  windowAcquire(hash: string, flight: string, now: number, ttlMs: number, member: string): Promise<[number, number, string, number]>;
-  windowRelease(hash: string, flight: string, member: string, result: CallResult, probeRounds: number, channel: string, epoch: number): Promise<[number, string]>;
+  windowAcquire(
+    hash: string,
+    flight: string,
+    now: number,
+    ttlMs: number,
+    member: string,
+  ): Promise<[number, number, string, number]>;
+  windowRelease(
+    hash: string,
+    flight: string,
+    member: string,
+    result: CallResult,
+    probeRounds: number,
+    channel: string,
+    epoch: number,
+  ): Promise<[number, string]>;
 }
 
 /** A permit in flight longer than this belongs to a dead worker (a call times out well before). */
@@ -85,7 +110,13 @@ class RedisConcurrencyWindow implements ConcurrencyWindow {
     let waited = false;
     for (;;) {
       signal?.throwIfAborted();
-      const [granted, limit, reason, epoch] = await this.redis.windowAcquire(this.key, `${this.key}:flight`, Date.now(), PERMIT_TTL_MS, member);
+      const [granted, limit, reason, epoch] = await this.redis.windowAcquire(
+        this.key,
+        `${this.key}:flight`,
+        Date.now(),
+        PERMIT_TTL_MS,
+        member,
+      );
       this.observe(limit, reason as LimitChange['reason']);
       if (granted === 1) return this.permit(member, epoch);
       // A caller woken but beaten to the permit keeps its place at the head of the line.
@@ -111,10 +142,20 @@ class RedisConcurrencyWindow implements ConcurrencyWindow {
       release: (result) => {
         if (released) return;
         released = true;
-        void this.redis.windowRelease(this.key, `${this.key}:flight`, member, result, PROBE_ROUNDS, this.key, epoch).then(
-          ([limit, reason]) => this.observe(limit, reason as LimitChange['reason']),
-          () => undefined, // Redis away: the permit expires instead
-        );
+        void this.redis
+          .windowRelease(
+            this.key,
+            `${this.key}:flight`,
+            member,
+            result,
+            PROBE_ROUNDS,
+            this.key,
+            epoch,
+          )
+          .then(
+            ([limit, reason]) => this.observe(limit, reason as LimitChange['reason']),
+            () => undefined, // Redis away: the permit expires instead
+          );
       },
     };
   }
@@ -141,7 +182,12 @@ class RedisConcurrencyWindow implements ConcurrencyWindow {
     if (limit === this.limit) return;
     this.limit = limit;
     this.epoch += 1;
-    this.history.push({ time: performance.now(), limit: this.currentLimit, reason, epoch: this.epoch });
+    this.history.push({
+      time: performance.now(),
+      limit: this.currentLimit,
+      reason,
+      epoch: this.epoch,
+    });
     if (this.history.length > 1000) this.history.splice(0, this.history.length - 1000);
   }
 }

@@ -1,4 +1,11 @@
-import { JsonProperty, Utils, type AnyEntity, type Configuration, type EntityData, type Transaction } from '@mikro-orm/core';
+import {
+  JsonProperty,
+  Utils,
+  type AnyEntity,
+  type Configuration,
+  type EntityData,
+  type Transaction,
+} from '@mikro-orm/core';
 import type { LoggingOptions, QueryResult } from '@mikro-orm/core';
 import { AbstractSqlDriver } from '@mikro-orm/knex';
 import { SqliteConnection, SqlitePlatform } from '@mikro-orm/sqlite';
@@ -14,11 +21,25 @@ type Query = Parameters<SqliteConnection['execute']>[0];
  * raw SQL keeps the inlining path, where inlining is what it asks for.
  */
 export class BoundSqliteConnection extends SqliteConnection {
-  override async execute<T extends QueryResult | EntityData<AnyEntity> | EntityData<AnyEntity>[] = EntityData<AnyEntity>[]>(query: Query, params: readonly unknown[] = [], method: ExecuteMethod = 'all', ctx?: Transaction, loggerContext?: LoggingOptions): Promise<T> {
+  override async execute<
+    T extends
+      | QueryResult
+      | EntityData<AnyEntity>
+      | EntityData<AnyEntity>[] = EntityData<AnyEntity>[],
+  >(
+    query: Query,
+    params: readonly unknown[] = [],
+    method: ExecuteMethod = 'all',
+    ctx?: Transaction,
+    loggerContext?: LoggingOptions,
+  ): Promise<T> {
     let sql: string;
     let values: readonly unknown[] = params;
     if (Utils.isObject(query)) {
-      const knexQuery = query as { client: { transacting?: boolean }; toSQL(): { sql: string; bindings?: readonly unknown[] } };
+      const knexQuery = query as {
+        client: { transacting?: boolean };
+        toSQL(): { sql: string; bindings?: readonly unknown[] };
+      };
       ctx ??= (knexQuery.client.transacting ? query : undefined) as Transaction | undefined;
       const compiled = knexQuery.toSQL();
       sql = compiled.sql;
@@ -32,11 +53,15 @@ export class BoundSqliteConnection extends SqliteConnection {
     await this.ensureConnection();
     sql = this.config.get('onQuery')(sql, values as unknown[]);
     const bindings = values.map(toBinding);
-    return this.executeQuery(sql, async () => {
-      const raw = this.getKnex().raw(sql, bindings as never);
-      if (ctx) raw.transacting(ctx as never);
-      return this.transformRawResult<T>(await raw, method);
-    }, { query: sql, params: values as unknown[], ...loggerContext });
+    return this.executeQuery(
+      sql,
+      async () => {
+        const raw = this.getKnex().raw(sql, bindings as never);
+        if (ctx) raw.transacting(ctx as never);
+        return this.transformRawResult<T>(await raw, method);
+      },
+      { query: sql, params: values as unknown[], ...loggerContext },
+    );
   }
 }
 
@@ -44,7 +69,12 @@ function toBinding(value: unknown): string | number | bigint | Buffer | null {
   if (value === undefined || value === null) return null;
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'boolean') return value ? 1 : 0;
-  if (Utils.isPlainObject(value) || Array.isArray(value) || (value as Record<symbol, unknown>)[JsonProperty]) return JSON.stringify(value);
+  if (
+    Utils.isPlainObject(value) ||
+    Array.isArray(value) ||
+    (value as Record<symbol, unknown>)[JsonProperty]
+  )
+    return JSON.stringify(value);
   return value as string | number | bigint | Buffer;
 }
 

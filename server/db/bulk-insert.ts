@@ -40,13 +40,19 @@ export async function bulkInsert(
   const knex = via ?? orm.em.getConnection().getKnex();
   const dialect = sqlDialect(orm);
   const bind = dialect.name === 'sqlite' ? toSqlite : (value: SqlValue) => value;
-  const rowsPerStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / columns.length)));
+  const rowsPerStatement = Math.max(
+    1,
+    Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / columns.length)),
+  );
   const head = `insert into ${table} (${columns.join(', ')}) values `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const tail = onConflict ? ` on conflict ${onConflict}` : '';
   for (let i = 0; i < rows.length; i += rowsPerStatement) {
     const chunk = rows.slice(i, i + rowsPerStatement);
-    const result: unknown = await knex.raw(head + Array(chunk.length).fill(tuple).join(', ') + tail, chunk.flat().map(bind));
+    const result: unknown = await knex.raw(
+      head + Array(chunk.length).fill(tuple).join(', ') + tail,
+      chunk.flat().map(bind),
+    );
     inserted += dialect.changes(result);
   }
   return inserted;

@@ -43,7 +43,8 @@ const SQLITE: SqlDialect = {
   name: 'sqlite',
   bool: (value) => value === 1 || value === true,
   num: (value) => Number(value ?? 0),
-  json: <T>(value: unknown) => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T)),
+  json: <T>(value: unknown) =>
+    typeof value === 'string' ? (JSON.parse(value) as T) : (value as T),
   countIf: (expression) => `(${expression})`,
   position: (column) => `instr(${column}, ?)`,
   changes: (result) => (result as { changes: number }).changes,

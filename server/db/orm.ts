@@ -8,10 +8,22 @@ import { ExperimentEventSchema } from './entities/experiment-event.entity.ts';
 import { ExperimentSchema } from './entities/experiment.entity.ts';
 import { ImportedDatasetSchema } from './entities/imported-dataset.entity.ts';
 import { StoredKnowledgeBaseSchema } from './entities/knowledge-base.entity.ts';
+import { BaselinePinSchema } from './entities/baseline-pin.entity.ts';
+import { PromptVersionSchema } from './entities/prompt-version.entity.ts';
 import { SampleResultSchema } from './entities/sample-result.entity.ts';
 import { migrationsList } from './migrations/index.ts';
 
-export const ENTITIES = [ExperimentSchema, AttemptSchema, SampleResultSchema, ExperimentEventSchema, ImportedDatasetSchema, CachedResponseSchema, StoredKnowledgeBaseSchema];
+export const ENTITIES = [
+  ExperimentSchema,
+  AttemptSchema,
+  SampleResultSchema,
+  ExperimentEventSchema,
+  ImportedDatasetSchema,
+  CachedResponseSchema,
+  StoredKnowledgeBaseSchema,
+  PromptVersionSchema,
+  BaselinePinSchema,
+];
 
 /** The open database, SQLite or PostgreSQL: the rest of the server only uses what both share. */
 export type Database = MikroORM<AbstractSqlDriver>;
@@ -19,7 +31,10 @@ export type Database = MikroORM<AbstractSqlDriver>;
 /** Raised when the database cannot be opened (unreachable server, bad URL, unwritable file). */
 export class DatabaseUnavailableError extends Error {
   constructor(location: string, cause: unknown) {
-    super(`cannot open the database at ${redactUrl(location)}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(
+      `cannot open the database at ${redactUrl(location)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
     this.name = 'DatabaseUnavailableError';
   }
 }
@@ -29,9 +44,15 @@ export class DatabaseUnavailableError extends Error {
  * and brings its schema up to date with the migrations. Both run the same migrations, each with its
  * own dialect's SQL.
  */
-export async function openDatabase(location: string, overrides: Partial<Options> = {}): Promise<Database> {
+export async function openDatabase(
+  location: string,
+  overrides: Partial<Options> = {},
+): Promise<Database> {
   try {
-    const orm = dialectOfLocation(location) === 'postgresql' ? await openPostgres(location, overrides) : await openSqlite(location, overrides);
+    const orm =
+      dialectOfLocation(location) === 'postgresql'
+        ? await openPostgres(location, overrides)
+        : await openSqlite(location, overrides);
     try {
       await orm.getMigrator().up();
     } catch (error) {
@@ -69,9 +90,16 @@ async function openSqlite(path: string, overrides: Partial<Options>): Promise<Da
     pool: {
       min: 1,
       max: 1,
-      afterCreate: (connection: { exec(sql: string, done: (error: Error | null) => void): void }, done: (error: Error | null, connection: unknown) => void) => {
-        const pragmas = path === ':memory:' ? '' : 'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;';
-        connection.exec(`PRAGMA busy_timeout = 5000; ${pragmas} PRAGMA foreign_keys = ON;`, (error) => done(error, connection));
+      afterCreate: (
+        connection: { exec(sql: string, done: (error: Error | null) => void): void },
+        done: (error: Error | null, connection: unknown) => void,
+      ) => {
+        const pragmas =
+          path === ':memory:' ? '' : 'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;';
+        connection.exec(
+          `PRAGMA busy_timeout = 5000; ${pragmas} PRAGMA foreign_keys = ON;`,
+          (error) => done(error, connection),
+        );
       },
     },
     ...overrides,

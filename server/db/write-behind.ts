@@ -16,10 +16,13 @@ export class WriteBehind {
   schedule(hurry = false): void {
     if (this.timer && !hurry) return;
     this.cancelTimer();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.enqueue(this.write);
-    }, hurry ? 0 : this.delayMs);
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        void this.enqueue(this.write);
+      },
+      hurry ? 0 : this.delayMs,
+    );
     // Pending writes never keep the process alive: whoever shuts down calls flush().
     this.timer.unref();
   }

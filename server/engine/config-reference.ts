@@ -1,3 +1,4 @@
+import { GRADER_KINDS, GRADER_LIMITS } from './graders/config.ts';
 import { DEFAULTS, describeRange, formatLimit, LIMITS } from './experiment-config.ts';
 import { REASONING_METHODS, RETRIEVAL_METHODS } from './types.ts';
 
@@ -22,14 +23,22 @@ export function configReference(): ConfigReferenceRow[] {
   });
   return [
     { field: code('name'), default: '—', limits: `1..${LIMITS.nameLength} characters` },
-    { field: code('description'), default: 'null', limits: `≤ ${formatLimit(LIMITS.descriptionLength)} characters` },
+    {
+      field: code('description'),
+      default: 'null',
+      limits: `≤ ${formatLimit(LIMITS.descriptionLength)} characters`,
+    },
     { field: code('config.modelName'), default: code(d.modelName), limits: 'non-empty' },
     {
       field: code('config.reasoningMethod'),
       default: code(d.reasoningMethod),
       limits: `${REASONING_METHODS.map(code).join(', ')} (see [Methods](#methods))`,
     },
-    { field: code('config.datasetName'), default: code(d.datasetName), limits: 'a registered dataset (`datasets` query)' },
+    {
+      field: code('config.datasetName'),
+      default: code(d.datasetName),
+      limits: 'a registered dataset (`datasets` query)',
+    },
     {
       field: code('config.numSamples'),
       default: String(d.numSamples),
@@ -53,7 +62,9 @@ export function configReference(): ConfigReferenceRow[] {
     },
     {
       field: code('config.provider'),
-      default: code(`{ kind: ${d.providerKind}, latencyMs: ${d.simulated.latencyMs}, jitterMs: ${d.simulated.jitterMs} }`),
+      default: code(
+        `{ kind: ${d.providerKind}, latencyMs: ${d.simulated.latencyMs}, jitterMs: ${d.simulated.jitterMs} }`,
+      ),
       limits:
         '`SIMULATED`, `HUGGINGFACE` (`hfProvider` or `endpointUrl`), `OPENAI_COMPATIBLE` (`baseUrl`); both remote kinds ' +
         `take \`timeoutMs\` (per attempt, ${range(LIMITS.timeoutMs)}, default ${formatLimit(d.remote.timeoutMs)}) and ` +
@@ -80,13 +91,27 @@ export function configReference(): ConfigReferenceRow[] {
     {
       field: code('config.pricing'),
       default: 'null',
-      limits: '`inputPerMillionTokens`, `outputPerMillionTokens` (USD) → `metrics.estimatedCostUsd`',
+      limits:
+        '`inputPerMillionTokens`, `outputPerMillionTokens` (USD) → `metrics.estimatedCostUsd`',
+    },
+    {
+      field: code('config.prompt'),
+      default: 'null (the method’s own instructions)',
+      limits:
+        '`{name, version}` of a stored prompt (`prompts` query); every `{{variable}}` must have a value in this experiment',
+    },
+    {
+      field: code('config.graders'),
+      default: '[]',
+      limits: `at most ${GRADER_LIMITS.graders}: \`{kind, value, path, tolerance, weight}\`, kinds ${GRADER_KINDS.map(code).join(', ')}; weight ${GRADER_LIMITS.weight.min}..${GRADER_LIMITS.weight.max}, default 1`,
     },
   ];
 }
 
 /** The same table as Markdown, as the README must show it. */
 export function configReferenceMarkdown(): string {
-  const rows = configReference().map((row) => `| ${row.field} | ${row.default} | ${row.limits} |`.replace(/ {2}\|$/, ' |'));
+  const rows = configReference().map((row) =>
+    `| ${row.field} | ${row.default} | ${row.limits} |`.replace(/ {2}\|$/, ' |'),
+  );
   return ['| field | default | limits / meaning |', '|---|---|---|', ...rows].join('\n');
 }

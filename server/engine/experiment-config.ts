@@ -1,4 +1,7 @@
 import { ValidationError } from '../errors.ts';
+import { validateGraders, type GraderConfig, type GraderInput } from './graders/config.ts';
+import type { PromptSelection } from './prompts/prompted-method.ts';
+import { checkTemplateVariables, templateVariables } from './prompts/template.ts';
 import {
   PROVIDER_KINDS,
   REASONING_METHODS,
@@ -30,7 +33,10 @@ export interface OpenAiCompatibleProviderConfig extends RemoteCallConfig {
   kind: 'OPENAI_COMPATIBLE';
   baseUrl: string;
 }
-export type ProviderConfig = SimulatedProviderConfig | HuggingFaceProviderConfig | OpenAiCompatibleProviderConfig;
+export type ProviderConfig =
+  | SimulatedProviderConfig
+  | HuggingFaceProviderConfig
+  | OpenAiCompatibleProviderConfig;
 
 export interface OptimizationConfig {
   enableBatching: boolean;
@@ -73,6 +79,10 @@ export interface ExperimentConfig {
   agent: AgentConfig | null;
   rag: RagConfig | null;
   pricing: PricingConfig | null;
+  /** The stored prompt version whose text replaces the method's instructions; null: the method's own. */
+  prompt: PromptSelection | null;
+  /** Assertions on each sample's answer, besides answer matching; empty: none. */
+  graders: GraderConfig[];
 }
 
 /** What a client may send: every field optional, defaults come from {@link DEFAULTS}. */
@@ -96,7 +106,18 @@ export interface ExperimentConfigInput {
   optimization?: Partial<Record<keyof OptimizationConfig, unknown>> | null;
   agent?: { maxIterations?: number | null; tools?: string[] | null } | null;
   rag?: { retrieval?: string | null; topK?: number | null; knowledgeBase?: string | null } | null;
-  pricing?: { inputPerMillionTokens?: number | null; outputPerMillionTokens?: number | null } | null;
+  pricing?: {
+    inputPerMillionTokens?: number | null;
+    outputPerMillionTokens?: number | null;
+  } | null;
+  prompt?: { name?: string | null; version?: number | null } | null;
+  graders?: GraderInput[] | null;
+}
+
+/** Lookups that need the stored data: a prompt version's template, and the metadata fields of a dataset's records. */
+export interface ConfigLookups {
+  promptTemplate?: (name: string, version: number) => string | undefined;
+  metadataFields?: (dataset: string) => ReadonlySet<string>;
 }
 
 export interface ExperimentInput {
@@ -166,7 +187,9 @@ export function describeRange(range: Range): string {
 
 /** What a value outside `range` is told, in the same words by the server and by the web form. */
 export function rangeMessage(range: Range): string {
-  return range.minExclusive ? `must be in (${range.min}, ${range.max}]` : `must be between ${range.min} and ${range.max}`;
+  return range.minExclusive
+    ? `must be in (${range.min}, ${range.max}]`
+    : `must be between ${range.min} and ${range.max}`;
 }
 
 export const DEFAULTS = {
@@ -179,7 +202,13 @@ export const DEFAULTS = {
   hyperparameters: { temperature: 0, maxTokens: 256, topP: 1, seed: 42, stop: [] as string[] },
   simulated: { latencyMs: 50, jitterMs: 0 },
   remote: { timeoutMs: 60_000, maxAttempts: 8 },
-  optimization: { enableBatching: false, batchSize: 8, enableCaching: false, cacheMaxSize: 256, enableProfiling: true },
+  optimization: {
+    enableBatching: false,
+    batchSize: 8,
+    enableCaching: false,
+    cacheMaxSize: 256,
+    enableProfiling: true,
+  },
   agent: { maxIterations: 5, tools: ['calculator', 'search'] as AgentTool[] },
   rag: { retrieval: 'BM25' as RetrievalMethod, topK: 3, knowledgeBase: 'builtin' },
 } as const;
@@ -192,10 +221,11 @@ export function validateExperimentInput(
   input: ExperimentInput,
   datasetExists: (name: string) => boolean,
   knowledgeBaseExists: (name: string) => boolean = (name) => name === DEFAULTS.rag.knowledgeBase,
+  lookups: ConfigLookups = {},
 ): ValidatedExperiment {
   const name = requiredText(input.name, 'name', LIMITS.nameLength);
   const description = optionalText(input.description, 'description', LIMITS.descriptionLength);
-  const config = validateConfig(input.config ?? {}, datasetExists, knowledgeBaseExists);
+  const config = validateConfig(input.config ?? {}, datasetExists, knowledgeBaseExists, lookups);
   return { name, description, config };
 }
 
@@ -203,41 +233,115 @@ export function validateConfig(
   input: ExperimentConfigInput,
   datasetExists: (name: string) => boolean,
   knowledgeBaseExists: (name: string) => boolean = (name) => name === DEFAULTS.rag.knowledgeBase,
+  lookups: ConfigLookups = {},
 ): ExperimentConfig {
-  const reasoningMethod = oneOf(input.reasoningMethod ?? DEFAULTS.reasoningMethod, REASONING_METHODS, 'config.reasoningMethod');
-  const datasetName = requiredText(input.datasetName ?? DEFAULTS.datasetName, 'config.datasetName', LIMITS.identifierLength);
+  const reasoningMethod = oneOf(
+    input.reasoningMethod ?? DEFAULTS.reasoningMethod,
+    REASONING_METHODS,
+    'config.reasoningMethod',
+  );
+  const datasetName = requiredText(
+    input.datasetName ?? DEFAULTS.datasetName,
+    'config.datasetName',
+    LIMITS.identifierLength,
+  );
   if (!datasetExists(datasetName)) {
-    throw new ValidationError('config.datasetName', `unknown dataset "${datasetName}" (see the datasets query)`);
+    throw new ValidationError(
+      'config.datasetName',
+      `unknown dataset "${datasetName}" (see the datasets query)`,
+    );
   }
   const provider = validateProvider(input.provider ?? {});
+  const rag = validateRag(input.rag, reasoningMethod, knowledgeBaseExists);
   return {
-    modelName: requiredText(input.modelName ?? DEFAULTS.modelName, 'config.modelName', LIMITS.identifierLength),
+    modelName: requiredText(
+      input.modelName ?? DEFAULTS.modelName,
+      'config.modelName',
+      LIMITS.identifierLength,
+    ),
     reasoningMethod,
     datasetName,
-    numSamples: integerIn(input.numSamples ?? DEFAULTS.numSamples, LIMITS.numSamples, 'config.numSamples'),
-    failureThreshold: numberIn(input.failureThreshold ?? DEFAULTS.failureThreshold, LIMITS.failureThreshold, 'config.failureThreshold'),
+    numSamples: integerIn(
+      input.numSamples ?? DEFAULTS.numSamples,
+      LIMITS.numSamples,
+      'config.numSamples',
+    ),
+    failureThreshold: numberIn(
+      input.failureThreshold ?? DEFAULTS.failureThreshold,
+      LIMITS.failureThreshold,
+      'config.failureThreshold',
+    ),
     hyperparameters: validateHyperparameters(input.hyperparameters ?? {}, provider.kind),
     provider,
     optimization: validateOptimization(input.optimization ?? {}),
     agent: validateAgent(input.agent, reasoningMethod),
-    rag: validateRag(input.rag, reasoningMethod, knowledgeBaseExists),
+    rag,
     pricing: validatePricing(input.pricing),
+    prompt: validatePrompt(
+      input.prompt,
+      { datasetName, retrieves: rag !== null && reasoningMethod !== 'REACT' },
+      lookups,
+    ),
+    graders: validateGraders(input.graders),
   };
+}
+
+/** Resolves `config.prompt` to the stored version's template and checks every variable has a value in this experiment. */
+function validatePrompt(
+  input: ExperimentConfigInput['prompt'],
+  experiment: { datasetName: string; retrieves: boolean },
+  lookups: ConfigLookups,
+): PromptSelection | null {
+  if (input == null) return null;
+  const name = requiredText(input.name, 'config.prompt.name', LIMITS.identifierLength);
+  const version = integerIn(input.version, { min: 1, max: 1_000_000 }, 'config.prompt.version');
+  const template = lookups.promptTemplate?.(name, version);
+  if (template === undefined)
+    throw new ValidationError(
+      'config.prompt',
+      `unknown prompt "${name}" version ${version} (see the prompts query)`,
+    );
+  checkTemplateVariables(
+    templateVariables(template, 'config.prompt'),
+    {
+      context: experiment.retrieves,
+      metadataFields: lookups.metadataFields?.(experiment.datasetName) ?? new Set(),
+    },
+    'config.prompt',
+  );
+  return { name, version, template };
 }
 
 /** Providers whose API takes a sampling topK; OpenAI-style chat completions have no such parameter. */
 const TAKES_TOP_K: readonly ProviderKind[] = ['SIMULATED', 'HUGGINGFACE'];
 
-function validateHyperparameters(input: Partial<Record<keyof GenerationParams, unknown>>, providerKind: ProviderKind): GenerationParams {
+function validateHyperparameters(
+  input: Partial<Record<keyof GenerationParams, unknown>>,
+  providerKind: ProviderKind,
+): GenerationParams {
   const d = DEFAULTS.hyperparameters;
-  const topK = input.topK == null ? undefined : integerIn(input.topK, LIMITS.samplingTopK, 'config.hyperparameters.topK');
+  const topK =
+    input.topK == null
+      ? undefined
+      : integerIn(input.topK, LIMITS.samplingTopK, 'config.hyperparameters.topK');
   if (topK !== undefined && !TAKES_TOP_K.includes(providerKind)) {
-    throw new ValidationError('config.hyperparameters.topK', `the ${providerKind} provider does not take topK (only ${TAKES_TOP_K.join(' and ')} do); leave it out`);
+    throw new ValidationError(
+      'config.hyperparameters.topK',
+      `the ${providerKind} provider does not take topK (only ${TAKES_TOP_K.join(' and ')} do); leave it out`,
+    );
   }
   return {
     ...(topK === undefined ? {} : { topK }),
-    temperature: numberIn(input.temperature ?? d.temperature, LIMITS.temperature, 'config.hyperparameters.temperature'),
-    maxTokens: integerIn(input.maxTokens ?? d.maxTokens, LIMITS.maxTokens, 'config.hyperparameters.maxTokens'),
+    temperature: numberIn(
+      input.temperature ?? d.temperature,
+      LIMITS.temperature,
+      'config.hyperparameters.temperature',
+    ),
+    maxTokens: integerIn(
+      input.maxTokens ?? d.maxTokens,
+      LIMITS.maxTokens,
+      'config.hyperparameters.maxTokens',
+    ),
     topP: numberIn(input.topP ?? d.topP, LIMITS.topP, 'config.hyperparameters.topP'),
     seed: integerIn(input.seed ?? d.seed, LIMITS.seed, 'config.hyperparameters.seed'),
     stop: validateStop(input.stop ?? d.stop),
@@ -252,41 +356,80 @@ function validateStop(value: unknown): string[] {
   }
   return value.map((s) => {
     if (typeof s !== 'string' || s.length === 0 || s.length > LIMITS.stopSequenceLength) {
-      throw new ValidationError(field, `each stop sequence is 1..${LIMITS.stopSequenceLength} characters`);
+      throw new ValidationError(
+        field,
+        `each stop sequence is 1..${LIMITS.stopSequenceLength} characters`,
+      );
     }
     return s;
   });
 }
 
 function validateProvider(input: NonNullable<ExperimentConfigInput['provider']>): ProviderConfig {
-  const kind: ProviderKind = oneOf(input.kind ?? DEFAULTS.providerKind, PROVIDER_KINDS, 'config.provider.kind');
+  const kind: ProviderKind = oneOf(
+    input.kind ?? DEFAULTS.providerKind,
+    PROVIDER_KINDS,
+    'config.provider.kind',
+  );
   rejectFieldsOfOtherKinds(input, kind);
   switch (kind) {
     case 'SIMULATED':
       return {
         kind,
-        latencyMs: integerIn(input.latencyMs ?? DEFAULTS.simulated.latencyMs, LIMITS.latencyMs, 'config.provider.latencyMs'),
-        jitterMs: integerIn(input.jitterMs ?? DEFAULTS.simulated.jitterMs, LIMITS.latencyMs, 'config.provider.jitterMs'),
+        latencyMs: integerIn(
+          input.latencyMs ?? DEFAULTS.simulated.latencyMs,
+          LIMITS.latencyMs,
+          'config.provider.latencyMs',
+        ),
+        jitterMs: integerIn(
+          input.jitterMs ?? DEFAULTS.simulated.jitterMs,
+          LIMITS.latencyMs,
+          'config.provider.jitterMs',
+        ),
       };
     case 'HUGGINGFACE': {
-      const endpointUrl = input.endpointUrl == null ? null : httpUrl(input.endpointUrl, 'config.provider.endpointUrl');
-      const hfProvider = input.hfProvider == null ? null : requiredText(input.hfProvider, 'config.provider.hfProvider', LIMITS.hfProviderLength);
+      const endpointUrl =
+        input.endpointUrl == null
+          ? null
+          : httpUrl(input.endpointUrl, 'config.provider.endpointUrl');
+      const hfProvider =
+        input.hfProvider == null
+          ? null
+          : requiredText(input.hfProvider, 'config.provider.hfProvider', LIMITS.hfProviderLength);
       if (endpointUrl && hfProvider) {
-        throw new ValidationError('config.provider.hfProvider', 'give either hfProvider or endpointUrl, not both');
+        throw new ValidationError(
+          'config.provider.hfProvider',
+          'give either hfProvider or endpointUrl, not both',
+        );
       }
       return { kind, hfProvider, endpointUrl, ...validateRemoteCall(input) };
     }
     case 'OPENAI_COMPATIBLE':
-      if (input.baseUrl == null) throw new ValidationError('config.provider.baseUrl', 'is required for OPENAI_COMPATIBLE');
-      return { kind, baseUrl: httpUrl(input.baseUrl, 'config.provider.baseUrl'), ...validateRemoteCall(input) };
+      if (input.baseUrl == null)
+        throw new ValidationError('config.provider.baseUrl', 'is required for OPENAI_COMPATIBLE');
+      return {
+        kind,
+        baseUrl: httpUrl(input.baseUrl, 'config.provider.baseUrl'),
+        ...validateRemoteCall(input),
+      };
   }
 }
 
-function validateRemoteCall(input: NonNullable<ExperimentConfigInput['provider']>): RemoteCallConfig {
+function validateRemoteCall(
+  input: NonNullable<ExperimentConfigInput['provider']>,
+): RemoteCallConfig {
   const d = DEFAULTS.remote;
   return {
-    timeoutMs: integerIn(input.timeoutMs ?? d.timeoutMs, LIMITS.timeoutMs, 'config.provider.timeoutMs'),
-    maxAttempts: integerIn(input.maxAttempts ?? d.maxAttempts, LIMITS.maxAttempts, 'config.provider.maxAttempts'),
+    timeoutMs: integerIn(
+      input.timeoutMs ?? d.timeoutMs,
+      LIMITS.timeoutMs,
+      'config.provider.timeoutMs',
+    ),
+    maxAttempts: integerIn(
+      input.maxAttempts ?? d.maxAttempts,
+      LIMITS.maxAttempts,
+      'config.provider.maxAttempts',
+    ),
   };
 }
 
@@ -303,29 +446,60 @@ function rejectFieldsOfOtherKinds(input: Record<string, unknown>, kind: Provider
       if (PROVIDER_FIELDS[kind].includes(field)) continue;
       if (input[field] == null) continue;
       const kinds = PROVIDER_KINDS.filter((k) => PROVIDER_FIELDS[k].includes(field));
-      throw new ValidationError(`config.provider.${field}`, `only applies to ${kinds.join(' and ')}`);
+      throw new ValidationError(
+        `config.provider.${field}`,
+        `only applies to ${kinds.join(' and ')}`,
+      );
     }
   }
 }
 
-function validateOptimization(input: Partial<Record<keyof OptimizationConfig, unknown>>): OptimizationConfig {
+function validateOptimization(
+  input: Partial<Record<keyof OptimizationConfig, unknown>>,
+): OptimizationConfig {
   const d = DEFAULTS.optimization;
   return {
-    enableBatching: booleanValue(input.enableBatching ?? d.enableBatching, 'config.optimization.enableBatching'),
-    batchSize: integerIn(input.batchSize ?? d.batchSize, LIMITS.batchSize, 'config.optimization.batchSize'),
-    enableCaching: booleanValue(input.enableCaching ?? d.enableCaching, 'config.optimization.enableCaching'),
-    cacheMaxSize: integerIn(input.cacheMaxSize ?? d.cacheMaxSize, LIMITS.cacheMaxSize, 'config.optimization.cacheMaxSize'),
-    enableProfiling: booleanValue(input.enableProfiling ?? d.enableProfiling, 'config.optimization.enableProfiling'),
+    enableBatching: booleanValue(
+      input.enableBatching ?? d.enableBatching,
+      'config.optimization.enableBatching',
+    ),
+    batchSize: integerIn(
+      input.batchSize ?? d.batchSize,
+      LIMITS.batchSize,
+      'config.optimization.batchSize',
+    ),
+    enableCaching: booleanValue(
+      input.enableCaching ?? d.enableCaching,
+      'config.optimization.enableCaching',
+    ),
+    cacheMaxSize: integerIn(
+      input.cacheMaxSize ?? d.cacheMaxSize,
+      LIMITS.cacheMaxSize,
+      'config.optimization.cacheMaxSize',
+    ),
+    enableProfiling: booleanValue(
+      input.enableProfiling ?? d.enableProfiling,
+      'config.optimization.enableProfiling',
+    ),
   };
 }
 
-function validateAgent(input: ExperimentConfigInput['agent'], method: ReasoningMethod): AgentConfig | null {
-  if (input != null && method !== 'REACT') throw new ValidationError('config.agent', 'only applies to reasoningMethod REACT');
+function validateAgent(
+  input: ExperimentConfigInput['agent'],
+  method: ReasoningMethod,
+): AgentConfig | null {
+  if (input != null && method !== 'REACT')
+    throw new ValidationError('config.agent', 'only applies to reasoningMethod REACT');
   if (method !== 'REACT') return null;
   const tools = input?.tools ?? DEFAULTS.agent.tools;
-  if (tools.length === 0) throw new ValidationError('config.agent.tools', 'needs at least one tool');
+  if (tools.length === 0)
+    throw new ValidationError('config.agent.tools', 'needs at least one tool');
   return {
-    maxIterations: integerIn(input?.maxIterations ?? DEFAULTS.agent.maxIterations, LIMITS.maxIterations, 'config.agent.maxIterations'),
+    maxIterations: integerIn(
+      input?.maxIterations ?? DEFAULTS.agent.maxIterations,
+      LIMITS.maxIterations,
+      'config.agent.maxIterations',
+    ),
     tools: [...new Set(tools.map((tool) => oneOf(tool, AGENT_TOOLS, 'config.agent.tools')))],
   };
 }
@@ -334,14 +508,29 @@ function validateAgent(input: ExperimentConfigInput['agent'], method: ReasoningM
  * Retrieval is an option of any method: RAG always retrieves (RAG is shorthand for NAIVE with
  * retrieval); NAIVE and COT retrieve when `rag` is given; REACT uses `rag.knowledgeBase` for its search tool.
  */
-function validateRag(input: ExperimentConfigInput['rag'], method: ReasoningMethod, knowledgeBaseExists: (name: string) => boolean): RagConfig | null {
+function validateRag(
+  input: ExperimentConfigInput['rag'],
+  method: ReasoningMethod,
+  knowledgeBaseExists: (name: string) => boolean,
+): RagConfig | null {
   if (input == null && method !== 'RAG') return null;
-  const knowledgeBase = requiredText(input?.knowledgeBase ?? DEFAULTS.rag.knowledgeBase, 'config.rag.knowledgeBase', 255);
+  const knowledgeBase = requiredText(
+    input?.knowledgeBase ?? DEFAULTS.rag.knowledgeBase,
+    'config.rag.knowledgeBase',
+    255,
+  );
   if (!knowledgeBaseExists(knowledgeBase)) {
-    throw new ValidationError('config.rag.knowledgeBase', `unknown knowledge base "${knowledgeBase}" (see the knowledgeBases query)`);
+    throw new ValidationError(
+      'config.rag.knowledgeBase',
+      `unknown knowledge base "${knowledgeBase}" (see the knowledgeBases query)`,
+    );
   }
   return {
-    retrieval: oneOf(input?.retrieval ?? DEFAULTS.rag.retrieval, RETRIEVAL_METHODS, 'config.rag.retrieval'),
+    retrieval: oneOf(
+      input?.retrieval ?? DEFAULTS.rag.retrieval,
+      RETRIEVAL_METHODS,
+      'config.rag.retrieval',
+    ),
     topK: integerIn(input?.topK ?? DEFAULTS.rag.topK, LIMITS.topK, 'config.rag.topK'),
     knowledgeBase,
   };
@@ -351,14 +540,24 @@ function validatePricing(input: ExperimentConfigInput['pricing']): PricingConfig
   if (input == null) return null;
   const range = LIMITS.pricePerMillionTokens;
   return {
-    inputPerMillionTokens: numberIn(input.inputPerMillionTokens ?? 0, range, 'config.pricing.inputPerMillionTokens'),
-    outputPerMillionTokens: numberIn(input.outputPerMillionTokens ?? 0, range, 'config.pricing.outputPerMillionTokens'),
+    inputPerMillionTokens: numberIn(
+      input.inputPerMillionTokens ?? 0,
+      range,
+      'config.pricing.inputPerMillionTokens',
+    ),
+    outputPerMillionTokens: numberIn(
+      input.outputPerMillionTokens ?? 0,
+      range,
+      'config.pricing.outputPerMillionTokens',
+    ),
   };
 }
 
 function requiredText(value: unknown, field: string, maxLength: number): string {
-  if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError(field, 'must not be empty');
-  if (value.length > maxLength) throw new ValidationError(field, `must be at most ${maxLength} characters`);
+  if (typeof value !== 'string' || value.trim().length === 0)
+    throw new ValidationError(field, 'must not be empty');
+  if (value.length > maxLength)
+    throw new ValidationError(field, `must be at most ${maxLength} characters`);
   refuseNul(value, field);
   return value.trim();
 }
@@ -366,18 +565,21 @@ function requiredText(value: unknown, field: string, maxLength: number): string 
 function optionalText(value: unknown, field: string, maxLength: number): string | null {
   if (value == null) return null;
   if (typeof value !== 'string') throw new ValidationError(field, 'must be a string');
-  if (value.length > maxLength) throw new ValidationError(field, `must be at most ${maxLength} characters`);
+  if (value.length > maxLength)
+    throw new ValidationError(field, `must be at most ${maxLength} characters`);
   refuseNul(value, field);
   return value;
 }
 
 /** A NUL character is never meaningful in a name or a description, and breaks C-string consumers downstream. */
 export function refuseNul(value: string, field: string): void {
-  if (value.includes('\u0000')) throw new ValidationError(field, 'must not contain the NUL character (U+0000)');
+  if (value.includes('\u0000'))
+    throw new ValidationError(field, 'must not contain the NUL character (U+0000)');
 }
 
 function numberValue(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(field, 'must be a finite number');
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ValidationError(field, 'must be a finite number');
   return value;
 }
 
@@ -413,7 +615,9 @@ function httpUrl(value: unknown, field: string): string {
   } catch {
     throw new ValidationError(field, 'must be an absolute http(s) URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValidationError(field, 'must use http or https');
-  if (url.username || url.password) throw new ValidationError(field, 'must not embed credentials; keys are passed separately');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ValidationError(field, 'must use http or https');
+  if (url.username || url.password)
+    throw new ValidationError(field, 'must not embed credentials; keys are passed separately');
   return value.replace(/\/+$/, '');
 }

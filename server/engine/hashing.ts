@@ -23,7 +23,9 @@ function write(value: unknown): string | undefined {
       return value ? 'true' : 'false';
     case 'object':
       if (value === null) return 'null';
-      return Array.isArray(value) ? writeArray(value) : writeObject(value as Record<string, unknown>);
+      return Array.isArray(value)
+        ? writeArray(value)
+        : writeObject(value as Record<string, unknown>);
     case 'bigint':
       return JSON.stringify(value); // throws, as JSON.stringify does
     default:

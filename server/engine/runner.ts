@@ -2,17 +2,38 @@ import { setMaxListeners } from 'node:events';
 import { SlotPool } from './slot-pool.ts';
 import { cacheKey } from './cache/cache-key.ts';
 import { TimeSlice } from './time-slice.ts';
-import { disabledCacheStats, type CacheLookup, type CacheTier, type ResponseCache } from './cache/response-cache.ts';
+import {
+  disabledCacheStats,
+  type CacheLookup,
+  type CacheTier,
+  type ResponseCache,
+} from './cache/response-cache.ts';
 import type { ExperimentConfig } from './experiment-config.ts';
 import { MetricsAccumulator, type SampleOutcome } from './metrics/aggregate.ts';
 import { scoreAnswer, type AnswerScore } from './metrics/scoring.ts';
-import type { AgentStepReport, Generation, Method, MethodContext, MethodResult } from './methods/method.ts';
-import { batchingDisabledReason, corePhases, type BatchStats, type OptimizationProfile } from './optimization-profile.ts';
+import type {
+  AgentStepReport,
+  Generation,
+  Method,
+  MethodContext,
+  MethodResult,
+} from './methods/method.ts';
+import {
+  batchingDisabledReason,
+  corePhases,
+  type BatchStats,
+  type OptimizationProfile,
+} from './optimization-profile.ts';
 import { ConcurrencyGauge, Profiler, SampleClock, round, type SampleTimings } from './profiler.ts';
 import { scrubKeyShapes } from '../secrets.ts';
 import { failedCallCost } from './providers/provider-error.ts';
 import type { ChatMessage, Example, Provider, RequestMetadata, RequestSubject } from './types.ts';
 import type { BreakerReport } from './providers/circuit-breaker.ts';
+import type { GraderConfig } from './graders/config.ts';
+import { failureMode, type FailureMode } from './graders/failure-mode.ts';
+import { gradeSample, type GraderResult } from './graders/grade.ts';
+import type { RegexSandbox } from './graders/regex-sandbox.ts';
+import { GradingAccumulator } from './graders/summary.ts';
 
 export interface PendingSample {
   sampleIndex: number;
@@ -41,12 +62,18 @@ export interface SampleRecord {
   trace: unknown;
   /** The example's extra record fields, or null. */
   metadata: Readonly<Record<string, unknown>> | null;
+  /** Each grader's verdict (config graders, then the record's own); null when there are none or the sample failed. */
+  grades: GraderResult[] | null;
+  /** How a wrong or failed sample went wrong; null when it is correct. */
+  failureMode: FailureMode | null;
 }
 
 /** A sample finished before this runner started (a resumed attempt), as stored. */
 export interface StoredOutcome extends SampleOutcome {
   cacheHit: boolean;
   timings: SampleTimings | null;
+  grades?: GraderResult[] | null;
+  failureMode?: FailureMode | null;
 }
 
 export interface RunnerOptions {
@@ -66,6 +93,8 @@ export interface RunnerOptions {
   timeSlice?: TimeSlice;
   /** Removes keys from error text before it becomes part of a sample (the app's scrubber; key shapes only by default). */
   scrub?: (text: string) => string;
+  /** Runs REGEX graders under a time budget; needed when any grader may be a REGEX (config or record graders). */
+  regex?: RegexSandbox;
 }
 
 /** Abort listeners one sample may hold on the run's signal at a time (provider call, permit wait, backoff, tool). */
@@ -73,7 +102,13 @@ const LISTENERS_PER_SAMPLE = 3;
 /** Samples started per window slot (at work, waiting for a slot, or waiting out a Retry-After). */
 const BACKLOG_PER_SLOT = 8;
 
-const NO_SCORE: AnswerScore = { exact: false, substring: false, correct: false, f1: 0, matchedAlias: null };
+const NO_SCORE: AnswerScore = {
+  exact: false,
+  substring: false,
+  correct: false,
+  f1: 0,
+  matchedAlias: null,
+};
 
 /**
  * Runs the samples of one attempt through a sliding window: at most `concurrency` samples in flight,
@@ -83,6 +118,7 @@ export class AttemptRunner {
   readonly profiler: Profiler;
   readonly gauge = new ConcurrencyGauge();
   readonly metrics = new MetricsAccumulator();
+  readonly grading = new GradingAccumulator();
   done = 0;
   failed = 0;
   /** The window of the run in progress: a sample waiting out a Retry-After gives its slot back meanwhile. */
@@ -96,7 +132,10 @@ export class AttemptRunner {
 
   constructor(private readonly options: RunnerOptions) {
     this.timeSlice = options.timeSlice ?? new TimeSlice();
-    this.profiler = new Profiler(options.config.optimization.enableProfiling, corePhases(options.config.optimization));
+    this.profiler = new Profiler(
+      options.config.optimization.enableProfiling,
+      corePhases(options.config.optimization),
+    );
   }
 
   /** Why batching is off although it was asked for, or null. */
@@ -124,6 +163,7 @@ export class AttemptRunner {
     if (stored.cacheHit) this.cacheHitsBefore += 1;
     else if (!stored.failed) this.apiCallsBefore += 1;
     this.metrics.add(stored);
+    this.grading.add(stored.grades ?? null, stored.failureMode ?? null);
     this.profiler.recordSample(stored.timings);
   }
 
@@ -174,7 +214,9 @@ export class AttemptRunner {
       apiCalls,
       warnings: [
         ...(config.optimization.enableCaching && config.hyperparameters.temperature > 0
-          ? ['caching is on at temperature > 0: a cache hit replays one sampled response instead of drawing a new one']
+          ? [
+              'caching is on at temperature > 0: a cache hit replays one sampled response instead of drawing a new one',
+            ]
           : []),
         ...breakerWarnings(this.options.provider.breakerReport?.() ?? null),
       ],
@@ -187,7 +229,12 @@ export class AttemptRunner {
     if (!this.options.cache) return stats;
     const hits = stats.hits + this.cacheHitsBefore;
     const lookups = hits + stats.misses + this.apiCallsBefore;
-    return { ...stats, hits, misses: lookups - hits, hitRate: lookups === 0 ? 0 : round(hits / lookups, 4) };
+    return {
+      ...stats,
+      hits,
+      misses: lookups - hits,
+      hitRate: lookups === 0 ? 0 : round(hits / lookups, 4),
+    };
   }
 
   private batchStats(apiCalls: number): BatchStats {
@@ -209,25 +256,44 @@ export class AttemptRunner {
     if (!record) return;
     this.done += 1;
     if (record.error) this.failed += 1;
-    this.metrics.add({ ...record.score, latencyMs: record.latencyMs, tokensInput: record.tokensInput, tokensOutput: record.tokensOutput, failed: record.error !== null });
+    this.metrics.add({
+      ...record.score,
+      latencyMs: record.latencyMs,
+      tokensInput: record.tokensInput,
+      tokensOutput: record.tokensOutput,
+      failed: record.error !== null,
+    });
+    this.grading.add(record.grades, record.failureMode);
     this.profiler.recordSample(record.timings);
     this.options.onSample(record);
   }
 
   /** Returns null when the sample was interrupted by cancellation or shutdown (it will be re-run, not recorded). */
-  private async evaluate({ sampleIndex, example }: PendingSample, signal: AbortSignal): Promise<SampleRecord | null> {
+  private async evaluate(
+    { sampleIndex, example }: PendingSample,
+    signal: AbortSignal,
+  ): Promise<SampleRecord | null> {
     const clock = new SampleClock();
-    const usage = { calls: 0, hits: 0, lastTier: null as CacheTier | null, tokensInput: 0, tokensOutput: 0, retries: 0 };
+    const usage = {
+      calls: 0,
+      hits: 0,
+      lastTier: null as CacheTier | null,
+      tokensInput: 0,
+      tokensOutput: 0,
+      retries: 0,
+    };
     const context: MethodContext = {
       signal,
       time: (phase, work) => clock.time(phase, work),
       reportStep: (step) => this.options.onAgentStep?.(sampleIndex, step),
       generate: async (messages, metadata) => {
         const subject = { dataset: this.options.config.datasetName, exampleId: example.id };
-        const generation = await this.generate(messages, metadata, clock, signal, subject).catch((error: unknown) => {
-          usage.retries += failedCallCost(error).retries;
-          throw error;
-        });
+        const generation = await this.generate(messages, metadata, clock, signal, subject).catch(
+          (error: unknown) => {
+            usage.retries += failedCallCost(error).retries;
+            throw error;
+          },
+        );
         const { completion } = generation;
         usage.calls += 1;
         if (generation.cacheTier) usage.hits += 1;
@@ -238,7 +304,13 @@ export class AttemptRunner {
         return generation;
       },
     };
-    const base = { sampleIndex, exampleId: example.id, question: example.question, expectedAnswer: example.answer, metadata: example.metadata ?? null };
+    const base = {
+      sampleIndex,
+      exampleId: example.id,
+      question: example.question,
+      expectedAnswer: example.answer,
+      metadata: example.metadata ?? null,
+    };
     let result: MethodResult;
     try {
       result = await this.options.method.solve(example, context);
@@ -259,9 +331,14 @@ export class AttemptRunner {
         error: errorMessage(error, this.options.scrub),
         retries: usage.retries,
         trace: null,
+        grades: null,
+        failureMode: 'ERROR',
       };
     }
     const score = await clock.time('metrics', () => scoreAnswer(result.parsedAnswer, example));
+    const grades = await clock.time('metrics', () =>
+      this.grade(result.parsedAnswer, example, context),
+    );
     const cacheHit = usage.calls > 0 && usage.hits === usage.calls;
     return {
       ...base,
@@ -278,7 +355,43 @@ export class AttemptRunner {
       error: null,
       retries: usage.retries,
       trace: result.trace,
+      grades,
+      failureMode: failureMode({
+        error: null,
+        correct: score.correct,
+        parsedAnswer: result.parsedAnswer,
+        rawOutput: result.rawOutput,
+      }),
     };
+  }
+
+  /** The experiment's graders and the record's own; null when there are none. A judge call goes through the cache and provider like any other. */
+  private async grade(
+    answer: string,
+    example: Example,
+    context: MethodContext,
+  ): Promise<GraderResult[] | null> {
+    const graders: readonly GraderConfig[] = this.options.config.graders ?? [];
+    if (graders.length === 0 && example.metadata?.graders === undefined) return null;
+    return gradeSample(
+      graders,
+      { answer, example },
+      {
+        regex: (pattern, input) => {
+          if (!this.options.regex)
+            return Promise.resolve({ error: 'no regex sandbox was given to this runner' });
+          return this.options.regex.test(pattern, input);
+        },
+        judge: async (messages, request) =>
+          (
+            await context.generate(messages, {
+              method: 'NAIVE',
+              question: request.question,
+              judge: { rubric: request.rubric, answer: request.answer },
+            })
+          ).completion.text,
+      },
+    );
   }
 
   /** One model call: cache lookup (memory tier, persistent tier, then identical calls in flight), else the provider. */
@@ -292,8 +405,19 @@ export class AttemptRunner {
     const { cache, config, provider, method, endpoint } = this.options;
     const onTheWire = { begin: () => this.gauge.enter(), end: () => this.gauge.exit() };
     const slots = this.slots;
-    const whileWaiting = slots ? <T>(wait: () => Promise<T>) => slots.whileWaiting(wait) : undefined;
-    const request = { model: config.modelName, messages, params: config.hyperparameters, metadata, signal, onTheWire, subject, whileWaiting };
+    const whileWaiting = slots
+      ? <T>(wait: () => Promise<T>) => slots.whileWaiting(wait)
+      : undefined;
+    const request = {
+      model: config.modelName,
+      messages,
+      params: config.hyperparameters,
+      metadata,
+      signal,
+      onTheWire,
+      subject,
+      whileWaiting,
+    };
     const callProvider = async () => {
       this.apiCalls += 1;
       const start = performance.now();
@@ -309,7 +433,8 @@ export class AttemptRunner {
       if (waited > 0) clock.add('rate_limit_wait', waited);
       return { completion: lookup.completion, cacheTier: lookup.tier };
     };
-    if (!cache) return timedCall(async () => ({ completion: (await callProvider()).completion, tier: null }));
+    if (!cache)
+      return timedCall(async () => ({ completion: (await callProvider()).completion, tier: null }));
     const { key, hit } = await clock.time('cache_lookup', async () => {
       const key = cacheKey({
         providerKind: provider.kind,
@@ -327,14 +452,18 @@ export class AttemptRunner {
   }
 }
 
-export function errorMessage(error: unknown, scrub: (text: string) => string = scrubKeyShapes): string {
+export function errorMessage(
+  error: unknown,
+  scrub: (text: string) => string = scrubKeyShapes,
+): string {
   const text = scrub(error instanceof Error ? error.message : String(error));
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
 
 /** The circuit breaker's part of the profile: its state, how often it opened, the calls it spared, the time lost. */
 function breakerWarnings(report: BreakerReport | null): string[] {
-  if (!report || (report.opened === 0 && report.fastFailures === 0 && report.state === 'CLOSED')) return [];
+  if (!report || (report.opened === 0 && report.fastFailures === 0 && report.state === 'CLOSED'))
+    return [];
   return [
     `circuit breaker ${report.state}: opened ${report.opened} time(s), ${report.fastFailures} call(s) failed at once without a request, ` +
       `${report.timeLostMs} ms lost to connection failures (last: ${report.lastFailure ?? 'none'})`,

@@ -35,7 +35,11 @@ export class SlotPool {
   }
 
   private take(queue: (() => void)[]): Promise<void> {
-    if (this.busy < this.size && this.resuming.length === 0 && (queue === this.resuming || this.starting.length === 0)) {
+    if (
+      this.busy < this.size &&
+      this.resuming.length === 0 &&
+      (queue === this.resuming || this.starting.length === 0)
+    ) {
       this.busy += 1;
       return Promise.resolve();
     }

@@ -78,6 +78,8 @@ export interface RequestMetadata {
   context?: string;
   /** REACT: the tool observations already in the conversation. */
   observations?: number;
+  /** An LLM_RUBRIC grader's judge call: the rubric and the answer it grades (the reply is a JSON verdict). */
+  judge?: { rubric: string; answer: string };
 }
 
 export interface CompletionRequest {

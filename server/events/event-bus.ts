@@ -29,7 +29,11 @@ export interface AgentStepEvent {
   sampleIndex: number;
   step: AgentStepReport;
 }
-export type ExperimentEventBody = SampleCompletedEvent | ExperimentProgressEvent | ExperimentStatusChangedEvent | AgentStepEvent;
+export type ExperimentEventBody =
+  | SampleCompletedEvent
+  | ExperimentProgressEvent
+  | ExperimentStatusChangedEvent
+  | AgentStepEvent;
 
 /** An event as delivered: JSON-serialisable, numbered per experiment (the first is 1). */
 export type ExperimentEvent = ExperimentEventBody & {
@@ -52,7 +56,11 @@ interface UnsentEvent {
   state: 'unstored' | 'stored' | 'lost';
 }
 
-export const TERMINAL_STATUSES: ReadonlySet<ExperimentStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+export const TERMINAL_STATUSES: ReadonlySet<ExperimentStatus> = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+]);
 
 /** An EventTarget that can say how many listeners each topic has (to prove subscribers are released). */
 class CountingEventTarget extends EventTarget {
@@ -65,12 +73,20 @@ class CountingEventTarget extends EventTarget {
     setMaxListeners(0, this);
   }
 
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void {
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void {
     super.addEventListener(type, listener, options);
     if (listener) this.counts.set(type, (this.counts.get(type) ?? 0) + 1);
   }
 
-  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: EventListenerOptions | boolean): void {
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: EventListenerOptions | boolean,
+  ): void {
     super.removeEventListener(type, listener, options);
     if (!listener) return;
     const left = (this.counts.get(type) ?? 1) - 1;
@@ -132,7 +148,10 @@ export class EventBus {
     private readonly options: EventBusOptions = {},
   ) {
     const prefix = options.channelPrefix ?? 'llmforge:';
-    this.channels = { events: `${prefix}experiment-events`, changes: `${prefix}experiment-changes` };
+    this.channels = {
+      events: `${prefix}experiment-events`,
+      changes: `${prefix}experiment-changes`,
+    };
   }
 
   /** Starts listening to the transport; rejects when it cannot be reached in time. */
@@ -140,13 +159,20 @@ export class EventBus {
     const timeoutMs = this.options.connectTimeoutMs ?? 5000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the event transport did not answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`the event transport did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
       this.stopListening = await Promise.race([
         Promise.all([
-          this.transport.listen(this.channels.events, (message) => this.fanOut(message as ExperimentEvent)),
-          this.transport.listen(this.channels.changes, (message) => this.target.dispatchEvent(new CustomEvent(CHANGES, { detail: message }))),
+          this.transport.listen(this.channels.events, (message) =>
+            this.fanOut(message as ExperimentEvent),
+          ),
+          this.transport.listen(this.channels.changes, (message) =>
+            this.target.dispatchEvent(new CustomEvent(CHANGES, { detail: message })),
+          ),
         ]),
         timeout,
       ]);
@@ -185,8 +211,15 @@ export class EventBus {
   publish(experimentId: string, attempt: number, body: ExperimentEventBody): ExperimentEvent {
     const seq = (this.lastSeq.get(experimentId) ?? 0) + 1;
     this.lastSeq.set(experimentId, seq);
-    const event: ExperimentEvent = { ...body, experimentId, attempt, seq, at: new Date().toISOString() };
-    if (this.transport.shared) this.awaitingStorage(experimentId).set(seq, { event, state: 'unstored' });
+    const event: ExperimentEvent = {
+      ...body,
+      experimentId,
+      attempt,
+      seq,
+      at: new Date().toISOString(),
+    };
+    if (this.transport.shared)
+      this.awaitingStorage(experimentId).set(seq, { event, state: 'unstored' });
     this.sink?.(event);
     if (!this.transport.shared) this.send(event);
     return event;
@@ -269,7 +302,9 @@ export class EventBus {
 
   /** Listeners on one experiment's topic, or on every topic. */
   listenerCount(experimentId?: string): number {
-    return this.target.listenerCount(experimentId === undefined ? undefined : topicOf(experimentId));
+    return this.target.listenerCount(
+      experimentId === undefined ? undefined : topicOf(experimentId),
+    );
   }
 
   /** Resolves once at most `count` listeners remain on every topic together (proves subscribers were released). */
@@ -293,7 +328,8 @@ export class EventBus {
 
   /** An event from the transport, to this process's subscribers. */
   private fanOut(event: ExperimentEvent): void {
-    if (event.seq > (this.lastSeq.get(event.experimentId) ?? 0)) this.lastSeq.set(event.experimentId, event.seq);
+    if (event.seq > (this.lastSeq.get(event.experimentId) ?? 0))
+      this.lastSeq.set(event.experimentId, event.seq);
     this.target.dispatchEvent(new CustomEvent(topicOf(event.experimentId), { detail: event }));
     this.target.dispatchEvent(new CustomEvent(ALL_EXPERIMENTS, { detail: event }));
   }

@@ -31,13 +31,18 @@ export class EventStore {
      * Told of each batch once it is committed (`stored`) or given up on (the bus sends stored events on
      * to other processes, in seq order, and skips lost ones).
      */
-    private readonly onSettled: (events: readonly ExperimentEvent[], stored: boolean) => void = () => {},
+    private readonly onSettled: (
+      events: readonly ExperimentEvent[],
+      stored: boolean,
+    ) => void = () => {},
     maxDelayMs = 50,
     private readonly maxBatch = 2000,
   ) {
     this.dialect = sqlDialect(orm);
-    this.writes = new WriteBehind(() => this.writeBuffered(), maxDelayMs, (error) =>
-      logger.error('storing events failed', { error }),
+    this.writes = new WriteBehind(
+      () => this.writeBuffered(),
+      maxDelayMs,
+      (error) => logger.error('storing events failed', { error }),
     );
   }
 
@@ -63,7 +68,12 @@ export class EventStore {
   }
 
   /** Stored events with `after < seq <= upTo`, in order, read page by page until `stopped()` says the reader left. */
-  async *stored(experimentId: string, after: number, upTo: number, stopped: () => boolean = () => false): AsyncGenerator<ExperimentEvent> {
+  async *stored(
+    experimentId: string,
+    after: number,
+    upTo: number,
+    stopped: () => boolean = () => false,
+  ): AsyncGenerator<ExperimentEvent> {
     let last = after;
     for (;;) {
       if (stopped()) return; // the reader went away: no more pages
@@ -87,7 +97,10 @@ export class EventStore {
     const rows = await this.orm.em
       .fork()
       .getConnection()
-      .execute<{ seq: unknown }[]>('select max(seq) as seq from experiment_events where experiment_id = ?', [experimentId]);
+      .execute<{ seq: unknown }[]>(
+        'select max(seq) as seq from experiment_events where experiment_id = ?',
+        [experimentId],
+      );
     return Number(rows[0]?.seq ?? 0);
   }
 
@@ -152,7 +165,10 @@ export class EventStore {
     const rows = await this.orm.em
       .fork()
       .getConnection()
-      .execute<{ id: string }[]>(`select id from experiments where id in (${ids.map(() => '?').join(',')})`, ids);
+      .execute<{ id: string }[]>(
+        `select id from experiments where id in (${ids.map(() => '?').join(',')})`,
+        ids,
+      );
     return new Set(rows.map((row) => row.id));
   }
 
@@ -170,14 +186,25 @@ export class EventStore {
 }
 
 /** Inserts event rows (a duplicate seq is ignored), on the ORM's connection or inside a caller's transaction. */
-export async function insertEvents(orm: Database, events: readonly ExperimentEvent[], via?: Knex.Transaction): Promise<void> {
+export async function insertEvents(
+  orm: Database,
+  events: readonly ExperimentEvent[],
+  via?: Knex.Transaction,
+): Promise<void> {
   const createdAt = new Date();
   await bulkInsert(
     orm,
     {
       table: 'experiment_events',
       columns: ['experiment_id', 'seq', 'attempt', 'type', 'payload', 'created_at'],
-      rows: events.map((event) => [event.experimentId, event.seq, event.attempt, event.type, jsonValue(event), createdAt]),
+      rows: events.map((event) => [
+        event.experimentId,
+        event.seq,
+        event.attempt,
+        event.type,
+        jsonValue(event),
+        createdAt,
+      ]),
       onConflict: '(experiment_id, seq) do nothing',
     },
     via,

@@ -38,7 +38,11 @@ export interface EventStreamOptions {
  * bus delivers an event only once it is committed and this process listens from start-up, so an
  * event is either committed before the database read or arrives live; the argument holds unchanged.
  */
-export function experimentEventStream(bus: EventBus, store: EventStore, options: EventStreamOptions): Repeater<StreamItem> {
+export function experimentEventStream(
+  bus: EventBus,
+  store: EventStore,
+  options: EventStreamOptions,
+): Repeater<StreamItem> {
   // A Repeater, not an async generator: a client that goes away must release its listener at once,
   // even while the stream is waiting for the next event (a generator cannot return mid-await).
   return new Repeater<StreamItem>(async (push, stop) => {
@@ -62,7 +66,11 @@ export function experimentEventStream(bus: EventBus, store: EventStore, options:
       lastSeq = event.seq;
       lastAttempt = event.attempt;
       await push(event);
-      return event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status) && event.attempt >= options.currentAttempt;
+      return (
+        event.type === 'ExperimentStatusChanged' &&
+        TERMINAL_STATUSES.has(event.status) &&
+        event.attempt >= options.currentAttempt
+      );
     };
     try {
       // Everything up to the last seq published so far is stored or pending now; everything after it
@@ -71,7 +79,10 @@ export function experimentEventStream(bus: EventBus, store: EventStore, options:
       const replayUpTo = bus.lastSeqOf(experimentId);
       const pending = store.pendingOf(experimentId);
       let ended = false;
-      const replay = mergeBySeq(store.stored(experimentId, options.after, replayUpTo, () => stopped), pending);
+      const replay = mergeBySeq(
+        store.stored(experimentId, options.after, replayUpTo, () => stopped),
+        pending,
+      );
       for (;;) {
         // A client that goes away mid-replay is released at once, not after the page read in flight
         // (hundreds of cut-off subscribers used to keep the database busy for seconds).
@@ -105,18 +116,27 @@ export function experimentEventStream(bus: EventBus, store: EventStore, options:
  * Stored and pending events merged in seq order, each once. Pending events are not all newer than the
  * stored ones: a sample's SampleCompleted commits with its result, possibly after later events did.
  */
-async function* mergeBySeq(stored: AsyncGenerator<ExperimentEvent>, pending: readonly ExperimentEvent[]): AsyncGenerator<ExperimentEvent> {
+async function* mergeBySeq(
+  stored: AsyncGenerator<ExperimentEvent>,
+  pending: readonly ExperimentEvent[],
+): AsyncGenerator<ExperimentEvent> {
   const waiting = [...pending].sort((a, b) => a.seq - b.seq);
   let next = 0;
   for await (const event of stored) {
-    while (next < waiting.length && (waiting[next] as ExperimentEvent).seq < event.seq) yield waiting[next++] as ExperimentEvent;
+    while (next < waiting.length && (waiting[next] as ExperimentEvent).seq < event.seq)
+      yield waiting[next++] as ExperimentEvent;
     if (next < waiting.length && (waiting[next] as ExperimentEvent).seq === event.seq) next++;
     yield event;
   }
   while (next < waiting.length) yield waiting[next++] as ExperimentEvent;
 }
 
-function overflow(experimentId: string, seq: number, attempt: number, bufferSize: number): StreamOverflow {
+function overflow(
+  experimentId: string,
+  seq: number,
+  attempt: number,
+  bufferSize: number,
+): StreamOverflow {
   return {
     type: 'StreamOverflow',
     experimentId,

@@ -18,7 +18,10 @@ export interface ProfileStreamOptions {
  * Only "something changed" and "it ended" are remembered between pushes, so a slow subscriber
  * costs nothing while it lags.
  */
-export function profileStream(bus: EventBus, options: ProfileStreamOptions): Repeater<OptimizationProfile> {
+export function profileStream(
+  bus: EventBus,
+  options: ProfileStreamOptions,
+): Repeater<OptimizationProfile> {
   // A Repeater so that a client going away releases the listener even while the stream waits.
   return new Repeater<OptimizationProfile>(async (push, stop) => {
     let changed = false;
@@ -26,7 +29,8 @@ export function profileStream(bus: EventBus, options: ProfileStreamOptions): Rep
     let stopped = false;
     let wake: (() => void) | null = null;
     const unsubscribe = bus.subscribe(options.experimentId, (event) => {
-      if (event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status)) ended = true;
+      if (event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status))
+        ended = true;
       else changed = true;
       wake?.();
     });
@@ -37,7 +41,9 @@ export function profileStream(bus: EventBus, options: ProfileStreamOptions): Rep
     const until = (ready: () => boolean, timeoutMs = Infinity) =>
       new Promise<void>((resolve) => {
         if (ready() || stopped) return resolve();
-        const timer = Number.isFinite(timeoutMs) ? setTimeout(done, Math.max(0, timeoutMs)) : undefined;
+        const timer = Number.isFinite(timeoutMs)
+          ? setTimeout(done, Math.max(0, timeoutMs))
+          : undefined;
         function done() {
           clearTimeout(timer);
           wake = null;

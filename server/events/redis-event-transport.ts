@@ -20,10 +20,18 @@ export class RedisEventTransport implements EventTransport {
     const options = { maxRetriesPerRequest: null, lazyConnect: false } as const;
     this.publishClient = new Redis(url, options);
     this.subscribeClient = new Redis(url, options);
-    for (const [role, client] of [['publish', this.publishClient], ['subscribe', this.subscribeClient]] as const) {
-      client.on('error', (error: Error) => logger.warn('redis connection error', { role, error: error.message }));
+    for (const [role, client] of [
+      ['publish', this.publishClient],
+      ['subscribe', this.subscribeClient],
+    ] as const) {
+      client.on('error', (error: Error) =>
+        logger.warn('redis connection error', { role, error: error.message }),
+      );
     }
-    this.target = createRedisEventTarget({ publishClient: this.publishClient, subscribeClient: this.subscribeClient });
+    this.target = createRedisEventTarget({
+      publishClient: this.publishClient,
+      subscribeClient: this.subscribeClient,
+    });
   }
 
   publish(channel: string, message: unknown): void {
@@ -41,7 +49,10 @@ export class RedisEventTransport implements EventTransport {
 
   async check(): Promise<{ ok: true } | { ok: false; reason: string }> {
     if (this.publishClient.status !== 'ready' || this.subscribeClient.status !== 'ready') {
-      return { ok: false, reason: `redis connection is ${this.publishClient.status}/${this.subscribeClient.status}` };
+      return {
+        ok: false,
+        reason: `redis connection is ${this.publishClient.status}/${this.subscribeClient.status}`,
+      };
     }
     return { ok: true };
   }

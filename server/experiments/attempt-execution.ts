@@ -20,6 +20,7 @@ import type { Logger } from '../logger.ts';
 import type { SecretScrubber } from '../secrets.ts';
 import type { TimeSlice } from '../engine/time-slice.ts';
 import { loadStoredOutcomes } from './queries.ts';
+import { REGEX_BUDGET_MS, RegexSandbox } from '../engine/graders/regex-sandbox.ts';
 import type { EndStatus, ExperimentLifecycle } from './lifecycle.ts';
 import { ResultWriter, type StoredSample } from './result-writer.ts';
 
@@ -97,7 +98,9 @@ export class AttemptExecution {
     /** This run's API key, held in memory only; null when none was given or after a restart. */
     private readonly apiKey: string | null = null,
   ) {
-    this.writer = new ResultWriter(deps.orm, attemptId, (batch, committed) => this.onStored(batch, committed));
+    this.writer = new ResultWriter(deps.orm, attemptId, (batch, committed) =>
+      this.onStored(batch, committed),
+    );
   }
 
   /** Why the run stopped early, if it did (a worker hands a 'shutdown' attempt back to the queue). */
@@ -107,7 +110,15 @@ export class AttemptExecution {
 
   stop(reason: StopReason): void {
     this.stopReason ??= reason;
-    this.abort.abort(new Error(reason === 'cancel' ? 'cancelled' : reason === 'shutdown' ? 'server shutting down' : 'too many samples failed'));
+    this.abort.abort(
+      new Error(
+        reason === 'cancel'
+          ? 'cancelled'
+          : reason === 'shutdown'
+            ? 'server shutting down'
+            : 'too many samples failed',
+      ),
+    );
   }
 
   /** Live figures while running; null before the runner is ready and once the outcome is stored. */
@@ -118,14 +129,19 @@ export class AttemptExecution {
     return {
       // Progress counts committed results only: after a crash, what it reported is what is on disk.
       progress: () => ({ done: this.stored.done, failed: this.stored.failed, total: this.total }),
-      metrics: () => runner.metrics.result(wall, this.price()),
+      metrics: () => ({
+        ...runner.metrics.result(wall, this.price()),
+        grading: runner.grading.result(),
+      }),
       profile: () => runner.profile(wall),
     };
   }
 
   async execute(): Promise<void> {
     const em = this.deps.orm.em.fork();
-    const attempt = await em.findOneOrFail(Attempt, this.attemptId, { populate: ['experiment', 'sampleIndices'] });
+    const attempt = await em.findOneOrFail(Attempt, this.attemptId, {
+      populate: ['experiment', 'sampleIndices'],
+    });
     const experiment = attempt.experiment;
     const config = experiment.config;
     this.config = config;
@@ -147,10 +163,23 @@ export class AttemptExecution {
       if (this.failureReason) await this.finish(attempt, 'FAILED', this.failureReason);
       else await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
     } catch (error) {
-      this.deps.logger.error('attempt failed', { experimentId: this.experimentId, attempt: this.attemptNumber, error });
-      await this.finish(attempt, 'FAILED', this.deps.secrets.scrub(error instanceof Error ? error.message : String(error)));
+      this.deps.logger.error('attempt failed', {
+        experimentId: this.experimentId,
+        attempt: this.attemptNumber,
+        error,
+      });
+      await this.finish(
+        attempt,
+        'FAILED',
+        this.deps.secrets.scrub(error instanceof Error ? error.message : String(error)),
+      );
+    } finally {
+      await this.regex.close();
     }
   }
+
+  /** REGEX graders run here, in a worker started on first use and stopped with the attempt. */
+  private readonly regex = new RegexSandbox(REGEX_BUDGET_MS);
 
   private config: ExperimentConfig | null = null;
   private readonly writer: ResultWriter;
@@ -171,7 +200,10 @@ export class AttemptExecution {
     const threshold = this.config?.failureThreshold ?? DEFAULTS.failureThreshold;
     if (runner.failed <= threshold * this.total) return;
     const breaker = this.provider?.breakerReport?.() ?? null;
-    const cause = breaker && breaker.state !== 'CLOSED' ? `the provider's circuit breaker is ${breaker.state}: ${breaker.lastFailure ?? lastError}` : `last error: ${lastError}`;
+    const cause =
+      breaker && breaker.state !== 'CLOSED'
+        ? `the provider's circuit breaker is ${breaker.state}: ${breaker.lastFailure ?? lastError}`
+        : `last error: ${lastError}`;
     this.failureReason = this.deps.secrets.scrub(
       `${runner.failed} of ${this.total} samples failed, more than the failureThreshold of ${Math.round(threshold * 100)} %; ${cause}`,
     );
@@ -181,7 +213,10 @@ export class AttemptExecution {
   private provider: Provider | null = null;
 
   private onStored(batch: readonly StoredSample[], committed: boolean): void {
-    this.deps.eventStore.written(batch.map(({ event }) => event), committed);
+    this.deps.eventStore.written(
+      batch.map(({ event }) => event),
+      committed,
+    );
     if (!committed) return;
     for (const { record } of batch) this.countStored(record.error !== null, record.cacheHit);
     this.publishProgress(false);
@@ -203,7 +238,9 @@ export class AttemptExecution {
     const dataset = this.deps.datasets.get(config.datasetName);
     if (!dataset) throw new Error(`dataset "${config.datasetName}" is no longer registered`);
     if (dataset.contentHash !== expectedHash) {
-      throw new Error(`dataset "${config.datasetName}" changed since this attempt was planned; run the experiment again`);
+      throw new Error(
+        `dataset "${config.datasetName}" changed since this attempt was planned; run the experiment again`,
+      );
     }
     return dataset;
   }
@@ -230,26 +267,52 @@ export class AttemptExecution {
       throttle: () => this.storageCatchUp(),
       timeSlice: this.deps.timeSlice,
       scrub: this.deps.secrets.scrub,
+      regex: this.regex,
       onAgentStep: (sampleIndex, step) =>
-        this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'AgentStepCompleted', sampleIndex, step }),
+        this.deps.bus.publish(this.experimentId, this.attemptNumber, {
+          type: 'AgentStepCompleted',
+          sampleIndex,
+          step,
+        }),
     });
   }
 
-  private async finish(attempt: Attempt, status: EndStatus, error: string | null = null): Promise<void> {
+  private async finish(
+    attempt: Attempt,
+    status: EndStatus,
+    error: string | null = null,
+  ): Promise<void> {
     // The run ends when its last result is stored, not after the bookkeeping below.
     const wallTimeMs = this.wallTimeMs();
-    const summary = { experimentId: this.experimentId, attempt: this.attemptNumber, done: this.stored.done, total: this.total };
+    const summary = {
+      experimentId: this.experimentId,
+      attempt: this.attemptNumber,
+      done: this.stored.done,
+      total: this.total,
+    };
     if (this.stopReason === 'shutdown' && status !== 'FAILED') {
       // Stays RUNNING: the next start resumes it.
       await this.deps.lifecycle.interrupted(attempt.id, wallTimeMs);
-      logEvent(this.deps.logger, 'info', 'attempt.interrupted', 'attempt interrupted', { ...summary, status: 'RUNNING' });
+      logEvent(this.deps.logger, 'info', 'attempt.interrupted', 'attempt interrupted', {
+        ...summary,
+        status: 'RUNNING',
+      });
       return;
     }
     const figures = this.runner
-      ? { metrics: this.runner.metrics.result(wallTimeMs, this.price()), profile: this.runner.profile(wallTimeMs) }
+      ? {
+          metrics: {
+            ...this.runner.metrics.result(wallTimeMs, this.price()),
+            grading: this.runner.grading.result(),
+          },
+          profile: this.runner.profile(wallTimeMs),
+        }
       : {};
     await this.deps.lifecycle.finish(attempt.id, { status, error, wallTimeMs, ...figures }, () => {
-      logEvent(this.deps.logger, 'info', 'attempt.finished', 'attempt finished', { ...summary, status });
+      logEvent(this.deps.logger, 'info', 'attempt.finished', 'attempt finished', {
+        ...summary,
+        status,
+      });
       this.publishProgress(true);
       this.finished = true;
     });
@@ -257,7 +320,10 @@ export class AttemptExecution {
 
   private publishSample(record: SampleRecord): ExperimentEvent {
     const { prompt: _prompt, trace: _trace, ...sample } = record;
-    return this.deps.bus.publish(this.experimentId, this.attemptNumber, { type: 'SampleCompleted', sample });
+    return this.deps.bus.publish(this.experimentId, this.attemptNumber, {
+      type: 'SampleCompleted',
+      sample,
+    });
   }
 
   private publishProgress(force: boolean): void {
@@ -265,7 +331,8 @@ export class AttemptExecution {
     if (!runner) return;
     const now = performance.now();
     const { done, failed, cacheHits } = this.stored;
-    if (!force && now - this.lastProgressAt < this.deps.progressIntervalMs && done < this.total) return;
+    if (!force && now - this.lastProgressAt < this.deps.progressIntervalMs && done < this.total)
+      return;
     this.lastProgressAt = now;
     logEvent(this.deps.logger, 'debug', 'attempt.progress', 'progress', {
       experimentId: this.experimentId,
@@ -285,12 +352,19 @@ export class AttemptExecution {
   }
 
   private wallTimeMs(): number {
-    return this.wallTimeBefore + (this.segmentStart === 0 ? 0 : performance.now() - this.segmentStart);
+    return (
+      this.wallTimeBefore + (this.segmentStart === 0 ? 0 : performance.now() - this.segmentStart)
+    );
   }
 
   private price() {
     const pricing = this.config?.pricing;
-    return pricing ? { inputPerMillion: pricing.inputPerMillionTokens, outputPerMillion: pricing.outputPerMillionTokens } : null;
+    return pricing
+      ? {
+          inputPerMillion: pricing.inputPerMillionTokens,
+          outputPerMillion: pricing.outputPerMillionTokens,
+        }
+      : null;
   }
 }
 

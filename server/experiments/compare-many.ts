@@ -1,7 +1,13 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { Experiment } from '../db/entities/experiment.entity.ts';
-import { holmBonferroni, mcNemarTest, wilsonInterval, type Interval, type McNemarResult } from '../engine/metrics/significance.ts';
+import {
+  holmBonferroni,
+  mcNemarTest,
+  wilsonInterval,
+  type Interval,
+  type McNemarResult,
+} from '../engine/metrics/significance.ts';
 import { summarize, type Distribution } from '../engine/metrics/stats.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
@@ -106,22 +112,39 @@ export async function compareMany(
   const common = first.order.filter((exampleId) => sides.every((side) => side.rows.has(exampleId)));
   const matrix = common.map((exampleId) => matrixRow(exampleId, sides));
   const experiments = sides.map((side, index) => summary(side, matrix, index, confidenceLevel));
-  return { datasetHash: first.attempt.datasetHash, samplesInCommon: common.length, confidenceLevel, experiments, pairwise: pairwiseTests(matrix, sides.length, 1 - confidenceLevel), matrix };
+  return {
+    datasetHash: first.attempt.datasetHash,
+    samplesInCommon: common.length,
+    confidenceLevel,
+    experiments,
+    pairwise: pairwiseTests(matrix, sides.length, 1 - confidenceLevel),
+    matrix,
+  };
 }
 
 /** 2..10 distinct experiments; checked before anything is loaded. */
 export function validateComparedIds(ids: readonly string[]): void {
   const { min, max } = COMPARE_MANY_LIMITS.experiments;
-  if (ids.length < min || ids.length > max) throw new ValidationError('ids', `give ${min}..${max} experiments, got ${ids.length}`);
+  if (ids.length < min || ids.length > max)
+    throw new ValidationError('ids', `give ${min}..${max} experiments, got ${ids.length}`);
   const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
-  if (duplicate !== undefined) throw new ValidationError('ids', `experiment ${duplicate} is listed twice`);
+  if (duplicate !== undefined)
+    throw new ValidationError('ids', `experiment ${duplicate} is listed twice`);
 }
 
-async function load(em: EntityManager, id: string, attemptNumber: number | null | undefined): Promise<Loaded> {
+async function load(
+  em: EntityManager,
+  id: string,
+  attemptNumber: number | null | undefined,
+): Promise<Loaded> {
   const experiment = await em.findOne(Experiment, { id });
   if (!experiment) throw new NotFoundError('Experiment', id);
   const number = attemptNumber ?? experiment.currentAttempt;
-  if (number === 0) throw new ValidationError('ids', `experiment ${id} has not run yet: there is nothing to compare`);
+  if (number === 0)
+    throw new ValidationError(
+      'ids',
+      `experiment ${id} has not run yet: there is nothing to compare`,
+    );
   const attempt = await em.findOne(Attempt, { experiment: id, number });
   if (!attempt) throw new ValidationError('ids', `experiment ${id} has no attempt ${number}`);
   const rows = await em.getConnection().execute<Row[]>(
@@ -129,17 +152,38 @@ async function load(em: EntityManager, id: string, attemptNumber: number | null 
        from sample_results where attempt_id = ? order by sample_index`,
     [attempt.id],
   );
-  return { experiment, attempt, rows: new Map(rows.map((row) => [row.example_id, row])), order: rows.map((row) => row.example_id) };
+  return {
+    experiment,
+    attempt,
+    rows: new Map(rows.map((row) => [row.example_id, row])),
+    order: rows.map((row) => row.example_id),
+  };
 }
 
 function matrixRow(exampleId: string, sides: readonly Loaded[]): MatrixRow {
   const rows = sides.map((side) => side.rows.get(exampleId) as Row);
-  const cells = rows.map((row) => ({ correct: row.correct === 1 || row.correct === true, f1: row.f1, parsedAnswer: row.parsed_answer, error: row.error }));
+  const cells = rows.map((row) => ({
+    correct: row.correct === 1 || row.correct === true,
+    f1: row.f1,
+    parsedAnswer: row.parsed_answer,
+    error: row.error,
+  }));
   const first = rows[0] as Row;
-  return { exampleId, question: first.question, expectedAnswer: first.expected_answer, cells, disagree: new Set(cells.map((cell) => cell.correct)).size > 1 };
+  return {
+    exampleId,
+    question: first.question,
+    expectedAnswer: first.expected_answer,
+    cells,
+    disagree: new Set(cells.map((cell) => cell.correct)).size > 1,
+  };
 }
 
-function summary(side: Loaded, matrix: readonly MatrixRow[], index: number, confidenceLevel: number): ComparedExperiment {
+function summary(
+  side: Loaded,
+  matrix: readonly MatrixRow[],
+  index: number,
+  confidenceLevel: number,
+): ComparedExperiment {
   const rows = matrix.map((row) => side.rows.get(row.exampleId) as Row);
   const correct = matrix.filter((row) => row.cells[index]?.correct).length;
   const tokensInput = rows.reduce((sum, row) => sum + row.tokens_input, 0);
@@ -155,7 +199,11 @@ function summary(side: Loaded, matrix: readonly MatrixRow[], index: number, conf
     latency: summarize(rows.map((row) => row.latency_ms)),
     tokensInput,
     tokensOutput,
-    estimatedCostUsd: pricing ? (tokensInput * pricing.inputPerMillionTokens + tokensOutput * pricing.outputPerMillionTokens) / 1_000_000 : null,
+    estimatedCostUsd: pricing
+      ? (tokensInput * pricing.inputPerMillionTokens +
+          tokensOutput * pricing.outputPerMillionTokens) /
+        1_000_000
+      : null,
   };
 }
 
@@ -169,5 +217,9 @@ function pairwiseTests(matrix: readonly MatrixRow[], count: number, alpha: numbe
     }
   }
   const adjusted = holmBonferroni(tests.map((test) => test.mcNemar.pValue));
-  return tests.map((test, index) => ({ ...test, adjustedPValue: adjusted[index] as number, significant: (adjusted[index] as number) < alpha }));
+  return tests.map((test, index) => ({
+    ...test,
+    adjustedPValue: adjusted[index] as number,
+    significant: (adjusted[index] as number) < alpha,
+  }));
 }

@@ -2,7 +2,13 @@ import { UniqueConstraintViolationException, type EntityManager } from '@mikro-o
 import type { Database } from '../db/orm.ts';
 import { ImportedDataset } from '../db/entities/imported-dataset.entity.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
-import { createImportedDataset, examplesHash, inferDatasetKind, isDatasetKind, parseImportedExamples } from '../engine/datasets/import.ts';
+import {
+  createImportedDataset,
+  examplesHash,
+  inferDatasetKind,
+  isDatasetKind,
+  parseImportedExamples,
+} from '../engine/datasets/import.ts';
 import { DATASET_KINDS, type DatasetKind } from '../engine/types.ts';
 import { refuseNul } from '../engine/experiment-config.ts';
 import { IMPORT_FORMATS, type ImportFormat } from '../engine/datasets/import-formats.ts';
@@ -27,28 +33,50 @@ const DESCRIPTION_LENGTH = 10_000;
  * Validates an uploaded dataset, stores it and registers it, so experiments can run on it at once
  * (and the simulated provider knows its answers). Nothing is stored when anything is wrong.
  */
-export async function importDataset(em: EntityManager, registry: DatasetRegistry, input: ImportDatasetInput): Promise<Dataset> {
+export async function importDataset(
+  em: EntityManager,
+  registry: DatasetRegistry,
+  input: ImportDatasetInput,
+): Promise<Dataset> {
   const name = input.name.trim();
   if (!NAME_PATTERN.test(name)) {
-    throw new ValidationError('name', 'must be 1..100 letters, digits, "_", "-" or ".", starting with a letter or digit');
+    throw new ValidationError(
+      'name',
+      'must be 1..100 letters, digits, "_", "-" or ".", starting with a letter or digit',
+    );
   }
   if (input.description) refuseNul(input.description, 'description');
   if ((input.description?.length ?? 0) > DESCRIPTION_LENGTH) {
     throw new ValidationError('description', `must be at most ${DESCRIPTION_LENGTH} characters`);
   }
   const format = input.format as ImportFormat;
-  if (!IMPORT_FORMATS.includes(format)) throw new ValidationError('format', `must be one of ${IMPORT_FORMATS.join(', ')}`);
-  if (input.kind != null && !isDatasetKind(input.kind)) throw new ValidationError('kind', `must be one of ${DATASET_KINDS.join(', ')}`);
-  if (registry.get(name)) throw new ConflictError(`a dataset named "${name}" already exists; datasets are immutable, import under a new name`);
+  if (!IMPORT_FORMATS.includes(format))
+    throw new ValidationError('format', `must be one of ${IMPORT_FORMATS.join(', ')}`);
+  if (input.kind != null && !isDatasetKind(input.kind))
+    throw new ValidationError('kind', `must be one of ${DATASET_KINDS.join(', ')}`);
+  if (registry.get(name))
+    throw new ConflictError(
+      `a dataset named "${name}" already exists; datasets are immutable, import under a new name`,
+    );
   const examples = parseImportedExamples(format, input.content);
   const contentHash = examplesHash(examples);
   const description = input.description?.trim() || null;
-  const kind: DatasetKind = (input.kind as DatasetKind | null | undefined) ?? inferDatasetKind(examples);
-  em.create(ImportedDataset, { name, description, format, kind, size: examples.length, contentHash, examples });
+  const kind: DatasetKind =
+    (input.kind as DatasetKind | null | undefined) ?? inferDatasetKind(examples);
+  em.create(ImportedDataset, {
+    name,
+    description,
+    format,
+    kind,
+    size: examples.length,
+    contentHash,
+    examples,
+  });
   try {
     await em.flush();
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw new ConflictError(`a dataset named "${name}" already exists`);
+    if (error instanceof UniqueConstraintViolationException)
+      throw new ConflictError(`a dataset named "${name}" already exists`);
     throw error;
   }
   const dataset = createImportedDataset(name, description, kind, examples, contentHash);
@@ -57,18 +85,28 @@ export async function importDataset(em: EntityManager, registry: DatasetRegistry
 }
 
 /** Registers every stored import at start-up. One already registered with the same content is skipped. */
-export async function registerImportedDatasets(orm: Database, registry: DatasetRegistry, logger: Logger): Promise<number> {
-  const stored = await orm.em.fork().find(ImportedDataset, {}, { populate: ['examples'], orderBy: { id: 'asc' } });
+export async function registerImportedDatasets(
+  orm: Database,
+  registry: DatasetRegistry,
+  logger: Logger,
+): Promise<number> {
+  const stored = await orm.em
+    .fork()
+    .find(ImportedDataset, {}, { populate: ['examples'], orderBy: { id: 'asc' } });
   let registered = 0;
   for (const row of stored) {
     const existing = registry.get(row.name);
     if (existing?.contentHash === row.contentHash) continue;
     if (existing) {
-      logger.error('imported dataset shadowed by another dataset of the same name', { name: row.name });
+      logger.error('imported dataset shadowed by another dataset of the same name', {
+        name: row.name,
+      });
       continue;
     }
     const kind = isDatasetKind(row.kind) ? row.kind : inferDatasetKind(row.examples);
-    registry.register(createImportedDataset(row.name, row.description, kind, row.examples, row.contentHash));
+    registry.register(
+      createImportedDataset(row.name, row.description, kind, row.examples, row.contentHash),
+    );
     registered += 1;
   }
   return registered;

@@ -30,14 +30,23 @@ export class ExperimentReads {
 
   constructor(private readonly em: EntityManager) {}
 
-  private async loadCurrentAttempts(experiments: readonly Experiment[]): Promise<(Attempt | null)[]> {
+  private async loadCurrentAttempts(
+    experiments: readonly Experiment[],
+  ): Promise<(Attempt | null)[]> {
     const started = experiments.filter((experiment) => experiment.currentAttempt > 0);
     if (started.length === 0) return experiments.map(() => null);
     const attempts = await this.em.find(Attempt, {
-      $or: started.map((experiment) => ({ experiment: experiment.id, number: experiment.currentAttempt })),
+      $or: started.map((experiment) => ({
+        experiment: experiment.id,
+        number: experiment.currentAttempt,
+      })),
     });
-    const byKey = new Map(attempts.map((attempt) => [attemptKey(attempt.experiment.id, attempt.number), attempt]));
-    return experiments.map((experiment) => byKey.get(attemptKey(experiment.id, experiment.currentAttempt)) ?? null);
+    const byKey = new Map(
+      attempts.map((attempt) => [attemptKey(attempt.experiment.id, attempt.number), attempt]),
+    );
+    return experiments.map(
+      (experiment) => byKey.get(attemptKey(experiment.id, experiment.currentAttempt)) ?? null,
+    );
   }
 }
 

@@ -2,10 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/knex';
 import { sqlDialect } from '../db/dialect.ts';
 import { Attempt } from '../db/entities/attempt.entity.ts';
+import { PromptVersion } from '../db/entities/prompt-version.entity.ts';
+import { datasetMetadataFields } from '../engine/prompts/template.ts';
+import { buildManifest, manifestHash, readBuildInfo } from './run-manifest.ts';
 import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { Experiment, type ExperimentStatus } from '../db/entities/experiment.entity.ts';
 import { SampleResult } from '../db/entities/sample-result.entity.ts';
-import { DEFAULTS, validateExperimentInput, type ExperimentInput } from '../engine/experiment-config.ts';
+import {
+  DEFAULTS,
+  validateExperimentInput,
+  type ExperimentInput,
+} from '../engine/experiment-config.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import { validateRunKey } from '../engine/providers/credentials.ts';
 import { sampleIndices } from '../engine/datasets/sampling.ts';
@@ -60,6 +67,8 @@ export class ExperimentService {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Batched reads, one set per operation's EntityManager fork. */
   private readonly reads = new WeakMap<EntityManager, ExperimentReads>();
+  /** The version and commit every run manifest names. */
+  private readonly build = readBuildInfo();
 
   constructor(
     private readonly datasets: DatasetRegistry,
@@ -69,10 +78,25 @@ export class ExperimentService {
   ) {}
 
   async create(em: EntityManager, input: ExperimentInput): Promise<Experiment> {
+    const promptRef = input.config?.prompt;
+    const storedPrompt =
+      typeof promptRef?.name === 'string' && typeof promptRef.version === 'number'
+        ? await em.findOne(PromptVersion, {
+            name: promptRef.name.trim(),
+            version: promptRef.version,
+          })
+        : null;
     const { name, description, config } = validateExperimentInput(
       input,
       (dataset) => this.datasets.get(dataset) !== undefined,
       (knowledgeBase) => this.datasets.knowledgeBases.get(knowledgeBase) !== undefined,
+      {
+        promptTemplate: (promptName, version) =>
+          storedPrompt && storedPrompt.name === promptName && storedPrompt.version === version
+            ? storedPrompt.template
+            : undefined,
+        metadataFields: (dataset) => datasetMetadataFields(this.datasets.get(dataset)),
+      },
     );
     const experiment = em.create(Experiment, {
       id: randomUUID(),
@@ -88,7 +112,11 @@ export class ExperimentService {
     return experiment;
   }
 
-  async launch(em: EntityManager, input: ExperimentInput, options: RunOptions = {}): Promise<Experiment> {
+  async launch(
+    em: EntityManager,
+    input: ExperimentInput,
+    options: RunOptions = {},
+  ): Promise<Experiment> {
     validateRunKey(options.apiKey, input.config?.provider?.kind ?? DEFAULTS.providerKind);
     const experiment = await this.create(em, input);
     return this.run(em, experiment.id, options);
@@ -103,10 +131,22 @@ export class ExperimentService {
         throw new ConflictError(`experiment ${id} is already ${experiment.status.toLowerCase()}`);
       }
       const dataset = this.datasets.get(experiment.datasetName);
-      if (!dataset) throw new ValidationError('config.datasetName', `dataset "${experiment.datasetName}" is no longer registered`);
+      if (!dataset)
+        throw new ValidationError(
+          'config.datasetName',
+          `dataset "${experiment.datasetName}" is no longer registered`,
+        );
       const { numSamples, hyperparameters } = experiment.config;
       const indices = sampleIndices(dataset.size, numSamples, hyperparameters.seed);
+      const manifest = buildManifest(
+        experiment.config,
+        dataset.contentHash,
+        this.datasets,
+        this.build,
+      );
       const attempt = em.create(Attempt, {
+        manifest,
+        manifestHash: manifestHash(manifest),
         experiment,
         number: experiment.currentAttempt + 1,
         datasetHash: dataset.contentHash,
@@ -115,7 +155,12 @@ export class ExperimentService {
         runKey: apiKey !== null,
       });
       await this.lifecycle.queue(em, experiment, attempt);
-      await this.scheduler.enqueue({ experimentId: id, attemptId: attempt.id, attemptNumber: attempt.number, apiKey });
+      await this.scheduler.enqueue({
+        experimentId: id,
+        attemptId: attempt.id,
+        attemptNumber: attempt.number,
+        apiKey,
+      });
       return experiment;
     });
   }
@@ -125,7 +170,9 @@ export class ExperimentService {
     return this.exclusive(id, async () => {
       const experiment = await this.getOrFail(em, id);
       if (!ACTIVE.includes(experiment.status)) {
-        throw new ConflictError(`experiment ${id} is ${experiment.status.toLowerCase()}, not queued or running`);
+        throw new ConflictError(
+          `experiment ${id} is ${experiment.status.toLowerCase()}, not queued or running`,
+        );
       }
       const stoppedRunning = await this.scheduler.stop(id);
       if (!stoppedRunning) await this.cancelQueued(em, experiment);
@@ -140,9 +187,12 @@ export class ExperimentService {
       const experiment = await this.getOrFail(em, id);
       await this.scheduler.dequeue(id);
       await this.scheduler.stop(id);
-      const attemptIds = (await em.find(Attempt, { experiment: id }, { fields: ['id'] })).map((a) => a.id);
+      const attemptIds = (await em.find(Attempt, { experiment: id }, { fields: ['id'] })).map(
+        (a) => a.id,
+      );
       await em.transactional(async (tx) => {
-        if (attemptIds.length > 0) await tx.nativeDelete(SampleResult, { attempt: { $in: attemptIds } });
+        if (attemptIds.length > 0)
+          await tx.nativeDelete(SampleResult, { attempt: { $in: attemptIds } });
         await tx.nativeDelete(ExperimentEventRow, { experiment: id });
         await tx.nativeDelete(Attempt, { experiment: id });
         await tx.nativeDelete(Experiment, { id });
@@ -166,7 +216,12 @@ export class ExperimentService {
     return experiment;
   }
 
-  async list(em: EntityManager, filter: ExperimentFilter, first: number, after: string | null): Promise<Page<Experiment>> {
+  async list(
+    em: EntityManager,
+    filter: ExperimentFilter,
+    first: number,
+    after: string | null,
+  ): Promise<Page<Experiment>> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
       throw new ValidationError('first', `must be between 1 and ${MAX_PAGE_SIZE}`);
     }
@@ -176,22 +231,50 @@ export class ExperimentService {
       if (filter.status) where.status = filter.status;
       if (filter.method) where.method = filter.method;
       // A literal substring: LIKE would read % and _ in the filter as wildcards.
-      if (filter.model) return { ...where, [raw(sqlDialect(em).position('lower(model_name)'), [filter.model.toLowerCase()])]: { $gt: 0 } };
+      if (filter.model)
+        return {
+          ...where,
+          [raw(sqlDialect(em).position('lower(model_name)'), [filter.model.toLowerCase()])]: {
+            $gt: 0,
+          },
+        };
       return where;
     };
     const totalCount = await em.count(Experiment, filterWhere());
     const cursor = after ? decodeCursor(after) : null;
     const pageWhere: FilterQuery<Experiment> = cursor
-      ? { $and: [filterWhere(), { $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] }] }
+      ? {
+          $and: [
+            filterWhere(),
+            {
+              $or: [
+                { createdAt: { $lt: cursor.createdAt } },
+                { createdAt: cursor.createdAt, id: { $lt: cursor.id } },
+              ],
+            },
+          ],
+        }
       : filterWhere();
-    const rows = await em.find(Experiment, pageWhere, { orderBy: { createdAt: 'desc', id: 'desc' }, limit: first + 1 });
+    const rows = await em.find(Experiment, pageWhere, {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      limit: first + 1,
+    });
     const nodes = rows.slice(0, first);
     const last = nodes.at(-1);
-    return { nodes, totalCount, hasNextPage: rows.length > first, endCursor: last ? encodeCursor(last) : null };
+    return {
+      nodes,
+      totalCount,
+      hasNextPage: rows.length > first,
+      endCursor: last ? encodeCursor(last) : null,
+    };
   }
 
   /** One page of an attempt's sample results, in sample order (the current attempt by default). */
-  async samples(em: EntityManager, experiment: Experiment, query: SampleQuery): Promise<Page<SampleResult>> {
+  async samples(
+    em: EntityManager,
+    experiment: Experiment,
+    query: SampleQuery,
+  ): Promise<Page<SampleResult>> {
     if (!Number.isInteger(query.first) || query.first < 1 || query.first > MAX_SAMPLE_PAGE_SIZE) {
       throw new ValidationError('first', `must be between 1 and ${MAX_SAMPLE_PAGE_SIZE}`);
     }
@@ -247,13 +330,19 @@ export class ExperimentService {
    * The one place that decides where the current attempt's figures come from: the running
    * execution while it runs, else the stored attempt; null before the first run.
    */
-  private async currentFigures(em: EntityManager, experiment: Experiment): Promise<AttemptFigures | null> {
+  private async currentFigures(
+    em: EntityManager,
+    experiment: Experiment,
+  ): Promise<AttemptFigures | null> {
     const live = this.scheduler.liveFigures(experiment.id, experiment.currentAttempt);
     if (live) return live;
     const attempt = await this.currentAttempt(em, experiment);
     if (!attempt) return null;
     return {
-      progress: async () => ({ ...(await this.readsFor(em).resultCounts.load(attempt.id)), total: attempt.totalSamples }),
+      progress: async () => ({
+        ...(await this.readsFor(em).resultCounts.load(attempt.id)),
+        total: attempt.totalSamples,
+      }),
       metrics: () => attempt.metrics,
       profile: () => attempt.profile,
     };
@@ -287,12 +376,17 @@ export class ExperimentService {
 }
 
 function encodeCursor(experiment: Experiment): string {
-  return Buffer.from(JSON.stringify([experiment.createdAt.toISOString(), experiment.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([experiment.createdAt.toISOString(), experiment.id])).toString(
+    'base64url',
+  );
 }
 
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+      string,
+      string,
+    ];
     const date = new Date(createdAt);
     if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
     return { createdAt: date, id };
@@ -303,6 +397,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 
 function decodeSampleCursor(cursor: string): number {
   const index = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!Number.isInteger(index) || index < 0) throw new ValidationError('after', 'is not a cursor returned by this API');
+  if (!Number.isInteger(index) || index < 0)
+    throw new ValidationError('after', 'is not a cursor returned by this API');
   return index;
 }

@@ -32,24 +32,39 @@ const DESCRIPTION_LENGTH = 10_000;
  * Validates an uploaded corpus, chunks it, stores it and registers it, so experiments can retrieve
  * from it at once (config.rag.knowledgeBase). Nothing is stored when anything is wrong.
  */
-export async function importKnowledgeBase(em: EntityManager, registry: DatasetRegistry, input: ImportKnowledgeBaseInput): Promise<KnowledgeBaseEntry> {
+export async function importKnowledgeBase(
+  em: EntityManager,
+  registry: DatasetRegistry,
+  input: ImportKnowledgeBaseInput,
+): Promise<KnowledgeBaseEntry> {
   const name = input.name.trim();
   if (!NAME_PATTERN.test(name)) {
-    throw new ValidationError('name', 'must be 1..100 letters, digits, "_", "-" or ".", starting with a letter or digit');
+    throw new ValidationError(
+      'name',
+      'must be 1..100 letters, digits, "_", "-" or ".", starting with a letter or digit',
+    );
   }
   if ((input.description?.length ?? 0) > DESCRIPTION_LENGTH) {
     throw new ValidationError('description', `must be at most ${DESCRIPTION_LENGTH} characters`);
   }
   const format = input.format as KnowledgeBaseFormat;
-  if (!KNOWLEDGE_BASE_FORMATS.includes(format)) throw new ValidationError('format', `must be one of ${KNOWLEDGE_BASE_FORMATS.join(', ')}`);
+  if (!KNOWLEDGE_BASE_FORMATS.includes(format))
+    throw new ValidationError('format', `must be one of ${KNOWLEDGE_BASE_FORMATS.join(', ')}`);
   const chunking = validateChunking(input.chunkSize, input.chunkOverlap);
   if (registry.knowledgeBases.get(name)) {
-    throw new ConflictError(`a knowledge base named "${name}" already exists; knowledge bases are immutable, import under a new name`);
+    throw new ConflictError(
+      `a knowledge base named "${name}" already exists; knowledge bases are immutable, import under a new name`,
+    );
   }
   const documents = parseKnowledgeDocuments({ format, content: input.content, title: input.title });
   const contentHash = knowledgeBaseHash(documents, chunking);
-  const description = input.description?.trim() || `Imported knowledge base of ${documents.length} documents.`;
-  const entry = createKnowledgeBaseEntry({ name, description, source: 'imported', chunking }, documents, contentHash);
+  const description =
+    input.description?.trim() || `Imported knowledge base of ${documents.length} documents.`;
+  const entry = createKnowledgeBaseEntry(
+    { name, description, source: 'imported', chunking },
+    documents,
+    contentHash,
+  );
   em.create(StoredKnowledgeBase, {
     name,
     description,
@@ -64,7 +79,8 @@ export async function importKnowledgeBase(em: EntityManager, registry: DatasetRe
   try {
     await em.flush();
   } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) throw new ConflictError(`a knowledge base named "${name}" already exists`);
+    if (error instanceof UniqueConstraintViolationException)
+      throw new ConflictError(`a knowledge base named "${name}" already exists`);
     throw error;
   }
   registry.knowledgeBases.register(entry);
@@ -72,16 +88,30 @@ export async function importKnowledgeBase(em: EntityManager, registry: DatasetRe
 }
 
 /** Registers every stored knowledge base at start-up. */
-export async function registerImportedKnowledgeBases(orm: Database, registry: DatasetRegistry, logger: Logger): Promise<number> {
-  const stored = await orm.em.fork().find(StoredKnowledgeBase, {}, { populate: ['documents'], orderBy: { id: 'asc' } });
+export async function registerImportedKnowledgeBases(
+  orm: Database,
+  registry: DatasetRegistry,
+  logger: Logger,
+): Promise<number> {
+  const stored = await orm.em
+    .fork()
+    .find(StoredKnowledgeBase, {}, { populate: ['documents'], orderBy: { id: 'asc' } });
   let registered = 0;
   for (const row of stored) {
     if (registry.knowledgeBases.get(row.name)) {
-      logger.error('stored knowledge base shadowed by another of the same name', { name: row.name });
+      logger.error('stored knowledge base shadowed by another of the same name', {
+        name: row.name,
+      });
       continue;
     }
     const chunking = { chunkSize: row.chunkSize, chunkOverlap: row.chunkOverlap };
-    registry.knowledgeBases.register(createKnowledgeBaseEntry({ name: row.name, description: row.description ?? '', source: 'imported', chunking }, row.documents, row.contentHash));
+    registry.knowledgeBases.register(
+      createKnowledgeBaseEntry(
+        { name: row.name, description: row.description ?? '', source: 'imported', chunking },
+        row.documents,
+        row.contentHash,
+      ),
+    );
     registered += 1;
   }
   return registered;

@@ -53,7 +53,12 @@ export class ExperimentLifecycle {
 
   /** A new experiment was stored (PENDING). */
   created(experiment: Experiment): void {
-    this.bus.publishChange({ experimentId: experiment.id, change: 'CREATED', status: experiment.status, at: now().toISOString() });
+    this.bus.publishChange({
+      experimentId: experiment.id,
+      change: 'CREATED',
+      status: experiment.status,
+      at: now().toISOString(),
+    });
   }
 
   /** A new attempt (already created in `em`) becomes current and waits in the queue. */
@@ -88,7 +93,11 @@ export class ExperimentLifecycle {
    * The attempt ended; its final figures are stored with its status. `stored` runs once the rows are
    * committed and before the status is announced (the execution's last progress event goes there).
    */
-  async finish(attemptId: number, outcome: AttemptOutcome, stored: () => void = () => undefined): Promise<void> {
+  async finish(
+    attemptId: number,
+    outcome: AttemptOutcome,
+    stored: () => void = () => undefined,
+  ): Promise<void> {
     const em = this.orm.em.fork();
     const attempt = await em.findOneOrFail(Attempt, attemptId, { populate: ['experiment'] });
     move('attempt', attempt, outcome.status);
@@ -115,7 +124,11 @@ export class ExperimentLifecycle {
   }
 
   /** A queued attempt (not yet dispatched) is cancelled. */
-  async cancelQueued(em: EntityManager, experiment: Experiment, attempt: Attempt | null): Promise<void> {
+  async cancelQueued(
+    em: EntityManager,
+    experiment: Experiment,
+    attempt: Attempt | null,
+  ): Promise<void> {
     const at = now();
     move('experiment', experiment, 'CANCELLED');
     experiment.completedAt = at;
@@ -131,7 +144,12 @@ export class ExperimentLifecycle {
   /** The experiment and everything of it were deleted. */
   deleted(experimentId: string): void {
     this.bus.forget(experimentId);
-    this.bus.publishChange({ experimentId, change: 'DELETED', status: null, at: now().toISOString() });
+    this.bus.publishChange({
+      experimentId,
+      change: 'DELETED',
+      status: null,
+      at: now().toISOString(),
+    });
   }
 
   /** In a cluster other processes number this experiment's events too: continue after the last stored one. */
@@ -141,13 +159,26 @@ export class ExperimentLifecycle {
     this.bus.continueSequence(experimentId, Math.max(stored, this.bus.lastSeqOf(experimentId)));
   }
 
-  private announce(experimentId: string, attempt: number, status: ExperimentStatus, error: string | null): void {
-    const event = this.bus.publish(experimentId, attempt, { type: 'ExperimentStatusChanged', status, error });
+  private announce(
+    experimentId: string,
+    attempt: number,
+    status: ExperimentStatus,
+    error: string | null,
+  ): void {
+    const event = this.bus.publish(experimentId, attempt, {
+      type: 'ExperimentStatusChanged',
+      status,
+      error,
+    });
     this.bus.publishChange({ experimentId, change: 'STATUS_CHANGED', status, at: event.at });
   }
 }
 
-function move(what: 'experiment' | 'attempt', row: { status: ExperimentStatus }, to: ExperimentStatus): void {
+function move(
+  what: 'experiment' | 'attempt',
+  row: { status: ExperimentStatus },
+  to: ExperimentStatus,
+): void {
   if (!NEXT[row.status].includes(to)) throw new IllegalTransitionError(what, row.status, to);
   row.status = to;
 }

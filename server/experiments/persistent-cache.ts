@@ -70,8 +70,10 @@ export class PersistentResponseCache implements PersistentCacheStore {
     // Read-ahead follows SQLite's rowid (write order); PostgreSQL tables have no such order to follow.
     this.readAhead = this.dialect.name === 'sqlite' ? (options.readAhead ?? 512) : 0;
     this.now = options.now ?? Date.now;
-    this.writes = new WriteBehind(() => this.write(), options.flushDelayMs ?? 100, (error) =>
-      this.logger.error('writing the response cache failed', { error }),
+    this.writes = new WriteBehind(
+      () => this.write(),
+      options.flushDelayMs ?? 100,
+      (error) => this.logger.error('writing the response cache failed', { error }),
     );
   }
 
@@ -115,7 +117,10 @@ export class PersistentResponseCache implements PersistentCacheStore {
 
   /** Counted between writes: during one, a committed entry would still be in the buffer and count twice. */
   size(): Promise<PersistentCacheSize> {
-    return this.writes.enqueue(async () => ({ entries: (await this.countRows()) + this.unwritten.size, maxEntries: this.options.maxRows }));
+    return this.writes.enqueue(async () => ({
+      entries: (await this.countRows()) + this.unwritten.size,
+      maxEntries: this.options.maxRows,
+    }));
   }
 
   private touch(key: string): void {
@@ -173,7 +178,8 @@ export class PersistentResponseCache implements PersistentCacheStore {
         keys,
       );
       for (const row of rows) found.set(row.key, row);
-      if (rows.length > 0 && this.shouldReadAhead()) await this.readAheadAfter(Math.max(...rows.map((row) => row.rowid ?? 0)));
+      if (rows.length > 0 && this.shouldReadAhead())
+        await this.readAheadAfter(Math.max(...rows.map((row) => row.rowid ?? 0)));
     } catch (error) {
       // A cache that cannot answer is a miss, never a failed sample.
       this.logger.warn('reading the response cache failed', { error });
@@ -219,11 +225,18 @@ export class PersistentResponseCache implements PersistentCacheStore {
     this.rowCount += await bulkInsert(this.orm, {
       table: 'response_cache',
       columns: ['key', 'completion', 'latency_ms', 'created_at', 'last_used_at'],
-      rows: entries.map(([key, { completion, latencyMs }]) => [key, JSON.stringify(completion), latencyMs, now, now]),
+      rows: entries.map(([key, { completion, latencyMs }]) => [
+        key,
+        JSON.stringify(completion),
+        latencyMs,
+        now,
+        now,
+      ]),
       onConflict: '(key) do nothing',
     });
     // Readable from the buffer until here, so a lookup never falls between buffer and table.
-    for (const [key, value] of entries) if (this.unwritten.get(key) === value) this.unwritten.delete(key);
+    for (const [key, value] of entries)
+      if (this.unwritten.get(key) === value) this.unwritten.delete(key);
     await this.evictBeyondBound();
   }
 
@@ -241,7 +254,10 @@ export class PersistentResponseCache implements PersistentCacheStore {
 
   private async countRows(): Promise<number> {
     const result: unknown = await this.knex().raw('select count(*) as n from response_cache');
-    const [row] = this.dialect.name === 'sqlite' ? (result as { n: number }[]) : (result as { rows: { n: string }[] }).rows;
+    const [row] =
+      this.dialect.name === 'sqlite'
+        ? (result as { n: number }[])
+        : (result as { rows: { n: string }[] }).rows;
     return this.dialect.num(row?.n);
   }
 
@@ -256,8 +272,8 @@ export class PersistentResponseCache implements PersistentCacheStore {
   /** Lookups use the read connection, so they never wait for a batch of writes (or a checkpoint) to finish. */
   private async readRows(sql: string, bindings: readonly (string | number)[]): Promise<CacheRow[]> {
     const result: unknown = await this.orm.em.getConnection('read').getKnex().raw(sql, bindings);
-    return this.dialect.name === 'sqlite' ? (result as CacheRow[]) : (result as { rows: CacheRow[] }).rows;
+    return this.dialect.name === 'sqlite'
+      ? (result as CacheRow[])
+      : (result as { rows: CacheRow[] }).rows;
   }
 }
-
-

@@ -15,13 +15,18 @@ interface OutcomeRow {
   cache_hit: unknown;
   failed: unknown;
   timings: unknown;
+  grades: unknown;
+  failure_mode: string | null;
 }
 
 /** The outcomes already stored for an attempt, by sample index (what a resumed attempt must not redo). */
-export async function loadStoredOutcomes(em: EntityManager, attemptId: number): Promise<Map<number, StoredOutcome>> {
+export async function loadStoredOutcomes(
+  em: EntityManager,
+  attemptId: number,
+): Promise<Map<number, StoredOutcome>> {
   const rows = await em.getConnection().execute<OutcomeRow[]>(
     `select sample_index, exact_match, substring_match, correct, f1, latency_ms, tokens_input, tokens_output,
-            cache_hit, error is not null as failed, timings
+            cache_hit, error is not null as failed, timings, grades, failure_mode
        from sample_results where attempt_id = ?`,
     [attemptId],
   );
@@ -39,6 +44,8 @@ export async function loadStoredOutcomes(em: EntityManager, attemptId: number): 
       cacheHit: bool(row.cache_hit),
       failed: bool(row.failed),
       timings: row.timings ? json<StoredOutcome['timings']>(row.timings) : null,
+      grades: row.grades ? json<StoredOutcome['grades']>(row.grades) : null,
+      failureMode: (row.failure_mode ?? null) as StoredOutcome['failureMode'],
     });
   }
   return outcomes;
@@ -52,11 +59,14 @@ export async function countResults(
   const counts = new Map<number, { done: number; failed: number }>();
   if (attemptIds.length === 0) return counts;
   const dialect = sqlDialect(em);
-  const rows = await em.getConnection().execute<{ attempt_id: number; done: unknown; failed: unknown }[]>(
-    `select attempt_id, count(*) as done, sum(${dialect.countIf('error is not null')}) as failed
+  const rows = await em
+    .getConnection()
+    .execute<{ attempt_id: number; done: unknown; failed: unknown }[]>(
+      `select attempt_id, count(*) as done, sum(${dialect.countIf('error is not null')}) as failed
        from sample_results where attempt_id in (${attemptIds.map(() => '?').join(',')}) group by attempt_id`,
-    [...attemptIds],
-  );
-  for (const row of rows) counts.set(row.attempt_id, { done: dialect.num(row.done), failed: dialect.num(row.failed) });
+      [...attemptIds],
+    );
+  for (const row of rows)
+    counts.set(row.attempt_id, { done: dialect.num(row.done), failed: dialect.num(row.failed) });
   return counts;
 }

@@ -41,9 +41,13 @@ export class ResultWriter {
     options: ResultWriterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 500;
-    this.writes = new WriteBehind(() => this.writeBuffered(), options.maxDelayMs ?? 50, (error) => {
-      this.failure ??= error;
-    });
+    this.writes = new WriteBehind(
+      () => this.writeBuffered(),
+      options.maxDelayMs ?? 50,
+      (error) => {
+        this.failure ??= error;
+      },
+    );
   }
 
   add(record: SampleRecord, event: ExperimentEvent): void {
@@ -82,19 +86,26 @@ export class ResultWriter {
     this.writing = batch.length;
     const now = new Date();
     try {
-      await this.orm.em.getConnection().getKnex().transaction(async (trx) => {
-        await bulkInsert(
-          this.orm,
-          {
-            table: 'sample_results',
-            columns: COLUMNS,
-            rows: batch.map(({ record }) => toRow(record, this.attemptId, now)),
-            onConflict: '(attempt_id, sample_index) do nothing',
-          },
-          trx,
-        );
-        await insertEvents(this.orm, batch.map(({ event }) => event), trx);
-      });
+      await this.orm.em
+        .getConnection()
+        .getKnex()
+        .transaction(async (trx) => {
+          await bulkInsert(
+            this.orm,
+            {
+              table: 'sample_results',
+              columns: COLUMNS,
+              rows: batch.map(({ record }) => toRow(record, this.attemptId, now)),
+              onConflict: '(attempt_id, sample_index) do nothing',
+            },
+            trx,
+          );
+          await insertEvents(
+            this.orm,
+            batch.map(({ event }) => event),
+            trx,
+          );
+        });
       this.onSettled(batch, true);
     } catch (error) {
       this.onSettled(batch, false);
@@ -108,18 +119,62 @@ export class ResultWriter {
 
 /** In the order toRow writes them. */
 const COLUMNS = [
-  'attempt_id', 'sample_index', 'example_id', 'question', 'expected_answer', 'prompt', 'raw_output',
-  'parsed_answer', 'exact_match', 'substring_match', 'correct', 'f1', 'matched_alias',
-  'tokens_input', 'tokens_output', 'latency_ms', 'timings', 'cache_hit',
-  'cache_tier', 'error', 'retries', 'trace', 'metadata', 'created_at',
+  'attempt_id',
+  'sample_index',
+  'example_id',
+  'question',
+  'expected_answer',
+  'prompt',
+  'raw_output',
+  'parsed_answer',
+  'exact_match',
+  'substring_match',
+  'correct',
+  'f1',
+  'matched_alias',
+  'tokens_input',
+  'tokens_output',
+  'latency_ms',
+  'timings',
+  'cache_hit',
+  'cache_tier',
+  'error',
+  'retries',
+  'trace',
+  'metadata',
+  'grades',
+  'failure_mode',
+  'created_at',
 ] as const;
 
 function toRow(record: SampleRecord, attemptId: number, createdAt: Date): SqlValue[] {
   const { score } = record;
   return [
-    attemptId, record.sampleIndex, record.exampleId, record.question, record.expectedAnswer, record.prompt, record.rawOutput,
-    record.parsedAnswer, score.exact, score.substring, score.correct, score.f1, score.matchedAlias,
-    record.tokensInput, record.tokensOutput, record.latencyMs, jsonValue(record.timings), record.cacheHit,
-    record.cacheTier, record.error, record.retries, jsonValue(record.trace), jsonValue(record.metadata), createdAt,
+    attemptId,
+    record.sampleIndex,
+    record.exampleId,
+    record.question,
+    record.expectedAnswer,
+    record.prompt,
+    record.rawOutput,
+    record.parsedAnswer,
+    score.exact,
+    score.substring,
+    score.correct,
+    score.f1,
+    score.matchedAlias,
+    record.tokensInput,
+    record.tokensOutput,
+    record.latencyMs,
+    jsonValue(record.timings),
+    record.cacheHit,
+    record.cacheTier,
+    record.error,
+    record.retries,
+    jsonValue(record.trace),
+    jsonValue(record.metadata),
+    jsonValue(record.grades),
+    record.failureMode,
+    createdAt,
   ];
 }

@@ -55,13 +55,20 @@ export class AttemptScheduler implements AttemptDispatcher {
    * 'shutdown' when it was interrupted and must be resumed elsewhere.
    */
   async runNow(item: QueuedAttempt): Promise<'ended' | 'shutdown'> {
-    const execution = new AttemptExecution(item.experimentId, item.attemptId, item.attemptNumber, this.deps, item.apiKey ?? null);
+    const execution = new AttemptExecution(
+      item.experimentId,
+      item.attemptId,
+      item.attemptNumber,
+      this.deps,
+      item.apiKey ?? null,
+    );
     const done = execution.execute();
     this.active.set(item.experimentId, { execution, done: done.catch(() => undefined) });
     try {
       await done;
     } finally {
-      if (this.active.get(item.experimentId)?.execution === execution) this.active.delete(item.experimentId);
+      if (this.active.get(item.experimentId)?.execution === execution)
+        this.active.delete(item.experimentId);
     }
     return execution.stoppedBy === 'shutdown' ? 'shutdown' : 'ended';
   }
@@ -107,10 +114,20 @@ export class AttemptScheduler implements AttemptDispatcher {
       { status: { $in: ['RUNNING', 'QUEUED'] } },
       { populate: ['experiment'], orderBy: { createdAt: 'asc' } },
     );
-    const ordered = [...attempts.filter((a) => a.status === 'RUNNING'), ...attempts.filter((a) => a.status === 'QUEUED')];
+    const ordered = [
+      ...attempts.filter((a) => a.status === 'RUNNING'),
+      ...attempts.filter((a) => a.status === 'QUEUED'),
+    ];
     for (const attempt of ordered) {
-      this.deps.logger.info('resuming attempt', { experimentId: attempt.experiment.id, attempt: attempt.number });
-      this.enqueue({ experimentId: attempt.experiment.id, attemptId: attempt.id, attemptNumber: attempt.number });
+      this.deps.logger.info('resuming attempt', {
+        experimentId: attempt.experiment.id,
+        attempt: attempt.number,
+      });
+      this.enqueue({
+        experimentId: attempt.experiment.id,
+        attemptId: attempt.id,
+        attemptNumber: attempt.number,
+      });
     }
     return ordered.length;
   }
@@ -129,17 +146,26 @@ export class AttemptScheduler implements AttemptDispatcher {
 
   /** Resolves when nothing is running or queued (used by tests and the benchmark). */
   async idle(): Promise<void> {
-    while (this.active.size > 0) await Promise.all([...this.active.values()].map((entry) => entry.done));
+    while (this.active.size > 0)
+      await Promise.all([...this.active.values()].map((entry) => entry.done));
   }
 
   private pump(): void {
     while (this.accepting && this.active.size < this.maxConcurrent && this.queue.length > 0) {
       const next = this.queue.shift() as QueuedAttempt;
       if (this.active.has(next.experimentId)) continue;
-      const execution = new AttemptExecution(next.experimentId, next.attemptId, next.attemptNumber, this.deps, next.apiKey ?? null);
+      const execution = new AttemptExecution(
+        next.experimentId,
+        next.attemptId,
+        next.attemptNumber,
+        this.deps,
+        next.apiKey ?? null,
+      );
       const done = execution
         .execute()
-        .catch((error: unknown) => this.deps.logger.error('attempt crashed', { experimentId: next.experimentId, error }))
+        .catch((error: unknown) =>
+          this.deps.logger.error('attempt crashed', { experimentId: next.experimentId, error }),
+        )
         .finally(() => {
           this.active.delete(next.experimentId);
           this.pump();

@@ -14,7 +14,10 @@ export function isAuthorized(
   connectionParams: Readonly<Record<string, unknown>> | undefined,
 ): boolean {
   if (!token) return true;
-  const presented = request?.headers.get('authorization') ?? connectionParams?.authorization ?? connectionParams?.Authorization;
+  const presented =
+    request?.headers.get('authorization') ??
+    connectionParams?.authorization ??
+    connectionParams?.Authorization;
   if (typeof presented !== 'string') return false;
   return sameSecret(presented.replace(/^Bearer\s+/i, ''), token);
 }
@@ -27,12 +30,19 @@ function sameSecret(a: string, b: string): boolean {
 
 /** Mutations and subscriptions need the token when one is configured; queries stay open (read-only). */
 export function useApiToken(): Plugin<Context> {
-  const refuse = (document: DocumentNode, operationName: string | null | undefined, context: Context) => {
+  const refuse = (
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    context: Context,
+  ) => {
     const operation = getOperationAST(document, operationName)?.operation;
     if (context.authorized || operation === 'query') return null;
-    return new GraphQLError(`${operation ?? 'this operation'} requires the API token (Authorization: Bearer …)`, {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-    });
+    return new GraphQLError(
+      `${operation ?? 'this operation'} requires the API token (Authorization: Bearer …)`,
+      {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      },
+    );
   };
   return {
     onExecute({ args, setResultAndStopExecution }) {

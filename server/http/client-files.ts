@@ -26,8 +26,13 @@ const SERVER_PATHS = /^\/(graphql|api|healthz)(\/|$)/;
  * Serves the built web client: its files as they are, and index.html for any page path, so a
  * reload or a shared link of a client-side route (/experiments/…) works. Null for what it does not own.
  */
-export async function serveClient(request: Request, url: URL, root: string = CLIENT_DIST): Promise<Response | null> {
-  if ((request.method !== 'GET' && request.method !== 'HEAD') || SERVER_PATHS.test(url.pathname)) return null;
+export async function serveClient(
+  request: Request,
+  url: URL,
+  root: string = CLIENT_DIST,
+): Promise<Response | null> {
+  if ((request.method !== 'GET' && request.method !== 'HEAD') || SERVER_PATHS.test(url.pathname))
+    return null;
   const asset = url.pathname !== '/' && (await readClientFile(root, url.pathname));
   if (asset) return fileResponse(asset, url.pathname, request.method);
   if (extname(url.pathname) !== '') return null;

@@ -48,7 +48,9 @@ export function useRequestLimits(limits: RequestLimits = DEFAULT_LIMITS): Plugin
   return {
     async onRequest({ request, setRequest, endResponse, fetchAPI }) {
       if (!request.body || request.method === 'GET' || request.method === 'HEAD') return;
-      const multipart = request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data') ?? false;
+      const multipart =
+        request.headers.get('content-type')?.toLowerCase().startsWith('multipart/form-data') ??
+        false;
       const limit = multipart ? limits.maxUploadBytes : limits.maxBodyBytes;
       const tooLarge = () =>
         endResponse(
@@ -68,14 +70,24 @@ export function useRequestLimits(limits: RequestLimits = DEFAULT_LIMITS): Plugin
       if (Number(request.headers.get('content-length') ?? 0) > limit) return tooLarge();
       const body = await readAtMost(request.body, limit);
       if (!body) return tooLarge();
-      setRequest(new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal }));
+      setRequest(
+        new fetchAPI.Request(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body,
+          signal: request.signal,
+        }),
+      );
     },
     onParse({ params }) {
       // Checked before the parser runs: it recurses once per nesting level, and its own token limit
       // reports as a syntax error (status 200 for application/json clients); these are 400s.
       const source = typeof params.source === 'string' ? params.source : params.source.body;
       const problem = documentProblem(source, limits);
-      if (problem) throw new GraphQLError(problem, { extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } });
+      if (problem)
+        throw new GraphQLError(problem, {
+          extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
+        });
     },
     onValidate({ addValidationRule }) {
       addValidationRule(operationSizeRule(limits));
@@ -84,19 +96,24 @@ export function useRequestLimits(limits: RequestLimits = DEFAULT_LIMITS): Plugin
 }
 
 /** Why a document is refused before parsing (too long, too many tokens, nested too deep), or null. */
-export function documentProblem(source: string, limits: Pick<RequestLimits, 'maxDocumentChars' | 'maxTokens' | 'maxNesting'>): string | null {
+export function documentProblem(
+  source: string,
+  limits: Pick<RequestLimits, 'maxDocumentChars' | 'maxTokens' | 'maxNesting'>,
+): string | null {
   if (source.length > limits.maxDocumentChars) {
     return `the GraphQL document has ${source.length} characters, more than the limit of ${limits.maxDocumentChars}`;
   }
   const nesting = deepestNesting(source);
-  if (nesting > limits.maxNesting) return `the GraphQL document nests brackets ${nesting} deep, more than the limit of ${limits.maxNesting}`;
+  if (nesting > limits.maxNesting)
+    return `the GraphQL document nests brackets ${nesting} deep, more than the limit of ${limits.maxNesting}`;
   // A token is at least one character, so only a long document can have too many.
   if (source.length > limits.maxTokens) {
     const lexer = new Lexer(new Source(source));
     let tokens = 0;
     try {
       while (lexer.advance().kind !== TokenKind.EOF) {
-        if (++tokens > limits.maxTokens) return `the GraphQL document has more than ${limits.maxTokens} tokens`;
+        if (++tokens > limits.maxTokens)
+          return `the GraphQL document has more than ${limits.maxTokens} tokens`;
       }
     } catch {
       return null; // a lexical error: the parser reports it with its position
@@ -118,7 +135,8 @@ function deepestNesting(source: string): number {
       const block = source.startsWith('"""', i);
       const close = block ? '"""' : '"';
       i += close.length;
-      while (i < source.length && !source.startsWith(close, i)) i += source.charCodeAt(i) === 0x5c ? 2 : 1;
+      while (i < source.length && !source.startsWith(close, i))
+        i += source.charCodeAt(i) === 0x5c ? 2 : 1;
       i += close.length - 1;
     }
   }
@@ -126,7 +144,10 @@ function deepestNesting(source: string): number {
 }
 
 /** The whole body, or null as soon as more than `limit` bytes arrive (the rest is never read). */
-async function readAtMost(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
+async function readAtMost(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | null> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -149,29 +170,38 @@ async function readAtMost(stream: ReadableStream<Uint8Array>, limit: number): Pr
   return body;
 }
 
-export function operationSizeRule(limits: Pick<RequestLimits, 'maxDepth' | 'maxFields'>): ValidationRule {
+export function operationSizeRule(
+  limits: Pick<RequestLimits, 'maxDepth' | 'maxFields'>,
+): ValidationRule {
   return (context: ValidationContext): ASTVisitor => {
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const definition of context.getDocument().definitions) {
-      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+      if (definition.kind === Kind.FRAGMENT_DEFINITION)
+        fragments.set(definition.name.value, definition);
     }
     return {
       OperationDefinition(operation) {
         const size = measure(operation.selectionSet, fragments, new Set());
         if (size.depth > limits.maxDepth) {
           context.reportError(
-            new GraphQLError(`operation depth ${size.depth} exceeds the limit of ${limits.maxDepth}`, {
-              nodes: [operation],
-              extensions: { code: 'QUERY_TOO_COMPLEX' },
-            }),
+            new GraphQLError(
+              `operation depth ${size.depth} exceeds the limit of ${limits.maxDepth}`,
+              {
+                nodes: [operation],
+                extensions: { code: 'QUERY_TOO_COMPLEX' },
+              },
+            ),
           );
         }
         if (size.fields > limits.maxFields) {
           context.reportError(
-            new GraphQLError(`operation selects ${size.fields} fields, more than the limit of ${limits.maxFields}`, {
-              nodes: [operation],
-              extensions: { code: 'QUERY_TOO_COMPLEX' },
-            }),
+            new GraphQLError(
+              `operation selects ${size.fields} fields, more than the limit of ${limits.maxFields}`,
+              {
+                nodes: [operation],
+                extensions: { code: 'QUERY_TOO_COMPLEX' },
+              },
+            ),
           );
         }
       },

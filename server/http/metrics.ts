@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ConcurrencyWindow, ConcurrencyWindows } from '../engine/providers/adaptive-limiter.ts';
+import type {
+  ConcurrencyWindow,
+  ConcurrencyWindows,
+} from '../engine/providers/adaptive-limiter.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { AttemptDispatcher } from '../experiments/scheduler.ts';
 
@@ -16,12 +19,34 @@ export interface MetricsSources {
  * The process's Prometheus metrics, in a registry of its own (two apps in one process share none).
  * Sample figures are counted where the sample ran: by the process whose attempt published the event.
  */
-export function createMetrics(sources: MetricsSources, registry = new Registry()): { registry: Registry; render(): Promise<string>; contentType: string } {
+export function createMetrics(
+  sources: MetricsSources,
+  registry = new Registry(),
+): { registry: Registry; render(): Promise<string>; contentType: string } {
   collectDefaultMetrics({ register: registry, prefix: 'llmforge_process_' });
-  const samples = new Counter({ name: 'llmforge_samples_total', help: 'Samples finished in this process', labelNames: ['outcome'], registers: [registry] });
-  const cacheHits = new Counter({ name: 'llmforge_cache_hits_total', help: 'Samples answered from a cache tier', labelNames: ['tier'], registers: [registry] });
-  const retries = new Counter({ name: 'llmforge_retries_total', help: 'Provider call retries of finished samples', registers: [registry] });
-  const tokens = new Counter({ name: 'llmforge_tokens_total', help: 'Tokens of finished samples', labelNames: ['direction'], registers: [registry] });
+  const samples = new Counter({
+    name: 'llmforge_samples_total',
+    help: 'Samples finished in this process',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const cacheHits = new Counter({
+    name: 'llmforge_cache_hits_total',
+    help: 'Samples answered from a cache tier',
+    labelNames: ['tier'],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'llmforge_retries_total',
+    help: 'Provider call retries of finished samples',
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: 'llmforge_tokens_total',
+    help: 'Tokens of finished samples',
+    labelNames: ['direction'],
+    registers: [registry],
+  });
   const phases = new Histogram({
     name: 'llmforge_phase_seconds',
     help: 'Time per sample phase (profiling on)',
@@ -29,9 +54,28 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
     buckets: [0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [registry],
   });
-  const events = new Counter({ name: 'llmforge_events_total', help: 'Experiment events fanned out to this process', labelNames: ['type'], registers: [registry] });
-  new Gauge({ name: 'llmforge_subscribers', help: 'Live event listeners in this process (event fan-out)', registers: [registry], collect() { this.set(sources.bus.listenerCount()); } });
-  new Gauge({ name: 'llmforge_attempts_running', help: 'Attempts running in this process', registers: [registry], collect() { this.set(sources.attemptsRunning()); } });
+  const events = new Counter({
+    name: 'llmforge_events_total',
+    help: 'Experiment events fanned out to this process',
+    labelNames: ['type'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'llmforge_subscribers',
+    help: 'Live event listeners in this process (event fan-out)',
+    registers: [registry],
+    collect() {
+      this.set(sources.bus.listenerCount());
+    },
+  });
+  new Gauge({
+    name: 'llmforge_attempts_running',
+    help: 'Attempts running in this process',
+    registers: [registry],
+    collect() {
+      this.set(sources.attemptsRunning());
+    },
+  });
   if (sources.queueDepth) {
     const depth = sources.queueDepth;
     new Gauge({
@@ -40,7 +84,10 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
       labelNames: ['state'],
       registers: [registry],
       async collect() {
-        const { waiting, active } = await depth().catch(() => ({ waiting: Number.NaN, active: Number.NaN }));
+        const { waiting, active } = await depth().catch(() => ({
+          waiting: Number.NaN,
+          active: Number.NaN,
+        }));
         this.set({ state: 'waiting' }, waiting);
         this.set({ state: 'active' }, active);
       },
@@ -48,14 +95,16 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
   }
   sources.bus.subscribe('*', (event) => {
     events.inc({ type: event.type });
-    if (event.type !== 'SampleCompleted' || !sources.scheduler.execution(event.experimentId)) return;
+    if (event.type !== 'SampleCompleted' || !sources.scheduler.execution(event.experimentId))
+      return;
     const { sample } = event;
     samples.inc({ outcome: sample.error ? 'failed' : sample.score.correct ? 'correct' : 'wrong' });
     if (sample.cacheHit) cacheHits.inc({ tier: sample.cacheTier ?? 'unknown' });
     if (sample.retries > 0) retries.inc(sample.retries);
     tokens.inc({ direction: 'input' }, sample.tokensInput);
     tokens.inc({ direction: 'output' }, sample.tokensOutput);
-    for (const [phase, ms] of Object.entries(sample.timings ?? {})) phases.observe({ phase }, (ms as number) / 1000);
+    for (const [phase, ms] of Object.entries(sample.timings ?? {}))
+      phases.observe({ phase }, (ms as number) / 1000);
   });
   return { registry, render: () => registry.metrics(), contentType: registry.contentType };
 }
@@ -64,8 +113,16 @@ export function createMetrics(sources: MetricsSources, registry = new Registry()
  * Counts every remote provider call by how it ended (success, 429, other failure) as it returns its
  * permit to the endpoint's concurrency window: the one place every remote call passes.
  */
-export function countingWindows(windows: ConcurrencyWindows, registry: Registry): ConcurrencyWindows {
-  const calls = new Counter({ name: 'llmforge_provider_calls_total', help: 'Remote provider API calls by result (rate_limited = HTTP 429)', labelNames: ['result'], registers: [registry] });
+export function countingWindows(
+  windows: ConcurrencyWindows,
+  registry: Registry,
+): ConcurrencyWindows {
+  const calls = new Counter({
+    name: 'llmforge_provider_calls_total',
+    help: 'Remote provider API calls by result (rate_limited = HTTP 429)',
+    labelNames: ['result'],
+    registers: [registry],
+  });
   const wrapped = new Map<string, ConcurrencyWindow>();
   return {
     for(endpoint) {

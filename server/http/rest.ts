@@ -20,10 +20,18 @@ const ROUTES: [RegExp, Handler][] = [
 ];
 
 /** The REST shim: read-only JSON views in snake_case. Returns null for paths it does not own. */
-export async function handleRest(request: Request, url: URL, deps: RestDeps): Promise<Response | null> {
+export async function handleRest(
+  request: Request,
+  url: URL,
+  deps: RestDeps,
+): Promise<Response | null> {
   if (!url.pathname.startsWith('/api/v1/')) return null;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return jsonError(405, 'METHOD_NOT_ALLOWED', 'the REST API is read-only; use GraphQL mutations at /graphql');
+    return jsonError(
+      405,
+      'METHOD_NOT_ALLOWED',
+      'the REST API is read-only; use GraphQL mutations at /graphql',
+    );
   }
   for (const [pattern, handler] of ROUTES) {
     const match = url.pathname.match(pattern);
@@ -31,17 +39,23 @@ export async function handleRest(request: Request, url: URL, deps: RestDeps): Pr
     try {
       return await handler(match, url, deps);
     } catch (error) {
-      if (error instanceof AppError) return jsonError(error.code === 'NOT_FOUND' ? 404 : 400, error.code, error.message);
+      if (error instanceof AppError)
+        return jsonError(error.code === 'NOT_FOUND' ? 404 : 400, error.code, error.message);
       throw error;
     }
   }
   return jsonError(404, 'NOT_FOUND', `no route ${url.pathname}`);
 }
 
-async function profileHandler(match: RegExpMatchArray, _url: URL, deps: RestDeps): Promise<Response> {
+async function profileHandler(
+  match: RegExpMatchArray,
+  _url: URL,
+  deps: RestDeps,
+): Promise<Response> {
   const em = deps.orm.em.fork();
   const experiment = await deps.experiments.getOrFail(em, pathId(match));
-  const profile = (await deps.experiments.profile(em, experiment)) ?? emptyProfile(experiment.config);
+  const profile =
+    (await deps.experiments.profile(em, experiment)) ?? emptyProfile(experiment.config);
   return Response.json({
     experiment_id: experiment.id,
     status: experiment.status,
@@ -50,7 +64,11 @@ async function profileHandler(match: RegExpMatchArray, _url: URL, deps: RestDeps
   });
 }
 
-async function resultsHandler(match: RegExpMatchArray, _url: URL, deps: RestDeps): Promise<Response> {
+async function resultsHandler(
+  match: RegExpMatchArray,
+  _url: URL,
+  deps: RestDeps,
+): Promise<Response> {
   const em = deps.orm.em.fork();
   const experiment = await deps.experiments.getOrFail(em, pathId(match));
   const [progress, metrics] = await Promise.all([
@@ -66,9 +84,28 @@ async function resultsHandler(match: RegExpMatchArray, _url: URL, deps: RestDeps
 }
 
 const CSV_COLUMNS = [
-  'sample_index', 'example_id', 'question', 'expected_answer', 'parsed_answer', 'raw_output', 'exact_match',
-  'substring_match', 'correct', 'f1', 'matched_alias', 'tokens_input', 'tokens_output', 'latency_ms', 'cache_hit',
-  'cache_tier', 'error', 'retries', 'trace', 'metadata',
+  'sample_index',
+  'example_id',
+  'question',
+  'expected_answer',
+  'parsed_answer',
+  'raw_output',
+  'exact_match',
+  'substring_match',
+  'correct',
+  'f1',
+  'matched_alias',
+  'tokens_input',
+  'tokens_output',
+  'latency_ms',
+  'cache_hit',
+  'cache_tier',
+  'error',
+  'retries',
+  'trace',
+  'metadata',
+  'grades',
+  'failure_mode',
 ] as const;
 
 /** All sample results of one attempt (latest by default), streamed page by page as JSON or CSV. */
@@ -76,25 +113,39 @@ async function exportHandler(match: RegExpMatchArray, url: URL, deps: RestDeps):
   const em = deps.orm.em.fork();
   const experiment = await deps.experiments.getOrFail(em, pathId(match));
   const format = url.searchParams.get('format') ?? 'json';
-  if (format !== 'json' && format !== 'csv') throw new AppError('format must be json or csv', 'BAD_USER_INPUT');
+  if (format !== 'json' && format !== 'csv')
+    throw new AppError('format must be json or csv', 'BAD_USER_INPUT');
   const attemptParam = url.searchParams.get('attempt');
   const attempt = attemptParam === null ? experiment.currentAttempt : Number(attemptParam);
-  if (!Number.isInteger(attempt) || attempt < 0) throw new AppError('attempt must be a whole number', 'BAD_USER_INPUT');
-  if (attemptParam !== null && !(await deps.experiments.attempts(em, experiment)).some((a) => a.number === attempt)) {
-    throw new AppError(`experiment has no attempt ${attempt}; its attempts are numbered 1 to ${experiment.currentAttempt}`, 'NOT_FOUND');
+  if (!Number.isInteger(attempt) || attempt < 0)
+    throw new AppError('attempt must be a whole number', 'BAD_USER_INPUT');
+  if (
+    attemptParam !== null &&
+    !(await deps.experiments.attempts(em, experiment)).some((a) => a.number === attempt)
+  ) {
+    throw new AppError(
+      `experiment has no attempt ${attempt}; its attempts are numbered 1 to ${experiment.currentAttempt}`,
+      'NOT_FOUND',
+    );
   }
   const rows = sampleRows(deps, experiment, attempt);
   const filename = `${safeFilename(experiment.name)}-attempt${attempt}.${format}`;
-  const body = format === 'csv' ? csvStream(rows) : await jsonStream(deps, experiment, attempt, rows);
+  const body =
+    format === 'csv' ? csvStream(rows) : await jsonStream(deps, experiment, attempt, rows);
   return new Response(body, {
     headers: {
-      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'content-type':
+        format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
       'content-disposition': `attachment; filename="${filename}"`,
     },
   });
 }
 
-async function* sampleRows(deps: RestDeps, experiment: Experiment, attempt: number): AsyncGenerator<Record<string, unknown>> {
+async function* sampleRows(
+  deps: RestDeps,
+  experiment: Experiment,
+  attempt: number,
+): AsyncGenerator<Record<string, unknown>> {
   let after: string | null = null;
   for (;;) {
     const em = deps.orm.em.fork();
@@ -129,6 +180,8 @@ function sampleRow(sample: SampleResult): Record<string, unknown> {
     prompt: JSON.parse(sample.prompt) as unknown,
     trace: sample.trace,
     metadata: sample.metadata,
+    grades: sample.grades,
+    failure_mode: sample.failureMode,
   };
 }
 
@@ -144,7 +197,10 @@ function csvStream(rows: AsyncGenerator<Record<string, unknown>>): ReadableStrea
       }
       const next = await rows.next();
       if (next.done) controller.close();
-      else controller.enqueue(encoder.encode(csvLine(CSV_COLUMNS.map((column) => next.value[column]))));
+      else
+        controller.enqueue(
+          encoder.encode(csvLine(CSV_COLUMNS.map((column) => next.value[column]))),
+        );
     },
     async cancel() {
       await rows.return(undefined);
@@ -159,12 +215,15 @@ async function jsonStream(
   rows: AsyncGenerator<Record<string, unknown>>,
 ): Promise<ReadableStream<Uint8Array>> {
   const em = deps.orm.em.fork();
-  const attempt = (await deps.experiments.attempts(em, experiment)).find((a) => a.number === attemptNumber) ?? null;
+  const attempt =
+    (await deps.experiments.attempts(em, experiment)).find((a) => a.number === attemptNumber) ??
+    null;
   const head = JSON.stringify({
     experiment_id: experiment.id,
     ...experimentSummary(experiment),
     attempt: attemptNumber,
     dataset_hash: attempt?.datasetHash ?? null,
+    manifest_hash: attempt?.manifestHash ?? null,
     metrics: attempt?.metrics ? snakeCaseKeys(attempt.metrics) : null,
   });
   const encoder = new TextEncoder();
@@ -180,7 +239,9 @@ async function jsonStream(
         controller.close();
         return;
       }
-      controller.enqueue(encoder.encode(`${count++ === 0 ? '' : ','}${JSON.stringify(next.value)}`));
+      controller.enqueue(
+        encoder.encode(`${count++ === 0 ? '' : ','}${JSON.stringify(next.value)}`),
+      );
     },
     async cancel() {
       await rows.return(undefined);

@@ -9,13 +9,19 @@ import type { Context } from '../schema/context.ts';
 export const CSRF_HEADER = 'x-llmforge-csrf';
 
 /** Content types a browser sends cross-site without a preflight (a plain HTML form can send them). */
-const SIMPLE_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+const SIMPLE_CONTENT_TYPES = [
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+  'text/plain',
+];
 
 /** True when a browser could have sent this request from any web page without asking the server first. */
 export function isSimpleRequest(request: Request): boolean {
   if (request.headers.has(CSRF_HEADER)) return false;
   const contentType = request.headers.get('content-type')?.toLowerCase().trim() ?? '';
-  return contentType === '' || SIMPLE_CONTENT_TYPES.some((simple) => contentType.startsWith(simple));
+  return (
+    contentType === '' || SIMPLE_CONTENT_TYPES.some((simple) => contentType.startsWith(simple))
+  );
 }
 
 /**
@@ -32,9 +38,12 @@ export function useCsrfPrevention(): Plugin<Context> {
       if (getOperationAST(args.document, args.operationName)?.operation !== 'mutation') return;
       setResultAndStopExecution({
         errors: [
-          new GraphQLError(`mutations need a JSON body or the ${CSRF_HEADER} header (a cross-site form cannot send either)`, {
-            extensions: { code: 'CSRF_REFUSED', http: { status: 403 } },
-          }),
+          new GraphQLError(
+            `mutations need a JSON body or the ${CSRF_HEADER} header (a cross-site form cannot send either)`,
+            {
+              extensions: { code: 'CSRF_REFUSED', http: { status: 403 } },
+            },
+          ),
         ],
       });
     },
@@ -45,7 +54,11 @@ export function useCsrfPrevention(): Plugin<Context> {
  * The origins allowed to call the server from a browser: its own (the page it serves) and those
  * listed in LLMFORGE_CORS_ORIGINS ('*' allows any).
  */
-export function originAllowed(origin: string, host: string | null | undefined, allowed: readonly string[]): boolean {
+export function originAllowed(
+  origin: string,
+  host: string | null | undefined,
+  allowed: readonly string[],
+): boolean {
   if (allowed.includes('*') || allowed.includes(origin)) return true;
   if (!host) return false;
   try {
@@ -59,7 +72,13 @@ export function originAllowed(origin: string, host: string | null | undefined, a
 export function corsPolicy(allowed: readonly string[]) {
   return (request: Request) => {
     const origin = request.headers.get('origin');
-    if (!origin || !originAllowed(origin, request.headers.get('host'), allowed)) return false as const;
-    return { origin: [origin], credentials: true, allowedHeaders: ['content-type', 'authorization', CSRF_HEADER], methods: ['GET', 'POST'] };
+    if (!origin || !originAllowed(origin, request.headers.get('host'), allowed))
+      return false as const;
+    return {
+      origin: [origin],
+      credentials: true,
+      allowedHeaders: ['content-type', 'authorization', CSRF_HEADER],
+      methods: ['GET', 'POST'],
+    };
   };
 }

@@ -36,8 +36,13 @@ export function attachGraphQLWebSocket(
     maxPayload: maxPayloadBytes,
     // Any page may open a WebSocket to localhost (no CORS, no preflight): a browser's upgrade from a
     // foreign origin is refused with 403. Clients that are not browsers send no Origin.
-    verifyClient: ({ origin, req }: { origin: string | undefined; req: { headers: { host?: string } } }, answer: (ok: boolean, code?: number, message?: string) => void) =>
-      !origin || originAllowed(origin, req.headers.host, corsOrigins) ? answer(true) : answer(false, 403, 'origin not allowed'),
+    verifyClient: (
+      { origin, req }: { origin: string | undefined; req: { headers: { host?: string } } },
+      answer: (ok: boolean, code?: number, message?: string) => void,
+    ) =>
+      !origin || originAllowed(origin, req.headers.host, corsOrigins)
+        ? answer(true)
+        : answer(false, 403, 'origin not allowed'),
   });
   const disposable = useServer(
     {

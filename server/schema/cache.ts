@@ -4,16 +4,21 @@ import { builder } from './builder.ts';
 const ResponseCacheRef = builder.objectRef<PersistentCacheSize>('ResponseCache').implement({
   description: 'The persistent response-cache tier, shared by every experiment of this server.',
   fields: (t) => ({
-    entries: t.exposeInt('entries', { description: 'Responses stored (including those not yet written to disk)' }),
+    entries: t.exposeInt('entries', {
+      description: 'Responses stored (including those not yet written to disk)',
+    }),
     maxEntries: t.exposeInt('maxEntries', {
-      description: 'The bound (LLMFORGE_CACHE_MAX_ROWS); beyond it the least recently used entries are evicted',
+      description:
+        'The bound (LLMFORGE_CACHE_MAX_ROWS); beyond it the least recently used entries are evicted',
     }),
   }),
 });
 
-const ClearCacheResultRef = builder.objectRef<{ entriesRemoved: number }>('ClearCacheResult').implement({
-  fields: (t) => ({ entriesRemoved: t.exposeInt('entriesRemoved') }),
-});
+const ClearCacheResultRef = builder
+  .objectRef<{ entriesRemoved: number }>('ClearCacheResult')
+  .implement({
+    fields: (t) => ({ entriesRemoved: t.exposeInt('entriesRemoved') }),
+  });
 
 builder.queryFields((t) => ({
   responseCache: t.field({

@@ -32,16 +32,23 @@ builder.queryFields((t) => ({
 }));
 
 const DatasetFormatEnum = builder.enumType('DatasetFormat', {
-  description: 'JSON: an array of records. JSONL: one record per line. CSV: a header row id,question,answer[,aliases].',
+  description:
+    'JSON: an array of records. JSONL: one record per line. CSV: a header row id,question,answer[,aliases].',
   values: IMPORT_FORMATS,
 });
 
 const ImportDatasetInput = builder.inputType('ImportDatasetInput', {
   fields: (t) => ({
-    name: t.string({ required: true, description: '1..100 letters, digits, "_", "-", "."; unique among all datasets' }),
+    name: t.string({
+      required: true,
+      description: '1..100 letters, digits, "_", "-", "."; unique among all datasets',
+    }),
     format: t.field({ type: DatasetFormatEnum, required: true }),
     content: t.string({ description: 'The file as text (give this or `file`)' }),
-    file: t.field({ type: 'File', description: 'The file as an upload, in a GraphQL multipart request (give this or `content`)' }),
+    file: t.field({
+      type: 'File',
+      description: 'The file as an upload, in a GraphQL multipart request (give this or `content`)',
+    }),
     description: t.string({ description: 'At most 10 000 characters' }),
     kind: t.field({
       type: DatasetKindEnum,
@@ -60,7 +67,8 @@ builder.mutationFields((t) => ({
       '(extensions.line); duplicate ids are refused; a name already taken is a CONFLICT; nothing is stored on error.',
     args: { input: t.arg({ type: ImportDatasetInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      if ((input.content == null) === (input.file == null)) throw new ValidationError('content', 'give either content or file');
+      if ((input.content == null) === (input.file == null))
+        throw new ValidationError('content', 'give either content or file');
       const content = input.content ?? (await (input.file as File).text());
       return importDataset(ctx.em, ctx.datasets, { ...input, content });
     },

@@ -7,11 +7,16 @@ export const ExperimentStatusEnum = builder.enumType('ExperimentStatus', {
   values: EXPERIMENT_STATUSES,
 });
 
-export const ReasoningMethodEnum = builder.enumType('ReasoningMethod', { values: REASONING_METHODS });
+export const ReasoningMethodEnum = builder.enumType('ReasoningMethod', {
+  values: REASONING_METHODS,
+});
 
 export const ProviderKindEnum = builder.enumType('ProviderKind', {
-  description: 'SIMULATED is an offline oracle with noise for demos, tests and benchmarks — not a model.',
+  description:
+    'SIMULATED is an offline oracle with noise for demos, tests and benchmarks — not a model.',
   values: PROVIDER_KINDS,
 });
 
-export const RetrievalMethodEnum = builder.enumType('RetrievalMethod', { values: RETRIEVAL_METHODS });
+export const RetrievalMethodEnum = builder.enumType('RetrievalMethod', {
+  values: RETRIEVAL_METHODS,
+});

@@ -1,18 +1,32 @@
-import { TERMINAL_STATUSES, type ExperimentChange, type ExperimentEvent, type ExperimentEventBody } from '../events/event-bus.ts';
-import { experimentEventStream, type StreamItem, type StreamOverflow } from '../events/event-stream.ts';
+import {
+  TERMINAL_STATUSES,
+  type ExperimentChange,
+  type ExperimentEvent,
+  type ExperimentEventBody,
+} from '../events/event-bus.ts';
+import {
+  experimentEventStream,
+  type StreamItem,
+  type StreamOverflow,
+} from '../events/event-stream.ts';
 import { profileStream } from '../events/profile-stream.ts';
 import { emptyProfile } from '../engine/optimization-profile.ts';
 import { ValidationError } from '../errors.ts';
 import { builder } from './builder.ts';
+import { FailureModeEnum, GraderResultRef } from './grader.ts';
 import { ExperimentStatusEnum } from './enums.ts';
 import { ExperimentRef } from './experiment.ts';
 import { ProfileRef } from './profile.ts';
 import { PhaseTiming } from './sample.ts';
 
-type Delivered<T extends ExperimentEventBody['type']> = ExperimentEvent & { type: T } & Extract<ExperimentEventBody, { type: T }>;
+type Delivered<T extends ExperimentEventBody['type']> = ExperimentEvent & { type: T } & Extract<
+    ExperimentEventBody,
+    { type: T }
+  >;
 
 const ExperimentEventRef = builder.interfaceRef<StreamItem>('ExperimentEvent').implement({
-  description: 'One event of an experiment stream. `seq` grows by one per event of the experiment, from 1.',
+  description:
+    'One event of an experiment stream. `seq` grows by one per event of the experiment, from 1.',
   resolveType: (event) => event.type,
   fields: (t) => ({
     seq: t.exposeInt('seq'),
@@ -37,7 +51,8 @@ builder.objectRef<Delivered<'SampleCompleted'>>('SampleCompleted').implement({
     timings: t.field({
       type: [PhaseTiming],
       description: 'Milliseconds per phase; empty when profiling is off',
-      resolve: (e) => Object.entries(e.sample.timings ?? {}).map(([phase, ms]) => ({ phase, ms: ms as number })),
+      resolve: (e) =>
+        Object.entries(e.sample.timings ?? {}).map(([phase, ms]) => ({ phase, ms: ms as number })),
     }),
     cacheHit: t.boolean({ resolve: (e) => e.sample.cacheHit }),
     cacheTier: t.string({ nullable: true, resolve: (e) => e.sample.cacheTier }),
@@ -45,18 +60,31 @@ builder.objectRef<Delivered<'SampleCompleted'>>('SampleCompleted').implement({
     tokensOutput: t.int({ resolve: (e) => e.sample.tokensOutput }),
     retries: t.int({ resolve: (e) => e.sample.retries }),
     error: t.string({ nullable: true, resolve: (e) => e.sample.error }),
+    grades: t.field({
+      type: [GraderResultRef],
+      nullable: true,
+      resolve: (e) => e.sample.grades ?? null,
+    }),
+    failureMode: t.field({
+      type: FailureModeEnum,
+      nullable: true,
+      resolve: (e) => e.sample.failureMode ?? null,
+    }),
   }),
 });
 
 builder.objectRef<Delivered<'ExperimentProgress'>>('ExperimentProgress').implement({
-  description: 'Progress of the current attempt (at most one per LLMFORGE_PROGRESS_INTERVAL_MS, and a last one at the end).',
+  description:
+    'Progress of the current attempt (at most one per LLMFORGE_PROGRESS_INTERVAL_MS, and a last one at the end).',
   interfaces: [ExperimentEventRef],
   fields: (t) => ({
     done: t.exposeInt('done'),
     total: t.exposeInt('total'),
     failed: t.exposeInt('failed'),
     hitRate: t.exposeFloat('hitRate', { description: 'Cache hits ÷ samples done' }),
-    throughput: t.exposeFloat('throughput', { description: 'Samples per second of wall time so far' }),
+    throughput: t.exposeFloat('throughput', {
+      description: 'Samples per second of wall time so far',
+    }),
   }),
 });
 
@@ -69,7 +97,8 @@ builder.objectRef<Delivered<'ExperimentStatusChanged'>>('ExperimentStatusChanged
 });
 
 builder.objectRef<Delivered<'AgentStepCompleted'>>('AgentStepCompleted').implement({
-  description: 'One finished step of a REACT agent, as it happens (the whole trace is stored with the sample).',
+  description:
+    'One finished step of a REACT agent, as it happens (the whole trace is stored with the sample).',
   interfaces: [ExperimentEventRef],
   fields: (t) => ({
     sampleIndex: t.int({ resolve: (e) => e.sampleIndex }),
@@ -92,7 +121,9 @@ builder.objectRef<StreamOverflow>('StreamOverflow').implement({
   fields: (t) => ({ message: t.exposeString('message') }),
 });
 
-const ChangeKindEnum = builder.enumType('ExperimentChangeKind', { values: ['CREATED', 'STATUS_CHANGED', 'DELETED'] as const });
+const ChangeKindEnum = builder.enumType('ExperimentChangeKind', {
+  values: ['CREATED', 'STATUS_CHANGED', 'DELETED'] as const,
+});
 
 const ExperimentChangeRef = builder.objectRef<ExperimentChange>('ExperimentChange').implement({
   fields: (t) => ({
@@ -134,7 +165,8 @@ builder.subscriptionFields((t) => ({
   }),
   experimentProfile: t.field({
     type: ProfileRef,
-    description: 'The live optimization profile, pushed as it changes (throttled), ending with the final profile.',
+    description:
+      'The live optimization profile, pushed as it changes (throttled), ending with the final profile.',
     args: { experimentId: t.arg.id({ required: true }) },
     subscribe: async (_root, { experimentId }, ctx) => {
       const experiment = await ctx.experiments.getOrFail(ctx.em, String(experimentId));

@@ -13,6 +13,7 @@ import {
 } from '../engine/experiment-config.ts';
 import type { GenerationParams } from '../engine/types.ts';
 import { builder } from './builder.ts';
+import { GraderInput, GraderSettings, PromptRefInput, PromptSettings } from './grader.ts';
 import { ProviderKindEnum, ReasoningMethodEnum, RetrievalMethodEnum } from './enums.ts';
 
 // ---- Outputs: the stored configuration with every default filled in ----
@@ -22,7 +23,11 @@ const Hyperparameters = builder.objectRef<GenerationParams>('Hyperparameters').i
     temperature: t.exposeFloat('temperature'),
     maxTokens: t.exposeInt('maxTokens'),
     topP: t.exposeFloat('topP'),
-    topK: t.int({ nullable: true, description: 'Sampling topK; null: the provider default', resolve: (h) => h.topK ?? null }),
+    topK: t.int({
+      nullable: true,
+      description: 'Sampling topK; null: the provider default',
+      resolve: (h) => h.topK ?? null,
+    }),
     seed: t.exposeInt('seed'),
     stop: t.exposeStringList('stop'),
   }),
@@ -32,25 +37,48 @@ const ProviderSettings = builder.objectRef<ProviderConfig>('ProviderSettings').i
   description: 'Where generations come from. API keys are never part of it.',
   fields: (t) => ({
     kind: t.field({ type: ProviderKindEnum, resolve: (p) => p.kind }),
-    latencyMs: t.int({ nullable: true, resolve: (p) => (p.kind === 'SIMULATED' ? p.latencyMs : null) }),
-    jitterMs: t.int({ nullable: true, resolve: (p) => (p.kind === 'SIMULATED' ? p.jitterMs : null) }),
-    hfProvider: t.string({ nullable: true, resolve: (p) => (p.kind === 'HUGGINGFACE' ? p.hfProvider : null) }),
-    endpointUrl: t.string({ nullable: true, resolve: (p) => (p.kind === 'HUGGINGFACE' ? p.endpointUrl : null) }),
-    baseUrl: t.string({ nullable: true, resolve: (p) => (p.kind === 'OPENAI_COMPATIBLE' ? p.baseUrl : null) }),
-    timeoutMs: t.int({ nullable: true, resolve: (p) => (p.kind === 'SIMULATED' ? null : (p.timeoutMs ?? null)) }),
-    maxAttempts: t.int({ nullable: true, resolve: (p) => (p.kind === 'SIMULATED' ? null : (p.maxAttempts ?? null)) }),
+    latencyMs: t.int({
+      nullable: true,
+      resolve: (p) => (p.kind === 'SIMULATED' ? p.latencyMs : null),
+    }),
+    jitterMs: t.int({
+      nullable: true,
+      resolve: (p) => (p.kind === 'SIMULATED' ? p.jitterMs : null),
+    }),
+    hfProvider: t.string({
+      nullable: true,
+      resolve: (p) => (p.kind === 'HUGGINGFACE' ? p.hfProvider : null),
+    }),
+    endpointUrl: t.string({
+      nullable: true,
+      resolve: (p) => (p.kind === 'HUGGINGFACE' ? p.endpointUrl : null),
+    }),
+    baseUrl: t.string({
+      nullable: true,
+      resolve: (p) => (p.kind === 'OPENAI_COMPATIBLE' ? p.baseUrl : null),
+    }),
+    timeoutMs: t.int({
+      nullable: true,
+      resolve: (p) => (p.kind === 'SIMULATED' ? null : (p.timeoutMs ?? null)),
+    }),
+    maxAttempts: t.int({
+      nullable: true,
+      resolve: (p) => (p.kind === 'SIMULATED' ? null : (p.maxAttempts ?? null)),
+    }),
   }),
 });
 
-const OptimizationSettings = builder.objectRef<OptimizationConfig>('OptimizationSettings').implement({
-  fields: (t) => ({
-    enableBatching: t.exposeBoolean('enableBatching'),
-    batchSize: t.exposeInt('batchSize'),
-    enableCaching: t.exposeBoolean('enableCaching'),
-    cacheMaxSize: t.exposeInt('cacheMaxSize'),
-    enableProfiling: t.exposeBoolean('enableProfiling'),
-  }),
-});
+const OptimizationSettings = builder
+  .objectRef<OptimizationConfig>('OptimizationSettings')
+  .implement({
+    fields: (t) => ({
+      enableBatching: t.exposeBoolean('enableBatching'),
+      batchSize: t.exposeInt('batchSize'),
+      enableCaching: t.exposeBoolean('enableCaching'),
+      cacheMaxSize: t.exposeInt('cacheMaxSize'),
+      enableProfiling: t.exposeBoolean('enableProfiling'),
+    }),
+  });
 
 const AgentSettings = builder.objectRef<AgentConfig>('AgentSettings').implement({
   fields: (t) => ({
@@ -63,7 +91,9 @@ const RagSettings = builder.objectRef<RagConfig>('RagSettings').implement({
   fields: (t) => ({
     retrieval: t.field({ type: RetrievalMethodEnum, resolve: (r) => r.retrieval }),
     topK: t.exposeInt('topK'),
-    knowledgeBase: t.exposeString('knowledgeBase', { description: 'The corpus retrieved from (and searched by the REACT agent)' }),
+    knowledgeBase: t.exposeString('knowledgeBase', {
+      description: 'The corpus retrieved from (and searched by the REACT agent)',
+    }),
   }),
 });
 
@@ -74,24 +104,36 @@ const PricingSettings = builder.objectRef<PricingConfig>('PricingSettings').impl
   }),
 });
 
-export const ExperimentConfigRef = builder.objectRef<ExperimentConfig>('ExperimentConfig').implement({
-  fields: (t) => ({
-    modelName: t.exposeString('modelName'),
-    reasoningMethod: t.field({ type: ReasoningMethodEnum, resolve: (c) => c.reasoningMethod }),
-    datasetName: t.exposeString('datasetName'),
-    numSamples: t.exposeInt('numSamples', { description: 'As requested; an attempt runs min(numSamples, dataset size).' }),
-    failureThreshold: t.float({
-      description: 'The share of samples that may fail; the run ends FAILED when more do',
-      resolve: (c) => c.failureThreshold ?? DEFAULTS.failureThreshold,
+export const ExperimentConfigRef = builder
+  .objectRef<ExperimentConfig>('ExperimentConfig')
+  .implement({
+    fields: (t) => ({
+      modelName: t.exposeString('modelName'),
+      reasoningMethod: t.field({ type: ReasoningMethodEnum, resolve: (c) => c.reasoningMethod }),
+      datasetName: t.exposeString('datasetName'),
+      numSamples: t.exposeInt('numSamples', {
+        description: 'As requested; an attempt runs min(numSamples, dataset size).',
+      }),
+      failureThreshold: t.float({
+        description: 'The share of samples that may fail; the run ends FAILED when more do',
+        resolve: (c) => c.failureThreshold ?? DEFAULTS.failureThreshold,
+      }),
+      hyperparameters: t.field({ type: Hyperparameters, resolve: (c) => c.hyperparameters }),
+      provider: t.field({ type: ProviderSettings, resolve: (c) => c.provider }),
+      optimization: t.field({ type: OptimizationSettings, resolve: (c) => c.optimization }),
+      agent: t.field({ type: AgentSettings, nullable: true, resolve: (c) => c.agent }),
+      rag: t.field({ type: RagSettings, nullable: true, resolve: (c) => c.rag }),
+      pricing: t.field({ type: PricingSettings, nullable: true, resolve: (c) => c.pricing }),
+      prompt: t.field({
+        type: PromptSettings,
+        nullable: true,
+        description:
+          'The prompt version replacing the method’s instructions; null: the method’s own',
+        resolve: (c) => c.prompt ?? null,
+      }),
+      graders: t.field({ type: [GraderSettings], resolve: (c) => c.graders ?? [] }),
     }),
-    hyperparameters: t.field({ type: Hyperparameters, resolve: (c) => c.hyperparameters }),
-    provider: t.field({ type: ProviderSettings, resolve: (c) => c.provider }),
-    optimization: t.field({ type: OptimizationSettings, resolve: (c) => c.optimization }),
-    agent: t.field({ type: AgentSettings, nullable: true, resolve: (c) => c.agent }),
-    rag: t.field({ type: RagSettings, nullable: true, resolve: (c) => c.rag }),
-    pricing: t.field({ type: PricingSettings, nullable: true, resolve: (c) => c.pricing }),
-  }),
-});
+  });
 
 // ---- Inputs: every field optional; limits are checked by the engine so errors can name the field ----
 
@@ -100,8 +142,12 @@ const range = describeRange;
 
 const HyperparametersInput = builder.inputType('HyperparametersInput', {
   fields: (t) => ({
-    temperature: t.float({ description: `${range(LIMITS.temperature)}, default ${d.hyperparameters.temperature}` }),
-    maxTokens: t.int({ description: `${range(LIMITS.maxTokens)}, default ${d.hyperparameters.maxTokens}` }),
+    temperature: t.float({
+      description: `${range(LIMITS.temperature)}, default ${d.hyperparameters.temperature}`,
+    }),
+    maxTokens: t.int({
+      description: `${range(LIMITS.maxTokens)}, default ${d.hyperparameters.maxTokens}`,
+    }),
     topP: t.float({ description: `${range(LIMITS.topP)}, default ${d.hyperparameters.topP}` }),
     topK: t.int({
       description: `Sample from the topK most likely tokens, ${range(LIMITS.samplingTopK)}; default: the provider's. SIMULATED and HUGGINGFACE take it; OPENAI_COMPATIBLE refuses it`,
@@ -123,7 +169,9 @@ const ProviderInput = builder.inputType('ProviderInput', {
     latencyMs: t.int({
       description: `SIMULATED: latency of each call, ${range(LIMITS.latencyMs)} ms, default ${d.simulated.latencyMs}`,
     }),
-    jitterMs: t.int({ description: `SIMULATED: uniform jitter ± this many ms, default ${d.simulated.jitterMs}` }),
+    jitterMs: t.int({
+      description: `SIMULATED: uniform jitter ± this many ms, default ${d.simulated.jitterMs}`,
+    }),
     hfProvider: t.string({ description: 'HUGGINGFACE: inference provider, e.g. "novita"' }),
     endpointUrl: t.string({ description: 'HUGGINGFACE: a dedicated endpoint or TGI server' }),
     baseUrl: t.string({ description: 'OPENAI_COMPATIBLE: e.g. http://127.0.0.1:8000/v1' }),
@@ -152,16 +200,24 @@ const OptimizationInput = builder.inputType('OptimizationInput', {
 
 const AgentInput = builder.inputType('AgentInput', {
   fields: (t) => ({
-    maxIterations: t.int({ description: `${range(LIMITS.maxIterations)}, default ${d.agent.maxIterations}` }),
-    tools: t.stringList({ description: `${AGENT_TOOLS.join(', ')} (default ${d.agent.tools.join(', ')})` }),
+    maxIterations: t.int({
+      description: `${range(LIMITS.maxIterations)}, default ${d.agent.maxIterations}`,
+    }),
+    tools: t.stringList({
+      description: `${AGENT_TOOLS.join(', ')} (default ${d.agent.tools.join(', ')})`,
+    }),
   }),
 });
 
 const RagInput = builder.inputType('RagInput', {
   fields: (t) => ({
     retrieval: t.field({ type: RetrievalMethodEnum, description: `default ${d.rag.retrieval}` }),
-    topK: t.int({ description: `Passages per question, ${range(LIMITS.topK)}, default ${d.rag.topK}` }),
-    knowledgeBase: t.string({ description: `A knowledge base from the knowledgeBases query; default "${d.rag.knowledgeBase}"` }),
+    topK: t.int({
+      description: `Passages per question, ${range(LIMITS.topK)}, default ${d.rag.topK}`,
+    }),
+    knowledgeBase: t.string({
+      description: `A knowledge base from the knowledgeBases query; default "${d.rag.knowledgeBase}"`,
+    }),
   }),
 });
 
@@ -175,8 +231,13 @@ const PricingInput = builder.inputType('PricingInput', {
 export const ExperimentConfigInput = builder.inputType('ExperimentConfigInput', {
   fields: (t) => ({
     modelName: t.string({ description: `default ${d.modelName}` }),
-    reasoningMethod: t.field({ type: ReasoningMethodEnum, description: `default ${d.reasoningMethod}` }),
-    datasetName: t.string({ description: `A registered dataset (see the datasets query); default ${d.datasetName}` }),
+    reasoningMethod: t.field({
+      type: ReasoningMethodEnum,
+      description: `default ${d.reasoningMethod}`,
+    }),
+    datasetName: t.string({
+      description: `A registered dataset (see the datasets query); default ${d.datasetName}`,
+    }),
     numSamples: t.int({
       description: `${range(LIMITS.numSamples)}, capped at the dataset size; default ${d.numSamples}`,
     }),
@@ -189,16 +250,29 @@ export const ExperimentConfigInput = builder.inputType('ExperimentConfigInput', 
     agent: t.field({ type: AgentInput, description: 'Only with REACT' }),
     rag: t.field({
       type: RagInput,
-      description: 'Retrieval: always on for RAG; turns it on for NAIVE and COT; for REACT, the corpus of the search tool',
+      description:
+        'Retrieval: always on for RAG; turns it on for NAIVE and COT; for REACT, the corpus of the search tool',
     }),
     pricing: t.field({ type: PricingInput, description: 'Token prices, for the cost estimate' }),
+    prompt: t.field({
+      type: PromptRefInput,
+      description:
+        'A stored prompt version whose rendered template replaces the method’s instruction text; the method parses and acts as before',
+    }),
+    graders: t.field({
+      type: [GraderInput],
+      description:
+        'Assertions on each answer, besides answer matching; bad ones are refused at creation',
+    }),
   }),
 });
 
 export const CreateExperimentInput = builder.inputType('CreateExperimentInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: `1..${LIMITS.nameLength} characters` }),
-    description: t.string({ description: `At most ${formatLimit(LIMITS.descriptionLength)} characters` }),
+    description: t.string({
+      description: `At most ${formatLimit(LIMITS.descriptionLength)} characters`,
+    }),
     config: t.field({ type: ExperimentConfigInput }),
   }),
 });

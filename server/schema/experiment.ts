@@ -11,27 +11,53 @@ import { SampleConnection } from './sample.ts';
 
 const ProgressRef = builder.objectRef<Progress>('Progress').implement({
   fields: (t) => ({
-    done: t.exposeInt('done', { description: 'Samples with a stored result (failed ones included)' }),
+    done: t.exposeInt('done', {
+      description: 'Samples with a stored result (failed ones included)',
+    }),
     total: t.exposeInt('total'),
     failed: t.exposeInt('failed'),
   }),
 });
 
-const AttemptRef = builder.objectType(Attempt, {
+export const AttemptRef = builder.objectType(Attempt, {
   name: 'Attempt',
   description: 'One run of an experiment. Re-running creates a new attempt and keeps this one.',
   fields: (t) => ({
     number: t.exposeInt('number'),
     status: t.field({ type: ExperimentStatusEnum, resolve: (a) => a.status }),
-    datasetHash: t.exposeString('datasetHash', { description: 'SHA-256 of the dataset content the attempt ran on' }),
+    datasetHash: t.exposeString('datasetHash', {
+      description: 'SHA-256 of the dataset content the attempt ran on',
+    }),
     totalSamples: t.exposeInt('totalSamples'),
     wallTimeMs: t.exposeFloat('wallTimeMs'),
     error: t.exposeString('error', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
-    metrics: t.field({ type: MetricsRef, nullable: true, description: 'Set when the attempt ended', resolve: (a) => a.metrics }),
-    profile: t.field({ type: ProfileRef, nullable: true, description: 'Set when the attempt ended', resolve: (a) => a.profile }),
+    metrics: t.field({
+      type: MetricsRef,
+      nullable: true,
+      description: 'Set when the attempt ended',
+      resolve: (a) => a.metrics,
+    }),
+    profile: t.field({
+      type: ProfileRef,
+      nullable: true,
+      description: 'Set when the attempt ended',
+      resolve: (a) => a.profile,
+    }),
+    manifest: t.field({
+      type: 'JSON',
+      nullable: true,
+      description:
+        'Everything the attempt depended on: resolved config, dataset and knowledge-base hashes, prompt, graders, provider endpoint (never a key), LlmForge version and commit',
+      resolve: (a) => a.manifest,
+    }),
+    manifestHash: t.exposeString('manifestHash', {
+      nullable: true,
+      description:
+        'SHA-256 of the canonical manifest; null for attempts stored before manifests existed',
+    }),
   }),
 });
 
@@ -47,8 +73,13 @@ export const ExperimentRef = builder.objectType(Experiment, {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
-    currentAttempt: t.exposeInt('currentAttempt', { description: 'Number of the latest attempt; 0 before the first run' }),
-    progress: t.field({ type: ProgressRef, resolve: (e, _args, ctx) => ctx.experiments.progress(ctx.em, e) }),
+    currentAttempt: t.exposeInt('currentAttempt', {
+      description: 'Number of the latest attempt; 0 before the first run',
+    }),
+    progress: t.field({
+      type: ProgressRef,
+      resolve: (e, _args, ctx) => ctx.experiments.progress(ctx.em, e),
+    }),
     metrics: t.field({
       type: MetricsRef,
       nullable: true,
@@ -61,7 +92,10 @@ export const ExperimentRef = builder.objectType(Experiment, {
       description: 'Of the latest attempt: live while it runs, null before the first run',
       resolve: (e, _args, ctx) => ctx.experiments.profile(ctx.em, e),
     }),
-    attempts: t.field({ type: [AttemptRef], resolve: (e, _args, ctx) => ctx.experiments.attempts(ctx.em, e) }),
+    attempts: t.field({
+      type: [AttemptRef],
+      resolve: (e, _args, ctx) => ctx.experiments.attempts(ctx.em, e),
+    }),
     samples: t.field({
       type: SampleConnection,
       description: 'Sample results of one attempt (the latest by default), in sample order',
@@ -69,10 +103,15 @@ export const ExperimentRef = builder.objectType(Experiment, {
         attempt: t.arg.int(),
         first: t.arg.int({ defaultValue: 50, description: '1..1000' }),
         after: t.arg.string(),
-        correct: t.arg.boolean({ description: 'Only correct (true) or only wrong (false) samples' }),
-        failed: t.arg.boolean({ description: 'Only samples whose provider call failed (true), or only the others' }),
+        correct: t.arg.boolean({
+          description: 'Only correct (true) or only wrong (false) samples',
+        }),
+        failed: t.arg.boolean({
+          description: 'Only samples whose provider call failed (true), or only the others',
+        }),
       },
-      resolve: (e, args, ctx) => ctx.experiments.samples(ctx.em, e, { ...args, first: args.first ?? 50 }),
+      resolve: (e, args, ctx) =>
+        ctx.experiments.samples(ctx.em, e, { ...args, first: args.first ?? 50 }),
     }),
   }),
 });
@@ -104,7 +143,12 @@ builder.queryFields((t) => ({
       after: t.arg.string(),
     },
     resolve: (_root, args, ctx) =>
-      ctx.experiments.list(ctx.em, { status: args.status, method: args.method, model: args.model }, args.first ?? 20, args.after ?? null),
+      ctx.experiments.list(
+        ctx.em,
+        { status: args.status, method: args.method, model: args.model },
+        args.first ?? 20,
+        args.after ?? null,
+      ),
   }),
 }));
 
@@ -114,20 +158,27 @@ const API_KEY_DESCRIPTION =
 builder.mutationFields((t) => ({
   createExperiment: t.field({
     type: ExperimentRef,
-    description: 'Validates and stores an experiment (status PENDING); nothing is stored when any field is invalid',
+    description:
+      'Validates and stores an experiment (status PENDING); nothing is stored when any field is invalid',
     args: { input: t.arg({ type: CreateExperimentInput, required: true }) },
     resolve: (_root, { input }, ctx) => ctx.experiments.create(ctx.em, input),
   }),
   launchExperiment: t.field({
     type: ExperimentRef,
     description: 'createExperiment followed by runExperiment',
-    args: { input: t.arg({ type: CreateExperimentInput, required: true }), apiKey: t.arg.string({ description: API_KEY_DESCRIPTION }) },
+    args: {
+      input: t.arg({ type: CreateExperimentInput, required: true }),
+      apiKey: t.arg.string({ description: API_KEY_DESCRIPTION }),
+    },
     resolve: (_root, { input, apiKey }, ctx) => ctx.experiments.launch(ctx.em, input, { apiKey }),
   }),
   runExperiment: t.field({
     type: ExperimentRef,
     description: 'Queues a new attempt; CONFLICT while the experiment is queued or running',
-    args: { id: t.arg.id({ required: true }), apiKey: t.arg.string({ description: API_KEY_DESCRIPTION }) },
+    args: {
+      id: t.arg.id({ required: true }),
+      apiKey: t.arg.string({ description: API_KEY_DESCRIPTION }),
+    },
     resolve: (_root, { id, apiKey }, ctx) => ctx.experiments.run(ctx.em, String(id), { apiKey }),
   }),
   cancelExperiment: t.field({
@@ -137,7 +188,8 @@ builder.mutationFields((t) => ({
     resolve: (_root, { id }, ctx) => ctx.experiments.cancel(ctx.em, String(id)),
   }),
   deleteExperiment: t.boolean({
-    description: 'Deletes the experiment, its attempts and results (cancelling it first if it runs)',
+    description:
+      'Deletes the experiment, its attempts and results (cancelling it first if it runs)',
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, ctx) => ctx.experiments.delete(ctx.em, String(id)),
   }),

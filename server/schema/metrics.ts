@@ -1,5 +1,6 @@
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
 import { builder } from './builder.ts';
+import { GradingMetricsRef } from './grader.ts';
 
 export const MetricsRef = builder.objectRef<ExperimentMetrics>('ExperimentMetrics').implement({
   description:
@@ -7,17 +8,37 @@ export const MetricsRef = builder.objectRef<ExperimentMetrics>('ExperimentMetric
   fields: (t) => ({
     samples: t.exposeInt('samples'),
     failed: t.exposeInt('failed'),
-    accuracyExact: t.exposeFloat('accuracyExact', { description: 'Exact match after SQuAD-style normalisation, numbers compared as numbers' }),
-    accuracySubstring: t.exposeFloat('accuracySubstring', { description: 'The gold answer (or an alias) occurs in the prediction' }),
-    accuracyAny: t.exposeFloat('accuracyAny', { description: 'Exact or substring: the headline accuracy' }),
+    accuracyExact: t.exposeFloat('accuracyExact', {
+      description: 'Exact match after SQuAD-style normalisation, numbers compared as numbers',
+    }),
+    accuracySubstring: t.exposeFloat('accuracySubstring', {
+      description: 'The gold answer (or an alias) occurs in the prediction',
+    }),
+    accuracyAny: t.exposeFloat('accuracyAny', {
+      description: 'Exact or substring: the headline accuracy',
+    }),
     f1Mean: t.exposeFloat('f1Mean'),
-    latencyMean: t.exposeFloat('latencyMean', { description: 'Milliseconds per sample (samples that did not fail)' }),
+    latencyMean: t.exposeFloat('latencyMean', {
+      description: 'Milliseconds per sample (samples that did not fail)',
+    }),
     latencyP50: t.exposeFloat('latencyP50'),
     latencyP95: t.exposeFloat('latencyP95'),
     latencyP99: t.exposeFloat('latencyP99'),
-    throughput: t.exposeFloat('throughput', { description: 'Samples per second of wall-clock time' }),
+    throughput: t.exposeFloat('throughput', {
+      description: 'Samples per second of wall-clock time',
+    }),
     tokensInput: t.exposeInt('tokensInput'),
     tokensOutput: t.exposeInt('tokensOutput'),
-    estimatedCostUsd: t.exposeFloat('estimatedCostUsd', { nullable: true, description: 'Null unless config.pricing is set' }),
+    estimatedCostUsd: t.exposeFloat('estimatedCostUsd', {
+      nullable: true,
+      description: 'Null unless config.pricing is set',
+    }),
+    grading: t.field({
+      type: GradingMetricsRef,
+      nullable: true,
+      description:
+        'Pass rate per grader, weighted score and failure modes; null for attempts stored before graders existed',
+      resolve: (m) => m.grading ?? null,
+    }),
   }),
 });

@@ -7,21 +7,31 @@ import { SampleResultRef } from './sample.ts';
 
 const STOP_REASONS: Record<string, { value: AgentStopReason; description: string }> = {
   ANSWER: { value: 'answer', description: 'The agent gave an answer' },
-  MAX_ITERATIONS: { value: 'max_iterations', description: 'It used every iteration without answering' },
+  MAX_ITERATIONS: {
+    value: 'max_iterations',
+    description: 'It used every iteration without answering',
+  },
   LOOP: { value: 'loop', description: 'It asked for the same action a third time' },
-  NO_ACTION: { value: 'no_action', description: 'A reply had neither an action nor an answer; the reply was taken as the answer' },
+  NO_ACTION: {
+    value: 'no_action',
+    description: 'A reply had neither an action nor an answer; the reply was taken as the answer',
+  },
 };
 
 const AgentStopReasonEnum = builder.enumType('AgentStopReason', { values: STOP_REASONS });
 
 const AgentStepRef = builder.objectRef<AgentStep>('AgentStep').implement({
-  description: 'One model turn of the REACT agent: a thought, then an action (with its observation) or an answer',
+  description:
+    'One model turn of the REACT agent: a thought, then an action (with its observation) or an answer',
   fields: (t) => ({
     iteration: t.exposeInt('iteration', { description: 'From 1' }),
     thought: t.exposeString('thought'),
     action: t.exposeString('action', { nullable: true, description: 'The tool asked for' }),
     input: t.exposeString('input', { nullable: true }),
-    observation: t.exposeString('observation', { nullable: true, description: 'Null when the action was not run (loop, last iteration)' }),
+    observation: t.exposeString('observation', {
+      nullable: true,
+      description: 'Null when the action was not run (loop, last iteration)',
+    }),
     toolError: t.exposeBoolean('toolError'),
     answer: t.exposeString('answer', { nullable: true }),
     cached: t.exposeBoolean('cached', { description: 'The model reply came from the cache' }),
@@ -46,7 +56,9 @@ const RetrievedPassageRef = builder.objectRef<RetrievedPassage>('RetrievedPassag
     title: t.exposeString('title'),
     text: t.exposeString('text'),
     rank: t.exposeInt('rank', { description: '1 for the best' }),
-    score: t.exposeFloat('score', { description: 'BM25, or the reciprocal-rank-fusion score for HYBRID' }),
+    score: t.exposeFloat('score', {
+      description: 'BM25, or the reciprocal-rank-fusion score for HYBRID',
+    }),
   }),
 });
 
@@ -54,7 +66,10 @@ const RetrievalTraceRef = builder.objectRef<RetrievalTrace>('RetrievalTrace').im
   fields: (t) => ({
     retrieval: t.field({ type: RetrievalMethodEnum, resolve: (trace) => trace.retrieval }),
     topK: t.exposeInt('topK'),
-    knowledgeBase: t.string({ description: 'The corpus the passages came from', resolve: (trace) => trace.knowledgeBase ?? 'builtin' }),
+    knowledgeBase: t.string({
+      description: 'The corpus the passages came from',
+      resolve: (trace) => trace.knowledgeBase ?? 'builtin',
+    }),
     passages: t.field({ type: [RetrievedPassageRef], resolve: (trace) => trace.passages }),
   }),
 });
@@ -76,9 +91,15 @@ builder.objectFields(SampleResultRef, (t) => ({
 
 /** Retrieval traces carry passages (the agent trace has steps instead). */
 function isRetrievalTrace(trace: unknown): trace is RetrievalTrace {
-  return typeof trace === 'object' && trace !== null && Array.isArray((trace as { passages?: unknown }).passages);
+  return (
+    typeof trace === 'object' &&
+    trace !== null &&
+    Array.isArray((trace as { passages?: unknown }).passages)
+  );
 }
 
 function isTrace<T extends { method: string }>(trace: unknown, method: T['method']): trace is T {
-  return typeof trace === 'object' && trace !== null && (trace as { method?: unknown }).method === method;
+  return (
+    typeof trace === 'object' && trace !== null && (trace as { method?: unknown }).method === method
+  );
 }

@@ -40,7 +40,10 @@ describe('the persistent cache tier', () => {
   it('should serve a second experiment with the same configuration from the persistent tier after a server restart', async () => {
     const first = await app();
     const cold = await runToEnd(first, 'cold');
-    expect(cold.experiment.profile).toMatchObject({ apiCalls: 10, cacheStats: { hits: 0, misses: 10, persistentHits: 0 } });
+    expect(cold.experiment.profile).toMatchObject({
+      apiCalls: 10,
+      cacheStats: { hits: 0, misses: 10, persistentHits: 0 },
+    });
     await first.dispose({ keepDatabase: true });
     apps = apps.filter((t) => t !== first);
 
@@ -49,23 +52,43 @@ describe('the persistent cache tier', () => {
 
     expect(warm.experiment.profile).toEqual({
       apiCalls: 0,
-      cacheStats: { hits: 10, misses: 0, hitRate: 1, memoryHits: 0, persistentHits: 10, inflightDeduplicated: 0 },
+      cacheStats: {
+        hits: 10,
+        misses: 0,
+        hitRate: 1,
+        memoryHits: 0,
+        persistentHits: 10,
+        inflightDeduplicated: 0,
+      },
     });
-    expect(warm.experiment.samples.nodes).toEqual(Array.from({ length: 10 }, () => ({ cacheHit: true, cacheTier: 'persistent' })));
+    expect(warm.experiment.samples.nodes).toEqual(
+      Array.from({ length: 10 }, () => ({ cacheHit: true, cacheTier: 'persistent' })),
+    );
     expect(warm.experiment.metrics.accuracyAny).toBe(cold.experiment.metrics.accuracyAny);
-    const rest = (await (await restarted.fetch(`/api/v1/results/${warm.id}/profile`)).json()) as { cache_stats: Record<string, number> };
+    const rest = (await (await restarted.fetch(`/api/v1/results/${warm.id}/profile`)).json()) as {
+      cache_stats: Record<string, number>;
+    };
     expect(rest.cache_stats).toMatchObject({ hits: 10, persistent_hits: 10, hit_rate: 1 });
   });
 
   it('should empty the tier with clearCache, so the next run of the same configuration calls the provider again', async () => {
     const t = await app();
     await runToEnd(t, 'fills the cache');
-    expect((await t.gql('{ responseCache { entries maxEntries } }')).data).toEqual({ responseCache: { entries: 10, maxEntries: 100_000 } });
+    expect((await t.gql('{ responseCache { entries maxEntries } }')).data).toEqual({
+      responseCache: { entries: 10, maxEntries: 100_000 },
+    });
 
-    expect((await t.gql('mutation { clearCache { entriesRemoved } }')).data).toEqual({ clearCache: { entriesRemoved: 10 } });
-    expect((await t.gql('{ responseCache { entries } }')).data).toEqual({ responseCache: { entries: 0 } });
+    expect((await t.gql('mutation { clearCache { entriesRemoved } }')).data).toEqual({
+      clearCache: { entriesRemoved: 10 },
+    });
+    expect((await t.gql('{ responseCache { entries } }')).data).toEqual({
+      responseCache: { entries: 0 },
+    });
 
     const again = await runToEnd(t, 'after clearCache');
-    expect(again.experiment.profile).toMatchObject({ apiCalls: 10, cacheStats: { hits: 0, persistentHits: 0 } });
+    expect(again.experiment.profile).toMatchObject({
+      apiCalls: 10,
+      cacheStats: { hits: 0, persistentHits: 0 },
+    });
   });
 });

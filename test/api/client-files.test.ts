@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
-const INDEX = '<!doctype html><html><head><title>LlmForge</title></head><body><div id="root"></div></body></html>';
+const INDEX =
+  '<!doctype html><html><head><title>LlmForge</title></head><body><div id="root"></div></body></html>';
 const SCRIPT = 'console.log("app");';
 
 describe('the web client files', () => {
@@ -28,7 +29,12 @@ describe('the web client files', () => {
   });
 
   it('should serve index.html at / and for any client route, never cached', async () => {
-    for (const path of ['/', '/experiments/new', '/experiments/0b6c7a5e-0000-4000-8000-000000000000', '/compare?a=1&b=2']) {
+    for (const path of [
+      '/',
+      '/experiments/new',
+      '/experiments/0b6c7a5e-0000-4000-8000-000000000000',
+      '/compare?a=1&b=2',
+    ]) {
       const response = await t.fetch(path);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -47,7 +53,12 @@ describe('the web client files', () => {
 
   it('should answer 404 for a missing file and for a path that climbs out of the client folder', async () => {
     expect((await t.fetch('/assets/missing.js')).status).toBe(404);
-    for (const path of ['/..%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/%2e%2e/secret.txt', '/..%5csecret.txt']) {
+    for (const path of [
+      '/..%2fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/%2e%2e/secret.txt',
+      '/..%5csecret.txt',
+    ]) {
       const response = await t.fetch(path);
       expect(response.status).toBe(404);
       expect(await response.text()).not.toContain('not for the web');

@@ -35,26 +35,52 @@ describe('compareExperiments through the GraphQL API', () => {
   async function runToEnd(key: string, config: Record<string, unknown>) {
     ids[key] = await launch(t, key, { provider: FAST, ...config });
     expect(await t.waitForEnd(ids[key]!)).toBe('COMPLETED');
-    const result = await t.gql(`query ($id: ID!) { experiment(id: $id) { samples(first: 1000) { nodes { exampleId correct f1 } } } }`, { id: ids[key] });
+    const result = await t.gql(
+      `query ($id: ID!) { experiment(id: $id) { samples(first: 1000) { nodes { exampleId correct f1 } } } }`,
+      { id: ids[key] },
+    );
     samples[key] = result.data!.experiment.samples.nodes;
   }
 
   beforeAll(async () => {
     t = await createTestApp();
     // 20 samples each: few discordant pairs, so McNemar takes the exact binomial route.
-    await runToEnd('naive20', { datasetName: 'math_reasoning', numSamples: 20, reasoningMethod: 'NAIVE' });
-    await runToEnd('cot20', { datasetName: 'math_reasoning', numSamples: 20, reasoningMethod: 'COT' });
+    await runToEnd('naive20', {
+      datasetName: 'math_reasoning',
+      numSamples: 20,
+      reasoningMethod: 'NAIVE',
+    });
+    await runToEnd('cot20', {
+      datasetName: 'math_reasoning',
+      numSamples: 20,
+      reasoningMethod: 'COT',
+    });
     // The whole of knowledge_base: enough discordant pairs for chi-square.
-    await runToEnd('naiveKb', { datasetName: 'knowledge_base', numSamples: 1000, reasoningMethod: 'NAIVE' });
-    await runToEnd('ragKb', { datasetName: 'knowledge_base', numSamples: 1000, reasoningMethod: 'RAG' });
-    await runToEnd('naiveKb30', { datasetName: 'knowledge_base', numSamples: 30, reasoningMethod: 'NAIVE', hyperparameters: { seed: 7 } });
+    await runToEnd('naiveKb', {
+      datasetName: 'knowledge_base',
+      numSamples: 1000,
+      reasoningMethod: 'NAIVE',
+    });
+    await runToEnd('ragKb', {
+      datasetName: 'knowledge_base',
+      numSamples: 1000,
+      reasoningMethod: 'RAG',
+    });
+    await runToEnd('naiveKb30', {
+      datasetName: 'knowledge_base',
+      numSamples: 30,
+      reasoningMethod: 'NAIVE',
+      hyperparameters: { seed: 7 },
+    });
   });
   afterAll(() => t.dispose());
 
   /** b, c and the paired accuracies, counted from the two experiments' own sample lists. */
   function byHand(keyA: string, keyB: string) {
     const b = new Map(samples[keyB]!.map((s) => [s.exampleId, s]));
-    const paired = samples[keyA]!.filter((s) => b.has(s.exampleId)).map((s) => [s, b.get(s.exampleId)!] as const);
+    const paired = samples[keyA]!.filter((s) => b.has(s.exampleId)).map(
+      (s) => [s, b.get(s.exampleId)!] as const,
+    );
     const onlyA = paired.filter(([x, y]) => x.correct && !y.correct).length;
     const onlyB = paired.filter(([x, y]) => !x.correct && y.correct).length;
     const accuracyA = paired.filter(([x]) => x.correct).length / paired.length;
@@ -73,12 +99,31 @@ describe('compareExperiments through the GraphQL API', () => {
     expect(hand.onlyA + hand.onlyB).toBeLessThan(25);
     expect(c.samplesInCommon).toBe(20);
     expect(c.datasetName).toBe('math_reasoning');
-    expect(c.a).toMatchObject({ attempt: 1, accuracy: hand.accuracyA, correct: hand.accuracyA * 20, unpaired: 0, experiment: { id: ids.naive20 } });
-    expect(c.b).toMatchObject({ attempt: 1, accuracy: hand.accuracyB, correct: hand.accuracyB * 20, unpaired: 0, experiment: { id: ids.cot20 } });
+    expect(c.a).toMatchObject({
+      attempt: 1,
+      accuracy: hand.accuracyA,
+      correct: hand.accuracyA * 20,
+      unpaired: 0,
+      experiment: { id: ids.naive20 },
+    });
+    expect(c.b).toMatchObject({
+      attempt: 1,
+      accuracy: hand.accuracyB,
+      correct: hand.accuracyB * 20,
+      unpaired: 0,
+      experiment: { id: ids.cot20 },
+    });
     expect(c.a.f1Mean).toBeCloseTo(hand.f1A, 12);
     expect(c.accuracyDifference).toBeCloseTo(hand.accuracyB - hand.accuracyA, 12);
-    expect(c.outcomes.onlyA + c.outcomes.onlyB + c.outcomes.bothCorrect + c.outcomes.bothWrong).toBe(20);
-    expect(c.mcNemar).toMatchObject({ onlyA: hand.onlyA, onlyB: hand.onlyB, method: 'EXACT_BINOMIAL', statistic: null });
+    expect(
+      c.outcomes.onlyA + c.outcomes.onlyB + c.outcomes.bothCorrect + c.outcomes.bothWrong,
+    ).toBe(20);
+    expect(c.mcNemar).toMatchObject({
+      onlyA: hand.onlyA,
+      onlyB: hand.onlyB,
+      method: 'EXACT_BINOMIAL',
+      statistic: null,
+    });
     const discordant = hand.onlyA + hand.onlyB;
     let tail = 0;
     for (let i = 0; i <= Math.min(hand.onlyA, hand.onlyB); i++) tail += choose(discordant, i);
@@ -91,7 +136,11 @@ describe('compareExperiments through the GraphQL API', () => {
     const hand = byHand('naiveKb', 'ragKb');
     expect(hand.onlyA + hand.onlyB).toBeGreaterThanOrEqual(25);
     const statistic = (Math.abs(hand.onlyA - hand.onlyB) - 1) ** 2 / (hand.onlyA + hand.onlyB);
-    expect(c.mcNemar).toMatchObject({ onlyA: hand.onlyA, onlyB: hand.onlyB, method: 'CHI_SQUARE_CC' });
+    expect(c.mcNemar).toMatchObject({
+      onlyA: hand.onlyA,
+      onlyB: hand.onlyB,
+      method: 'CHI_SQUARE_CC',
+    });
     expect(c.mcNemar.statistic).toBeCloseTo(statistic, 12);
     // These runs: b = 4, c = 39 → χ² = 34²/43 = 26.8837…, p = erfc(√(χ²/2)) = 2.1607121265531663e-7 (Python math.erfc).
     expect([hand.onlyA, hand.onlyB]).toEqual([4, 39]);
@@ -104,11 +153,18 @@ describe('compareExperiments through the GraphQL API', () => {
     expect(accuracyDifference.lower).toBeGreaterThan(0);
     expect(accuracyDifference.lower).toBeLessThan(accuracyDifference.estimate);
     expect(accuracyDifference.upper).toBeGreaterThan(accuracyDifference.estimate);
-    expect(c.bootstrap).toMatchObject({ resamples: 1000, requestedResamples: 1000, seed: 42, confidenceLevel: 0.95 });
+    expect(c.bootstrap).toMatchObject({
+      resamples: 1000,
+      requestedResamples: 1000,
+      seed: 42,
+      confidenceLevel: 0.95,
+    });
   });
 
   it('should give the same intervals for the same seed and other ones for another seed', async () => {
-    const run = async (seed: number) => (await t.gql(COMPARE, { a: ids.naiveKb, b: ids.ragKb, seed, resamples: 500 })).data!.compareExperiments.bootstrap;
+    const run = async (seed: number) =>
+      (await t.gql(COMPARE, { a: ids.naiveKb, b: ids.ragKb, seed, resamples: 500 })).data!
+        .compareExperiments.bootstrap;
     const first = await run(3);
     expect(await run(3)).toEqual(first);
     expect((await run(4)).f1Difference).not.toEqual(first.f1Difference);
@@ -131,11 +187,17 @@ describe('compareExperiments through the GraphQL API', () => {
     let after: string | null = null;
     let onlyB = 0;
     for (let page = 0; page < 10; page++) {
-      const c: Record<string, any> = (await t.gql(query, { a: ids.naiveKb, b: ids.ragKb, after, outcome: 'ONLY_B' })).data!.compareExperiments;
+      const c: Record<string, any> = (
+        await t.gql(query, { a: ids.naiveKb, b: ids.ragKb, after, outcome: 'ONLY_B' })
+      ).data!.compareExperiments;
       onlyB = c.outcomes.onlyB;
       expect(c.differences.totalCount).toBe(onlyB);
       for (const node of c.differences.nodes) {
-        expect(node).toMatchObject({ outcome: 'ONLY_B', a: { correct: false }, b: { correct: true } });
+        expect(node).toMatchObject({
+          outcome: 'ONLY_B',
+          a: { correct: false },
+          b: { correct: true },
+        });
         seen.push(node.exampleId);
       }
       if (!c.differences.pageInfo.hasNextPage) break;
@@ -158,10 +220,15 @@ describe('compareExperiments through the GraphQL API', () => {
   it('should refuse an unknown id, an experiment that never ran, and out-of-range resamples', async () => {
     const unknown = await t.gql(COMPARE, { a: ids.naive20, b: 'no-such-id' });
     expect(unknown.errors![0]!.extensions!.code).toBe('NOT_FOUND');
-    const created = await t.gql(`mutation { createExperiment(input: { name: "idle", config: { datasetName: "math_reasoning" } }) { id } }`);
+    const created = await t.gql(
+      `mutation { createExperiment(input: { name: "idle", config: { datasetName: "math_reasoning" } }) { id } }`,
+    );
     const idle = await t.gql(COMPARE, { a: created.data!.createExperiment.id, b: ids.naive20 });
     expect(idle.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'a' });
     const tooMany = await t.gql(COMPARE, { a: ids.naive20, b: ids.cot20, resamples: 10_001 });
-    expect(tooMany.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'resamples' });
+    expect(tooMany.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'resamples',
+    });
   });
 });

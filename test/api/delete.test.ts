@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
 import { watchSamples } from '../helpers/watch-samples.ts';
-import { FAST, run, cancel, remove, errorCode, count, attemptCount, sampleRowCount } from '../helpers/experiments.ts';
+import {
+  FAST,
+  run,
+  cancel,
+  remove,
+  errorCode,
+  count,
+  attemptCount,
+  sampleRowCount,
+} from '../helpers/experiments.ts';
 
 describe('deleting experiments', () => {
   let t: TestApp;
@@ -17,11 +26,19 @@ describe('deleting experiments', () => {
   });
 
   it('should delete an experiment with its attempts and sample rows', async () => {
-    const id = await launch(t, 'delete me', { datasetName: 'sample', numSamples: 3, provider: FAST });
+    const id = await launch(t, 'delete me', {
+      datasetName: 'sample',
+      numSamples: 3,
+      provider: FAST,
+    });
     expect(await t.waitForEnd(id)).toBe('COMPLETED');
     expect((await run(t, id)).errors).toBeUndefined();
     expect(await t.waitForEnd(id)).toBe('COMPLETED');
-    const kept = await launch(t, 'keep me', { datasetName: 'sample', numSamples: 2, provider: FAST });
+    const kept = await launch(t, 'keep me', {
+      datasetName: 'sample',
+      numSamples: 2,
+      provider: FAST,
+    });
     expect(await t.waitForEnd(kept)).toBe('COMPLETED');
     expect(await attemptCount(t, id)).toBe(2);
     expect(await sampleRowCount(t, id)).toBe(6);
@@ -37,7 +54,11 @@ describe('deleting experiments', () => {
   });
 
   it('should stop a running experiment when deleting it and leave no rows behind', async () => {
-    const id = await launch(t, 'delete while running', { datasetName: 'trivia_qa', numSamples: 50, provider: { kind: 'SIMULATED', latencyMs: 20 } });
+    const id = await launch(t, 'delete while running', {
+      datasetName: 'trivia_qa',
+      numSamples: 50,
+      provider: { kind: 'SIMULATED', latencyMs: 20 },
+    });
     await samples.until(id, 2);
     expect(await remove(t, id)).toEqual({ data: { deleteExperiment: true } });
     expect(t.app.scheduler.execution(id)).toBeUndefined();
@@ -47,7 +68,11 @@ describe('deleting experiments', () => {
   });
 
   it('should answer NOT_FOUND for a deleted or unknown id in every operation', async () => {
-    const deleted = await launch(t, 'gone', { datasetName: 'sample', numSamples: 1, provider: FAST });
+    const deleted = await launch(t, 'gone', {
+      datasetName: 'sample',
+      numSamples: 1,
+      provider: FAST,
+    });
     expect(await t.waitForEnd(deleted)).toBe('COMPLETED');
     expect((await remove(t, deleted)).errors).toBeUndefined();
 

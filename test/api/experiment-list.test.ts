@@ -6,17 +6,31 @@ describe('the experiments query', () => {
   let t: TestApp;
   const ids: string[] = [];
   const EXPERIMENTS = [
-    { name: 'e1', config: { reasoningMethod: 'NAIVE', modelName: 'meta-llama/Llama-3.2-1B-Instruct' } },
+    {
+      name: 'e1',
+      config: { reasoningMethod: 'NAIVE', modelName: 'meta-llama/Llama-3.2-1B-Instruct' },
+    },
     { name: 'e2', config: { reasoningMethod: 'COT', modelName: 'Qwen/Qwen2.5-7B-Instruct' } },
-    { name: 'e3', config: { reasoningMethod: 'NAIVE', modelName: 'meta-llama/Llama-3.1-8B-Instruct' } },
-    { name: 'e4', config: { reasoningMethod: 'COT', modelName: 'meta-llama/Llama-3.2-3B-Instruct' } },
-    { name: 'e5', config: { reasoningMethod: 'REACT', modelName: 'mistralai/Mistral-7B-Instruct' } },
+    {
+      name: 'e3',
+      config: { reasoningMethod: 'NAIVE', modelName: 'meta-llama/Llama-3.1-8B-Instruct' },
+    },
+    {
+      name: 'e4',
+      config: { reasoningMethod: 'COT', modelName: 'meta-llama/Llama-3.2-3B-Instruct' },
+    },
+    {
+      name: 'e5',
+      config: { reasoningMethod: 'REACT', modelName: 'mistralai/Mistral-7B-Instruct' },
+    },
   ];
 
   beforeAll(async () => {
     t = await createTestApp();
     for (const { name, config } of EXPERIMENTS) {
-      ids.push(await create(t, name, { ...config, datasetName: 'sample', numSamples: 2, provider: FAST }));
+      ids.push(
+        await create(t, name, { ...config, datasetName: 'sample', numSamples: 2, provider: FAST }),
+      );
     }
     expect((await run(t, ids[0]!)).errors).toBeUndefined();
     expect(await t.waitForEnd(ids[0]!)).toBe('COMPLETED');
@@ -85,7 +99,11 @@ describe('the experiments query', () => {
     const pages: { names: string[]; hasNextPage: boolean; totalCount: number }[] = [];
     do {
       const page = await list(`first: 2${after ? `, after: "${after}"` : ''}`);
-      pages.push({ names: names(page), hasNextPage: page.pageInfo.hasNextPage, totalCount: page.totalCount });
+      pages.push({
+        names: names(page),
+        hasNextPage: page.pageInfo.hasNextPage,
+        totalCount: page.totalCount,
+      });
       seen.push(...names(page));
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     } while (after);

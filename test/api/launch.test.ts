@@ -9,7 +9,10 @@ describe('launching an experiment with the defaults', () => {
   afterAll(() => t.dispose());
 
   it('should complete and report real metrics and a profile through GraphQL and REST', async () => {
-    const id = await launch(t, 'defaults', { numSamples: 20, provider: { kind: 'SIMULATED', latencyMs: 5 } });
+    const id = await launch(t, 'defaults', {
+      numSamples: 20,
+      provider: { kind: 'SIMULATED', latencyMs: 5 },
+    });
     expect(await t.waitForEnd(id)).toBe('COMPLETED');
 
     const { data, errors } = await t.gql(
@@ -38,7 +41,9 @@ describe('launching an experiment with the defaults', () => {
     expect(experiment.metrics.latencyP50).toBeGreaterThanOrEqual(5);
     expect(experiment.metrics.throughput).toBeGreaterThan(0);
     expect(experiment.metrics.tokensInput).toBeGreaterThan(0);
-    const phases = Object.fromEntries(experiment.profile.profilingSummary.map((p: { phase: string }) => [p.phase, p]));
+    const phases = Object.fromEntries(
+      experiment.profile.profilingSummary.map((p: { phase: string }) => [p.phase, p]),
+    );
     expect(Object.keys(phases).sort()).toEqual(['api_call', 'metrics', 'parsing', 'prompt_build']);
     expect(phases.api_call.count).toBe(20);
     expect(phases.api_call.p50Ms).toBeGreaterThanOrEqual(5);
@@ -50,9 +55,23 @@ describe('launching an experiment with the defaults', () => {
     expect(body).toMatchObject({
       experiment_id: id,
       profiling_summary: {
-        api_call: { count: 20, total_ms: expect.any(Number), mean_ms: expect.any(Number), p50_ms: expect.any(Number), p95_ms: expect.any(Number), p99_ms: expect.any(Number) },
+        api_call: {
+          count: 20,
+          total_ms: expect.any(Number),
+          mean_ms: expect.any(Number),
+          p50_ms: expect.any(Number),
+          p95_ms: expect.any(Number),
+          p99_ms: expect.any(Number),
+        },
       },
-      cache_stats: { hits: 0, misses: 0, hit_rate: 0, size: 0, max_size: expect.any(Number), total_latency_saved_ms: 0 },
+      cache_stats: {
+        hits: 0,
+        misses: 0,
+        hit_rate: 0,
+        size: 0,
+        max_size: expect.any(Number),
+        total_latency_saved_ms: 0,
+      },
       batch_stats: { batches_processed: 0, total_prompts_batched: 0 },
       total_wall_time_ms: experiment.profile.totalWallTimeMs,
     });

@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentEvent } from '../../server/events/event-bus.ts';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
 import { watchSamples } from '../helpers/watch-samples.ts';
-import { FAST, create, run, cancel, read, errorCode, attemptCount, sampleRowCount } from '../helpers/experiments.ts';
+import {
+  FAST,
+  create,
+  run,
+  cancel,
+  read,
+  errorCode,
+  attemptCount,
+  sampleRowCount,
+} from '../helpers/experiments.ts';
 
 describe('experiment lifecycle: run, re-run, cancel', () => {
   let t: TestApp;
@@ -17,8 +26,14 @@ describe('experiment lifecycle: run, re-run, cancel', () => {
   });
 
   it('should go PENDING → QUEUED → RUNNING → COMPLETED', async () => {
-    const id = await create(t, 'lifecycle', { datasetName: 'sample', numSamples: 5, provider: FAST });
-    expect(await read(t, id, 'status currentAttempt startedAt completedAt attempts { number }')).toEqual({
+    const id = await create(t, 'lifecycle', {
+      datasetName: 'sample',
+      numSamples: 5,
+      provider: FAST,
+    });
+    expect(
+      await read(t, id, 'status currentAttempt startedAt completedAt attempts { number }'),
+    ).toEqual({
       status: 'PENDING',
       currentAttempt: 0,
       startedAt: null,
@@ -37,20 +52,30 @@ describe('experiment lifecycle: run, re-run, cancel', () => {
     stop();
     expect(statuses).toEqual(['QUEUED', 'RUNNING', 'COMPLETED']);
 
-    const experiment = await read(t, id, 'status error currentAttempt startedAt completedAt progress { done total failed }');
+    const experiment = await read(
+      t,
+      id,
+      'status error currentAttempt startedAt completedAt progress { done total failed }',
+    );
     expect(experiment.status).toBe('COMPLETED');
     expect(experiment.error).toBeNull();
     expect(experiment.currentAttempt).toBe(1);
     expect(experiment.progress).toEqual({ done: 5, total: 5, failed: 0 });
     expect(typeof experiment.startedAt).toBe('string');
     expect(typeof experiment.completedAt).toBe('string');
-    expect(Date.parse(experiment.completedAt)).toBeGreaterThanOrEqual(Date.parse(experiment.startedAt));
+    expect(Date.parse(experiment.completedAt)).toBeGreaterThanOrEqual(
+      Date.parse(experiment.startedAt),
+    );
   });
 
   it('should create attempt 2 when a completed experiment runs again and keep attempt 1 with its samples', async () => {
     const id = await launch(t, 'rerun', { datasetName: 'sample', numSamples: 4, provider: FAST });
     expect(await t.waitForEnd(id)).toBe('COMPLETED');
-    const first = await read(t, id, 'samples(attempt: 1) { totalCount nodes { sampleIndex exampleId } }');
+    const first = await read(
+      t,
+      id,
+      'samples(attempt: 1) { totalCount nodes { sampleIndex exampleId } }',
+    );
 
     const ran = await run(t, id);
     expect(ran.errors).toBeUndefined();
@@ -70,7 +95,9 @@ describe('experiment lifecycle: run, re-run, cancel', () => {
       { number: 2, status: 'COMPLETED', totalSamples: 4, metrics: { samples: 4 } },
     ]);
     expect(experiment.first.totalCount).toBe(4);
-    expect(experiment.first.nodes.map((s: { sampleIndex: number }) => s.sampleIndex)).toEqual([0, 1, 2, 3]);
+    expect(experiment.first.nodes.map((s: { sampleIndex: number }) => s.sampleIndex)).toEqual([
+      0, 1, 2, 3,
+    ]);
     expect(experiment.first).toEqual(first.samples);
     expect(experiment.latest.totalCount).toBe(4);
     expect(experiment.latest.nodes).toEqual(first.samples.nodes);
@@ -79,7 +106,11 @@ describe('experiment lifecycle: run, re-run, cancel', () => {
   });
 
   it('should refuse runExperiment with CONFLICT while queued or running and create no attempt', async () => {
-    const id = await launch(t, 'busy', { datasetName: 'trivia_qa', numSamples: 50, provider: { kind: 'SIMULATED', latencyMs: 200 } });
+    const id = await launch(t, 'busy', {
+      datasetName: 'trivia_qa',
+      numSamples: 50,
+      provider: { kind: 'SIMULATED', latencyMs: 200 },
+    });
     const status = (await read(t, id, 'status')).status;
     expect(['QUEUED', 'RUNNING']).toContain(status);
     const whileActive = await run(t, id);
@@ -92,14 +123,20 @@ describe('experiment lifecycle: run, re-run, cancel', () => {
     const whileRunning = await run(t, id);
     expect(errorCode(whileRunning)).toBe('CONFLICT');
     expect(await attemptCount(t, id)).toBe(1);
-    expect((await read(t, id, 'currentAttempt attempts { number }')).attempts).toEqual([{ number: 1 }]);
+    expect((await read(t, id, 'currentAttempt attempts { number }')).attempts).toEqual([
+      { number: 1 },
+    ]);
 
     expect((await cancel(t, id)).errors).toBeUndefined();
     expect(await t.waitForEnd(id)).toBe('CANCELLED');
   });
 
   it('should cancel a run mid-way, end CANCELLED and keep the samples already done', async () => {
-    const id = await launch(t, 'cancel me', { datasetName: 'trivia_qa', numSamples: 50, provider: { kind: 'SIMULATED', latencyMs: 20 } });
+    const id = await launch(t, 'cancel me', {
+      datasetName: 'trivia_qa',
+      numSamples: 50,
+      provider: { kind: 'SIMULATED', latencyMs: 20 },
+    });
     await samples.until(id, 3);
     const cancelled = await cancel(t, id);
     expect(cancelled.errors).toBeUndefined();
@@ -122,18 +159,31 @@ describe('experiment lifecycle: run, re-run, cancel', () => {
     expect(experiment.samples.totalCount).toBe(done);
     expect(await sampleRowCount(t, id)).toBe(done);
     // Samples run in order one at a time (no batching): the done ones are the first `done`.
-    expect(experiment.samples.nodes.map((s: { sampleIndex: number }) => s.sampleIndex)).toEqual([...Array(done).keys()]);
+    expect(experiment.samples.nodes.map((s: { sampleIndex: number }) => s.sampleIndex)).toEqual([
+      ...Array(done).keys(),
+    ]);
   });
 
   it('should refuse cancelling a completed or a pending experiment with CONFLICT and change nothing', async () => {
-    const completed = await launch(t, 'done', { datasetName: 'sample', numSamples: 2, provider: FAST });
+    const completed = await launch(t, 'done', {
+      datasetName: 'sample',
+      numSamples: 2,
+      provider: FAST,
+    });
     expect(await t.waitForEnd(completed)).toBe('COMPLETED');
     const result = await cancel(t, completed);
     expect(result.data).toBeNull();
     expect(errorCode(result)).toBe('CONFLICT');
-    expect((await read(t, completed, 'status progress { done total }'))).toEqual({ status: 'COMPLETED', progress: { done: 2, total: 2 } });
+    expect(await read(t, completed, 'status progress { done total }')).toEqual({
+      status: 'COMPLETED',
+      progress: { done: 2, total: 2 },
+    });
 
-    const pending = await create(t, 'pending', { datasetName: 'sample', numSamples: 2, provider: FAST });
+    const pending = await create(t, 'pending', {
+      datasetName: 'sample',
+      numSamples: 2,
+      provider: FAST,
+    });
     expect(errorCode(await cancel(t, pending))).toBe('CONFLICT');
     expect((await read(t, pending, 'status')).status).toBe('PENDING');
   });

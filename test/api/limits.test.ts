@@ -23,7 +23,10 @@ describe('request limits', () => {
   });
 
   it('should refuse an operation that selects more than 2000 fields through aliases', async () => {
-    const aliases = Array.from({ length: 700 }, (_, i) => `a${i}: datasets { name size source }`).join(' ');
+    const aliases = Array.from(
+      { length: 700 },
+      (_, i) => `a${i}: datasets { name size source }`,
+    ).join(' ');
     const { data, errors } = await t.gql(`{ ${aliases} }`);
     expect(data).toBeUndefined();
     expect(errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
@@ -31,7 +34,10 @@ describe('request limits', () => {
   });
 
   it('should accept the widest reasonable query', async () => {
-    const aliases = Array.from({ length: 100 }, (_, i) => `a${i}: datasets { name size source }`).join(' ');
+    const aliases = Array.from(
+      { length: 100 },
+      (_, i) => `a${i}: datasets { name size source }`,
+    ).join(' ');
     const { errors } = await t.gql(`{ ${aliases} }`);
     expect(errors).toBeUndefined();
   });
@@ -39,9 +45,13 @@ describe('request limits', () => {
   it('should measure depth through fragments and inline fragments', () => {
     const schema = buildSchema();
     const rule = operationSizeRule({ maxDepth: 3, maxFields: 100 });
-    const deep = parse(`query { experiments { ...E } } fragment E on ExperimentConnection { nodes { ... on Experiment { config { modelName } } } }`);
+    const deep = parse(
+      `query { experiments { ...E } } fragment E on ExperimentConnection { nodes { ... on Experiment { config { modelName } } } }`,
+    );
     const shallow = parse(`query { experiments { nodes { id } } }`);
-    expect(validate(schema, deep, [rule]).map((e) => e.message)).toEqual(['operation depth 4 exceeds the limit of 3']);
+    expect(validate(schema, deep, [rule]).map((e) => e.message)).toEqual([
+      'operation depth 4 exceeds the limit of 3',
+    ]);
     expect(validate(schema, shallow, [rule])).toEqual([]);
   });
 });

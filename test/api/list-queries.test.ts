@@ -11,7 +11,11 @@ const LIST = `query ($first: Int!) {
 
 /** Counts the SQL statements the app sends while `work` runs, on every connection (writer and reader). */
 async function countQueries(t: TestApp, work: () => Promise<unknown>): Promise<number> {
-  const knexes = [...new Set((['write', 'read'] as const).map((type) => t.app.orm.em.getConnection(type).getKnex()))];
+  const knexes = [
+    ...new Set(
+      (['write', 'read'] as const).map((type) => t.app.orm.em.getConnection(type).getKnex()),
+    ),
+  ];
   let count = 0;
   const onQuery = () => {
     count += 1;
@@ -32,12 +36,17 @@ describe('the experiment list', () => {
     t = await createTestApp();
     const config = { numSamples: 2, provider: { kind: 'SIMULATED', latencyMs: 0 } };
     // Half ran (an attempt and results each), half never did: both branches of every field are read.
-    const ran = await Promise.all(Array.from({ length: PAGE / 2 }, (_, i) => launch(t, `ran ${i}`, config)));
+    const ran = await Promise.all(
+      Array.from({ length: PAGE / 2 }, (_, i) => launch(t, `ran ${i}`, config)),
+    );
     await Promise.all(ran.map((id) => t.waitForEnd(id)));
     for (let i = 0; i < PAGE / 2; i++) {
-      const created = await t.gql(`mutation ($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }`, {
-        input: { name: `pending ${i}`, config },
-      });
+      const created = await t.gql(
+        `mutation ($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }`,
+        {
+          input: { name: `pending ${i}`, config },
+        },
+      );
       expect(created.errors).toBeUndefined();
     }
   });
@@ -50,7 +59,10 @@ describe('the experiment list', () => {
       result = await t.gql(LIST, { first: PAGE });
     });
     expect(result.errors).toBeUndefined();
-    const nodes = result.data?.experiments.nodes as { status: string; progress: { done: number; total: number } }[];
+    const nodes = result.data?.experiments.nodes as {
+      status: string;
+      progress: { done: number; total: number };
+    }[];
     expect(nodes).toHaveLength(PAGE);
     expect(nodes.filter((n) => n.status === 'COMPLETED').map((n) => n.progress)).toEqual(
       Array.from({ length: PAGE / 2 }, () => ({ done: 2, total: 2, failed: 0 })),

@@ -43,8 +43,15 @@ describe('reasoning methods through the GraphQL API (simulated provider)', () =>
     let size: number;
     beforeAll(async () => {
       const datasets = await t.gql(`query { datasets { name size } }`);
-      size = datasets.data!.datasets.find((d: { name: string }) => d.name === 'math_reasoning').size;
-      const common = { datasetName: 'math_reasoning', numSamples: 100_000, hyperparameters: { seed: 42 }, provider: FAST };
+      size = datasets.data!.datasets.find(
+        (d: { name: string }) => d.name === 'math_reasoning',
+      ).size;
+      const common = {
+        datasetName: 'math_reasoning',
+        numSamples: 100_000,
+        hyperparameters: { seed: 42 },
+        provider: FAST,
+      };
       naive = await runToEnd('math naive', { ...common, reasoningMethod: 'NAIVE' });
       cot = await runToEnd('math cot', { ...common, reasoningMethod: 'COT' });
     });
@@ -56,7 +63,8 @@ describe('reasoning methods through the GraphQL API (simulated provider)', () =>
         expect(run.experiment.samples.totalCount).toBe(size);
         expect(run.experiment.metrics.samples).toBe(size);
       }
-      const ids = (run: typeof naive) => run.experiment.samples.nodes.map((s: Sample) => s.exampleId);
+      const ids = (run: typeof naive) =>
+        run.experiment.samples.nodes.map((s: Sample) => s.exampleId);
       expect(ids(cot)).toEqual(ids(naive));
     });
 
@@ -65,13 +73,16 @@ describe('reasoning methods through the GraphQL API (simulated provider)', () =>
       const cotAccuracy: number = cot.experiment.metrics.accuracyAny;
       expect(cotAccuracy - naiveAccuracy).toBeGreaterThanOrEqual(0.2);
       // The headline accuracy is the share of correct samples.
-      const correct = (run: typeof naive) => run.experiment.samples.nodes.filter((s: Sample) => s.correct).length;
+      const correct = (run: typeof naive) =>
+        run.experiment.samples.nodes.filter((s: Sample) => s.correct).length;
       expect(correct(naive) / size).toBe(naiveAccuracy);
       expect(correct(cot) / size).toBe(cotAccuracy);
     });
 
     it('should keep decimals and currency in the answers COT parses', () => {
-      const decimal: Sample[] = cot.experiment.samples.nodes.filter((s: Sample) => s.expectedAnswer.includes('.'));
+      const decimal: Sample[] = cot.experiment.samples.nodes.filter((s: Sample) =>
+        s.expectedAnswer.includes('.'),
+      );
       const correct = decimal.filter((s) => s.correct);
       expect(correct.length).toBeGreaterThanOrEqual(5);
       for (const sample of correct) expect(sample.parsedAnswer).toBe(sample.expectedAnswer);
@@ -103,41 +114,72 @@ describe('reasoning methods through the GraphQL API (simulated provider)', () =>
   });
 
   it.each([
-    ['REACT', { agent: { maxIterations: 4, tools: ['calculator'] } }, { agent: { maxIterations: 4, tools: ['calculator'] }, rag: null }],
-    ['RAG', { rag: { retrieval: 'HYBRID', topK: 5 } }, { agent: null, rag: { retrieval: 'HYBRID', topK: 5 } }],
-  ])('should store the settings of a %s experiment and run it to completion', async (method, extra, stored) => {
-    const created = await t.gql(
-      `mutation ($input: CreateExperimentInput!) { createExperiment(input: $input) { id status config { reasoningMethod agent { maxIterations tools } rag { retrieval topK } } } }`,
-      { input: { name: `${method} pending`, config: { reasoningMethod: method, datasetName: 'sample', numSamples: 3, provider: FAST, ...extra } } },
-    );
-    expect(created.errors).toBeUndefined();
-    expect(created.data!.createExperiment.status).toBe('PENDING');
-    expect(created.data!.createExperiment.config).toEqual({ reasoningMethod: method, ...stored });
+    [
+      'REACT',
+      { agent: { maxIterations: 4, tools: ['calculator'] } },
+      { agent: { maxIterations: 4, tools: ['calculator'] }, rag: null },
+    ],
+    [
+      'RAG',
+      { rag: { retrieval: 'HYBRID', topK: 5 } },
+      { agent: null, rag: { retrieval: 'HYBRID', topK: 5 } },
+    ],
+  ])(
+    'should store the settings of a %s experiment and run it to completion',
+    async (method, extra, stored) => {
+      const created = await t.gql(
+        `mutation ($input: CreateExperimentInput!) { createExperiment(input: $input) { id status config { reasoningMethod agent { maxIterations tools } rag { retrieval topK } } } }`,
+        {
+          input: {
+            name: `${method} pending`,
+            config: {
+              reasoningMethod: method,
+              datasetName: 'sample',
+              numSamples: 3,
+              provider: FAST,
+              ...extra,
+            },
+          },
+        },
+      );
+      expect(created.errors).toBeUndefined();
+      expect(created.data!.createExperiment.status).toBe('PENDING');
+      expect(created.data!.createExperiment.config).toEqual({ reasoningMethod: method, ...stored });
 
-    const run = await runToEnd(`${method} run`, { reasoningMethod: method, datasetName: 'sample', numSamples: 3, provider: FAST, ...extra });
-    expect(run.status).toBe('COMPLETED');
-    expect(run.experiment.error).toBeNull();
-    expect(run.experiment.attempts).toEqual([{ status: 'COMPLETED', error: null }]);
-    expect(run.experiment.progress).toEqual({ done: 3, total: 3, failed: 0 });
-    expect(run.experiment.samples.totalCount).toBe(3);
-  });
+      const run = await runToEnd(`${method} run`, {
+        reasoningMethod: method,
+        datasetName: 'sample',
+        numSamples: 3,
+        provider: FAST,
+        ...extra,
+      });
+      expect(run.status).toBe('COMPLETED');
+      expect(run.experiment.error).toBeNull();
+      expect(run.experiment.attempts).toEqual([{ status: 'COMPLETED', error: null }]);
+      expect(run.experiment.progress).toEqual({ done: 3, total: 3, failed: 0 });
+      expect(run.experiment.samples.totalCount).toBe(3);
+    },
+  );
 
   it.each([
     [true, 0.7, 1],
     [true, 0, 0],
     [false, 0.7, 0],
-  ])('should warn about temperature in the profile only when caching is on at temperature > 0 (caching %s, temperature %s)', async (enableCaching, temperature, warnings) => {
-    const run = await runToEnd(`cache ${enableCaching} temperature ${temperature}`, {
-      datasetName: 'sample',
-      numSamples: 5,
-      hyperparameters: { temperature },
-      optimization: { enableCaching },
-      provider: FAST,
-    });
-    expect(run.status).toBe('COMPLETED');
-    expect(run.experiment.profile.cacheStats.enabled).toBe(enableCaching);
-    const list: string[] = run.experiment.profile.warnings;
-    expect(list).toHaveLength(warnings);
-    if (warnings > 0) expect(list[0]).toContain('temperature');
-  });
+  ])(
+    'should warn about temperature in the profile only when caching is on at temperature > 0 (caching %s, temperature %s)',
+    async (enableCaching, temperature, warnings) => {
+      const run = await runToEnd(`cache ${enableCaching} temperature ${temperature}`, {
+        datasetName: 'sample',
+        numSamples: 5,
+        hyperparameters: { temperature },
+        optimization: { enableCaching },
+        provider: FAST,
+      });
+      expect(run.status).toBe('COMPLETED');
+      expect(run.experiment.profile.cacheStats.enabled).toBe(enableCaching);
+      const list: string[] = run.experiment.profile.warnings;
+      expect(list).toHaveLength(warnings);
+      if (warnings > 0) expect(list[0]).toContain('temperature');
+    },
+  );
 });

@@ -34,7 +34,9 @@ describe('/metrics and /healthz', () => {
     const response = await t.fetch('/metrics');
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await response.text();
-    const outcomes = ['correct', 'wrong', 'failed'].map((outcome) => metric(text, `llmforge_samples_total{outcome="${outcome}"}`) ?? 0);
+    const outcomes = ['correct', 'wrong', 'failed'].map(
+      (outcome) => metric(text, `llmforge_samples_total{outcome="${outcome}"}`) ?? 0,
+    );
     expect(outcomes.reduce((a, b) => a + b, 0)).toBe(30);
     expect(metric(text, 'llmforge_provider_calls_total{result="success"}')).toBe(30);
     expect(metric(text, 'llmforge_attempts_running')).toBe(0);
@@ -45,12 +47,23 @@ describe('/metrics and /healthz', () => {
     t = await createTestApp();
     const response = await t.fetch('/healthz');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', role: 'all', database: { ok: true }, redis: null });
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      role: 'all',
+      database: { ok: true },
+      redis: null,
+    });
   });
 
   it('should refuse an api or worker role without Redis, never falling back to one process', () => {
-    expect(() => configFromEnv({ LLMFORGE_ROLE: 'api' })).toThrow('LLMFORGE_ROLE=api needs LLMFORGE_REDIS_URL (the queue and pub/sub between processes)');
-    expect(() => configFromEnv({ LLMFORGE_ROLE: 'worker' })).toThrow('LLMFORGE_ROLE=worker needs LLMFORGE_REDIS_URL (the queue and pub/sub between processes)');
-    expect(() => configFromEnv({ LLMFORGE_ROLE: 'both' })).toThrow('LLMFORGE_ROLE must be one of all, api, worker, got "both"');
+    expect(() => configFromEnv({ LLMFORGE_ROLE: 'api' })).toThrow(
+      'LLMFORGE_ROLE=api needs LLMFORGE_REDIS_URL (the queue and pub/sub between processes)',
+    );
+    expect(() => configFromEnv({ LLMFORGE_ROLE: 'worker' })).toThrow(
+      'LLMFORGE_ROLE=worker needs LLMFORGE_REDIS_URL (the queue and pub/sub between processes)',
+    );
+    expect(() => configFromEnv({ LLMFORGE_ROLE: 'both' })).toThrow(
+      'LLMFORGE_ROLE must be one of all, api, worker, got "both"',
+    );
   });
 });

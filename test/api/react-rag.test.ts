@@ -19,7 +19,11 @@ interface Sample {
   parsedAnswer: string;
   correct: boolean;
   agent: { stopReason: string; iterations: number; toolCalls: number; steps: AgentStep[] } | null;
-  retrieval: { retrieval: string; topK: number; passages: { id: string; articleId: string; text: string; rank: number }[] } | null;
+  retrieval: {
+    retrieval: string;
+    topK: number;
+    passages: { id: string; articleId: string; text: string; rank: number }[];
+  } | null;
   trace: unknown;
 }
 
@@ -61,7 +65,10 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
     let naive: Run;
     let react: Run;
     beforeAll(async () => {
-      naive = await run('react_bench naive', { datasetName: 'react_bench', reasoningMethod: 'NAIVE' });
+      naive = await run('react_bench naive', {
+        datasetName: 'react_bench',
+        reasoningMethod: 'NAIVE',
+      });
       react = await run('react_bench react', {
         datasetName: 'react_bench',
         reasoningMethod: 'REACT',
@@ -71,9 +78,12 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
 
     it('should stop most samples with an answer after at least one tool call', () => {
       expect(react.samples).toHaveLength(46);
-      const answeredAfterTools = react.samples.filter((s) => s.agent!.stopReason === 'ANSWER' && s.agent!.toolCalls >= 1);
+      const answeredAfterTools = react.samples.filter(
+        (s) => s.agent!.stopReason === 'ANSWER' && s.agent!.toolCalls >= 1,
+      );
       expect(answeredAfterTools.length).toBeGreaterThan(react.samples.length / 2);
-      for (const sample of react.samples) expect(sample.agent!.iterations).toBe(sample.agent!.steps.length);
+      for (const sample of react.samples)
+        expect(sample.agent!.iterations).toBe(sample.agent!.steps.length);
     });
 
     it('should beat NAIVE on the same samples', () => {
@@ -92,22 +102,34 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
         [null, null],
       ]);
       expect(steps[0]!.observation).toMatch(/^\[Eiffel Tower\] .*completed in March 1889/);
-      expect(steps[1]!.observation).toMatch(/^\[Golden Gate Bridge\] .*opened to pedestrians on May 27, 1937/);
+      expect(steps[1]!.observation).toMatch(
+        /^\[Golden Gate Bridge\] .*opened to pedestrians on May 27, 1937/,
+      );
       expect(steps[2]!.observation).toBe('48');
       expect(steps[3]!.answer).toBe(sample.parsedAnswer);
       expect(steps.every((s) => s.thought.length > 0)).toBe(true);
       // The JSON trace holds the same steps.
-      expect((sample.trace as { steps: AgentStep[] }).steps.map((s) => s.observation)).toEqual(steps.map((s) => s.observation));
+      expect((sample.trace as { steps: AgentStep[] }).steps.map((s) => s.observation)).toEqual(
+        steps.map((s) => s.observation),
+      );
     });
 
     it('should send every agent step through the cache, time tools, and say why batching is off', () => {
       const modelCalls = react.samples.reduce((sum, s) => sum + s.agent!.iterations, 0);
       expect(react.profile.apiCalls).toBe(modelCalls);
       expect(react.profile.cacheStats.hits + react.profile.cacheStats.misses).toBe(modelCalls);
-      const phases = Object.fromEntries(react.profile.profilingSummary.map((p: { phase: string; count: number }) => [p.phase, p.count]));
+      const phases = Object.fromEntries(
+        react.profile.profilingSummary.map((p: { phase: string; count: number }) => [
+          p.phase,
+          p.count,
+        ]),
+      );
       expect(phases.tool).toBe(react.samples.filter((s) => s.agent!.toolCalls > 0).length);
       expect(phases.api_call).toBe(46);
-      expect(react.profile.batchStats).toEqual({ enabled: false, disabledReason: expect.stringContaining('REACT') });
+      expect(react.profile.batchStats).toEqual({
+        enabled: false,
+        disabledReason: expect.stringContaining('REACT'),
+      });
     });
 
     it('should export the trace with each sample, in JSON and in CSV', async () => {
@@ -116,7 +138,7 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
       expect(exported.trace.stopReason).toBe('answer');
       expect(exported.trace.steps).toHaveLength(4);
       const csv = await (await t.fetch(`/api/v1/results/${react.id}/export?format=csv`)).text();
-      expect(csv.split('\r\n')[0]!.endsWith(',trace,metadata')).toBe(true);
+      expect(csv.split('\r\n')[0]!.endsWith(',trace,metadata,grades,failure_mode')).toBe(true);
       expect(csv).toContain('""stopReason"":""answer""');
     });
   });
@@ -128,7 +150,11 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
     beforeAll(async () => {
       naive = await run('kb naive', { datasetName: 'knowledge_base', reasoningMethod: 'NAIVE' });
       bm25 = await run('kb rag', { datasetName: 'knowledge_base', reasoningMethod: 'RAG' });
-      hybrid = await run('kb rag hybrid', { datasetName: 'knowledge_base', reasoningMethod: 'RAG', rag: { retrieval: 'HYBRID', topK: 5 } });
+      hybrid = await run('kb rag hybrid', {
+        datasetName: 'knowledge_base',
+        reasoningMethod: 'RAG',
+        rag: { retrieval: 'HYBRID', topK: 5 },
+      });
     });
 
     it('should beat NAIVE with BM25 and with HYBRID retrieval', () => {
@@ -139,8 +165,13 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
 
     it('should store topK ranked passages per sample, and for most correct samples they contain the answer', () => {
       const dataset = t.app.datasets.get('knowledge_base')!;
-      const examples = new Map(Array.from({ length: dataset.size }, (_, i) => dataset.at(i)).map((e) => [e.id, e]));
-      for (const [experiment, retrieval, topK] of [[bm25, 'BM25', 3], [hybrid, 'HYBRID', 5]] as const) {
+      const examples = new Map(
+        Array.from({ length: dataset.size }, (_, i) => dataset.at(i)).map((e) => [e.id, e]),
+      );
+      for (const [experiment, retrieval, topK] of [
+        [bm25, 'BM25', 3],
+        [hybrid, 'HYBRID', 5],
+      ] as const) {
         const correct = experiment.samples.filter((s) => s.correct);
         const grounded = correct.filter((s) => {
           const context = s.retrieval!.passages.map((p) => p.text).join(' ');
@@ -149,16 +180,22 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
         expect(grounded.length).toBeGreaterThan(correct.length / 2);
         for (const sample of experiment.samples) {
           expect(sample.retrieval).toMatchObject({ retrieval, topK });
-          expect(sample.retrieval!.passages.map((p) => p.rank)).toEqual(Array.from({ length: topK }, (_, i) => i + 1));
+          expect(sample.retrieval!.passages.map((p) => p.rank)).toEqual(
+            Array.from({ length: topK }, (_, i) => i + 1),
+          );
           expect(sample.agent).toBeNull();
         }
       }
     });
 
     it('should report a retrieval phase in the profile', () => {
-      const retrieval = bm25.profile.profilingSummary.find((p: { phase: string }) => p.phase === 'retrieval');
+      const retrieval = bm25.profile.profilingSummary.find(
+        (p: { phase: string }) => p.phase === 'retrieval',
+      );
       expect(retrieval).toEqual({ phase: 'retrieval', count: 78 });
-      expect(naive.profile.profilingSummary.some((p: { phase: string }) => p.phase === 'retrieval')).toBe(false);
+      expect(
+        naive.profile.profilingSummary.some((p: { phase: string }) => p.phase === 'retrieval'),
+      ).toBe(false);
     });
   });
 });

@@ -70,11 +70,13 @@ function expectProfileShape(body: Record<string, any>): void {
   expect(typeof body.experiment_id).toBe('string');
   expect(typeof body.profiling_summary).toBe('object');
   expect(body.profiling_summary).not.toBeNull();
-  for (const phase of Object.values(body.profiling_summary)) expectPhaseShape(phase as Record<string, unknown>);
+  for (const phase of Object.values(body.profiling_summary))
+    expectPhaseShape(phase as Record<string, unknown>);
   for (const key of ['hits', 'misses', 'hit_rate', 'size', 'max_size', 'total_latency_saved_ms']) {
     expect(typeof body.cache_stats[key]).toBe('number');
   }
-  for (const key of ['batches_processed', 'total_prompts_batched']) expect(typeof body.batch_stats[key]).toBe('number');
+  for (const key of ['batches_processed', 'total_prompts_batched'])
+    expect(typeof body.batch_stats[key]).toBe('number');
   expect(typeof body.total_wall_time_ms).toBe('number');
 }
 
@@ -85,9 +87,16 @@ describe('the REST shim', () => {
   });
   afterAll(() => t.dispose());
 
-  async function json(path: string, init?: RequestInit): Promise<{ status: number; type: string | null; body: any }> {
+  async function json(
+    path: string,
+    init?: RequestInit,
+  ): Promise<{ status: number; type: string | null; body: any }> {
     const response = await t.fetch(path, init);
-    return { status: response.status, type: response.headers.get('content-type'), body: await response.json() };
+    return {
+      status: response.status,
+      type: response.headers.get('content-type'),
+      body: await response.json(),
+    };
   }
 
   it('should answer 404 with a JSON error for the profile of an unknown experiment', async () => {
@@ -102,7 +111,11 @@ describe('the REST shim', () => {
   });
 
   it('should answer 404 with a JSON error for the results and export of an unknown experiment and for an unknown route', async () => {
-    for (const path of [`/api/v1/results/${randomUUID()}`, `/api/v1/results/${randomUUID()}/export?format=csv`, '/api/v1/nothing']) {
+    for (const path of [
+      `/api/v1/results/${randomUUID()}`,
+      `/api/v1/results/${randomUUID()}/export?format=csv`,
+      '/api/v1/nothing',
+    ]) {
       const { status, body } = await json(path);
       expect(status).toBe(404);
       expect(body.error.code).toBe('NOT_FOUND');
@@ -111,7 +124,9 @@ describe('the REST shim', () => {
   });
 
   it('should serve the REST profile with zeros for a pending experiment', async () => {
-    const created = await t.gql(`mutation { createExperiment(input: { name: "pending", config: { numSamples: 5 } }) { id } }`);
+    const created = await t.gql(
+      `mutation { createExperiment(input: { name: "pending", config: { numSamples: 5 } }) { id } }`,
+    );
     const id = created.data!.createExperiment.id;
     const { status, body } = await json(`/api/v1/results/${id}/profile`);
     expect(status).toBe(200);
@@ -123,7 +138,14 @@ describe('the REST shim', () => {
       batch_stats: { batches_processed: 0, total_prompts_batched: 0 },
       total_wall_time_ms: 0,
     });
-    expect(body.profiling_summary.api_call).toEqual({ count: 0, total_ms: 0, mean_ms: 0, p50_ms: 0, p95_ms: 0, p99_ms: 0 });
+    expect(body.profiling_summary.api_call).toEqual({
+      count: 0,
+      total_ms: 0,
+      mean_ms: 0,
+      p50_ms: 0,
+      p95_ms: 0,
+      p99_ms: 0,
+    });
   });
 
   it('should serve a live profile while the experiment runs and the final one after it', async () => {
@@ -154,7 +176,12 @@ describe('the REST shim', () => {
     expect(body.status).toBe('COMPLETED');
     expect(body.api_calls).toBe(40);
     expect(body.profiling_summary.api_call.count).toBe(40);
-    expect(Object.keys(body.profiling_summary).sort()).toEqual(['api_call', 'metrics', 'parsing', 'prompt_build']);
+    expect(Object.keys(body.profiling_summary).sort()).toEqual([
+      'api_call',
+      'metrics',
+      'parsing',
+      'prompt_build',
+    ]);
     expect(body.batch_stats.batches_processed).toBe(Math.ceil(body.api_calls / 4));
     expect(body.batch_stats.batches_processed).toBe(10);
     expect(body.batch_stats.total_prompts_batched).toBe(40);
@@ -190,7 +217,7 @@ describe('the REST shim', () => {
       const { status, body } = await json(`/api/v1/results/${id}`);
       expect(status).toBe(200);
       const gql = await t.gql(
-        `query ($id: ID!) { experiment(id: $id) { metrics { samples failed accuracyExact accuracySubstring accuracyAny f1Mean latencyMean latencyP50 latencyP95 latencyP99 throughput tokensInput tokensOutput estimatedCostUsd } } }`,
+        `query ($id: ID!) { experiment(id: $id) { metrics { samples failed accuracyExact accuracySubstring accuracyAny f1Mean latencyMean latencyP50 latencyP95 latencyP99 throughput tokensInput tokensOutput estimatedCostUsd grading { failureModes { mode count } } } } }`,
         { id },
       );
       const m = gql.data!.experiment.metrics;
@@ -212,6 +239,16 @@ describe('the REST shim', () => {
         tokens_input: m.tokensInput,
         tokens_output: m.tokensOutput,
         estimated_cost_usd: m.estimatedCostUsd,
+        grading: {
+          graders: [],
+          weighted_score: null,
+          failure_modes: Object.fromEntries(
+            m.grading.failureModes.map((f: { mode: string; count: number }) => [
+              f.mode.toLowerCase(),
+              f.count,
+            ]),
+          ),
+        },
       });
       expect(body.metrics.samples).toBe(NUM_SAMPLES);
       expect(body.config.reasoning_method).toBe('COT');
@@ -223,14 +260,18 @@ describe('the REST shim', () => {
       const response = await t.fetch(`/api/v1/results/${id}/export?format=json`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(response.headers.get('content-disposition')).toBe('attachment; filename="export_me_quoted_-attempt1.json"');
+      expect(response.headers.get('content-disposition')).toBe(
+        'attachment; filename="export_me_quoted_-attempt1.json"',
+      );
       const body = await response.json();
       expect(body.experiment_id).toBe(id);
       expect(body.attempt).toBe(1);
       expect(body.dataset_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(body.metrics.samples).toBe(NUM_SAMPLES);
       expect(body.samples).toHaveLength(NUM_SAMPLES);
-      expect(body.samples.map((s: { sample_index: number }) => s.sample_index)).toEqual([...Array(NUM_SAMPLES).keys()]);
+      expect(body.samples.map((s: { sample_index: number }) => s.sample_index)).toEqual([
+        ...Array(NUM_SAMPLES).keys(),
+      ]);
       for (const sample of body.samples) {
         expect(typeof sample.example_id).toBe('string');
         expect(sample.example_id).toMatch(/^tq\d+$/);
@@ -256,15 +297,37 @@ describe('the REST shim', () => {
       expect(text.endsWith('\r\n')).toBe(true);
       const [header, ...rows] = parseCsv(text);
       expect(header).toEqual([
-        'sample_index', 'example_id', 'question', 'expected_answer', 'parsed_answer', 'raw_output', 'exact_match',
-        'substring_match', 'correct', 'f1', 'matched_alias', 'tokens_input', 'tokens_output', 'latency_ms', 'cache_hit',
-        'cache_tier', 'error', 'retries', 'trace', 'metadata',
+        'sample_index',
+        'example_id',
+        'question',
+        'expected_answer',
+        'parsed_answer',
+        'raw_output',
+        'exact_match',
+        'substring_match',
+        'correct',
+        'f1',
+        'matched_alias',
+        'tokens_input',
+        'tokens_output',
+        'latency_ms',
+        'cache_hit',
+        'cache_tier',
+        'error',
+        'retries',
+        'trace',
+        'metadata',
+        'grades',
+        'failure_mode',
       ]);
       expect(rows).toHaveLength(NUM_SAMPLES);
       for (const row of rows) expect(row).toHaveLength(header!.length);
 
-      const exported = (await (await t.fetch(`/api/v1/results/${id}/export?format=json`)).json()).samples;
-      const records = rows.map((row) => Object.fromEntries(header!.map((name, i) => [name, row[i]])));
+      const exported = (await (await t.fetch(`/api/v1/results/${id}/export?format=json`)).json())
+        .samples;
+      const records = rows.map((row) =>
+        Object.fromEntries(header!.map((name, i) => [name, row[i]])),
+      );
       records.forEach((record, i) => {
         const sample = exported[i];
         expect(record.sample_index).toBe(String(i));
@@ -285,7 +348,10 @@ describe('the REST shim', () => {
     });
 
     it('should refuse an unknown export format with 400 BAD_USER_INPUT JSON', async () => {
-      for (const path of [`/api/v1/results/${id}/export?format=xml`, `/api/v1/results/${id}/export?attempt=abc`]) {
+      for (const path of [
+        `/api/v1/results/${id}/export?format=xml`,
+        `/api/v1/results/${id}/export?attempt=abc`,
+      ]) {
         const { status, type, body } = await json(path);
         expect(status).toBe(400);
         expect(type).toMatch(/^application\/json/);
@@ -294,15 +360,18 @@ describe('the REST shim', () => {
       }
     });
 
-    it.each(['POST', 'PUT', 'DELETE'])('should refuse %s on a REST path with 405', async (method) => {
-      for (const path of [`/api/v1/results/${id}`, `/api/v1/results/${id}/profile`]) {
-        const { status, body } = await json(path, { method });
-        expect(status).toBe(405);
-        expect(body.error.code).toBe('METHOD_NOT_ALLOWED');
-      }
-      // Nothing changed.
-      expect((await json(`/api/v1/results/${id}`)).body.status).toBe('COMPLETED');
-    });
+    it.each(['POST', 'PUT', 'DELETE'])(
+      'should refuse %s on a REST path with 405',
+      async (method) => {
+        for (const path of [`/api/v1/results/${id}`, `/api/v1/results/${id}/profile`]) {
+          const { status, body } = await json(path, { method });
+          expect(status).toBe(405);
+          expect(body.error.code).toBe('METHOD_NOT_ALLOWED');
+        }
+        // Nothing changed.
+        expect((await json(`/api/v1/results/${id}`)).body.status).toBe('COMPLETED');
+      },
+    );
   });
 
   it('should answer /healthz with status ok', async () => {

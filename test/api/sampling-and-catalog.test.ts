@@ -18,10 +18,18 @@ describe('sampling, datasets and providers', () => {
 
   it('should cap numSamples at the dataset size', async () => {
     const id = await create(t, 'capped', { datasetName: 'sample', numSamples: 50, provider: FAST });
-    expect((await read(t, id, 'progress { done total failed }')).progress).toEqual({ done: 0, total: 10, failed: 0 });
+    expect((await read(t, id, 'progress { done total failed }')).progress).toEqual({
+      done: 0,
+      total: 10,
+      failed: 0,
+    });
     expect((await run(t, id)).errors).toBeUndefined();
     expect(await t.waitForEnd(id)).toBe('COMPLETED');
-    const experiment = await read(t, id, 'config { numSamples } progress { done total failed } attempts { totalSamples metrics { samples } } samples(first: 100) { totalCount }');
+    const experiment = await read(
+      t,
+      id,
+      'config { numSamples } progress { done total failed } attempts { totalSamples metrics { samples } } samples(first: 100) { totalCount }',
+    );
     expect(experiment).toEqual({
       config: { numSamples: 50 },
       progress: { done: 10, total: 10, failed: 0 },
@@ -55,9 +63,14 @@ describe('sampling, datasets and providers', () => {
   it('should list every dataset with its size and a SHA-256 content hash that attempts record', async () => {
     const result = await t.gql(`query { datasets { name source size contentHash } }`);
     expect(result.errors).toBeUndefined();
-    const datasets: { name: string; source: string; size: number; contentHash: string }[] = result.data!.datasets;
+    const datasets: { name: string; source: string; size: number; contentHash: string }[] =
+      result.data!.datasets;
     const fileSize = (name: string) =>
-      (JSON.parse(readFileSync(new URL(`../../server/data/datasets/${name}.json`, import.meta.url), 'utf8')) as unknown[]).length;
+      (
+        JSON.parse(
+          readFileSync(new URL(`../../server/data/datasets/${name}.json`, import.meta.url), 'utf8'),
+        ) as unknown[]
+      ).length;
     expect(datasets.map(({ name, source, size }) => ({ name, source, size }))).toEqual([
       { name: 'arithmetic', source: 'generated', size: 100_000 },
       { name: 'commonsense_qa', source: 'builtin', size: fileSize('commonsense_qa') },
@@ -74,13 +87,16 @@ describe('sampling, datasets and providers', () => {
     const id = await launch(t, 'hash', { datasetName: 'sample', numSamples: 1, provider: FAST });
     expect(await t.waitForEnd(id)).toBe('COMPLETED');
     const experiment = await read(t, id, 'attempts { datasetHash }');
-    expect(experiment.attempts).toEqual([{ datasetHash: datasets.find((d) => d.name === 'sample')!.contentHash }]);
+    expect(experiment.attempts).toEqual([
+      { datasetHash: datasets.find((d) => d.name === 'sample')!.contentHash },
+    ]);
   });
 
   it('should list SIMULATED as an available and configured provider', async () => {
     const result = await t.gql(`query { providers { kind available configured models } }`);
     expect(result.errors).toBeUndefined();
-    const providers: { kind: string; available: boolean; configured: boolean; models: string[] }[] = result.data!.providers;
+    const providers: { kind: string; available: boolean; configured: boolean; models: string[] }[] =
+      result.data!.providers;
     expect(providers.map((p) => p.kind)).toEqual(['SIMULATED', 'HUGGINGFACE', 'OPENAI_COMPATIBLE']);
     const simulated = providers.find((p) => p.kind === 'SIMULATED')!;
     expect(simulated.available).toBe(true);

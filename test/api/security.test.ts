@@ -21,7 +21,9 @@ describe('cross-site requests', () => {
   });
   afterAll(() => t.dispose());
 
-  const exists = async () => (await t.gql('query ($id: ID!) { experiment(id: $id) { id } }', { id: experimentId })).data!.experiment !== null;
+  const exists = async () =>
+    (await t.gql('query ($id: ID!) { experiment(id: $id) { id } }', { id: experimentId })).data!
+      .experiment !== null;
   const deletion = `mutation { deleteExperiment(id: "${'ID'}") }`;
 
   it('should refuse a form post from another origin and change nothing', async () => {
@@ -40,7 +42,11 @@ describe('cross-site requests', () => {
     const form = new FormData();
     form.set('operations', JSON.stringify({ query: deletion.replace('ID', experimentId) }));
     form.set('map', '{}');
-    const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { origin: FOREIGN }, body: form });
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { origin: FOREIGN },
+      body: form,
+    });
     expect(response.status).toBe(403);
     expect(await exists()).toBe(true);
   });
@@ -57,15 +63,31 @@ describe('cross-site requests', () => {
 
   it('should accept a multipart mutation that carries the CSRF header (a script, after a preflight)', async () => {
     const form = new FormData();
-    form.set('operations', JSON.stringify({ query: 'mutation ($f: File!) { importDataset(input: { name: "csrf-ok", format: JSONL, file: $f }) { name size } }', variables: { f: null } }));
+    form.set(
+      'operations',
+      JSON.stringify({
+        query:
+          'mutation ($f: File!) { importDataset(input: { name: "csrf-ok", format: JSONL, file: $f }) { name size } }',
+        variables: { f: null },
+      }),
+    );
     form.set('map', JSON.stringify({ 0: ['variables.f'] }));
     form.set('0', new Blob(['{"id":"1","question":"q","answer":"a"}\n']), 'd.jsonl');
-    const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'x-llmforge-csrf': '1' }, body: form });
-    expect(await response.json()).toEqual({ data: { importDataset: { name: 'csrf-ok', size: 1 } } });
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'x-llmforge-csrf': '1' },
+      body: form,
+    });
+    expect(await response.json()).toEqual({
+      data: { importDataset: { name: 'csrf-ok', size: 1 } },
+    });
   });
 
   it('should still answer a simple query (CORS keeps the answer from foreign pages)', async () => {
-    const response = await fetch(`${url}/graphql?query=${encodeURIComponent('{ datasets { name } }')}`, { headers: { origin: FOREIGN } });
+    const response = await fetch(
+      `${url}/graphql?query=${encodeURIComponent('{ datasets { name } }')}`,
+      { headers: { origin: FOREIGN } },
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
@@ -73,9 +95,18 @@ describe('cross-site requests', () => {
 
   it('should give CORS headers to its own origin and to configured ones only', async () => {
     const preflight = (origin: string) =>
-      fetch(`${url}/graphql`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+      fetch(`${url}/graphql`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
     expect((await preflight(FOREIGN)).headers.get('access-control-allow-origin')).toBeNull();
-    expect((await preflight('http://dashboard.example')).headers.get('access-control-allow-origin')).toBe('http://dashboard.example');
+    expect(
+      (await preflight('http://dashboard.example')).headers.get('access-control-allow-origin'),
+    ).toBe('http://dashboard.example');
     const own = url.replace('127.0.0.1', '127.0.0.1');
     expect((await preflight(own)).headers.get('access-control-allow-origin')).toBe(own);
   });
@@ -102,10 +133,19 @@ describe('cross-site requests', () => {
 
   it('should warn at start-up when it listens beyond loopback without a token, and not otherwise', async () => {
     const open = new ServerProcess({ LLMFORGE_DB: ':memory:', HOST: '0.0.0.0', LOG_LEVEL: 'info' });
-    const guarded = new ServerProcess({ LLMFORGE_DB: ':memory:', HOST: '0.0.0.0', LOG_LEVEL: 'info', LLMFORGE_API_TOKEN: 'a-long-token' });
+    const guarded = new ServerProcess({
+      LLMFORGE_DB: ':memory:',
+      HOST: '0.0.0.0',
+      LOG_LEVEL: 'info',
+      LLMFORGE_API_TOKEN: 'a-long-token',
+    });
     try {
       const warning = await open.waitFor((line) => line.level === 'warn');
-      expect(warning).toMatchObject({ host: '0.0.0.0', message: 'listening beyond loopback without an API token: anyone who can reach this port can run and delete experiments; set LLMFORGE_API_TOKEN' });
+      expect(warning).toMatchObject({
+        host: '0.0.0.0',
+        message:
+          'listening beyond loopback without an API token: anyone who can reach this port can run and delete experiments; set LLMFORGE_API_TOKEN',
+      });
       await guarded.url;
       await open.url;
       expect(open.linesSoFar().filter((line) => line.level === 'warn')).toHaveLength(1);
@@ -121,7 +161,9 @@ describe('cross-site requests', () => {
   it('should listen on loopback unless HOST says otherwise', () => {
     expect(configFromEnv({}).host).toBe('127.0.0.1');
     expect(configFromEnv({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
-    expect(configFromEnv({ LLMFORGE_CORS_ORIGINS: 'http://a.example, http://b.example' }).corsOrigins).toEqual(['http://a.example', 'http://b.example']);
+    expect(
+      configFromEnv({ LLMFORGE_CORS_ORIGINS: 'http://a.example, http://b.example' }).corsOrigins,
+    ).toEqual(['http://a.example', 'http://b.example']);
   });
 });
 
@@ -135,12 +177,19 @@ describe('request limits on the wire', () => {
   afterAll(() => t.dispose());
 
   /** Streams `totalBytes` of an importDataset body without Content-Length; resolves with the status and bytes sent. */
-  function chunkedImport(totalBytes: number, target = url): Promise<{ status: number; sent: number }> {
+  function chunkedImport(
+    totalBytes: number,
+    target = url,
+  ): Promise<{ status: number; sent: number }> {
     return new Promise((resolve, reject) => {
-      const req = httpRequest(`${target}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } });
+      const req = httpRequest(`${target}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      });
       let id = 0;
       // JSONL inside a JSON string: each record's quotes escaped, lines joined by an escaped newline.
-      const line = () => `${JSON.stringify(JSON.stringify({ id: `r${id++}`, question: 'what is one plus one?', answer: 'two' })).slice(1, -1)}\\n`;
+      const line = () =>
+        `${JSON.stringify(JSON.stringify({ id: `r${id++}`, question: 'what is one plus one?', answer: 'two' })).slice(1, -1)}\\n`;
       const nextChunk = () => Buffer.from(Array.from({ length: 1000 }, line).join(''));
       let sent = 0;
       let status = 0;
@@ -150,7 +199,9 @@ describe('request limits on the wire', () => {
         res.on('end', () => resolve({ status, sent }));
       });
       req.on('error', (error) => (status ? resolve({ status, sent }) : reject(error)));
-      req.write('{"query":"mutation ($c: String!) { importDataset(input: { name: \\"huge\\", format: JSONL, content: $c }) { size } }","variables":{"c":"');
+      req.write(
+        '{"query":"mutation ($c: String!) { importDataset(input: { name: \\"huge\\", format: JSONL, content: $c }) { size } }","variables":{"c":"',
+      );
       const pump = () => {
         while (sent < totalBytes && status === 0) {
           const chunk = nextChunk();
@@ -170,10 +221,16 @@ describe('request limits on the wire', () => {
       const before = server.residentBytes();
       const { status } = await chunkedImport(20 * 1024 * 1024, serverUrl);
       expect(status).toBe(413);
-      console.log(`20 MB chunked body: ${status}; server RSS ${(before / 2 ** 20).toFixed(1)} MB -> ${(server.residentBytes() / 2 ** 20).toFixed(1)} MB`);
+      console.log(
+        `20 MB chunked body: ${status}; server RSS ${(before / 2 ** 20).toFixed(1)} MB -> ${(server.residentBytes() / 2 ** 20).toFixed(1)} MB`,
+      );
       // Holding the body (as the framework's own limit of 25 MB allowed) grew the server by hundreds of MB.
       expect(server.residentBytes() - before).toBeLessThan(16 * 1024 * 1024);
-      expect((await server.gql<{ datasets: { name: string }[] }>('{ datasets { name } }')).data!.datasets.map((d) => d.name)).not.toContain('huge');
+      expect(
+        (
+          await server.gql<{ datasets: { name: string }[] }>('{ datasets { name } }')
+        ).data!.datasets.map((d) => d.name),
+      ).not.toContain('huge');
     } finally {
       server.kill('SIGTERM');
       await server.exited;
@@ -182,22 +239,41 @@ describe('request limits on the wire', () => {
 
   it('should refuse an upload beyond its own 10 MiB limit with 413, and accept a chunked body under the limit', async () => {
     const form = new FormData();
-    form.set('operations', JSON.stringify({ query: 'mutation ($f: File!) { importDataset(input: { name: "big-upload", format: JSONL, file: $f }) { size } }', variables: { f: null } }));
+    form.set(
+      'operations',
+      JSON.stringify({
+        query:
+          'mutation ($f: File!) { importDataset(input: { name: "big-upload", format: JSONL, file: $f }) { size } }',
+        variables: { f: null },
+      }),
+    );
     form.set('map', JSON.stringify({ 0: ['variables.f'] }));
     form.set('0', new Blob([Buffer.alloc(11 * 1024 * 1024, 'a')]), 'd.jsonl');
-    const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'x-llmforge-csrf': '1' }, body: form });
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'x-llmforge-csrf': '1' },
+      body: form,
+    });
     expect(response.status).toBe(413);
-    expect((await response.json()).errors[0].message).toBe('request body exceeds 10485760 bytes (the upload limit)');
+    expect((await response.json()).errors[0].message).toBe(
+      'request body exceeds 10485760 bytes (the upload limit)',
+    );
     const small = await chunkedImport(100 * 1024);
     expect(small.status).toBe(200);
-    expect((await t.gql<{ datasets: { name: string; size: number }[] }>('{ datasets { name size } }')).data!.datasets.find((d) => d.name === 'huge')?.size).toBeGreaterThan(1000);
+    expect(
+      (
+        await t.gql<{ datasets: { name: string; size: number }[] }>('{ datasets { name size } }')
+      ).data!.datasets.find((d) => d.name === 'huge')?.size,
+    ).toBeGreaterThan(1000);
   });
 
   it('should close a WebSocket that sends a message beyond 256 KiB with 1009', async () => {
     const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
     await new Promise((resolve) => socket.once('open', resolve));
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
-    socket.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(300 * 1024) } }));
+    socket.send(
+      JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(300 * 1024) } }),
+    );
     expect(await closed).toBe(1009);
   });
 });
@@ -211,7 +287,11 @@ describe('hostile inputs get a 4xx, never a 500', () => {
 
   const launchWith = (input: Record<string, unknown>) =>
     t.gql('mutation ($input: CreateExperimentInput!) { launchExperiment(input: $input) { id } }', {
-      input: { name: 'n', ...input, config: { datasetName: 'sample', provider: FAST, ...(input.config as object) } },
+      input: {
+        name: 'n',
+        ...input,
+        config: { datasetName: 'sample', provider: FAST, ...(input.config as object) },
+      },
     });
 
   it('should refuse a NUL character in a name, description or model name with BAD_USER_INPUT', async () => {
@@ -224,18 +304,30 @@ describe('hostile inputs get a 4xx, never a 500', () => {
       expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       expect(errors?.[0]?.message).toBe(`${field}: must not contain the NUL character (U+0000)`);
     }
-    const imported = await t.gql('mutation { importDataset(input: { name: "nul", format: JSONL, description: "a\\u0000", content: "{}" }) { name } }');
-    expect(imported.errors?.[0]?.message).toBe('description: must not contain the NUL character (U+0000)');
-    expect((await t.gql<{ experiments: { totalCount: number } }>('{ experiments { totalCount } }')).data!.experiments.totalCount).toBe(0);
+    const imported = await t.gql(
+      'mutation { importDataset(input: { name: "nul", format: JSONL, description: "a\\u0000", content: "{}" }) { name } }',
+    );
+    expect(imported.errors?.[0]?.message).toBe(
+      'description: must not contain the NUL character (U+0000)',
+    );
+    expect(
+      (await t.gql<{ experiments: { totalCount: number } }>('{ experiments { totalCount } }')).data!
+        .experiments.totalCount,
+    ).toBe(0);
   });
 
   it('should bind values as SQL parameters: a NUL in a looked-up id is NOT_FOUND, not a broken statement', async () => {
-    const { data, errors } = await t.gql('query ($id: ID!) { experiment(id: $id) { id } }', { id: 'x\u0000y' });
+    const { data, errors } = await t.gql('query ($id: ID!) { experiment(id: $id) { id } }', {
+      id: 'x\u0000y',
+    });
     expect(errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
     expect(data).toEqual({ experiment: null });
     // SQLite text holds a NUL when it is bound, not inlined; PostgreSQL text cannot hold one at all.
     if (sqlDialect(t.app.orm).name === 'sqlite') {
-      const rows = await t.app.orm.em.fork().getConnection().execute<{ v: string }[]>('select ? as v', ['a\u0000b']);
+      const rows = await t.app.orm.em
+        .fork()
+        .getConnection()
+        .execute<{ v: string }[]>('select ? as v', ['a\u0000b']);
       expect(rows[0]!.v).toBe('a\u0000b');
     }
   });
@@ -245,7 +337,12 @@ describe('hostile inputs get a 4xx, never a 500', () => {
     expect(nul.status).toBe(404);
     const malformed = await t.fetch('/api/v1/results/%E0%A4%A/profile');
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toEqual({ error: { code: 'BAD_USER_INPUT', message: 'the id in the path has malformed percent-encoding' } });
+    expect(await malformed.json()).toEqual({
+      error: {
+        code: 'BAD_USER_INPUT',
+        message: 'the id in the path has malformed percent-encoding',
+      },
+    });
   });
 
   it('should echo only a short prefix of an unknown id', async () => {
@@ -257,13 +354,32 @@ describe('hostile inputs get a 4xx, never a 500', () => {
 
   it('should refuse deep nesting, too many tokens and a huge document with 400 before parsing', async () => {
     const post = async (query: string) => {
-      const response = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-      return { status: response.status, message: (await response.json()).errors[0].message as string };
+      const response = await t.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      return {
+        status: response.status,
+        message: (await response.json()).errors[0].message as string,
+      };
     };
-    expect(await post('{a'.repeat(50_000))).toEqual({ status: 400, message: 'the GraphQL document nests brackets 50000 deep, more than the limit of 64' });
-    expect(await post('{'.repeat(100_000))).toEqual({ status: 400, message: 'the GraphQL document nests brackets 100000 deep, more than the limit of 64' });
-    expect(await post(`{ ${'a:b '.repeat(7000)}}`)).toEqual({ status: 400, message: 'the GraphQL document has more than 20000 tokens' });
-    expect(await post(`{ ${'__typename '.repeat(10_000)}}`)).toEqual({ status: 400, message: 'the GraphQL document has 110003 characters, more than the limit of 100000' });
+    expect(await post('{a'.repeat(50_000))).toEqual({
+      status: 400,
+      message: 'the GraphQL document nests brackets 50000 deep, more than the limit of 64',
+    });
+    expect(await post('{'.repeat(100_000))).toEqual({
+      status: 400,
+      message: 'the GraphQL document nests brackets 100000 deep, more than the limit of 64',
+    });
+    expect(await post(`{ ${'a:b '.repeat(7000)}}`)).toEqual({
+      status: 400,
+      message: 'the GraphQL document has more than 20000 tokens',
+    });
+    expect(await post(`{ ${'__typename '.repeat(10_000)}}`)).toEqual({
+      status: 400,
+      message: 'the GraphQL document has 110003 characters, more than the limit of 100000',
+    });
     // Braces inside a string do not count: this one reaches the parser, which reports its own syntax error.
     const inString = await post(`{ "${'{'.repeat(100)}" }`);
     expect(inString.status).toBe(200);
@@ -275,6 +391,11 @@ describe('hostile inputs get a 4xx, never a 500', () => {
     await t.waitForEnd(id);
     const response = await t.fetch(`/api/v1/results/${id}/export?attempt=999`);
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'experiment has no attempt 999; its attempts are numbered 1 to 1' } });
+    expect(await response.json()).toEqual({
+      error: {
+        code: 'NOT_FOUND',
+        message: 'experiment has no attempt 999; its attempts are numbered 1 to 1',
+      },
+    });
   });
 });

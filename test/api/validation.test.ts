@@ -17,8 +17,14 @@ const CONFIG_FIELDS = `config {
 
 type Input = { name?: unknown; description?: unknown; config?: Record<string, unknown> };
 
-async function rowCount(t: TestApp, table: 'experiments' | 'attempts' | 'sample_results'): Promise<number> {
-  const rows = await t.app.orm.em.fork().getConnection().execute<{ n: number }[]>(`select count(*) as n from ${table}`);
+async function rowCount(
+  t: TestApp,
+  table: 'experiments' | 'attempts' | 'sample_results',
+): Promise<number> {
+  const rows = await t.app.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ n: number }[]>(`select count(*) as n from ${table}`);
   return Number(rows[0]?.n);
 }
 
@@ -38,22 +44,66 @@ async function expectNothingStored(t: TestApp): Promise<void> {
 /** [what is wrong, the input, the field the error must name] */
 const INVALID: [string, Input, string][] = [
   // The cases of the issue.
-  ['batchSize 0', { name: 'x', config: { optimization: { batchSize: 0 } } }, 'config.optimization.batchSize'],
-  ['batchSize 33', { name: 'x', config: { optimization: { batchSize: 33 } } }, 'config.optimization.batchSize'],
-  ['cacheMaxSize 8', { name: 'x', config: { optimization: { cacheMaxSize: 8 } } }, 'config.optimization.cacheMaxSize'],
-  ['temperature 3', { name: 'x', config: { hyperparameters: { temperature: 3 } } }, 'config.hyperparameters.temperature'],
-  ['an unknown dataset', { name: 'x', config: { datasetName: 'no_such_dataset' } }, 'config.datasetName'],
+  [
+    'batchSize 0',
+    { name: 'x', config: { optimization: { batchSize: 0 } } },
+    'config.optimization.batchSize',
+  ],
+  [
+    'batchSize 33',
+    { name: 'x', config: { optimization: { batchSize: 33 } } },
+    'config.optimization.batchSize',
+  ],
+  [
+    'cacheMaxSize 8',
+    { name: 'x', config: { optimization: { cacheMaxSize: 8 } } },
+    'config.optimization.cacheMaxSize',
+  ],
+  [
+    'temperature 3',
+    { name: 'x', config: { hyperparameters: { temperature: 3 } } },
+    'config.hyperparameters.temperature',
+  ],
+  [
+    'an unknown dataset',
+    { name: 'x', config: { datasetName: 'no_such_dataset' } },
+    'config.datasetName',
+  ],
   ['numSamples 0', { name: 'x', config: { numSamples: 0 } }, 'config.numSamples'],
   ['an empty name', { name: '' }, 'name'],
   // More limits of LIMITS.
   ['a name of 256 characters', { name: 'n'.repeat(256) }, 'name'],
-  ['a description of 10 001 characters', { name: 'x', description: 'd'.repeat(10_001) }, 'description'],
-  ['maxTokens 0', { name: 'x', config: { hyperparameters: { maxTokens: 0 } } }, 'config.hyperparameters.maxTokens'],
-  ['maxTokens 32769', { name: 'x', config: { hyperparameters: { maxTokens: 32_769 } } }, 'config.hyperparameters.maxTokens'],
-  ['topP 0', { name: 'x', config: { hyperparameters: { topP: 0 } } }, 'config.hyperparameters.topP'],
-  ['topP 1.5', { name: 'x', config: { hyperparameters: { topP: 1.5 } } }, 'config.hyperparameters.topP'],
+  [
+    'a description of 10 001 characters',
+    { name: 'x', description: 'd'.repeat(10_001) },
+    'description',
+  ],
+  [
+    'maxTokens 0',
+    { name: 'x', config: { hyperparameters: { maxTokens: 0 } } },
+    'config.hyperparameters.maxTokens',
+  ],
+  [
+    'maxTokens 32769',
+    { name: 'x', config: { hyperparameters: { maxTokens: 32_769 } } },
+    'config.hyperparameters.maxTokens',
+  ],
+  [
+    'topP 0',
+    { name: 'x', config: { hyperparameters: { topP: 0 } } },
+    'config.hyperparameters.topP',
+  ],
+  [
+    'topP 1.5',
+    { name: 'x', config: { hyperparameters: { topP: 1.5 } } },
+    'config.hyperparameters.topP',
+  ],
   ['numSamples 100001', { name: 'x', config: { numSamples: 100_001 } }, 'config.numSamples'],
-  ['cacheMaxSize 2049', { name: 'x', config: { optimization: { cacheMaxSize: 2049 } } }, 'config.optimization.cacheMaxSize'],
+  [
+    'cacheMaxSize 2049',
+    { name: 'x', config: { optimization: { cacheMaxSize: 2049 } } },
+    'config.optimization.cacheMaxSize',
+  ],
   [
     'an agent config with NAIVE',
     { name: 'x', config: { reasoningMethod: 'NAIVE', agent: { maxIterations: 5 } } },
@@ -64,11 +114,25 @@ const INVALID: [string, Input, string][] = [
     { name: 'x', config: { reasoningMethod: 'COT', rag: { knowledgeBase: 'nope' } } },
     'config.rag.knowledgeBase',
   ],
-  ['sampling topK 0', { name: 'x', config: { hyperparameters: { topK: 0 } } }, 'config.hyperparameters.topK'],
-  ['sampling topK 1001', { name: 'x', config: { hyperparameters: { topK: 1001 } } }, 'config.hyperparameters.topK'],
+  [
+    'sampling topK 0',
+    { name: 'x', config: { hyperparameters: { topK: 0 } } },
+    'config.hyperparameters.topK',
+  ],
+  [
+    'sampling topK 1001',
+    { name: 'x', config: { hyperparameters: { topK: 1001 } } },
+    'config.hyperparameters.topK',
+  ],
   [
     'sampling topK with OPENAI_COMPATIBLE (it takes none)',
-    { name: 'x', config: { hyperparameters: { topK: 40 }, provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: 'http://127.0.0.1:1/v1' } } },
+    {
+      name: 'x',
+      config: {
+        hyperparameters: { topK: 40 },
+        provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: 'http://127.0.0.1:1/v1' },
+      },
+    },
     'config.hyperparameters.topK',
   ],
   [
@@ -76,10 +140,17 @@ const INVALID: [string, Input, string][] = [
     { name: 'x', config: { reasoningMethod: 'REACT', agent: { maxIterations: 21 } } },
     'config.agent.maxIterations',
   ],
-  ['rag topK 0 with RAG', { name: 'x', config: { reasoningMethod: 'RAG', rag: { topK: 0 } } }, 'config.rag.topK'],
+  [
+    'rag topK 0 with RAG',
+    { name: 'x', config: { reasoningMethod: 'RAG', rag: { topK: 0 } } },
+    'config.rag.topK',
+  ],
   [
     'an unknown agent tool',
-    { name: 'x', config: { reasoningMethod: 'REACT', agent: { tools: ['calculator', 'browser'] } } },
+    {
+      name: 'x',
+      config: { reasoningMethod: 'REACT', agent: { tools: ['calculator', 'browser'] } },
+    },
     'config.agent.tools',
   ],
   [
@@ -94,12 +165,26 @@ const INVALID: [string, Input, string][] = [
   ],
   [
     'latencyMs on an OPENAI_COMPATIBLE provider',
-    { name: 'x', config: { provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: 'http://127.0.0.1:8000/v1', latencyMs: 10 } } },
+    {
+      name: 'x',
+      config: {
+        provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: 'http://127.0.0.1:8000/v1', latencyMs: 10 },
+      },
+    },
     'config.provider.latencyMs',
   ],
   [
     'HUGGINGFACE with both hfProvider and endpointUrl',
-    { name: 'x', config: { provider: { kind: 'HUGGINGFACE', hfProvider: 'novita', endpointUrl: 'https://example.com/tgi' } } },
+    {
+      name: 'x',
+      config: {
+        provider: {
+          kind: 'HUGGINGFACE',
+          hfProvider: 'novita',
+          endpointUrl: 'https://example.com/tgi',
+        },
+      },
+    },
     'config.provider.hfProvider',
   ],
 ];
@@ -111,18 +196,21 @@ describe('invalid experiment input', () => {
   });
   afterAll(() => t.dispose());
 
-  it.each(INVALID)('should refuse %s in createExperiment and launchExperiment, naming the field, and store nothing', async (_case, input, field) => {
-    for (const mutation of [CREATE, LAUNCH]) {
-      const result = await t.gql(mutation, { input });
-      expect(result.data).toBeNull();
-      expect(result.errors).toHaveLength(1);
-      const [error] = result.errors!;
-      expect(error!.extensions?.code).toBe('BAD_USER_INPUT');
-      expect(error!.extensions?.field).toBe(field);
-      expect(error!.message.startsWith(`${field}: `)).toBe(true);
-      await expectNothingStored(t);
-    }
-  });
+  it.each(INVALID)(
+    'should refuse %s in createExperiment and launchExperiment, naming the field, and store nothing',
+    async (_case, input, field) => {
+      for (const mutation of [CREATE, LAUNCH]) {
+        const result = await t.gql(mutation, { input });
+        expect(result.data).toBeNull();
+        expect(result.errors).toHaveLength(1);
+        const [error] = result.errors!;
+        expect(error!.extensions?.code).toBe('BAD_USER_INPUT');
+        expect(error!.extensions?.field).toBe(field);
+        expect(error!.message.startsWith(`${field}: `)).toBe(true);
+        await expectNothingStored(t);
+      }
+    },
+  );
 
   it.each([
     // GraphQL over HTTP: the legacy JSON media type answers 200, the GraphQL response media type 400.
@@ -132,7 +220,9 @@ describe('invalid experiment input', () => {
     const response = await t.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept },
-      body: JSON.stringify({ query: 'mutation { createExperiment(input: { name: "broken" ) { id } }' }),
+      body: JSON.stringify({
+        query: 'mutation { createExperiment(input: { name: "broken" ) { id } }',
+      }),
     });
     expect(response.status).toBe(status);
     const body = (await response.json()) as GraphQLResponse;
@@ -143,7 +233,9 @@ describe('invalid experiment input', () => {
   });
 
   it('should refuse a variable of the wrong type with an error and change nothing', async () => {
-    const result = await t.gql(CREATE, { input: { name: 'wrong type', config: { numSamples: 'ten' } } });
+    const result = await t.gql(CREATE, {
+      input: { name: 'wrong type', config: { numSamples: 'ten' } },
+    });
     expect(result.data).toBeUndefined();
     expect(result.errors).toHaveLength(1);
     expect(result.errors![0]!.message).toContain('numSamples');
@@ -189,14 +281,29 @@ describe('valid experiment input', () => {
       datasetName: 'trivia_qa',
       numSamples: 100,
       hyperparameters: { temperature: 0, maxTokens: 256, topP: 1, seed: 42, stop: [] },
-      provider: { kind: 'SIMULATED', latencyMs: 50, jitterMs: 0, hfProvider: null, endpointUrl: null, baseUrl: null },
-      optimization: { enableBatching: false, batchSize: 8, enableCaching: false, cacheMaxSize: 256, enableProfiling: true },
+      provider: {
+        kind: 'SIMULATED',
+        latencyMs: 50,
+        jitterMs: 0,
+        hfProvider: null,
+        endpointUrl: null,
+        baseUrl: null,
+      },
+      optimization: {
+        enableBatching: false,
+        batchSize: 8,
+        enableCaching: false,
+        cacheMaxSize: 256,
+        enableProfiling: true,
+      },
       agent: null,
       rag: null,
       pricing: null,
     });
     // Stored, not only echoed: a fresh read gives the same configuration.
-    const read = await t.gql(`query ($id: ID!) { experiment(id: $id) { ${CONFIG_FIELDS} } }`, { id: experiment.id });
+    const read = await t.gql(`query ($id: ID!) { experiment(id: $id) { ${CONFIG_FIELDS} } }`, {
+      id: experiment.id,
+    });
     expect(read.errors).toBeUndefined();
     expect(read.data!.experiment.config).toEqual(experiment.config);
   });
@@ -214,7 +321,13 @@ describe('valid experiment input', () => {
     expect(experiment.status).toBe('PENDING');
     expect(experiment.description).toHaveLength(10_000);
     expect(experiment.config.numSamples).toBe(1);
-    expect(experiment.config.hyperparameters).toEqual({ temperature: 0, maxTokens: 1, topP: 0.000001, seed: 42, stop: [] });
+    expect(experiment.config.hyperparameters).toEqual({
+      temperature: 0,
+      maxTokens: 1,
+      topP: 0.000001,
+      seed: 42,
+      stop: [],
+    });
     expect(experiment.config.optimization).toEqual({
       enableBatching: true,
       batchSize: 1,
@@ -231,14 +344,25 @@ describe('valid experiment input', () => {
         datasetName: 'arithmetic',
         numSamples: 100_000,
         hyperparameters: { temperature: 2, maxTokens: 32_768, topP: 1 },
-        optimization: { enableBatching: true, batchSize: 32, enableCaching: true, cacheMaxSize: 2048 },
+        optimization: {
+          enableBatching: true,
+          batchSize: 32,
+          enableCaching: true,
+          cacheMaxSize: 2048,
+        },
       },
     });
     expect(experiment.name).toHaveLength(255);
     expect(experiment.config.datasetName).toBe('arithmetic');
     expect(experiment.config.numSamples).toBe(100_000);
     expect(experiment.progress).toEqual({ done: 0, total: 100_000, failed: 0 });
-    expect(experiment.config.hyperparameters).toEqual({ temperature: 2, maxTokens: 32_768, topP: 1, seed: 42, stop: [] });
+    expect(experiment.config.hyperparameters).toEqual({
+      temperature: 2,
+      maxTokens: 32_768,
+      topP: 1,
+      seed: 42,
+      stop: [],
+    });
     expect(experiment.config.optimization).toEqual({
       enableBatching: true,
       batchSize: 32,
@@ -249,7 +373,10 @@ describe('valid experiment input', () => {
   });
 
   it('should fill in the agent defaults for REACT and the rag defaults for RAG', async () => {
-    const react = await create({ name: 'react', config: { reasoningMethod: 'REACT', agent: { maxIterations: 20 } } });
+    const react = await create({
+      name: 'react',
+      config: { reasoningMethod: 'REACT', agent: { maxIterations: 20 } },
+    });
     expect(react.config.agent).toEqual({ maxIterations: 20, tools: ['calculator', 'search'] });
     expect(react.config.rag).toBeNull();
     const rag = await create({ name: 'rag', config: { reasoningMethod: 'RAG' } });

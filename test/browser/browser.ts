@@ -19,7 +19,9 @@ const LAUNCH_ARGS = [
   '--disable-sync',
 ];
 
-export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
+export const SCREENSHOT_DIR = fileURLToPath(
+  new URL('../../test-results/screenshots/', import.meta.url),
+);
 const CLIENT_VITE_CONFIG = fileURLToPath(new URL('../../client/vite.config.ts', import.meta.url));
 
 function executable(path: string): boolean {
@@ -57,7 +59,11 @@ export async function buildClient(): Promise<{ dir: string; remove(): void }> {
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   try {
-    await build({ configFile: CLIENT_VITE_CONFIG, logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
+    await build({
+      configFile: CLIENT_VITE_CONFIG,
+      logLevel: 'warn',
+      build: { outDir: dir, emptyOutDir: true },
+    });
   } finally {
     process.env.NODE_ENV = nodeEnv;
   }
@@ -68,7 +74,11 @@ export async function buildClient(): Promise<{ dir: string; remove(): void }> {
  * Saves a screenshot as test-results/screenshots/<name>.png and returns its path: the whole page,
  * or only the viewport (`fullPage: false`) when a fixed overlay is open, which a full-page capture misplaces.
  */
-export async function screenshot(page: Page, name: string, { fullPage = true } = {}): Promise<string> {
+export async function screenshot(
+  page: Page,
+  name: string,
+  { fullPage = true } = {},
+): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path, fullPage });

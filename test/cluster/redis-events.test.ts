@@ -19,7 +19,12 @@ describe('events over Redis between two apps on one database', () => {
     prefixes.push(redisPrefix);
     const runner = await createTestApp({ redisUrl: TEST_REDIS_URL, redisPrefix });
     apps.push(runner);
-    const watcher = await createTestApp({ redisUrl: TEST_REDIS_URL, redisPrefix, databasePath: runner.databasePath, role: 'api' });
+    const watcher = await createTestApp({
+      redisUrl: TEST_REDIS_URL,
+      redisPrefix,
+      databasePath: runner.databasePath,
+      role: 'api',
+    });
     apps.push(watcher);
 
     const id = await launch(runner, 'over-redis', {
@@ -34,12 +39,21 @@ describe('events over Redis between two apps on one database', () => {
       body: JSON.stringify({ query: EVENTS_SUBSCRIPTION, variables: { id, after: 0 } }),
     });
     const events = [];
-    for await (const message of readSse(response)) if (message.event === 'next') events.push(message.data.data.experimentEvents);
+    for await (const message of readSse(response))
+      if (message.event === 'next') events.push(message.data.data.experimentEvents);
 
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.filter((e) => e.__typename === 'SampleCompleted')).toHaveLength(120);
-    expect(events.at(-1)).toMatchObject({ __typename: 'ExperimentStatusChanged', status: 'COMPLETED' });
-    expect(await (await watcher.fetch('/healthz')).json()).toEqual({ status: 'ok', role: 'api', database: { ok: true }, redis: { ok: true } });
+    expect(events.at(-1)).toMatchObject({
+      __typename: 'ExperimentStatusChanged',
+      status: 'COMPLETED',
+    });
+    expect(await (await watcher.fetch('/healthz')).json()).toEqual({
+      status: 'ok',
+      role: 'api',
+      database: { ok: true },
+      redis: { ok: true },
+    });
   });
 
   it('should serve only /healthz and /metrics on a worker', async () => {
@@ -50,11 +64,15 @@ describe('events over Redis between two apps on one database', () => {
     expect((await worker.fetch('/graphql', { method: 'POST', body: '{}' })).status).toBe(404);
     expect((await worker.fetch('/')).status).toBe(404);
     expect((await worker.fetch('/healthz')).status).toBe(200);
-    expect(await (await worker.fetch('/metrics')).text()).toContain('llmforge_queue_attempts{state="waiting"} 0');
+    expect(await (await worker.fetch('/metrics')).text()).toContain(
+      'llmforge_queue_attempts{state="waiting"} 0',
+    );
   });
 
   it('should fail to build with a clear error when Redis cannot be reached', async () => {
-    await expect(createTestApp({ redisUrl: 'redis://127.0.0.1:1', redisPrefix: newRedisPrefix() })).rejects.toThrow(
+    await expect(
+      createTestApp({ redisUrl: 'redis://127.0.0.1:1', redisPrefix: newRedisPrefix() }),
+    ).rejects.toThrow(
       /^cannot reach Redis at redis:\/\/127\.0\.0\.1:1: the event transport did not answer within \d+ ms$/,
     );
   });

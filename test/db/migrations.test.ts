@@ -21,15 +21,21 @@ describe('database migrations', () => {
   it('should be idempotent: reopening an existing database applies nothing twice and keeps data', async () => {
     const path = newDatabasePath();
     const first = await openDatabase(path);
-    await first.em.fork().getConnection().execute(
-      `insert into experiments (id, name, config, method, model_name, dataset_name, status, current_attempt, created_at, updated_at)
+    await first.em
+      .fork()
+      .getConnection()
+      .execute(
+        `insert into experiments (id, name, config, method, model_name, dataset_name, status, current_attempt, created_at, updated_at)
        values ('e1', 'kept', '{}', 'NAIVE', 'm', 'sample', 'PENDING', 0, ?, ?)`,
-      [new Date(0), new Date(0)],
-    );
+        [new Date(0), new Date(0)],
+      );
     await first.close(true);
     const second = await openDatabase(path);
     try {
-      const rows = await second.em.fork().getConnection().execute<{ name: string }[]>('select name from experiments');
+      const rows = await second.em
+        .fork()
+        .getConnection()
+        .execute<{ name: string }[]>('select name from experiments');
       expect(rows).toEqual([{ name: 'kept' }]);
       expect(await second.getMigrator().getPendingMigrations()).toEqual([]);
     } finally {

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../server/db/orm.ts';
 import type { CachedCompletion } from '../../server/engine/cache/response-cache.ts';
-import { PersistentResponseCache, type PersistentCacheOptions } from '../../server/experiments/persistent-cache.ts';
+import {
+  PersistentResponseCache,
+  type PersistentCacheOptions,
+} from '../../server/experiments/persistent-cache.ts';
 import { createLogger } from '../../server/logger.ts';
 import { newDatabasePath, removeDatabase, TEST_DIALECT } from '../helpers/database.ts';
 
@@ -19,11 +22,17 @@ async function open(path = newDatabasePath()) {
 }
 
 function store(orm: Database, options: Partial<PersistentCacheOptions> = {}) {
-  return new PersistentResponseCache(orm, createLogger('silent'), { maxRows: 1000, flushDelayMs: 60_000, ...options });
+  return new PersistentResponseCache(orm, createLogger('silent'), {
+    maxRows: 1000,
+    flushDelayMs: 60_000,
+    ...options,
+  });
 }
 
 async function storedKeys(orm: Database): Promise<string[]> {
-  const rows = await orm.em.getConnection().execute<{ key: string }[]>('select key from response_cache order by key');
+  const rows = await orm.em
+    .getConnection()
+    .execute<{ key: string }[]>('select key from response_cache order by key');
   return rows.map((row) => row.key);
 }
 
@@ -31,7 +40,9 @@ async function storedKeys(orm: Database): Promise<string[]> {
 function countQueries(orm: Database) {
   const counter = { count: 0 };
   // One knex on PostgreSQL (no read replica), two on SQLite.
-  const clients = new Set((['read', 'write'] as const).map((type) => orm.em.getConnection(type).getKnex()));
+  const clients = new Set(
+    (['read', 'write'] as const).map((type) => orm.em.getConnection(type).getKnex()),
+  );
   for (const client of clients) client.on('query', () => (counter.count += 1));
   return counter;
 }
@@ -100,18 +111,21 @@ describe('PersistentResponseCache', () => {
   });
 
   // PostgreSQL has no write order to follow (no rowid), so it reads no further than asked.
-  it.skipIf(TEST_DIALECT === 'postgresql')('should read ahead in write order, so a re-run asking one key at a time needs one query per window', async () => {
-    const { orm } = await open();
-    const cache = store(orm, { readAhead: 100 });
-    for (let i = 0; i < 300; i++) cache.set(`k${i}`, entry(`a${i}`));
-    await cache.flush();
-    const queries = countQueries(orm);
+  it.skipIf(TEST_DIALECT === 'postgresql')(
+    'should read ahead in write order, so a re-run asking one key at a time needs one query per window',
+    async () => {
+      const { orm } = await open();
+      const cache = store(orm, { readAhead: 100 });
+      for (let i = 0; i < 300; i++) cache.set(`k${i}`, entry(`a${i}`));
+      await cache.flush();
+      const queries = countQueries(orm);
 
-    for (let i = 0; i < 300; i++) expect(await cache.get(`k${i}`)).toEqual(entry(`a${i}`));
+      for (let i = 0; i < 300; i++) expect(await cache.get(`k${i}`)).toEqual(entry(`a${i}`));
 
-    // k0, k101 and k202 each cost a lookup and a read-ahead of the next 100 rows.
-    expect(queries.count).toBe(6);
-  });
+      // k0, k101 and k202 each cost a lookup and a read-ahead of the next 100 rows.
+      expect(queries.count).toBe(6);
+    },
+  );
 
   it('should empty the tier on clear, buffered entries included, and report how many entries it removed', async () => {
     const { orm } = await open();

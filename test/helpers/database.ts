@@ -10,14 +10,17 @@ import { dialectOfLocation, type Dialect } from '../../server/db/dialect.ts';
  * project (LLMFORGE_TEST_DB=postgresql). Each test app gets its own database there, so parallel
  * test files never see each other's rows.
  */
-export const TEST_DIALECT: Dialect = process.env.LLMFORGE_TEST_DB === 'postgresql' ? 'postgresql' : 'sqlite';
+export const TEST_DIALECT: Dialect =
+  process.env.LLMFORGE_TEST_DB === 'postgresql' ? 'postgresql' : 'sqlite';
 
 /** The server the PostgreSQL tests create their databases on (trust auth, local). */
-export const TEST_POSTGRES_SERVER = process.env.LLMFORGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const TEST_POSTGRES_SERVER =
+  process.env.LLMFORGE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
 /** A fresh, empty database location: a SQLite file in a temp folder, or a new PostgreSQL database name. */
 export function newDatabasePath(): string {
-  if (TEST_DIALECT === 'postgresql') return `${TEST_POSTGRES_SERVER}/llmforge_test_${process.pid}_${randomBytes(6).toString('hex')}`;
+  if (TEST_DIALECT === 'postgresql')
+    return `${TEST_POSTGRES_SERVER}/llmforge_test_${process.pid}_${randomBytes(6).toString('hex')}`;
   return join(mkdtempSync(join(tmpdir(), 'llmforge-test-')), 'test.sqlite');
 }
 

@@ -4,7 +4,11 @@ import type { GraphQLResponse, TestApp } from './test-app.ts';
 /** Shared steps of the API tests on experiments: each runs through GraphQL and checks it got no error where one is not expected. */
 export const FAST = { kind: 'SIMULATED', latencyMs: 0 };
 
-export async function create(t: TestApp, name: string, config: Record<string, unknown>): Promise<string> {
+export async function create(
+  t: TestApp,
+  name: string,
+  config: Record<string, unknown>,
+): Promise<string> {
   const result = await t.gql(
     `mutation ($input: CreateExperimentInput!) { createExperiment(input: $input) { id status } }`,
     { input: { name, config } },
@@ -15,11 +19,16 @@ export async function create(t: TestApp, name: string, config: Record<string, un
 }
 
 export function run(t: TestApp, id: string) {
-  return t.gql(`mutation ($id: ID!) { runExperiment(id: $id) { id status currentAttempt } }`, { id });
+  return t.gql(`mutation ($id: ID!) { runExperiment(id: $id) { id status currentAttempt } }`, {
+    id,
+  });
 }
 
 export function cancel(t: TestApp, id: string) {
-  return t.gql(`mutation ($id: ID!) { cancelExperiment(id: $id) { id status progress { done total failed } } }`, { id });
+  return t.gql(
+    `mutation ($id: ID!) { cancelExperiment(id: $id) { id status progress { done total failed } } }`,
+    { id },
+  );
 }
 
 export function remove(t: TestApp, id: string) {

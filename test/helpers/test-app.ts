@@ -17,7 +17,10 @@ export interface TestApp {
   app: App;
   databasePath: string;
   /** Runs an operation in-process through yoga.fetch (the whole HTTP pipeline, no socket). */
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  gql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
   /** Any in-process HTTP request (REST shim, health, pages). */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Resolves with the terminal status of the experiment's current attempt (event-driven, no polling). */
@@ -29,7 +32,10 @@ export interface TestApp {
 let sharedDatasets: Promise<DatasetRegistry> | null = null;
 
 /** A real app on a real database: a SQLite file in a temp folder, or its own PostgreSQL database. */
-export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOverrides: AppOverrides = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: Partial<ServerConfig> = {},
+  appOverrides: AppOverrides = {},
+): Promise<TestApp> {
   const databasePath = overrides.databasePath ?? newDatabasePath();
   const config: ServerConfig = {
     port: 0,
@@ -44,12 +50,15 @@ export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOv
     ...overrides,
   };
   sharedDatasets ??= DatasetRegistry.loadBuiltins();
-  const app = await buildApp(config, { datasets: await sharedDatasets, ...appOverrides }).catch(async (error: unknown) => {
-    if (!overrides.databasePath) await removeDatabase(databasePath);
-    throw error;
-  });
+  const app = await buildApp(config, { datasets: await sharedDatasets, ...appOverrides }).catch(
+    async (error: unknown) => {
+      if (!overrides.databasePath) await removeDatabase(databasePath);
+      throw error;
+    },
+  );
 
-  const fetchPath = (path: string, init?: RequestInit) => Promise.resolve(app.yoga.fetch(`http://test${path}`, init ?? {}));
+  const fetchPath = (path: string, init?: RequestInit) =>
+    Promise.resolve(app.yoga.fetch(`http://test${path}`, init ?? {}));
   return {
     app,
     databasePath,
@@ -74,7 +83,10 @@ export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOv
           if (!experiment) {
             stop();
             reject(new Error(`no experiment ${experimentId}`));
-          } else if (TERMINAL_STATUSES.has(experiment.status) && !app.scheduler.execution(experimentId)) {
+          } else if (
+            TERMINAL_STATUSES.has(experiment.status) &&
+            !app.scheduler.execution(experimentId)
+          ) {
             stop();
             resolve(experiment.status);
           }
@@ -89,7 +101,11 @@ export async function createTestApp(overrides: Partial<ServerConfig> = {}, appOv
 }
 
 /** Launches an experiment through GraphQL and returns its id; throws on GraphQL errors. */
-export async function launch(t: TestApp, name: string, config: Record<string, unknown>): Promise<string> {
+export async function launch(
+  t: TestApp,
+  name: string,
+  config: Record<string, unknown>,
+): Promise<string> {
   const result = await t.gql<{ launchExperiment: { id: string } }>(
     `mutation ($input: CreateExperimentInput!) { launchExperiment(input: $input) { id status } }`,
     { input: { name, config } },

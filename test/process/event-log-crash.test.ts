@@ -17,7 +17,10 @@ afterEach(async () => {
 });
 
 function startServer(databasePath: string): ServerProcess {
-  const server = new ServerProcess({ LLMFORGE_DB: databasePath, LLMFORGE_PROGRESS_INTERVAL_MS: '20' });
+  const server = new ServerProcess({
+    LLMFORGE_DB: databasePath,
+    LLMFORGE_PROGRESS_INTERVAL_MS: '20',
+  });
   running.push(server);
   return server;
 }
@@ -29,8 +32,19 @@ const finishedLine = (id: string, attempt: number) => (line: LogLine) =>
  * SIGKILLs the server once `done` results of the attempt are stored (or lets it be, if the attempt
  * finishes first); returns whether it finished.
  */
-async function killAt(server: ServerProcess, id: string, attempt: number, done: number): Promise<boolean> {
-  const progressed = server.waitFor((line) => line.message === 'progress' && line.experimentId === id && line.attempt === attempt && Number(line.done) >= done);
+async function killAt(
+  server: ServerProcess,
+  id: string,
+  attempt: number,
+  done: number,
+): Promise<boolean> {
+  const progressed = server.waitFor(
+    (line) =>
+      line.message === 'progress' &&
+      line.experimentId === id &&
+      line.attempt === attempt &&
+      Number(line.done) >= done,
+  );
   const finished = server.waitFor(finishedLine(id, attempt));
   const outcome = await Promise.race([progressed.then(() => false), finished.then(() => true)]);
   server.kill('SIGKILL');
@@ -38,21 +52,25 @@ async function killAt(server: ServerProcess, id: string, attempt: number, done: 
   return outcome;
 }
 
-
 /** Replays the whole event log over SSE (after: 0) and counts SampleCompleted events per "attempt:sampleIndex". */
 async function replayedSamples(server: ServerProcess, id: string): Promise<Map<string, number>> {
   const response = await fetch(`${await server.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
     body: JSON.stringify({
-      query: 'subscription ($id: ID!) { experimentEvents(experimentId: $id, after: 0) { __typename seq attempt ... on SampleCompleted { sampleIndex } } }',
+      query:
+        'subscription ($id: ID!) { experimentEvents(experimentId: $id, after: 0) { __typename seq attempt ... on SampleCompleted { sampleIndex } } }',
       variables: { id },
     }),
   });
   const counts = new Map<string, number>();
   for await (const message of readSse(response)) {
     if (message.event !== 'next') continue;
-    const event = message.data.data.experimentEvents as { __typename: string; attempt: number; sampleIndex?: number };
+    const event = message.data.data.experimentEvents as {
+      __typename: string;
+      attempt: number;
+      sampleIndex?: number;
+    };
     if (event.__typename !== 'SampleCompleted') continue;
     const key = `${event.attempt}:${event.sampleIndex}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -82,10 +100,18 @@ function expectOneEventPerStoredResult(replayed: Map<string, number>, stored: st
   const storedSet = new Set(stored);
   const withoutResult = [...replayed.keys()].filter((key) => !storedSet.has(key));
   const withoutEvent = stored.filter((key) => !replayed.has(key));
-  expect({ duplicated, withoutResult, withoutEvent }).toEqual({ duplicated: [], withoutResult: [], withoutEvent: [] });
+  expect({ duplicated, withoutResult, withoutEvent }).toEqual({
+    duplicated: [],
+    withoutResult: [],
+    withoutEvent: [],
+  });
 }
 
-async function gql<T = any>(server: ServerProcess, query: string, variables: Record<string, unknown>): Promise<T> {
+async function gql<T = any>(
+  server: ServerProcess,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
   const result = await server.gql<T>(query, variables);
   if (result.errors) throw new Error(JSON.stringify(result.errors));
   return result.data as T;
@@ -97,17 +123,21 @@ describe('the event log after kill -9 is as exact as the results', () => {
     const SAMPLES = 2000;
     try {
       const first = startServer(databasePath);
-      const { launchExperiment } = await gql(first, 'mutation ($input: CreateExperimentInput!) { launchExperiment(input: $input) { id } }', {
-        input: {
-          name: 'cached-rerun',
-          config: {
-            numSamples: SAMPLES,
-            datasetName: 'arithmetic',
-            provider: { kind: 'SIMULATED', latencyMs: 1 },
-            optimization: { enableBatching: true, batchSize: 32, enableCaching: true },
+      const { launchExperiment } = await gql(
+        first,
+        'mutation ($input: CreateExperimentInput!) { launchExperiment(input: $input) { id } }',
+        {
+          input: {
+            name: 'cached-rerun',
+            config: {
+              numSamples: SAMPLES,
+              datasetName: 'arithmetic',
+              provider: { kind: 'SIMULATED', latencyMs: 1 },
+              optimization: { enableBatching: true, batchSize: 32, enableCaching: true },
+            },
           },
         },
-      });
+      );
       const id = launchExperiment.id as string;
       await first.waitFor(finishedLine(id, 1));
       await gql(first, 'mutation ($id: ID!) { runExperiment(id: $id) { id } }', { id });
@@ -125,7 +155,9 @@ describe('the event log after kill -9 is as exact as the results', () => {
       const stored = await storedResults(databasePath);
       expect(stored).toHaveLength(2 * SAMPLES);
       expectOneEventPerStoredResult(replayed, stored);
-      console.log(`cached re-run: kills before the end: ${kills.filter((done) => !done).length}; ${replayed.size} SampleCompleted for ${stored.length} results`);
+      console.log(
+        `cached re-run: kills before the end: ${kills.filter((done) => !done).length}; ${replayed.size} SampleCompleted for ${stored.length} results`,
+      );
     } finally {
       rmSync(join(databasePath, '..'), { recursive: true, force: true });
     }
@@ -137,17 +169,21 @@ describe('the event log after kill -9 is as exact as the results', () => {
     const standin = await startStandinServer({ latencyMs: 10 });
     try {
       const first = startServer(databasePath);
-      const { launchExperiment } = await gql(first, 'mutation ($input: CreateExperimentInput!) { launchExperiment(input: $input) { id } }', {
-        input: {
-          name: 'openai-crash',
-          config: {
-            numSamples: SAMPLES,
-            datasetName: 'arithmetic',
-            provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: standin.url },
-            optimization: { enableBatching: true, batchSize: 8 },
+      const { launchExperiment } = await gql(
+        first,
+        'mutation ($input: CreateExperimentInput!) { launchExperiment(input: $input) { id } }',
+        {
+          input: {
+            name: 'openai-crash',
+            config: {
+              numSamples: SAMPLES,
+              datasetName: 'arithmetic',
+              provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: standin.url },
+              optimization: { enableBatching: true, batchSize: 8 },
+            },
           },
         },
-      });
+      );
       const id = launchExperiment.id as string;
       const kills = [await killAt(first, id, 1, 100)];
       const afterFirstKill = await storedResults(databasePath);
@@ -165,7 +201,9 @@ describe('the event log after kill -9 is as exact as the results', () => {
       expect(afterFirstKill.length).toBeLessThan(SAMPLES);
       expect(stored).toHaveLength(SAMPLES);
       expectOneEventPerStoredResult(replayed, stored);
-      console.log(`OpenAI-compatible run: kills before the end: ${kills.filter((done) => !done).length}; ${replayed.size} SampleCompleted for ${stored.length} results`);
+      console.log(
+        `OpenAI-compatible run: kills before the end: ${kills.filter((done) => !done).length}; ${replayed.size} SampleCompleted for ${stored.length} results`,
+      );
     } finally {
       await standin.close();
       rmSync(join(databasePath, '..'), { recursive: true, force: true });

@@ -21,7 +21,10 @@ export class ServerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly child: ChildProcess;
   private readonly lines: LogLine[] = [];
-  private readonly waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
+  private readonly waiters = new Set<{
+    match: (line: LogLine) => boolean;
+    resolve: (line: LogLine) => void;
+  }>();
 
   constructor(env: Record<string, string>) {
     this.child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
@@ -30,7 +33,9 @@ export class ServerProcess {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     createInterface({ input: this.child.stderr! }).on('line', (text) => this.onLine(text));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     this.url = this.waitForEvent('server.listening').then((line) =>
       line.url.replace('localhost', '127.0.0.1').replace(/\/graphql$/, ''),
     );
@@ -41,7 +46,9 @@ export class ServerProcess {
     event: K,
     match: (fields: LogEvents[K]) => boolean = () => true,
   ): Promise<LogEvents[K]> {
-    const line = await this.waitFor((candidate) => candidate.event === event && match(candidate as unknown as LogEvents[K]));
+    const line = await this.waitFor(
+      (candidate) => candidate.event === event && match(candidate as unknown as LogEvents[K]),
+    );
     return line as unknown as LogEvents[K];
   }
 
@@ -53,7 +60,10 @@ export class ServerProcess {
       const waiter = { match, resolve };
       this.waiters.add(waiter);
       this.exited.then(({ code, signal }) => {
-        if (this.waiters.delete(waiter)) reject(new Error(`server exited (code ${code}, signal ${signal}) before the awaited log line`));
+        if (this.waiters.delete(waiter))
+          reject(
+            new Error(`server exited (code ${code}, signal ${signal}) before the awaited log line`),
+          );
       });
     });
   }
@@ -73,7 +83,10 @@ export class ServerProcess {
     this.child.kill(signal);
   }
 
-  async gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: unknown[] }> {
+  async gql<T = any>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ data?: T; errors?: unknown[] }> {
     const response = await fetch(`${await this.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

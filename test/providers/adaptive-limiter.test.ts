@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveLimiter, type CallResult, type Permit } from '../../server/engine/providers/adaptive-limiter.ts';
+import {
+  AdaptiveLimiter,
+  type CallResult,
+  type Permit,
+} from '../../server/engine/providers/adaptive-limiter.ts';
 
 async function acquireAll(limiter: AdaptiveLimiter, n: number): Promise<Permit[]> {
   return Promise.all(Array.from({ length: n }, () => limiter.acquire()));
 }
 
 /** `workers` callers each make `callsEach` successful calls in a row, all at once: a demand of `workers`. */
-async function cleanCalls(limiter: AdaptiveLimiter, workers: number, callsEach: number): Promise<void> {
+async function cleanCalls(
+  limiter: AdaptiveLimiter,
+  workers: number,
+  callsEach: number,
+): Promise<void> {
   await Promise.all(
     Array.from({ length: workers }, async () => {
       for (let i = 0; i < callsEach; i++) {
@@ -20,15 +28,21 @@ async function cleanCalls(limiter: AdaptiveLimiter, workers: number, callsEach: 
 
 /** 8 calls at once, the first answered 429 (the others fail otherwise): the window halves to 4. */
 async function firstEpisode(limiter: AdaptiveLimiter): Promise<void> {
-  for (const [i, permit] of (await acquireAll(limiter, 8)).entries()) permit.release(i === 0 ? 'rate_limited' : 'failed');
+  for (const [i, permit] of (await acquireAll(limiter, 8)).entries())
+    permit.release(i === 0 ? 'rate_limited' : 'failed');
 }
 
 /** `outcomes.length` calls at once, released in order with these results. */
-async function callsAtOnce(limiter: AdaptiveLimiter, outcomes: readonly CallResult[]): Promise<void> {
-  for (const [i, permit] of (await acquireAll(limiter, outcomes.length)).entries()) permit.release(outcomes[i] as CallResult);
+async function callsAtOnce(
+  limiter: AdaptiveLimiter,
+  outcomes: readonly CallResult[],
+): Promise<void> {
+  for (const [i, permit] of (await acquireAll(limiter, outcomes.length)).entries())
+    permit.release(outcomes[i] as CallResult);
 }
 
-const limits = (limiter: AdaptiveLimiter) => limiter.history.map((change) => `${change.limit}:${change.reason}`);
+const limits = (limiter: AdaptiveLimiter) =>
+  limiter.history.map((change) => `${change.limit}:${change.reason}`);
 
 describe('the adaptive concurrency window', () => {
   it('should let every call through until the first 429', async () => {
@@ -73,10 +87,12 @@ describe('the adaptive concurrency window', () => {
     first[0]!.release('rate_limited');
     expect(limiter.currentLimit).toBe(2);
     const order: number[] = [];
-    const waiting = [1, 2, 3].map((n) => limiter.acquire().then((permit) => {
-      order.push(n);
-      return permit;
-    }));
+    const waiting = [1, 2, 3].map((n) =>
+      limiter.acquire().then((permit) => {
+        order.push(n);
+        return permit;
+      }),
+    );
     first[1]!.release('success');
     await Promise.resolve();
     expect(order).toEqual([]);
@@ -97,7 +113,12 @@ describe('the adaptive concurrency window', () => {
     for (const permit of permits.slice(1)) permit.release('failed');
     expect(limiter.currentLimit).toBe(3);
     await cleanCalls(limiter, 6, 20);
-    expect(limits(limiter)).toEqual(['3:rate_limited', '4:clean_rounds', '5:clean_rounds', '6:clean_rounds']);
+    expect(limits(limiter)).toEqual([
+      '3:rate_limited',
+      '4:clean_rounds',
+      '5:clean_rounds',
+      '6:clean_rounds',
+    ]);
     expect(limiter.currentLimit).toBe(6);
   });
 
@@ -114,7 +135,12 @@ describe('the adaptive concurrency window', () => {
     expect(limiter.currentLimit).toBe(4);
     await cleanCalls(limiter, 8, 1);
     expect(limiter.currentLimit).toBe(5);
-    expect(limits(limiter)).toEqual(['4:rate_limited', '5:clean_rounds', '4:rate_limited', '5:clean_rounds']);
+    expect(limits(limiter)).toEqual([
+      '4:rate_limited',
+      '5:clean_rounds',
+      '4:rate_limited',
+      '5:clean_rounds',
+    ]);
   });
 
   it('should take scattered 429s at a level that proved clean as noise, and step down by one in a run of 429s', async () => {
@@ -145,7 +171,12 @@ describe('the adaptive concurrency window', () => {
     expect(limiter.currentLimit).toBe(4);
     await cleanCalls(limiter, 8, 1);
     expect(limiter.currentLimit).toBe(5);
-    expect(limits(limiter)).toEqual(['4:rate_limited', '5:clean_rounds', '4:rate_limited', '5:clean_rounds']);
+    expect(limits(limiter)).toEqual([
+      '4:rate_limited',
+      '5:clean_rounds',
+      '4:rate_limited',
+      '5:clean_rounds',
+    ]);
   });
 
   it('should never go below one call in flight', async () => {
@@ -174,7 +205,8 @@ describe('the adaptive concurrency window', () => {
   it('should forget an episode after being idle for idleResetMs', async () => {
     let now = 0;
     const limiter = new AdaptiveLimiter({ idleResetMs: 1_000, now: () => now });
-    for (const [i, permit] of (await acquireAll(limiter, 4)).entries()) permit.release(i === 0 ? 'rate_limited' : 'failed');
+    for (const [i, permit] of (await acquireAll(limiter, 4)).entries())
+      permit.release(i === 0 ? 'rate_limited' : 'failed');
     expect(limiter.currentLimit).toBe(2);
     now = 999;
     (await limiter.acquire()).release('success');

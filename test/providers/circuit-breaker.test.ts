@@ -20,7 +20,11 @@ describe('the circuit breaker', () => {
 
   it('should open after N consecutive connection failures, fail fast, then let one probe through after the cooldown', () => {
     let now = 0;
-    const breaker = new CircuitBreaker('http://x', { failureThreshold: 3, cooldownMs: 1000 }, () => now);
+    const breaker = new CircuitBreaker(
+      'http://x',
+      { failureThreshold: 3, cooldownMs: 1000 },
+      () => now,
+    );
     for (let i = 0; i < 2; i++) {
       breaker.admit();
       breaker.failure(refused, 10);
@@ -32,7 +36,9 @@ describe('the circuit breaker', () => {
       breaker.failure(refused, 10);
     }
     expect(breaker.currentState).toBe('OPEN');
-    expect(() => breaker.admit()).toThrow(/circuit breaker open for http:\/\/x: 3 consecutive connection failures/);
+    expect(() => breaker.admit()).toThrow(
+      /circuit breaker open for http:\/\/x: 3 consecutive connection failures/,
+    );
     now = 1000;
     breaker.admit(); // the probe
     expect(breaker.currentState).toBe('HALF_OPEN');
@@ -43,7 +49,13 @@ describe('the circuit breaker', () => {
     breaker.admit();
     breaker.success();
     expect(breaker.currentState).toBe('CLOSED');
-    expect(breaker.snapshot()).toEqual({ state: 'CLOSED', opened: 2, fastFailures: 2, timeLostMs: 60, lastFailure: 'connect ECONNREFUSED' });
+    expect(breaker.snapshot()).toEqual({
+      state: 'CLOSED',
+      opened: 2,
+      fastFailures: 2,
+      timeLostMs: 60,
+      lastFailure: 'connect ECONNREFUSED',
+    });
   });
 });
 
@@ -56,7 +68,14 @@ describe('runs against a dead or refusing endpoint', () => {
 
   const read = async (id: string) =>
     (
-      await t.gql<{ experiment: { status: string; error: string | null; progress: { done: number; failed: number }; profile: { warnings: string[] } } }>(
+      await t.gql<{
+        experiment: {
+          status: string;
+          error: string | null;
+          progress: { done: number; failed: number };
+          profile: { warnings: string[] };
+        };
+      }>(
         'query ($id: ID!) { experiment(id: $id) { status error progress { done failed } profile { warnings } } }',
         { id },
       )
@@ -72,14 +91,22 @@ describe('runs against a dead or refusing endpoint', () => {
     });
     expect(await t.waitForEnd(id)).toBe('FAILED');
     const experiment = await read(id);
-    expect(experiment.error).toMatch(/^\d+ of 200 samples failed, more than the failureThreshold of 50 %; the provider's circuit breaker is OPEN: /);
+    expect(experiment.error).toMatch(
+      /^\d+ of 200 samples failed, more than the failureThreshold of 50 %; the provider's circuit breaker is OPEN: /,
+    );
     expect(experiment.progress.failed).toBeGreaterThan(100);
     expect(experiment.profile.warnings).toHaveLength(1);
-    expect(experiment.profile.warnings[0]).toMatch(/^circuit breaker OPEN: opened 1 time\(s\), \d+ call\(s\) failed at once without a request, \d+ ms lost to connection failures/);
+    expect(experiment.profile.warnings[0]).toMatch(
+      /^circuit breaker OPEN: opened 1 time\(s\), \d+ call\(s\) failed at once without a request, \d+ ms lost to connection failures/,
+    );
   });
 
   it('should end FAILED when more than failureThreshold of the samples fail, and COMPLETED when the threshold allows it', async () => {
-    const standin = await startStandinServer({ oracle: t.app.datasets, quotaExhausted: true, latencyMs: 0 });
+    const standin = await startStandinServer({
+      oracle: t.app.datasets,
+      quotaExhausted: true,
+      latencyMs: 0,
+    });
     try {
       const config = (failureThreshold?: number) => ({
         numSamples: 20,
@@ -89,7 +116,9 @@ describe('runs against a dead or refusing endpoint', () => {
       });
       const strict = await launch(t, 'quota', config());
       expect(await t.waitForEnd(strict)).toBe('FAILED');
-      expect((await read(strict)).error).toMatch(/^11 of 20 samples failed, more than the failureThreshold of 50 %; last error: .*quota/);
+      expect((await read(strict)).error).toMatch(
+        /^11 of 20 samples failed, more than the failureThreshold of 50 %; last error: .*quota/,
+      );
 
       const tolerant = await launch(t, 'quota-tolerated', config(1));
       expect(await t.waitForEnd(tolerant)).toBe('COMPLETED');

@@ -36,7 +36,10 @@ describe('API keys', () => {
     const t = await createTestApp(
       {
         logLevel: 'debug',
-        providerCredentials: { hfToken: null, openAiEndpoints: [{ name: 'standin', baseUrl: server.url, apiKey: environmentKey }] },
+        providerCredentials: {
+          hfToken: null,
+          openAiEndpoints: [{ name: 'standin', baseUrl: server.url, apiKey: environmentKey }],
+        },
       },
       { logWriter: (line) => logs.push(line) },
     );
@@ -51,7 +54,11 @@ describe('API keys', () => {
       responses.push(text);
       return JSON.parse(text) as { data?: Record<string, any>; errors?: unknown[] };
     };
-    const launchWith = async (name: string, provider: Record<string, unknown>, apiKey: string | null) => {
+    const launchWith = async (
+      name: string,
+      provider: Record<string, unknown>,
+      apiKey: string | null,
+    ) => {
       const result = await gql(
         `mutation ($input: CreateExperimentInput!, $apiKey: String) { launchExperiment(input: $input, apiKey: $apiKey) { id status config { provider { kind baseUrl endpointUrl } } } }`,
         { input: { name, config: { datasetName: 'sample', numSamples: 4, provider } }, apiKey },
@@ -62,17 +69,33 @@ describe('API keys', () => {
       return id;
     };
 
-    const openAi = await launchWith('openai, per-run key', providerAt('OPENAI_COMPATIBLE', server), runKey);
-    const huggingFace = await launchWith('hf, per-run key', providerAt('HUGGINGFACE', server), runKey);
+    const openAi = await launchWith(
+      'openai, per-run key',
+      providerAt('OPENAI_COMPATIBLE', server),
+      runKey,
+    );
+    const huggingFace = await launchWith(
+      'hf, per-run key',
+      providerAt('HUGGINGFACE', server),
+      runKey,
+    );
     expect(server.stats.authorized).toBe(8);
-    const created = await gql(`mutation { createExperiment(input: { name: "wrong key", config: { datasetName: "sample", numSamples: 2,
+    const created =
+      await gql(`mutation { createExperiment(input: { name: "wrong key", config: { datasetName: "sample", numSamples: 2,
       provider: { kind: OPENAI_COMPATIBLE, baseUrl: "${server.url}" } } }) { id } }`);
     const wrong = created.data!.createExperiment.id as string;
-    const rerun = await gql(`mutation ($id: ID!, $apiKey: String) { runExperiment(id: $id, apiKey: $apiKey) { id status } }`, { id: wrong, apiKey: wrongKey });
+    const rerun = await gql(
+      `mutation ($id: ID!, $apiKey: String) { runExperiment(id: $id, apiKey: $apiKey) { id status } }`,
+      { id: wrong, apiKey: wrongKey },
+    );
     expect(rerun.errors).toBeUndefined();
     await t.waitForEnd(wrong);
     server.setOptions({ apiKey: environmentKey });
-    const fromEnvironment = await launchWith('openai, environment key', providerAt('OPENAI_COMPATIBLE', server), null);
+    const fromEnvironment = await launchWith(
+      'openai, environment key',
+      providerAt('OPENAI_COMPATIBLE', server),
+      null,
+    );
     expect(server.stats.authorized).toBe(12);
 
     const ids = [openAi, huggingFace, wrong, fromEnvironment];
@@ -89,15 +112,25 @@ describe('API keys', () => {
       );
       expect(data!.experiment.progress.done).toBe(data!.experiment.progress.total);
     }
-    const { data: wrongData } = await gql(`query ($id: ID!) { experiment(id: $id) { samples { nodes { error } } } }`, { id: wrong });
+    const { data: wrongData } = await gql(
+      `query ($id: ID!) { experiment(id: $id) { samples { nodes { error } } } }`,
+      { id: wrong },
+    );
     expect(wrongData!.experiment.samples.nodes).toEqual([
       { error: 'HTTP 401 Unauthorized: Incorrect API key provided: [redacted]. (not retried)' },
       { error: 'HTTP 401 Unauthorized: Incorrect API key provided: [redacted]. (not retried)' },
     ]);
-    await gql(`{ providers { kind configured endpoints { name baseUrl hasKey } } experiments(first: 100) { nodes { id config { provider { baseUrl } } } } }`);
+    await gql(
+      `{ providers { kind configured endpoints { name baseUrl hasKey } } experiments(first: 100) { nodes { id config { provider { baseUrl } } } } }`,
+    );
     const rest: string[] = [];
     for (const id of ids) {
-      for (const path of [`/api/v1/results/${id}`, `/api/v1/results/${id}/profile`, `/api/v1/results/${id}/export?format=json`, `/api/v1/results/${id}/export?format=csv`]) {
+      for (const path of [
+        `/api/v1/results/${id}`,
+        `/api/v1/results/${id}/profile`,
+        `/api/v1/results/${id}/export?format=json`,
+        `/api/v1/results/${id}/export?format=csv`,
+      ]) {
         const response = await t.fetch(path);
         expect(response.status).toBe(200);
         rest.push(await response.text());
@@ -128,7 +161,17 @@ describe('API keys', () => {
     const launchWith = async (server: StandinServer) => {
       const result = await first.gql(
         `mutation ($input: CreateExperimentInput!, $apiKey: String) { launchExperiment(input: $input, apiKey: $apiKey) { id } }`,
-        { input: { name: 'resumed', config: { datasetName: 'trivia_qa', numSamples: 12, provider: providerAt('OPENAI_COMPATIBLE', server) } }, apiKey: runKey },
+        {
+          input: {
+            name: 'resumed',
+            config: {
+              datasetName: 'trivia_qa',
+              numSamples: 12,
+              provider: providerAt('OPENAI_COMPATIBLE', server),
+            },
+          },
+          apiKey: runKey,
+        },
       );
       return result.data!.launchExperiment.id as string;
     };
@@ -139,15 +182,26 @@ describe('API keys', () => {
 
     const second = await createTestApp({
       databasePath,
-      providerCredentials: { hfToken: null, openAiEndpoints: [{ name: 'configured', baseUrl: configured.url, apiKey: runKey }] },
+      providerCredentials: {
+        hfToken: null,
+        openAiEndpoints: [{ name: 'configured', baseUrl: configured.url, apiKey: runKey }],
+      },
     });
     cleanups.push(() => second.dispose({ keepDatabase: true }));
     await second.app.start();
     expect(await second.waitForEnd(withFallback)).toBe('COMPLETED');
     expect(await second.waitForEnd(without)).toBe('FAILED');
     const read = async (id: string) =>
-      (await second.gql(`query ($id: ID!) { experiment(id: $id) { error progress { done total failed } } }`, { id })).data!.experiment;
-    expect(await read(withFallback)).toEqual({ error: null, progress: { done: 12, total: 12, failed: 0 } });
+      (
+        await second.gql(
+          `query ($id: ID!) { experiment(id: $id) { error progress { done total failed } } }`,
+          { id },
+        )
+      ).data!.experiment;
+    expect(await read(withFallback)).toEqual({
+      error: null,
+      progress: { done: 12, total: 12, failed: 0 },
+    });
     const failed = await read(without);
     expect(failed.error).toBe(
       `provider OPENAI_COMPATIBLE cannot run: this attempt was started with a per-run apiKey, which is held in memory only and was lost when the server restarted, and the server environment has no key for ${unconfigured.url}; run the experiment again with apiKey`,
@@ -160,15 +214,25 @@ describe('API keys', () => {
     const t = await createTestApp();
     cleanups.push(() => t.dispose());
     const attempt = (config: Record<string, unknown>, apiKey: string) =>
-      t.gql(`mutation ($input: CreateExperimentInput!, $apiKey: String) { launchExperiment(input: $input, apiKey: $apiKey) { id } }`, {
-        input: { name: 'refused', config },
-        apiKey,
-      });
+      t.gql(
+        `mutation ($input: CreateExperimentInput!, $apiKey: String) { launchExperiment(input: $input, apiKey: $apiKey) { id } }`,
+        {
+          input: { name: 'refused', config },
+          apiKey,
+        },
+      );
     const simulated = await attempt({ datasetName: 'sample' }, secret('sk-'));
     expect(simulated.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'apiKey' });
-    expect(simulated.errors?.[0]?.message).toBe('apiKey: only applies to HUGGINGFACE and OPENAI_COMPATIBLE providers');
-    const spaced = await attempt({ provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: 'http://127.0.0.1:9/v1' } }, 'two words');
-    expect(spaced.errors?.[0]?.message).toBe('apiKey: must be 1..4096 printable characters without spaces');
+    expect(simulated.errors?.[0]?.message).toBe(
+      'apiKey: only applies to HUGGINGFACE and OPENAI_COMPATIBLE providers',
+    );
+    const spaced = await attempt(
+      { provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: 'http://127.0.0.1:9/v1' } },
+      'two words',
+    );
+    expect(spaced.errors?.[0]?.message).toBe(
+      'apiKey: must be 1..4096 printable characters without spaces',
+    );
     const listed = await t.gql(`{ experiments { totalCount } }`);
     expect(listed.data!.experiments.totalCount).toBe(0);
   });

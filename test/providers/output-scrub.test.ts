@@ -14,7 +14,16 @@ async function echoingServer(): Promise<{ server: Server; url: string }> {
     req.on('end', () => {
       const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ choices: [{ message: { content: `Answer: 4 (you sent ${key}; the env key is ${key})` }, finish_reason: 'stop' }] }));
+      res.end(
+        JSON.stringify({
+          choices: [
+            {
+              message: { content: `Answer: 4 (you sent ${key}; the env key is ${key})` },
+              finish_reason: 'stop',
+            },
+          ],
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -30,7 +39,12 @@ describe('keys echoed by a provider inside its output', () => {
 
   beforeAll(async () => {
     echo = await echoingServer();
-    t = await createTestApp({ providerCredentials: { hfToken: null, openAiEndpoints: [{ name: 'echo', baseUrl: echo.url, apiKey: environmentKey }] } });
+    t = await createTestApp({
+      providerCredentials: {
+        hfToken: null,
+        openAiEndpoints: [{ name: 'echo', baseUrl: echo.url, apiKey: environmentKey }],
+      },
+    });
     url = await t.app.start();
   });
   afterAll(async () => {
@@ -44,7 +58,17 @@ describe('keys echoed by a provider inside its output', () => {
     for (const apiKey of [runKey, null]) {
       const { data, errors } = await t.gql<{ launchExperiment: { id: string } }>(
         'mutation ($input: CreateExperimentInput!, $apiKey: String) { launchExperiment(input: $input, apiKey: $apiKey) { id } }',
-        { input: { name: 'echo', config: { datasetName: 'sample', numSamples: 3, provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: echo.url } } }, apiKey },
+        {
+          input: {
+            name: 'echo',
+            config: {
+              datasetName: 'sample',
+              numSamples: 3,
+              provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: echo.url },
+            },
+          },
+          apiKey,
+        },
       );
       expect(errors).toBeUndefined();
       const id = data!.launchExperiment.id;
@@ -55,14 +79,20 @@ describe('keys echoed by a provider inside its output', () => {
         { id },
       );
       const outputs = samples.data!.experiment.samples.nodes.map((node) => node.rawOutput);
-      expect(outputs).toEqual(Array(3).fill('Answer: 4 (you sent [redacted]; the env key is [redacted])'));
+      expect(outputs).toEqual(
+        Array(3).fill('Answer: 4 (you sent [redacted]; the env key is [redacted])'),
+      );
       texts.push(JSON.stringify(samples));
       texts.push(await (await t.fetch(`/api/v1/results/${id}/export?format=csv`)).text());
       texts.push(await (await t.fetch(`/api/v1/results/${id}/export?format=json`)).text());
       const replay = await fetch(`${url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-        body: JSON.stringify({ query: 'subscription ($id: ID!) { experimentEvents(experimentId: $id, after: 0) { __typename ... on SampleCompleted { parsedAnswer } } }', variables: { id } }),
+        body: JSON.stringify({
+          query:
+            'subscription ($id: ID!) { experimentEvents(experimentId: $id, after: 0) { __typename ... on SampleCompleted { parsedAnswer } } }',
+          variables: { id },
+        }),
       });
       for await (const message of readSse(replay)) {
         if (message.event === 'next') expect(message.data.errors).toBeUndefined();
@@ -71,7 +101,11 @@ describe('keys echoed by a provider inside its output', () => {
     }
     await t.app.eventStore.flush();
     const folder = dirname(t.databasePath);
-    texts.push(Buffer.concat(readdirSync(folder).map((file) => readFileSync(join(folder, file)))).toString('latin1'));
+    texts.push(
+      Buffer.concat(readdirSync(folder).map((file) => readFileSync(join(folder, file)))).toString(
+        'latin1',
+      ),
+    );
     const everything = texts.join('\n');
     expect(everything).toContain('[redacted]');
     expect(everything.includes(runKey)).toBe(false);

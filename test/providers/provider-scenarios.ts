@@ -1,5 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startStandinServer, type StandinOptions, type StandinServer } from '../../scripts/standin-server.ts';
+import {
+  startStandinServer,
+  type StandinOptions,
+  type StandinServer,
+} from '../../scripts/standin-server.ts';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
 
 export type RemoteKind = 'OPENAI_COMPATIBLE' | 'HUGGINGFACE';
@@ -14,7 +18,11 @@ interface SampleRow {
 }
 
 /** The provider input that points `kind` at the stand-in server. */
-export function providerAt(kind: RemoteKind, standin: StandinServer, extra: Record<string, unknown> = {}) {
+export function providerAt(
+  kind: RemoteKind,
+  standin: StandinServer,
+  extra: Record<string, unknown> = {},
+) {
   return kind === 'OPENAI_COMPATIBLE'
     ? { kind, baseUrl: standin.url, ...extra }
     : { kind, endpointUrl: standin.origin, ...extra };
@@ -53,7 +61,12 @@ export function describeProviderScenarios(kind: RemoteKind): void {
         status: string;
         error: string | null;
         progress: { done: number; total: number; failed: number };
-        metrics: { accuracyExact: number; accuracyAny: number; tokensInput: number; tokensOutput: number };
+        metrics: {
+          accuracyExact: number;
+          accuracyAny: number;
+          tokensInput: number;
+          tokensOutput: number;
+        };
         profile: {
           totalWallTimeMs: number;
           profilingSummary: { phase: string; count: number; totalMs: number }[];
@@ -71,9 +84,17 @@ export function describeProviderScenarios(kind: RemoteKind): void {
 
     it('should answer like the simulator it stands in for, one request per sample', async () => {
       const server = await start({ latencyMs: 5, models: [MODEL] });
-      const shared = { modelName: MODEL, datasetName: 'trivia_qa', numSamples: 20, optimization: { enableBatching: true, batchSize: 4 } };
+      const shared = {
+        modelName: MODEL,
+        datasetName: 'trivia_qa',
+        numSamples: 20,
+        optimization: { enableBatching: true, batchSize: 4 },
+      };
       const remote = await run('remote', { ...shared, provider: providerAt(kind, server) });
-      const simulated = await run('simulated', { ...shared, provider: { kind: 'SIMULATED', latencyMs: 0 } });
+      const simulated = await run('simulated', {
+        ...shared,
+        provider: { kind: 'SIMULATED', latencyMs: 0 },
+      });
 
       expect(remote.experiment.status).toBe('COMPLETED');
       expect(remote.experiment.progress).toEqual({ done: 20, total: 20, failed: 0 });
@@ -83,13 +104,21 @@ export function describeProviderScenarios(kind: RemoteKind): void {
       );
       expect(remote.experiment.metrics).toEqual(simulated.experiment.metrics);
       expect(remote.experiment.metrics.accuracyAny).toBeGreaterThan(0);
-      const apiCall = remote.experiment.profile.profilingSummary.find((p) => p.phase === 'api_call');
+      const apiCall = remote.experiment.profile.profilingSummary.find(
+        (p) => p.phase === 'api_call',
+      );
       expect(apiCall?.count).toBe(20);
       expect(remote.experiment.profile.concurrencyChanges).toEqual([]);
     });
 
     it('should complete every sample when 10 % of requests get 429 and 5 % get 503, counting each retry', async () => {
-      const server = await start({ latencyMs: 2, rateLimitRate: 0.1, serverErrorRate: 0.05, retryAfterMs: 5, seed: 5 });
+      const server = await start({
+        latencyMs: 2,
+        rateLimitRate: 0.1,
+        serverErrorRate: 0.05,
+        retryAfterMs: 5,
+        seed: 5,
+      });
       const { experiment } = await run('flaky', {
         modelName: MODEL,
         datasetName: 'trivia_qa',
@@ -108,7 +137,9 @@ export function describeProviderScenarios(kind: RemoteKind): void {
       const wait = experiment.profile.profilingSummary.find((p) => p.phase === 'rate_limit_wait');
       expect(wait?.count).toBeGreaterThan(0);
       expect(experiment.profile.concurrencyChanges[0]?.reason).toBe('rate_limited');
-      expect(Math.max(...experiment.profile.concurrencyChanges.map((c) => c.limit))).toBeLessThanOrEqual(8);
+      expect(
+        Math.max(...experiment.profile.concurrencyChanges.map((c) => c.limit)),
+      ).toBeLessThanOrEqual(8);
     });
 
     it('should fail each sample at once with a clear error when the model does not exist', async () => {
@@ -133,7 +164,12 @@ export function describeProviderScenarios(kind: RemoteKind): void {
 
     it('should fail fast when the quota is exhausted, one request per sample', async () => {
       const server = await start({ quotaExhausted: true });
-      const { experiment } = await run('no quota', { datasetName: 'sample', numSamples: 3, failureThreshold: 1, provider: providerAt(kind, server) });
+      const { experiment } = await run('no quota', {
+        datasetName: 'sample',
+        numSamples: 3,
+        failureThreshold: 1,
+        provider: providerAt(kind, server),
+      });
 
       expect(experiment.progress).toEqual({ done: 3, total: 3, failed: 3 });
       expect(server.stats.requests).toBe(3);
@@ -191,9 +227,19 @@ export function describeProviderScenarios(kind: RemoteKind): void {
 
     /** Launches 12 samples, 4 at a time, against `server`. */
     const launchFourWide = (name: string, server: StandinServer) =>
-      launch(t, name, { datasetName: 'trivia_qa', numSamples: 12, optimization: { enableBatching: true, batchSize: 4 }, provider: providerAt(kind, server) });
+      launch(t, name, {
+        datasetName: 'trivia_qa',
+        numSamples: 12,
+        optimization: { enableBatching: true, batchSize: 4 },
+        provider: providerAt(kind, server),
+      });
     const cancel = async (id: string) =>
-      (await t.gql(`mutation ($id: ID!) { cancelExperiment(id: $id) { status progress { done } } }`, { id })).data?.cancelExperiment;
+      (
+        await t.gql(
+          `mutation ($id: ID!) { cancelExperiment(id: $id) { status progress { done } } }`,
+          { id },
+        )
+      ).data?.cancelExperiment;
 
     it('should abort calls in flight on cancel, after which no request arrives', async () => {
       const server = await start({ latencyMs: 30_000 });

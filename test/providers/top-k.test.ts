@@ -17,7 +17,12 @@ describe('sampling topK on the wire', () => {
       request.on('end', () => {
         bodies.push(JSON.parse(text) as Record<string, unknown>);
         response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1 } }));
+        response.end(
+          JSON.stringify({
+            choices: [{ message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 1, completion_tokens: 1 },
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -25,13 +30,22 @@ describe('sampling topK on the wire', () => {
   });
 
   afterAll(async () => {
-    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      server.close((error) => (error ? reject(error) : resolve())),
+    );
   });
 
   const request = (topK?: number): CompletionRequest => ({
     model: 'm',
     messages: [{ role: 'user', content: 'Question: hi\nAnswer:' }],
-    params: { temperature: 0, maxTokens: 8, topP: 1, seed: 1, stop: [], ...(topK === undefined ? {} : { topK }) },
+    params: {
+      temperature: 0,
+      maxTokens: 8,
+      topP: 1,
+      seed: 1,
+      stop: [],
+      ...(topK === undefined ? {} : { topK }),
+    },
   });
 
   it('should send top_k to a Hugging Face endpoint when topK is set, and nothing when it is not', async () => {

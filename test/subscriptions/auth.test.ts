@@ -39,7 +39,10 @@ describe('LLMFORGE_API_TOKEN', () => {
     ['no header', {}],
     ['a wrong token', { authorization: 'Bearer nope' }],
   ])('should refuse a mutation with %s, changing nothing', async (_label, headers) => {
-    const result = await post(`mutation { createExperiment(input: { name: "intruder" }) { id } }`, headers);
+    const result = await post(
+      `mutation { createExperiment(input: { name: "intruder" }) { id } }`,
+      headers,
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect((await post('{ experiments { totalCount } }')).data.experiments.totalCount).toBe(1);
   });
@@ -68,10 +71,14 @@ describe('LLMFORGE_API_TOKEN', () => {
   it('should close a WebSocket whose connection_init lacks the token with 4403, and serve one that has it', async () => {
     const query = 'subscription ($id: ID!) { experimentProfile(experimentId: $id) { apiCalls } }';
     const anonymous = wsClient(url);
-    await expect(collect(anonymous, query, { id: experimentId })).rejects.toMatchObject({ code: 4403 });
+    await expect(collect(anonymous, query, { id: experimentId })).rejects.toMatchObject({
+      code: 4403,
+    });
     await anonymous.dispose();
     const member = wsClient(url, { authorization: `Bearer ${TOKEN}` });
-    expect(await collect(member, query, { id: experimentId })).toEqual([{ experimentProfile: { apiCalls: 2 } }]);
+    expect(await collect(member, query, { id: experimentId })).toEqual([
+      { experimentProfile: { apiCalls: 2 } },
+    ]);
     await member.dispose();
   });
 });

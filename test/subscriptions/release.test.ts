@@ -19,7 +19,17 @@ describe('releasing subscribers and listeners', () => {
       socket.on('message', (data) => {
         const message = JSON.parse(String(data)) as { type: string };
         if (message.type === 'connection_ack') {
-          socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription ($id: ID!) { experimentEvents(experimentId: $id, after: 0) { seq } }', variables: { id } } }));
+          socket.send(
+            JSON.stringify({
+              id: '1',
+              type: 'subscribe',
+              payload: {
+                query:
+                  'subscription ($id: ID!) { experimentEvents(experimentId: $id, after: 0) { seq } }',
+                variables: { id },
+              },
+            }),
+          );
         }
         if (message.type === 'next') resolve(socket);
       });
@@ -27,7 +37,12 @@ describe('releasing subscribers and listeners', () => {
   }
 
   it('should release 200 replaying subscribers cut off without a close at once, without waiting for their log reads in flight', async () => {
-    const id = await launch(t, 'long-log', { numSamples: 3000, datasetName: 'arithmetic', provider: { kind: 'SIMULATED', latencyMs: 0 }, optimization: { enableBatching: true, batchSize: 8 } });
+    const id = await launch(t, 'long-log', {
+      numSamples: 3000,
+      datasetName: 'arithmetic',
+      provider: { kind: 'SIMULATED', latencyMs: 0 },
+      optimization: { enableBatching: true, batchSize: 8 },
+    });
     await t.waitForEnd(id);
     await t.app.eventStore.flush();
 
@@ -41,8 +56,12 @@ describe('releasing subscribers and listeners', () => {
     const execute = reader.execute.bind(reader);
     reader.execute = (async (...args: Parameters<typeof execute>) => {
       const [query, params] = args;
-      const sql = typeof query === 'string' ? query : (query as { toSQL(): { sql: string } }).toSQL().sql;
-      const bindings = typeof query === 'string' ? (params ?? []) : (((query as unknown) as { toSQL(): { bindings: unknown[] } }).toSQL().bindings ?? []);
+      const sql =
+        typeof query === 'string' ? query : (query as { toSQL(): { sql: string } }).toSQL().sql;
+      const bindings =
+        typeof query === 'string'
+          ? (params ?? [])
+          : ((query as unknown as { toSQL(): { bindings: unknown[] } }).toSQL().bindings ?? []);
       if (sql.includes('experiment_events') && typeof bindings[1] === 'number' && bindings[1] > 0) {
         heldReads += 1;
         await gate;
@@ -70,13 +89,20 @@ describe('releasing subscribers and listeners', () => {
     const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
     process.on('warning', onWarning);
     try {
-      const id = await launch(t, 'wide', { numSamples: 600, datasetName: 'arithmetic', provider: { kind: 'SIMULATED', latencyMs: 2 }, optimization: { enableBatching: true, batchSize: 32 } });
+      const id = await launch(t, 'wide', {
+        numSamples: 600,
+        datasetName: 'arithmetic',
+        provider: { kind: 'SIMULATED', latencyMs: 2 },
+        optimization: { enableBatching: true, batchSize: 32 },
+      });
       expect(await t.waitForEnd(id)).toBe('COMPLETED');
       // Warnings are emitted on the next tick.
       await new Promise((resolve) => setImmediate(resolve));
     } finally {
       process.off('warning', onWarning);
     }
-    expect(warnings.filter((warning) => warning.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    expect(warnings.filter((warning) => warning.startsWith('MaxListenersExceededWarning'))).toEqual(
+      [],
+    );
   });
 });

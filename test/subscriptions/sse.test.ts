@@ -11,7 +11,10 @@ describe('experimentEvents over SSE', () => {
   });
   afterAll(() => t.dispose());
 
-  async function subscribe(variables: Record<string, unknown>, headers: Record<string, string> = {}) {
+  async function subscribe(
+    variables: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ) {
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
@@ -32,21 +35,41 @@ describe('experimentEvents over SSE', () => {
     const { response, messages } = await subscribe({ id, after: 0 });
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
     expect(messages.at(-1)!.event).toBe('complete');
-    const events = messages.filter((m) => m.event === 'next').map((m) => m.data.data.experimentEvents);
+    const events = messages
+      .filter((m) => m.event === 'next')
+      .map((m) => m.data.data.experimentEvents);
     expect(events.map((e) => e.seq)).toEqual(events.map((_: unknown, i: number) => i + 1));
     const samples = events.filter((e) => e.__typename === 'SampleCompleted');
     expect(samples).toHaveLength(200);
-    expect(samples.every((s) => s.cacheHit === false && s.timings.some((p: { phase: string }) => p.phase === 'api_call'))).toBe(true);
-    expect(events.filter((e) => e.__typename === 'ExperimentProgress').at(-1)).toMatchObject({ done: 200, total: 200 });
-    expect(events.at(-1)).toMatchObject({ __typename: 'ExperimentStatusChanged', status: 'COMPLETED' });
+    expect(
+      samples.every(
+        (s) =>
+          s.cacheHit === false && s.timings.some((p: { phase: string }) => p.phase === 'api_call'),
+      ),
+    ).toBe(true);
+    expect(events.filter((e) => e.__typename === 'ExperimentProgress').at(-1)).toMatchObject({
+      done: 200,
+      total: 200,
+    });
+    expect(events.at(-1)).toMatchObject({
+      __typename: 'ExperimentStatusChanged',
+      status: 'COMPLETED',
+    });
   });
 
   it('should replay only events after `after` for a finished experiment and complete at once', async () => {
-    const id = await launch(t, 'sse-replay', { numSamples: 10, provider: { kind: 'SIMULATED', latencyMs: 0 } });
+    const id = await launch(t, 'sse-replay', {
+      numSamples: 10,
+      provider: { kind: 'SIMULATED', latencyMs: 0 },
+    });
     await t.waitForEnd(id);
     const all = (await subscribe({ id, after: 0 })).messages.filter((m) => m.event === 'next');
     const tail = (await subscribe({ id, after: 5 })).messages.filter((m) => m.event === 'next');
-    expect(tail.map((m) => m.data.data.experimentEvents.seq)).toEqual(all.slice(5).map((m) => m.data.data.experimentEvents.seq));
-    expect((await subscribe({ id, after: all.length })).messages.map((m) => m.event)).toEqual(['complete']);
+    expect(tail.map((m) => m.data.data.experimentEvents.seq)).toEqual(
+      all.slice(5).map((m) => m.data.data.experimentEvents.seq),
+    );
+    expect((await subscribe({ id, after: all.length })).messages.map((m) => m.event)).toEqual([
+      'complete',
+    ]);
   });
 });

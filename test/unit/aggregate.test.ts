@@ -23,7 +23,15 @@ function filledAccumulator(): MetricsAccumulator {
   accumulator.add(outcome({ latencyMs: 400 }));
   // Failed sample: its own flags must be ignored and its latency excluded.
   accumulator.add(
-    outcome({ failed: true, exact: true, correct: true, f1: 1, latencyMs: 9999, tokensInput: 7, tokensOutput: 0 }),
+    outcome({
+      failed: true,
+      exact: true,
+      correct: true,
+      f1: 1,
+      latencyMs: 9999,
+      tokensInput: 7,
+      tokensOutput: 0,
+    }),
   );
   return accumulator;
 }
@@ -67,7 +75,9 @@ describe('MetricsAccumulator', () => {
   });
 
   it('returns zeros instead of NaN when empty', () => {
-    expect(new MetricsAccumulator().result(1000, { inputPerMillion: 1, outputPerMillion: 2 })).toEqual({
+    expect(
+      new MetricsAccumulator().result(1000, { inputPerMillion: 1, outputPerMillion: 2 }),
+    ).toEqual({
       samples: 0,
       failed: 0,
       accuracyExact: 0,

@@ -41,8 +41,15 @@ describe('cacheKey', () => {
       endpoint: parts({ endpoint: 'http://127.0.0.1:8001/v1' }),
       noEndpoint: parts({ endpoint: null }),
       model: parts({ model: 'meta-llama/Llama-3.1-8B-Instruct' }),
-      messageContent: parts({ messages: [base.messages[0]!, { role: 'user', content: 'Question: What is 2 + 3?\nAnswer:' }] }),
-      messageRole: parts({ messages: [{ role: 'user', content: base.messages[0]!.content }, base.messages[1]!] }),
+      messageContent: parts({
+        messages: [
+          base.messages[0]!,
+          { role: 'user', content: 'Question: What is 2 + 3?\nAnswer:' },
+        ],
+      }),
+      messageRole: parts({
+        messages: [{ role: 'user', content: base.messages[0]!.content }, base.messages[1]!],
+      }),
       messageOrder: parts({ messages: [base.messages[1]!, base.messages[0]!] }),
       extraMessage: parts({ messages: [...base.messages, { role: 'assistant', content: '4' }] }),
       fewerMessages: parts({ messages: [base.messages[1]!] }),
@@ -53,7 +60,9 @@ describe('cacheKey', () => {
       stop: parts({ params: { ...params, stop: ['\n'] } }),
       methodVersion: parts({ methodVersion: 'naive-v2' }),
     };
-    const keys = new Map(Object.entries(variants).map(([name, variant]) => [name, cacheKey(variant)]));
+    const keys = new Map(
+      Object.entries(variants).map(([name, variant]) => [name, cacheKey(variant)]),
+    );
     for (const [name, key] of keys) expect(key, name).not.toBe(cacheKey(base));
     expect(new Set(keys.values()).size).toBe(Object.keys(variants).length);
   });
@@ -76,8 +85,20 @@ describe('canonicalJson', () => {
   it('should write exactly what JSON.stringify writes for the value with sorted keys', () => {
     const values: unknown[] = [
       { b: 1, a: [3, { d: null, c: 'x' }], e: undefined, f: () => 1 },
-      [undefined, () => 1, NaN, Infinity, -0, 1e21, 5e-7, 'quote " and \\ and \n', true, false, null],
-      { 'é': 1, Z: 2, a: 3, '10': 4, '9': 5, '': 6 },
+      [
+        undefined,
+        () => 1,
+        NaN,
+        Infinity,
+        -0,
+        1e21,
+        5e-7,
+        'quote " and \\ and \n',
+        true,
+        false,
+        null,
+      ],
+      { é: 1, Z: 2, a: 3, '10': 4, '9': 5, '': 6 },
       { '4294967295': 1, '4294967294': 2, '01': 3, '1': 4, '-1': 5 },
       { nested: { deeper: { list: [{ z: 1, y: [2, { x: 3 }] }] } } },
       { when: new Date(0), boxed: new String('s') },

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CalculatorError, evaluateExpression, formatCalculatorResult } from '../../server/engine/tools/calculator.ts';
+import {
+  CalculatorError,
+  evaluateExpression,
+  formatCalculatorResult,
+} from '../../server/engine/tools/calculator.ts';
 
 describe('the agent calculator', () => {
   it.each([
@@ -46,7 +50,9 @@ describe('the agent calculator', () => {
   });
 
   it('should refuse expressions nested deeper than 64 levels instead of overflowing the stack', () => {
-    expect(() => evaluateExpression(`${'('.repeat(65)}1${')'.repeat(65)}`)).toThrow('nested more than 64 levels');
+    expect(() => evaluateExpression(`${'('.repeat(65)}1${')'.repeat(65)}`)).toThrow(
+      'nested more than 64 levels',
+    );
     expect(evaluateExpression(`${'('.repeat(60)}1${')'.repeat(60)}`)).toBe(1);
   });
 

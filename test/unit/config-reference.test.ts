@@ -10,7 +10,12 @@ function tableRows(markdown: string): string[][] {
   return markdown
     .split('\n')
     .filter((line) => line.startsWith('|') && !/^\|[\s|:-]+\|$/.test(line))
-    .map((line) => line.slice(1, -1).split('|').map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((cell) => cell.trim()),
+    );
 }
 
 /** The README's experiment-configuration table, from its header row to the first blank line. */
@@ -33,7 +38,9 @@ describe('the experiment configuration reference', () => {
       default: String(DEFAULTS.optimization.batchSize),
       limits: `${LIMITS.batchSize.min}..${LIMITS.batchSize.max}: the most API calls in flight at once`,
     });
-    expect(rows.get('`config.numSamples`')?.limits).toBe('1..100 000; capped at the dataset size; a seeded sample');
+    expect(rows.get('`config.numSamples`')?.limits).toBe(
+      '1..100 000; capped at the dataset size; a seeded sample',
+    );
     expect(rows.get('`config.hyperparameters`')?.limits).toContain('topP (0, 1]');
   });
 });

@@ -55,7 +55,9 @@ describe('built-in datasets', () => {
 
   it('loads at least 50 knowledge-base articles and the 5 CoT examples', () => {
     expect(registry.articles.length).toBeGreaterThanOrEqual(50);
-    expect(new Set(registry.articles.map((article) => article.id)).size).toBe(registry.articles.length);
+    expect(new Set(registry.articles.map((article) => article.id)).size).toBe(
+      registry.articles.length,
+    );
     expect(registry.articles[0]?.text).toMatch(/\S/);
     expect(registry.cotExamples).toHaveLength(5);
     expect(registry.cotExamples[0]?.reasoning).toMatch(/\S/);
@@ -66,9 +68,13 @@ describe('built-in datasets', () => {
     for (const dataset of registry.list()) {
       expect(again.get(dataset.name)?.contentHash).toBe(dataset.contentHash);
     }
-    const raw: unknown = JSON.parse(await readFile(join(DATA_DIR, 'datasets', 'sample.json'), 'utf8'));
+    const raw: unknown = JSON.parse(
+      await readFile(join(DATA_DIR, 'datasets', 'sample.json'), 'utf8'),
+    );
     expect(registry.get('sample')?.contentHash).toBe(sha256Hex(canonicalJson(raw)));
-    expect(new Set(registry.list().map((dataset) => dataset.contentHash)).size).toBe(registry.list().length);
+    expect(new Set(registry.list().map((dataset) => dataset.contentHash)).size).toBe(
+      registry.list().length,
+    );
   });
 
   it('throws a RangeError outside the dataset', () => {
@@ -103,13 +109,20 @@ describe('arithmetic dataset', () => {
       const match = /^What is (\d+) ([+*-]) (\d+)\?$/.exec(question);
       expect(match, question).not.toBeNull();
       const [, a, op, b] = match ?? [];
-      const expected = op === '+' ? Number(a) + Number(b) : op === '-' ? Number(a) - Number(b) : Number(a) * Number(b);
+      const expected =
+        op === '+'
+          ? Number(a) + Number(b)
+          : op === '-'
+            ? Number(a) - Number(b)
+            : Number(a) * Number(b);
       expect(answer).toBe(String(expected));
     }
   });
 
   it('varies the operation between neighbouring items', () => {
-    const operators = new Set(Array.from({ length: 9 }, (_, index) => /[+*-]/.exec(arithmetic.at(index).question)?.[0]));
+    const operators = new Set(
+      Array.from({ length: 9 }, (_, index) => /[+*-]/.exec(arithmetic.at(index).question)?.[0]),
+    );
     expect(operators).toEqual(new Set(['+', '-', '*']));
   });
 });
@@ -123,7 +136,9 @@ describe('sampleIndices', () => {
     const picked = sampleIndices(100_000, 10_000, 7);
     expect(picked).toHaveLength(10_000);
     expect(new Set(picked).size).toBe(10_000);
-    expect(picked.every((index) => Number.isInteger(index) && index >= 0 && index < 100_000)).toBe(true);
+    expect(picked.every((index) => Number.isInteger(index) && index >= 0 && index < 100_000)).toBe(
+      true,
+    );
   });
 
   it('depends on the seed', () => {
@@ -131,7 +146,9 @@ describe('sampleIndices', () => {
   });
 
   it('does not return the first indices in order when sampling', () => {
-    expect(sampleIndices(1000, 20, 42)).not.toEqual(Array.from({ length: 20 }, (_, index) => index));
+    expect(sampleIndices(1000, 20, 42)).not.toEqual(
+      Array.from({ length: 20 }, (_, index) => index),
+    );
   });
 
   it('returns every index in file order when count >= size', () => {
@@ -160,7 +177,9 @@ describe('findByQuestion', () => {
     const math = registry.get('math_reasoning');
     for (let index = 0; index < (math?.size ?? 0); index++) {
       const example = math?.at(index);
-      expect(registry.findByQuestion(example?.question ?? '')?.example.answer).toBe(example?.answer);
+      expect(registry.findByQuestion(example?.question ?? '')?.example.answer).toBe(
+        example?.answer,
+      );
     }
   });
 
@@ -172,14 +191,21 @@ describe('findByQuestion', () => {
   });
 
   it('returns undefined for unknown questions', () => {
-    expect(registry.findByQuestion('What is the airspeed velocity of an unladen swallow?')).toBeUndefined();
+    expect(
+      registry.findByQuestion('What is the airspeed velocity of an unladen swallow?'),
+    ).toBeUndefined();
     expect(registry.findByQuestion('What is 1 + 1?')).toBeUndefined();
   });
 });
 
 describe('register', () => {
   const imported = createInMemoryDataset(
-    { name: 'my_import', description: 'Imported for the test.', source: 'imported', kind: 'GENERAL' },
+    {
+      name: 'my_import',
+      description: 'Imported for the test.',
+      source: 'imported',
+      kind: 'GENERAL',
+    },
     [{ id: 'i1', question: 'What colour is the test sky?', answer: 'Plaid', aliases: [] }],
     sha256Hex('x'),
   );
@@ -209,15 +235,20 @@ describe('file validation', () => {
 
   it('rejects a missing required string, naming the record id and the field', () => {
     const records = [{ id: 'q7', question: 'Q?', aliases: [] }];
-    expect(() => parseDatasetRecords(records, 'bad.json')).toThrow(/bad\.json.*record #1 \(id "q7"\).*"answer"/);
+    expect(() => parseDatasetRecords(records, 'bad.json')).toThrow(
+      /bad\.json.*record #1 \(id "q7"\).*"answer"/,
+    );
   });
 
   it('rejects malformed aliases and tool steps, and non-arrays', () => {
-    expect(() => parseDatasetRecords([{ id: 'a', question: 'Q', answer: 'A', aliases: [3] }], 'f.json')).toThrow(
-      /"aliases"/,
-    );
     expect(() =>
-      parseDatasetRecords([{ id: 'a', question: 'Q', answer: 'A', steps: [{ tool: 'shell', input: 'ls' }] }], 'f.json'),
+      parseDatasetRecords([{ id: 'a', question: 'Q', answer: 'A', aliases: [3] }], 'f.json'),
+    ).toThrow(/"aliases"/);
+    expect(() =>
+      parseDatasetRecords(
+        [{ id: 'a', question: 'Q', answer: 'A', steps: [{ tool: 'shell', input: 'ls' }] }],
+        'f.json',
+      ),
     ).toThrow(/"steps"/);
     expect(() => parseDatasetRecords({ id: 'a' }, 'f.json')).toThrow(DatasetFileError);
   });
@@ -226,7 +257,9 @@ describe('file validation', () => {
     const a = { id: 'a', question: 'Q', answer: 'A', aliases: [] };
     const reordered = { aliases: [], answer: 'A', question: 'Q', id: 'a' };
     expect(sha256Hex(canonicalJson([a]))).toBe(sha256Hex(canonicalJson([reordered])));
-    expect(sha256Hex(canonicalJson([a]))).not.toBe(sha256Hex(canonicalJson([{ ...a, answer: 'B' }])));
+    expect(sha256Hex(canonicalJson([a]))).not.toBe(
+      sha256Hex(canonicalJson([{ ...a, answer: 'B' }])),
+    );
   });
 
   describe('loading a broken data directory', () => {
@@ -234,14 +267,19 @@ describe('file validation', () => {
     beforeAll(async () => {
       brokenDir = await mkdtemp(join(tmpdir(), 'llmforge-data-'));
       await cp(DATA_DIR, brokenDir, { recursive: true });
-      await writeFile(join(brokenDir, 'datasets', 'multi_hop.json'), '[{"id": "m1", "question": "Q?"');
+      await writeFile(
+        join(brokenDir, 'datasets', 'multi_hop.json'),
+        '[{"id": "m1", "question": "Q?"',
+      );
     });
     afterAll(async () => {
       await rm(brokenDir, { recursive: true, force: true });
     });
 
     it('fails with an error naming the file', async () => {
-      await expect(DatasetRegistry.loadBuiltins(brokenDir)).rejects.toThrow(/multi_hop\.json.*not valid JSON/);
+      await expect(DatasetRegistry.loadBuiltins(brokenDir)).rejects.toThrow(
+        /multi_hop\.json.*not valid JSON/,
+      );
     });
   });
 });

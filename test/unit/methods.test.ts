@@ -16,7 +16,11 @@ const example: Example = {
 
 const fewShot: FewShotExample[] = [
   { question: 'What is 2 + 3?', reasoning: 'Two plus three is five.', answer: '5' },
-  { question: 'Which country has Washington, D.C.?', reasoning: 'D.C. is the US capital.', answer: 'U.S.' },
+  {
+    question: 'Which country has Washington, D.C.?',
+    reasoning: 'D.C. is the US capital.',
+    answer: 'U.S.',
+  },
 ];
 
 describe('NAIVE method', () => {
@@ -94,7 +98,10 @@ describe('createMethod', () => {
   });
 
   it.each(['REACT', 'RAG'] as const)('builds %s with its own name and version tag', (name) => {
-    const method = createMethod(name, registry, { agent: { maxIterations: 3, tools: ['calculator'] }, rag: { retrieval: 'HYBRID', topK: 2, knowledgeBase: 'builtin' } });
+    const method = createMethod(name, registry, {
+      agent: { maxIterations: 3, tools: ['calculator'] },
+      rag: { retrieval: 'HYBRID', topK: 2, knowledgeBase: 'builtin' },
+    });
     expect(method.name).toBe(name);
     expect(method.version).toBe(name === 'REACT' ? 'react-v1' : 'rag-v1');
   });

@@ -4,7 +4,10 @@ import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import type { AgentStepReport, MethodContext } from '../../server/engine/methods/method.ts';
 import { createReactMethod, type AgentTrace } from '../../server/engine/methods/react.ts';
 import { parseAgentReply } from '../../server/engine/methods/react-format.ts';
-import { knowledgeBaseFor, type KnowledgeBase } from '../../server/engine/retrieval/knowledge-base.ts';
+import {
+  knowledgeBaseFor,
+  type KnowledgeBase,
+} from '../../server/engine/retrieval/knowledge-base.ts';
 import type { ChatMessage, Example, ProfilePhase } from '../../server/engine/types.ts';
 
 let knowledgeBase: KnowledgeBase;
@@ -12,7 +15,12 @@ beforeAll(async () => {
   knowledgeBase = knowledgeBaseFor((await DatasetRegistry.loadBuiltins()).articles);
 });
 
-const EXAMPLE: Example = { id: 'x1', question: 'How many years passed between 1889 and 1937?', answer: '48', aliases: [] };
+const EXAMPLE: Example = {
+  id: 'x1',
+  question: 'How many years passed between 1889 and 1937?',
+  answer: '48',
+  aliases: [],
+};
 
 /** A model that replies from a script, and a context that records what the agent sent and timed. */
 function scripted(replies: string[]) {
@@ -30,13 +38,19 @@ function scripted(replies: string[]) {
       sent.push(messages);
       const text = replies[sent.length - 1];
       if (text === undefined) throw new Error('the script ran out of replies');
-      return { completion: { text, tokensInput: 1, tokensOutput: 1, finishReason: 'stop' }, cacheTier: sent.length === 1 ? 'memory' : null };
+      return {
+        completion: { text, tokensInput: 1, tokensOutput: 1, finishReason: 'stop' },
+        cacheTier: sent.length === 1 ? 'memory' : null,
+      };
     },
   };
   return { context, sent, phases, reported };
 }
 
-async function solve(replies: string[], config: AgentConfig = { maxIterations: 5, tools: ['calculator', 'search'] }) {
+async function solve(
+  replies: string[],
+  config: AgentConfig = { maxIterations: 5, tools: ['calculator', 'search'] },
+) {
   const run = scripted(replies);
   const result = await createReactMethod(config, knowledgeBase).solve(EXAMPLE, run.context);
   return { ...run, result, trace: result.trace as AgentTrace };
@@ -44,7 +58,9 @@ async function solve(replies: string[], config: AgentConfig = { maxIterations: 5
 
 describe('parseAgentReply', () => {
   it('should read a thought and an action whose input holds parentheses', () => {
-    expect(parseAgentReply('Thought: I need to compute it.\nAction: calculator((1250 - 375) / 7)')).toEqual({
+    expect(
+      parseAgentReply('Thought: I need to compute it.\nAction: calculator((1250 - 375) / 7)'),
+    ).toEqual({
       thought: 'I need to compute it.',
       action: { tool: 'calculator', input: '(1250 - 375) / 7' },
       answer: null,
@@ -62,19 +78,26 @@ describe('parseAgentReply', () => {
   });
 
   it('should read an answer, also on the line after "Answer:"', () => {
-    expect(parseAgentReply('Thought: I now know the answer.\nAnswer: $11.66').answer).toBe('$11.66');
+    expect(parseAgentReply('Thought: I now know the answer.\nAnswer: $11.66').answer).toBe(
+      '$11.66',
+    );
     expect(parseAgentReply('Thought: done\nFinal Answer:\n\n48 years').answer).toBe('48 years');
   });
 
   it('should cut an observation the model invented, and what follows it', () => {
-    const reply = parseAgentReply('Thought: t\nAction: search(Nile)\nObservation: made up\nAnswer: 6650');
+    const reply = parseAgentReply(
+      'Thought: t\nAction: search(Nile)\nObservation: made up\nAnswer: 6650',
+    );
     expect(reply.action).toEqual({ tool: 'search', input: 'Nile' });
     expect(reply.answer).toBeNull();
     expect(reply.kept).toBe('Thought: t\nAction: search(Nile)');
   });
 
   it('should take whichever of action and answer comes first', () => {
-    expect(parseAgentReply('Answer: 5\nAction: search(x)')).toMatchObject({ answer: '5', action: null });
+    expect(parseAgentReply('Answer: 5\nAction: search(x)')).toMatchObject({
+      answer: '5',
+      action: null,
+    });
   });
 });
 
@@ -92,14 +115,25 @@ describe('the REACT agent loop', () => {
     expect(result.messages[1]!.content).toBe(`Question: ${EXAMPLE.question}`);
     expect(sent.map((messages) => messages.length)).toEqual([2, 4, 6]);
     expect(sent[2]![5]).toEqual({ role: 'user', content: 'Observation: 48' });
-    expect(sent[1]![3]!.content).toMatch(/^Observation: \[Golden Gate Bridge\] The Golden Gate Bridge is a suspension bridge/);
-    expect(trace).toMatchObject({ method: 'REACT', stopReason: 'answer', iterations: 3, toolCalls: 2 });
+    expect(sent[1]![3]!.content).toMatch(
+      /^Observation: \[Golden Gate Bridge\] The Golden Gate Bridge is a suspension bridge/,
+    );
+    expect(trace).toMatchObject({
+      method: 'REACT',
+      stopReason: 'answer',
+      iterations: 3,
+      toolCalls: 2,
+    });
     expect(trace.steps.map((s) => [s.action, s.input, s.answer, s.cached])).toEqual([
       ['search', 'Golden Gate Bridge', null, true],
       ['calculator', '1937 - 1889', null, false],
       [null, null, '48 years', false],
     ]);
-    expect(trace.steps[1]).toMatchObject({ thought: 'Now subtract.', observation: '48', toolError: false });
+    expect(trace.steps[1]).toMatchObject({
+      thought: 'Now subtract.',
+      observation: '48',
+      toolError: false,
+    });
     expect(trace.steps.every((s) => s.ms >= 0)).toBe(true);
     expect(trace.steps[2]!.toolMs).toBeNull();
     expect(phases.filter((p) => p === 'tool')).toHaveLength(2);
@@ -113,7 +147,12 @@ describe('the REACT agent loop', () => {
 
   it('should turn a tool error or an unknown tool into an observation and carry on', async () => {
     const { trace, sent } = await solve(
-      ['Action: calculator(1 / 0)', 'Action: browser(news)', 'Action: search(Nile)', 'Answer: 6650'],
+      [
+        'Action: calculator(1 / 0)',
+        'Action: browser(news)',
+        'Action: search(Nile)',
+        'Answer: 6650',
+      ],
       { maxIterations: 5, tools: ['calculator'] },
     );
     expect(trace.stopReason).toBe('answer');
@@ -139,10 +178,13 @@ describe('the REACT agent loop', () => {
   });
 
   it('should stop after maxIterations model calls and not run the last action', async () => {
-    const { result, trace, sent } = await solve(['Action: search(Nile)', 'Action: search(Amazon)', 'Action: calculator(6650 - 6400)'], {
-      maxIterations: 3,
-      tools: ['calculator', 'search'],
-    });
+    const { result, trace, sent } = await solve(
+      ['Action: search(Nile)', 'Action: search(Amazon)', 'Action: calculator(6650 - 6400)'],
+      {
+        maxIterations: 3,
+        tools: ['calculator', 'search'],
+      },
+    );
     expect(sent).toHaveLength(3);
     expect(trace).toMatchObject({ stopReason: 'max_iterations', iterations: 3, toolCalls: 2 });
     expect(trace.steps[2]!.observation).toBeNull();

@@ -37,7 +37,10 @@ async function callsOf(method: Method, example: Example, replies: string[]) {
     async generate(messages, metadata) {
       calls.push({ messages: [...messages], metadata });
       const text = replies[calls.length - 1] ?? '';
-      return { completion: { text, tokensInput: 1, tokensOutput: 1, finishReason: 'stop' }, cacheTier: null };
+      return {
+        completion: { text, tokensInput: 1, tokensOutput: 1, finishReason: 'stop' },
+        cacheTier: null,
+      };
     },
   };
   await method.solve(example, context);
@@ -49,33 +52,54 @@ describe('the request metadata a method sends', () => {
     const example = firstExample('trivia_qa');
     const naive = await callsOf(createNaiveMethod(), example, ['x']);
     const cot = await callsOf(createCotMethod(registry.cotExamples), example, ['x']);
-    expect(naive.map((call) => call.metadata)).toEqual([{ method: 'NAIVE', question: example.question }]);
-    expect(cot.map((call) => call.metadata)).toEqual([{ method: 'COT', question: example.question }]);
+    expect(naive.map((call) => call.metadata)).toEqual([
+      { method: 'NAIVE', question: example.question },
+    ]);
+    expect(cot.map((call) => call.metadata)).toEqual([
+      { method: 'COT', question: example.question },
+    ]);
   });
 
   it('should give RAG the retrieved passages as context, exactly as the prompt shows them', async () => {
     const example = firstExample('knowledge_base');
-    const rag = createRagMethod({ retrieval: 'BM25', topK: 3, knowledgeBase: 'builtin' }, knowledgeBaseFor(registry.articles));
+    const rag = createRagMethod(
+      { retrieval: 'BM25', topK: 3, knowledgeBase: 'builtin' },
+      knowledgeBaseFor(registry.articles),
+    );
     const [call] = await callsOf(rag, example, ['x']);
     expect(call?.metadata.method).toBe('RAG');
     expect(call?.metadata.question).toBe(example.question);
     expect(call?.metadata.context?.split('\n')).toHaveLength(3);
-    expect(call?.messages.at(-1)?.content).toContain(`Context:\n${call?.metadata.context}\n\nQuestion:`);
+    expect(call?.messages.at(-1)?.content).toContain(
+      `Context:\n${call?.metadata.context}\n\nQuestion:`,
+    );
   });
 
   it('should give NAIVE with retrieval its own format and the passages as context', async () => {
     const example = firstExample('knowledge_base');
-    const naive = withRetrieval(createNaiveMethod(), { retrieval: 'BM25', topK: 2, knowledgeBase: 'builtin' }, knowledgeBaseFor(registry.articles));
+    const naive = withRetrieval(
+      createNaiveMethod(),
+      { retrieval: 'BM25', topK: 2, knowledgeBase: 'builtin' },
+      knowledgeBaseFor(registry.articles),
+    );
     const [call] = await callsOf(naive, example, ['x']);
     expect(call?.metadata.method).toBe('NAIVE');
     expect(call?.metadata.context?.split('\n')).toHaveLength(2);
-    expect(call?.messages.at(-1)?.content).toContain(`Context:\n${call?.metadata.context}\n\nQuestion:`);
+    expect(call?.messages.at(-1)?.content).toContain(
+      `Context:\n${call?.metadata.context}\n\nQuestion:`,
+    );
   });
 
   it('should count the REACT observations already in the conversation', async () => {
     const example = firstExample('react_bench');
-    const react = createReactMethod({ maxIterations: 5, tools: ['calculator', 'search'] }, knowledgeBaseFor(registry.articles));
-    const calls = await callsOf(react, example, ['Thought: compute.\nAction: calculator(2 + 2)', 'Thought: done.\nAnswer: 4']);
+    const react = createReactMethod(
+      { maxIterations: 5, tools: ['calculator', 'search'] },
+      knowledgeBaseFor(registry.articles),
+    );
+    const calls = await callsOf(react, example, [
+      'Thought: compute.\nAction: calculator(2 + 2)',
+      'Thought: done.\nAnswer: 4',
+    ]);
     expect(calls.map((call) => call.metadata)).toEqual([
       { method: 'REACT', question: example.question, observations: 0 },
       { method: 'REACT', question: example.question, observations: 1 },
@@ -89,11 +113,22 @@ describe('the request metadata a method sends', () => {
     const calls = [
       ...(await callsOf(createNaiveMethod(), trivia, ['x'])),
       ...(await callsOf(createCotMethod(registry.cotExamples), trivia, ['x'])),
-      ...(await callsOf(createRagMethod({ retrieval: 'BM25', topK: 3, knowledgeBase: 'builtin' }, knowledgeBaseFor(registry.articles)), knowledge, ['x'])),
-      ...(await callsOf(createReactMethod({ maxIterations: 5, tools: ['calculator'] }, knowledgeBaseFor(registry.articles)), reactExample, [
-        'Thought: compute.\nAction: calculator(2 + 2)',
-        'Thought: done.\nAnswer: 4',
-      ])),
+      ...(await callsOf(
+        createRagMethod(
+          { retrieval: 'BM25', topK: 3, knowledgeBase: 'builtin' },
+          knowledgeBaseFor(registry.articles),
+        ),
+        knowledge,
+        ['x'],
+      )),
+      ...(await callsOf(
+        createReactMethod(
+          { maxIterations: 5, tools: ['calculator'] },
+          knowledgeBaseFor(registry.articles),
+        ),
+        reactExample,
+        ['Thought: compute.\nAction: calculator(2 + 2)', 'Thought: done.\nAnswer: 4'],
+      )),
     ];
     expect(calls).toHaveLength(5);
     for (const call of calls) expect(promptMetadata(call.messages)).toEqual(call.metadata);
@@ -107,7 +142,12 @@ describe('the simulated provider', () => {
     const withoutMetadata = await simulator.complete({ model: MODEL, messages, params: PARAMS });
     expect(withoutMetadata.text).toBe("I don't know");
     // A plain NAIVE prompt, but the metadata asks for COT: the reply is written as a chain of thought.
-    const asCot = await simulator.complete({ model: MODEL, messages, params: PARAMS, metadata: { method: 'COT', question: example.question } });
+    const asCot = await simulator.complete({
+      model: MODEL,
+      messages,
+      params: PARAMS,
+      metadata: { method: 'COT', question: example.question },
+    });
     expect(asCot.text.split('\n').length).toBeGreaterThan(1);
     expect(parseCotAnswer(asCot.text)).not.toBe('');
     // Text that names no question at all is answered about the question the metadata names.

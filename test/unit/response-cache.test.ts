@@ -1,12 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { ResponseCache, type CachedCompletion, type PersistentCacheStore } from '../../server/engine/cache/response-cache.ts';
-import { validateConfig, type ExperimentConfigInput } from '../../server/engine/experiment-config.ts';
+import {
+  ResponseCache,
+  type CachedCompletion,
+  type PersistentCacheStore,
+} from '../../server/engine/cache/response-cache.ts';
+import {
+  validateConfig,
+  type ExperimentConfigInput,
+} from '../../server/engine/experiment-config.ts';
 import { createNaiveMethod } from '../../server/engine/methods/naive.ts';
 import { AttemptRunner, type PendingSample } from '../../server/engine/runner.ts';
 import type { Completion, Provider } from '../../server/engine/types.ts';
 
-const completion = (text: string): Completion => ({ text, tokensInput: 10, tokensOutput: 1, finishReason: 'stop' });
-const entry = (text: string, latencyMs = 50): CachedCompletion => ({ completion: completion(text), latencyMs });
+const completion = (text: string): Completion => ({
+  text,
+  tokensInput: 10,
+  tokensOutput: 1,
+  finishReason: 'stop',
+});
+const entry = (text: string, latencyMs = 50): CachedCompletion => ({
+  completion: completion(text),
+  latencyMs,
+});
 
 /** A persistent tier in a Map that records what the cache asks of it. */
 class MapStore implements PersistentCacheStore {
@@ -38,14 +53,21 @@ function deferred<T>() {
 describe('ResponseCache', () => {
   it('should evict the least recently used entry once cacheMaxSize entries are stored', async () => {
     const cache = new ResponseCache(16);
-    for (let i = 0; i < 16; i++) await cache.fetchOnce(`k${i}`, () => Promise.resolve(entry(`a${i}`)));
+    for (let i = 0; i < 16; i++)
+      await cache.fetchOnce(`k${i}`, () => Promise.resolve(entry(`a${i}`)));
     expect((await cache.lookup('k0'))?.tier).toBe('memory'); // k0 is now the most recently used
     await cache.fetchOnce('k16', () => Promise.resolve(entry('a16')));
 
     expect(await cache.lookup('k1')).toBeUndefined();
     expect((await cache.lookup('k0'))?.completion.text).toBe('a0');
     expect((await cache.lookup('k16'))?.completion.text).toBe('a16');
-    expect(cache.stats()).toMatchObject({ size: 16, maxSize: 16, misses: 17, memoryHits: 3, hits: 3 });
+    expect(cache.stats()).toMatchObject({
+      size: 16,
+      maxSize: 16,
+      misses: 17,
+      memoryHits: 3,
+      hits: 3,
+    });
   });
 
   it('should look in the persistent tier after a memory miss, then serve the entry from memory', async () => {
@@ -53,11 +75,19 @@ describe('ResponseCache', () => {
     store.entries.set('k', entry('stored', 80));
     const cache = new ResponseCache(16, store);
 
-    expect(await cache.lookup('k')).toEqual({ completion: completion('stored'), tier: 'persistent' });
+    expect(await cache.lookup('k')).toEqual({
+      completion: completion('stored'),
+      tier: 'persistent',
+    });
     expect(await cache.lookup('k')).toEqual({ completion: completion('stored'), tier: 'memory' });
     expect(await cache.lookup('other')).toBeUndefined();
     expect(store.gets).toEqual(['k', 'other']);
-    expect(cache.stats()).toMatchObject({ hits: 2, persistentHits: 1, memoryHits: 1, totalLatencySavedMs: 160 });
+    expect(cache.stats()).toMatchObject({
+      hits: 2,
+      persistentHits: 1,
+      memoryHits: 1,
+      totalLatencySavedMs: 160,
+    });
   });
 
   it('should store a fetched response in both tiers, without the retries and rate-limit wait of the original call', async () => {
@@ -65,7 +95,9 @@ describe('ResponseCache', () => {
     const cache = new ResponseCache(16, store);
     const fetched = { ...completion('fresh'), retries: 2, rateLimitWaitMs: 300 };
 
-    const result = await cache.fetchOnce('k', () => Promise.resolve({ completion: fetched, latencyMs: 420 }));
+    const result = await cache.fetchOnce('k', () =>
+      Promise.resolve({ completion: fetched, latencyMs: 420 }),
+    );
 
     expect(result).toEqual({ completion: fetched, tier: null });
     expect(store.entries.get('k')).toEqual({ completion: completion('fresh'), latencyMs: 420 });
@@ -105,17 +137,29 @@ describe('ResponseCache', () => {
     await expect(sharing).rejects.toThrow('HTTP 503');
     expect(store.sets).toEqual([]);
     expect(await cache.lookup('k')).toBeUndefined();
-    expect(await cache.fetchOnce('k', () => Promise.resolve(entry('retried')))).toEqual({ completion: completion('retried'), tier: null });
+    expect(await cache.fetchOnce('k', () => Promise.resolve(entry('retried')))).toEqual({
+      completion: completion('retried'),
+      tier: null,
+    });
   });
 });
 
 describe('the cache key as the runner builds it', () => {
-  const provider: Provider = { kind: 'SIMULATED', complete: () => Promise.resolve(completion('4')) };
+  const provider: Provider = {
+    kind: 'SIMULATED',
+    complete: () => Promise.resolve(completion('4')),
+  };
   const samples = (n: number): PendingSample[] =>
-    Array.from({ length: n }, (_, i) => ({ sampleIndex: i, example: { id: `e${i}`, question: `What is ${i} + 1?`, answer: `${i + 1}`, aliases: [] } }));
+    Array.from({ length: n }, (_, i) => ({
+      sampleIndex: i,
+      example: { id: `e${i}`, question: `What is ${i} + 1?`, answer: `${i + 1}`, aliases: [] },
+    }));
 
   async function keysFor(input: ExperimentConfigInput): Promise<string[]> {
-    const config = validateConfig({ ...input, optimization: { enableCaching: true, ...input.optimization } }, () => true);
+    const config = validateConfig(
+      { ...input, optimization: { enableCaching: true, ...input.optimization } },
+      () => true,
+    );
     const store = new MapStore();
     const runner = new AttemptRunner({
       config,
@@ -153,7 +197,10 @@ describe('the cache key as the runner builds it', () => {
       { modelName: 'other-model' },
     ] satisfies ExperimentConfigInput[]) {
       const keys = await keysFor(input);
-      expect(keys.filter((key) => reference.includes(key)), JSON.stringify(input)).toEqual([]);
+      expect(
+        keys.filter((key) => reference.includes(key)),
+        JSON.stringify(input),
+      ).toEqual([]);
     }
   });
 });

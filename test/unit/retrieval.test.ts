@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import { Bm25Index } from '../../server/engine/retrieval/bm25.ts';
-import { chunkArticle, KnowledgeBase, knowledgeBaseFor } from '../../server/engine/retrieval/knowledge-base.ts';
+import {
+  chunkArticle,
+  KnowledgeBase,
+  knowledgeBaseFor,
+} from '../../server/engine/retrieval/knowledge-base.ts';
 import { reciprocalRankFusion } from '../../server/engine/retrieval/ranking.ts';
 import { stem, tokenize } from '../../server/engine/retrieval/tokenize.ts';
 import { TrigramIndex } from '../../server/engine/retrieval/trigram.ts';
@@ -13,9 +17,9 @@ beforeAll(async () => {
 
 describe('tokenize', () => {
   it('should lower-case, drop stop words, accents and possessives, fold plurals and keep grouped numbers whole', () => {
-    expect(tokenize("The Eiffel Tower's 2,340 rivets weighed about 7,300 tonnes in Zürich")).toEqual([
-      'eiffel', 'tower', '2340', 'rivet', 'weighed', '7300', 'tonne', 'zurich',
-    ]);
+    expect(
+      tokenize("The Eiffel Tower's 2,340 rivets weighed about 7,300 tonnes in Zürich"),
+    ).toEqual(['eiffel', 'tower', '2340', 'rivet', 'weighed', '7300', 'tonne', 'zurich']);
   });
 
   it.each([
@@ -66,8 +70,15 @@ describe('BM25', () => {
 describe('reciprocal-rank fusion', () => {
   it('should add 1 / (60 + rank) over the rankings, by hand', () => {
     const fused = reciprocalRankFusion([
-      [{ index: 0, score: 9 }, { index: 1, score: 5 }, { index: 2, score: 1 }],
-      [{ index: 2, score: 0.9 }, { index: 0, score: 0.8 }],
+      [
+        { index: 0, score: 9 },
+        { index: 1, score: 5 },
+        { index: 2, score: 1 },
+      ],
+      [
+        { index: 2, score: 0.9 },
+        { index: 0, score: 0.8 },
+      ],
     ]);
     expect(fused.map((f) => f.index)).toEqual([0, 2, 1]);
     expect(fused[0]!.score).toBeCloseTo(1 / 61 + 1 / 62, 15);
@@ -78,7 +89,10 @@ describe('reciprocal-rank fusion', () => {
 
 describe('character trigrams', () => {
   it('should match a misspelt word that BM25 cannot', () => {
-    const texts = ['Penicillin was discovered by Alexander Fleming', 'The Suez Canal opened in 1869'];
+    const texts = [
+      'Penicillin was discovered by Alexander Fleming',
+      'The Suez Canal opened in 1869',
+    ];
     expect(new Bm25Index(texts).search('penicilin')).toEqual([]);
     const ranking = new TrigramIndex(texts).search('penicilin');
     expect(ranking.map((r) => r.index)).toEqual([0, 1]); // "opened" shares the trigram "pen"
@@ -94,7 +108,9 @@ describe('the knowledge base', () => {
     expect(passages.map((p) => p.id)).toEqual(['a1#1', 'a1#2']);
     expect(passages[0]!.text).toBe([1, 2, 3].map(sentence).join(' '));
     expect(passages[1]!.text).toBe([3, 4, 5].map(sentence).join(' '));
-    expect(passages.every((p) => p.text.length <= 320 && p.articleId === 'a1' && p.title === 'T')).toBe(true);
+    expect(
+      passages.every((p) => p.text.length <= 320 && p.articleId === 'a1' && p.title === 'T'),
+    ).toBe(true);
   });
 
   it('should keep a sentence longer than the limit as a passage of its own', () => {
@@ -127,7 +143,11 @@ describe('the knowledge base', () => {
 
   it('should retrieve topK ranked passages with BM25 and with HYBRID, and let HYBRID survive misspellings', () => {
     const knowledgeBase = knowledgeBaseFor(registry.articles);
-    const bm25 = knowledgeBase.retrieve('How many rivets join the iron parts of the Eiffel Tower?', 3, 'BM25');
+    const bm25 = knowledgeBase.retrieve(
+      'How many rivets join the iron parts of the Eiffel Tower?',
+      3,
+      'BM25',
+    );
     expect(bm25.map((p) => p.rank)).toEqual([1, 2, 3]);
     expect(bm25[0]!.articleId).toBe('kb-a01');
     expect(bm25[0]!.text).toContain('2.5 million rivets');

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../server/engine/experiment-config.ts';
 import { createNaiveMethod } from '../../server/engine/methods/naive.ts';
-import { AttemptRunner, type PendingSample, type SampleRecord } from '../../server/engine/runner.ts';
+import {
+  AttemptRunner,
+  type PendingSample,
+  type SampleRecord,
+} from '../../server/engine/runner.ts';
 import type { Provider } from '../../server/engine/types.ts';
 import { deferred } from '../helpers/deferred.ts';
 
@@ -12,20 +16,32 @@ function instantProvider(): Provider & { calls: number } {
     calls: 0,
     complete: () => {
       provider.calls += 1;
-      return Promise.resolve({ text: '4', tokensInput: 10, tokensOutput: 1, finishReason: 'stop' as const });
+      return Promise.resolve({
+        text: '4',
+        tokensInput: 10,
+        tokensOutput: 1,
+        finishReason: 'stop' as const,
+      });
     },
   };
   return provider;
 }
 
 function* samples(n: number): Generator<PendingSample> {
-  for (let i = 0; i < n; i++) yield { sampleIndex: i, example: { id: `e${i}`, question: `q${i}`, answer: '4', aliases: [] } };
+  for (let i = 0; i < n; i++)
+    yield { sampleIndex: i, example: { id: `e${i}`, question: `q${i}`, answer: '4', aliases: [] } };
 }
 
-function runner(throttle?: () => Promise<void> | null, onRecord: (count: number) => void = () => undefined) {
+function runner(
+  throttle?: () => Promise<void> | null,
+  onRecord: (count: number) => void = () => undefined,
+) {
   const records: SampleRecord[] = [];
   const provider = instantProvider();
-  const config = validateConfig({ optimization: { enableBatching: true, batchSize: 4 } }, () => true);
+  const config = validateConfig(
+    { optimization: { enableBatching: true, batchSize: 4 } },
+    () => true,
+  );
   const attempt = new AttemptRunner({
     config,
     method: createNaiveMethod(),

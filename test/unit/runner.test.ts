@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../server/engine/cache/response-cache.ts';
-import { validateConfig, type ExperimentConfigInput } from '../../server/engine/experiment-config.ts';
+import {
+  validateConfig,
+  type ExperimentConfigInput,
+} from '../../server/engine/experiment-config.ts';
 import { createNaiveMethod } from '../../server/engine/methods/naive.ts';
-import { AttemptRunner, type PendingSample, type SampleRecord } from '../../server/engine/runner.ts';
-import type { Completion, CompletionRequest, Example, Provider } from '../../server/engine/types.ts';
+import {
+  AttemptRunner,
+  type PendingSample,
+  type SampleRecord,
+} from '../../server/engine/runner.ts';
+import type {
+  Completion,
+  CompletionRequest,
+  Example,
+  Provider,
+} from '../../server/engine/types.ts';
 
 /**
  * A provider whose calls stay in flight until the test releases them, so the window can be
@@ -11,7 +23,11 @@ import type { Completion, CompletionRequest, Example, Provider } from '../../ser
  */
 class GatedProvider implements Provider {
   readonly kind = 'SIMULATED' as const;
-  readonly pending: { request: CompletionRequest; release: (text?: string) => void; fail: (error: Error) => void }[] = [];
+  readonly pending: {
+    request: CompletionRequest;
+    release: (text?: string) => void;
+    fail: (error: Error) => void;
+  }[] = [];
   calls = 0;
   private arrived: (() => void) | null = null;
 
@@ -19,10 +35,14 @@ class GatedProvider implements Provider {
     this.calls += 1;
     request.onTheWire?.begin();
     return new Promise<Completion>((resolve, reject) => {
-      const question = request.messages.at(-1)!.content.replace(/^Question: /, '').replace(/\nAnswer:$/, '');
+      const question = request.messages
+        .at(-1)!
+        .content.replace(/^Question: /, '')
+        .replace(/\nAnswer:$/, '');
       this.pending.push({
         request,
-        release: (text = `answer to ${question}`) => resolve({ text, tokensInput: 10, tokensOutput: 2, finishReason: 'stop' }),
+        release: (text = `answer to ${question}`) =>
+          resolve({ text, tokensInput: 10, tokensOutput: 2, finishReason: 'stop' }),
         fail: reject,
       });
       request.signal?.addEventListener('abort', () => reject(request.signal!.reason));
@@ -32,7 +52,8 @@ class GatedProvider implements Provider {
 
   /** Resolves once `count` calls are waiting. */
   async waitForPending(count: number): Promise<void> {
-    while (this.pending.length < count) await new Promise<void>((resolve) => (this.arrived = resolve));
+    while (this.pending.length < count)
+      await new Promise<void>((resolve) => (this.arrived = resolve));
   }
 
   releaseOldest(text?: string): void {
@@ -42,7 +63,12 @@ class GatedProvider implements Provider {
 
 function examples(n: number, question = (i: number) => `q${i}`): PendingSample[] {
   return Array.from({ length: n }, (_, i) => {
-    const example: Example = { id: `e${i}`, question: question(i), answer: `answer to ${question(i)}`, aliases: [] };
+    const example: Example = {
+      id: `e${i}`,
+      question: question(i),
+      answer: `answer to ${question(i)}`,
+      aliases: [],
+    };
     return { sampleIndex: i, example };
   });
 }
@@ -54,7 +80,9 @@ function setup(config: ExperimentConfigInput, provider: Provider) {
     config: validated,
     method: createNaiveMethod(),
     provider,
-    cache: validated.optimization.enableCaching ? new ResponseCache(validated.optimization.cacheMaxSize) : null,
+    cache: validated.optimization.enableCaching
+      ? new ResponseCache(validated.optimization.cacheMaxSize)
+      : null,
     endpoint: null,
     onSample: (record) => records.push(record),
   });
@@ -67,7 +95,10 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 describe('AttemptRunner', () => {
   it('should keep exactly batchSize calls in flight and start a new one as soon as any finishes', async () => {
     const provider = new GatedProvider();
-    const { runner, records } = setup({ optimization: { enableBatching: true, batchSize: 4 } }, provider);
+    const { runner, records } = setup(
+      { optimization: { enableBatching: true, batchSize: 4 } },
+      provider,
+    );
     const run = runner.run(examples(10), new AbortController().signal);
 
     await provider.waitForPending(4);
@@ -86,9 +117,17 @@ describe('AttemptRunner', () => {
       await settle();
     }
     await run;
-    expect(records.map((r) => r.sampleIndex).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(records.map((r) => r.sampleIndex).sort((a, b) => a - b)).toEqual([
+      0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+    ]);
     const profile = runner.profile(1000);
-    expect(profile.batchStats).toMatchObject({ enabled: true, batchSize: 4, batchesProcessed: 3, totalPromptsBatched: 10, peakConcurrency: 4 });
+    expect(profile.batchStats).toMatchObject({
+      enabled: true,
+      batchSize: 4,
+      batchesProcessed: 3,
+      totalPromptsBatched: 10,
+      peakConcurrency: 4,
+    });
     expect(profile.apiCalls).toBe(10);
     expect(runner.metrics.result(1000).accuracyExact).toBe(1);
   });
@@ -104,18 +143,29 @@ describe('AttemptRunner', () => {
       provider.releaseOldest();
     }
     await run;
-    expect(runner.profile(1).batchStats).toMatchObject({ enabled: false, batchSize: 1, batchesProcessed: 0, peakConcurrency: 1 });
+    expect(runner.profile(1).batchStats).toMatchObject({
+      enabled: false,
+      batchSize: 1,
+      batchesProcessed: 0,
+      peakConcurrency: 1,
+    });
   });
 
   it('should turn batching off for REACT and say why', () => {
-    const { runner } = setup({ reasoningMethod: 'REACT', optimization: { enableBatching: true, batchSize: 8 } }, new GatedProvider());
+    const { runner } = setup(
+      { reasoningMethod: 'REACT', optimization: { enableBatching: true, batchSize: 8 } },
+      new GatedProvider(),
+    );
     expect(runner.concurrency).toBe(1);
     expect(runner.profile(0).batchStats.disabledReason).toMatch(/REACT/);
   });
 
   it('should record a provider failure on its sample and carry on with the others', async () => {
     const provider = new GatedProvider();
-    const { runner, records } = setup({ optimization: { enableBatching: true, batchSize: 2 } }, provider);
+    const { runner, records } = setup(
+      { optimization: { enableBatching: true, batchSize: 2 } },
+      provider,
+    );
     const run = runner.run(examples(3), new AbortController().signal);
     await provider.waitForPending(2);
     provider.pending.shift()!.fail(new Error('HTTP 500 from provider'));
@@ -124,7 +174,11 @@ describe('AttemptRunner', () => {
     provider.releaseOldest();
     await run;
     const failed = records.find((r) => r.sampleIndex === 0)!;
-    expect(failed).toMatchObject({ error: 'HTTP 500 from provider', rawOutput: null, parsedAnswer: null });
+    expect(failed).toMatchObject({
+      error: 'HTTP 500 from provider',
+      rawOutput: null,
+      parsedAnswer: null,
+    });
     expect(failed.score.correct).toBe(false);
     expect(runner.failed).toBe(1);
     expect(runner.done).toBe(3);
@@ -133,7 +187,10 @@ describe('AttemptRunner', () => {
 
   it('should stop dispatching on abort and record no interrupted sample', async () => {
     const provider = new GatedProvider();
-    const { runner, records } = setup({ optimization: { enableBatching: true, batchSize: 2 } }, provider);
+    const { runner, records } = setup(
+      { optimization: { enableBatching: true, batchSize: 2 } },
+      provider,
+    );
     const controller = new AbortController();
     const run = runner.run(examples(50), controller.signal);
     await provider.waitForPending(2);
@@ -148,29 +205,52 @@ describe('AttemptRunner', () => {
   it('should send identical concurrent requests once and serve repeats from memory', async () => {
     const provider = new GatedProvider();
     const { runner, records } = setup(
-      { optimization: { enableBatching: true, batchSize: 4, enableCaching: true, cacheMaxSize: 16 } },
+      {
+        optimization: { enableBatching: true, batchSize: 4, enableCaching: true, cacheMaxSize: 16 },
+      },
       provider,
     );
     // Four samples, two distinct questions: q0 q1 q0 q1.
-    const run = runner.run(examples(4, (i) => `q${i % 2}`), new AbortController().signal);
+    const run = runner.run(
+      examples(4, (i) => `q${i % 2}`),
+      new AbortController().signal,
+    );
     await provider.waitForPending(2);
     await settle();
     expect(provider.calls).toBe(2);
     provider.releaseOldest();
     provider.releaseOldest();
     await run;
-    expect(records.filter((r) => r.cacheHit).map((r) => r.cacheTier)).toEqual(['inflight', 'inflight']);
+    expect(records.filter((r) => r.cacheHit).map((r) => r.cacheTier)).toEqual([
+      'inflight',
+      'inflight',
+    ]);
     // A later request for a stored response is served from memory without a call.
-    await runner.run(examples(2, (i) => `q${i}`), new AbortController().signal);
+    await runner.run(
+      examples(2, (i) => `q${i}`),
+      new AbortController().signal,
+    );
     expect(records.slice(4).map((r) => r.cacheTier)).toEqual(['memory', 'memory']);
     expect(provider.calls).toBe(2);
-    expect(runner.profile(1).cacheStats).toMatchObject({ hits: 4, misses: 2, inflightDeduplicated: 2, memoryHits: 2, size: 2 });
+    expect(runner.profile(1).cacheStats).toMatchObject({
+      hits: 4,
+      misses: 2,
+      inflightDeduplicated: 2,
+      memoryHits: 2,
+      size: 2,
+    });
   });
 
   it('should not cache a failed response', async () => {
     const provider = new GatedProvider();
-    const { runner, records } = setup({ optimization: { enableCaching: true, cacheMaxSize: 16 } }, provider);
-    const run = runner.run(examples(2, () => 'same'), new AbortController().signal);
+    const { runner, records } = setup(
+      { optimization: { enableCaching: true, cacheMaxSize: 16 } },
+      provider,
+    );
+    const run = runner.run(
+      examples(2, () => 'same'),
+      new AbortController().signal,
+    );
     await provider.waitForPending(1);
     provider.pending.shift()!.fail(new Error('timeout'));
     await provider.waitForPending(1);

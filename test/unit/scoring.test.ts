@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeAnswer, parseNumber, scoreAnswer, tokenF1 } from '../../server/engine/metrics/scoring.ts';
+import {
+  normalizeAnswer,
+  parseNumber,
+  scoreAnswer,
+  tokenF1,
+} from '../../server/engine/metrics/scoring.ts';
 
 describe('normalizeAnswer', () => {
   it.each([
     ['The Eiffel Tower', 'eiffel tower'],
     ['  An   apple a  DAY ', 'apple day'],
     ['Theory of the Atom', 'theory of atom'],
-    ["Hello, world! (really?)", 'hello world really'],
+    ['Hello, world! (really?)', 'hello world really'],
     ["don't", 'dont'],
     ['U.S.', 'us'],
     ['the U.S. capital', 'us capital'],
@@ -160,7 +165,9 @@ describe('scoreAnswer', () => {
   it('handles gold answers beginning or ending with symbols', () => {
     expect(scoreAnswer('I use C++ daily', gold('C++')).substring).toBe(true);
     expect(scoreAnswer('Located in the U.S. capital', gold('U.S.')).substring).toBe(true);
-    expect(scoreAnswer('It is in Washington, D.C. today', gold('Washington, D.C.')).substring).toBe(true);
+    expect(scoreAnswer('It is in Washington, D.C. today', gold('Washington, D.C.')).substring).toBe(
+      true,
+    );
     expect(scoreAnswer('Growth was 12.5% last year', gold('12.5%')).substring).toBe(true);
   });
 
@@ -223,57 +230,314 @@ interface Rule {
 
 const RULES: Rule[] = [
   // fractions are values, not digit strings
-  { prediction: '25', gold: '2/5', exact: false, substring: false, f1: 0, why: 'a fraction is a value (0.4), never its digits with the slash deleted' },
+  {
+    prediction: '25',
+    gold: '2/5',
+    exact: false,
+    substring: false,
+    f1: 0,
+    why: 'a fraction is a value (0.4), never its digits with the slash deleted',
+  },
   { prediction: '615', gold: '6/15', exact: false, substring: false, f1: 0, why: '6/15 is 0.4' },
   { prediction: '12', gold: '1/2', exact: false, substring: false, f1: 0, why: '1/2 is 0.5' },
-  { prediction: '0.4', gold: '2/5', exact: true, substring: true, f1: 1, why: 'a decimal equals the fraction' },
-  { prediction: '0.33', gold: '1/3', exact: true, substring: true, f1: 1, why: 'a repeating fraction accepts a decimal of 2+ places it rounds to' },
-  { prediction: '0.3', gold: '1/3', exact: false, substring: false, f1: 0, why: 'one decimal place is too coarse for 1/3' },
+  {
+    prediction: '0.4',
+    gold: '2/5',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'a decimal equals the fraction',
+  },
+  {
+    prediction: '0.33',
+    gold: '1/3',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'a repeating fraction accepts a decimal of 2+ places it rounds to',
+  },
+  {
+    prediction: '0.3',
+    gold: '1/3',
+    exact: false,
+    substring: false,
+    f1: 0,
+    why: 'one decimal place is too coarse for 1/3',
+  },
   // decimals, separators, signs, percentages, scientific forms
-  { prediction: '1,100', gold: '1100', exact: true, substring: true, f1: 1, why: 'thousands separators are not digits' },
-  { prediction: '1,100', gold: '1.1', exact: false, substring: false, f1: 0, why: 'a comma in a group of three is a separator, not a decimal point' },
-  { prediction: '\u22125', gold: '-5', exact: true, substring: true, f1: 1, why: 'Unicode minus is a minus' },
+  {
+    prediction: '1,100',
+    gold: '1100',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'thousands separators are not digits',
+  },
+  {
+    prediction: '1,100',
+    gold: '1.1',
+    exact: false,
+    substring: false,
+    f1: 0,
+    why: 'a comma in a group of three is a separator, not a decimal point',
+  },
+  {
+    prediction: '\u22125',
+    gold: '-5',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'Unicode minus is a minus',
+  },
   { prediction: '-5', gold: '5', exact: false, substring: false, f1: 0, why: 'the sign counts' },
-  { prediction: '50%', gold: '50 percent', exact: true, substring: true, f1: 1, why: '"%" and "percent" are one unit' },
-  { prediction: '50', gold: '50%', exact: true, substring: true, f1: 1, why: 'a unit written on one side only does not make numbers differ' },
-  { prediction: '8e14', gold: '8 × 10^14', exact: true, substring: true, f1: 1, why: 'scientific forms are values' },
-  { prediction: '8*10^14', gold: '800,000,000,000,000', exact: true, substring: true, f1: 1, why: 'scientific forms are values' },
-  { prediction: '2.5 million', gold: '2,500,000', exact: true, substring: true, f1: 1, why: 'scale words multiply' },
-  { prediction: '14.29', gold: 'about 14.3', exact: true, substring: true, f1: 1, why: 'a hedged gold accepts values that round to it at its precision (14.25..14.35)' },
-  { prediction: '14.4', gold: 'about 14.3', exact: false, substring: false, f1: 0, why: '14.4 does not round to 14.3' },
-  { prediction: '14.29', gold: '14.3', exact: false, substring: false, f1: 0, why: 'without "about" the gold is exact' },
-  { prediction: '17.51', gold: '17.5', exact: false, substring: false, f1: 0, why: 'a different amount' },
+  {
+    prediction: '50%',
+    gold: '50 percent',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: '"%" and "percent" are one unit',
+  },
+  {
+    prediction: '50',
+    gold: '50%',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'a unit written on one side only does not make numbers differ',
+  },
+  {
+    prediction: '8e14',
+    gold: '8 × 10^14',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'scientific forms are values',
+  },
+  {
+    prediction: '8*10^14',
+    gold: '800,000,000,000,000',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'scientific forms are values',
+  },
+  {
+    prediction: '2.5 million',
+    gold: '2,500,000',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'scale words multiply',
+  },
+  {
+    prediction: '14.29',
+    gold: 'about 14.3',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'a hedged gold accepts values that round to it at its precision (14.25..14.35)',
+  },
+  {
+    prediction: '14.4',
+    gold: 'about 14.3',
+    exact: false,
+    substring: false,
+    f1: 0,
+    why: '14.4 does not round to 14.3',
+  },
+  {
+    prediction: '14.29',
+    gold: '14.3',
+    exact: false,
+    substring: false,
+    f1: 0,
+    why: 'without "about" the gold is exact',
+  },
+  {
+    prediction: '17.51',
+    gold: '17.5',
+    exact: false,
+    substring: false,
+    f1: 0,
+    why: 'a different amount',
+  },
   // names: hyphens and spaces between word parts
-  { prediction: 'Sputnik-1', gold: 'Sputnik 1', exact: true, substring: true, f1: 1, why: 'a hyphen between word parts is a space' },
-  { prediction: 'Tim Berners Lee', gold: 'Tim Berners-Lee', exact: true, substring: true, f1: 1, why: 'a hyphen between word parts is a space' },
+  {
+    prediction: 'Sputnik-1',
+    gold: 'Sputnik 1',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'a hyphen between word parts is a space',
+  },
+  {
+    prediction: 'Tim Berners Lee',
+    gold: 'Tim Berners-Lee',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'a hyphen between word parts is a space',
+  },
   // units and symbols
-  { prediction: '100°C', gold: '100 degrees Celsius', exact: true, substring: true, f1: 1, why: 'unit alias table: °C = degrees Celsius' },
-  { prediction: '\u221289.2 °C', gold: '\u221289.2°C', exact: true, substring: true, f1: 1, why: 'space before a unit symbol does not matter' },
-  { prediction: '299,792,458 m/s', gold: '299,792,458 meters per second', exact: true, substring: true, f1: 1, why: 'unit alias table: m/s = meters per second' },
-  { prediction: '120 km/h', gold: '120 kilometres per hour', exact: true, substring: true, f1: 1, why: 'unit alias table: km/h' },
-  { prediction: '8,849 m', gold: '8849 metres', exact: true, substring: true, f1: 1, why: 'unit alias table: m after a number = metres' },
-  { prediction: '17.50 dollars', gold: '$17.50', exact: true, substring: true, f1: 1, why: 'currency symbol = currency word' },
-  { prediction: '3 hrs', gold: '3 hours', exact: true, substring: true, f1: 1, why: 'unit alias table: time' },
-  { prediction: '100°F', gold: '100°C', exact: false, substring: false, f1: 0.5, why: 'different units are different quantities (no conversion)' },
-  { prediction: 'It boils at 100 °C at sea level', gold: '100 degrees Celsius', exact: false, substring: true, f1: 0.4, why: 'the quantity appears in the sentence' },
+  {
+    prediction: '100°C',
+    gold: '100 degrees Celsius',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'unit alias table: °C = degrees Celsius',
+  },
+  {
+    prediction: '\u221289.2 °C',
+    gold: '\u221289.2°C',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'space before a unit symbol does not matter',
+  },
+  {
+    prediction: '299,792,458 m/s',
+    gold: '299,792,458 meters per second',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'unit alias table: m/s = meters per second',
+  },
+  {
+    prediction: '120 km/h',
+    gold: '120 kilometres per hour',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'unit alias table: km/h',
+  },
+  {
+    prediction: '8,849 m',
+    gold: '8849 metres',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'unit alias table: m after a number = metres',
+  },
+  {
+    prediction: '17.50 dollars',
+    gold: '$17.50',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'currency symbol = currency word',
+  },
+  {
+    prediction: '3 hrs',
+    gold: '3 hours',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'unit alias table: time',
+  },
+  {
+    prediction: '100°F',
+    gold: '100°C',
+    exact: false,
+    substring: false,
+    f1: 0.5,
+    why: 'different units are different quantities (no conversion)',
+  },
+  {
+    prediction: 'It boils at 100 °C at sea level',
+    gold: '100 degrees Celsius',
+    exact: false,
+    substring: true,
+    f1: 0.4,
+    why: 'the quantity appears in the sentence',
+  },
   // false positives
-  { prediction: 'Sputnik 2', gold: 'Sputnik 1', aliases: ['Sputnik'], exact: false, substring: false, f1: 2 / 3, why: 'a number right after a matched name makes it another name' },
-  { prediction: 'Apollo 11', gold: 'Apollo program', aliases: ['Apollo'], exact: false, substring: false, f1: 2 / 3, why: 'a number right after a matched name makes it another name' },
-  { prediction: '1961 or 1962', gold: '1961', exact: false, substring: false, f1: 0.5, why: 'listing alternatives is not an answer' },
-  { prediction: 'either Paris or Lyon', gold: 'Paris', exact: false, substring: false, f1: 0.4, why: 'listing alternatives is not an answer' },
-  { prediction: 'trick or treat', gold: 'trick or treat', exact: true, substring: true, f1: 1, why: '"or" that belongs to the gold is no hedge' },
-  { prediction: 'population 2,161,000 in 2020', gold: '2161000', exact: false, substring: true, f1: 0.4, why: 'other numbers in a sentence are fine; only a number glued to a matched name, or alternatives, conflict' },
-  { prediction: '5,000 people', gold: '5', exact: false, substring: false, f1: 0, why: 'whole numbers only: 5000 is not 5' },
-  { prediction: '17.50 euros', gold: '17.5', exact: true, substring: true, f1: 1, why: 'a gold without a unit accepts the number in any unit' },
-  { prediction: 'It costs 17.50 euros', gold: '17.5 dollars', exact: false, substring: false, f1: 1 / 3, why: 'in a sentence, the unit after the number must be the gold unit' },
+  {
+    prediction: 'Sputnik 2',
+    gold: 'Sputnik 1',
+    aliases: ['Sputnik'],
+    exact: false,
+    substring: false,
+    f1: 2 / 3,
+    why: 'a number right after a matched name makes it another name',
+  },
+  {
+    prediction: 'Apollo 11',
+    gold: 'Apollo program',
+    aliases: ['Apollo'],
+    exact: false,
+    substring: false,
+    f1: 2 / 3,
+    why: 'a number right after a matched name makes it another name',
+  },
+  {
+    prediction: '1961 or 1962',
+    gold: '1961',
+    exact: false,
+    substring: false,
+    f1: 0.5,
+    why: 'listing alternatives is not an answer',
+  },
+  {
+    prediction: 'either Paris or Lyon',
+    gold: 'Paris',
+    exact: false,
+    substring: false,
+    f1: 0.4,
+    why: 'listing alternatives is not an answer',
+  },
+  {
+    prediction: 'trick or treat',
+    gold: 'trick or treat',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: '"or" that belongs to the gold is no hedge',
+  },
+  {
+    prediction: 'population 2,161,000 in 2020',
+    gold: '2161000',
+    exact: false,
+    substring: true,
+    f1: 0.4,
+    why: 'other numbers in a sentence are fine; only a number glued to a matched name, or alternatives, conflict',
+  },
+  {
+    prediction: '5,000 people',
+    gold: '5',
+    exact: false,
+    substring: false,
+    f1: 0,
+    why: 'whole numbers only: 5000 is not 5',
+  },
+  {
+    prediction: '17.50 euros',
+    gold: '17.5',
+    exact: true,
+    substring: true,
+    f1: 1,
+    why: 'a gold without a unit accepts the number in any unit',
+  },
+  {
+    prediction: 'It costs 17.50 euros',
+    gold: '17.5 dollars',
+    exact: false,
+    substring: false,
+    f1: 1 / 3,
+    why: 'in a sentence, the unit after the number must be the gold unit',
+  },
 ];
 
 describe('scoring rules (README table)', () => {
-  it.each(RULES)('$prediction vs $gold -> exact $exact, substring $substring: $why', ({ prediction, gold: answer, aliases = [], exact, substring, f1 }) => {
-    const score = scoreAnswer(prediction, gold(answer, aliases));
-    expect({ exact: score.exact, substring: score.substring }).toEqual({ exact, substring });
-    expect(score.f1).toBeCloseTo(f1, 12);
-  });
+  it.each(RULES)(
+    '$prediction vs $gold -> exact $exact, substring $substring: $why',
+    ({ prediction, gold: answer, aliases = [], exact, substring, f1 }) => {
+      const score = scoreAnswer(prediction, gold(answer, aliases));
+      expect({ exact: score.exact, substring: score.substring }).toEqual({ exact, substring });
+      expect(score.f1).toBeCloseTo(f1, 12);
+    },
+  );
 });
 
 /** The predecessor's public metric tests (LlmForge's Python original), kept as fixtures with their verdicts. */
@@ -326,7 +590,10 @@ describe('predecessor metric fixtures', () => {
     const leonardo = ['Leonardo da Vinci', 'Da Vinci', 'Leonardo'] as const;
     const exact = scoreAnswer('Da Vinci', gold(leonardo[0], leonardo.slice(1)));
     expect([exact.exact, exact.matchedAlias]).toEqual([true, 'Da Vinci']);
-    const sub = scoreAnswer('I think it was painted by Leonardo da Vinci', gold('Leonardo da Vinci', ['Da Vinci']));
+    const sub = scoreAnswer(
+      'I think it was painted by Leonardo da Vinci',
+      gold('Leonardo da Vinci', ['Da Vinci']),
+    );
     expect([sub.substring, sub.matchedAlias]).toEqual([true, 'Leonardo da Vinci']);
     expect(scoreAnswer('Leonardo', gold('Leonardo da Vinci', ['Leonardo'])).f1).toBe(1);
     const none = scoreAnswer('Raphael', gold('Leonardo da Vinci', ['Leonardo']));

@@ -8,7 +8,13 @@ import {
 } from '../../server/engine/metrics/significance.ts';
 
 /** `count` copies of one pair: correct A / B and F1 A / B. */
-function pairs(count: number, correctA: boolean, correctB: boolean, f1A = Number(correctA), f1B = Number(correctB)): PairedScore[] {
+function pairs(
+  count: number,
+  correctA: boolean,
+  correctB: boolean,
+  f1A = Number(correctA),
+  f1B = Number(correctB),
+): PairedScore[] {
   return Array.from({ length: count }, () => ({ correctA, correctB, f1A, f1B }));
 }
 
@@ -46,7 +52,13 @@ describe("McNemar's test", () => {
 
   it('should cap the exact p-value at 1 and give 1 when there is no discordant pair', () => {
     expect(mcNemarTest(12, 12).pValue).toBe(1);
-    expect(mcNemarTest(0, 0)).toEqual({ onlyA: 0, onlyB: 0, method: 'EXACT_BINOMIAL', statistic: null, pValue: 1 });
+    expect(mcNemarTest(0, 0)).toEqual({
+      onlyA: 0,
+      onlyB: 0,
+      method: 'EXACT_BINOMIAL',
+      statistic: null,
+      pValue: 1,
+    });
   });
 
   it.each([
@@ -54,12 +66,15 @@ describe("McNemar's test", () => {
     [20, 8, 121 / 28, 0.0376353137873143],
     [20, 5, 196 / 25, 0.005110260660855864],
     [13, 12, 0, 1],
-  ])('should use chi-square with continuity correction for b = %i, c = %i (b + c ≥ 25)', (b, c, statistic, p) => {
-    const result = mcNemarTest(b, c);
-    expect(result.method).toBe('CHI_SQUARE_CC');
-    expect(result.statistic).toBeCloseTo(statistic, 14);
-    expect(result.pValue).toBeCloseTo(p, 13);
-  });
+  ])(
+    'should use chi-square with continuity correction for b = %i, c = %i (b + c ≥ 25)',
+    (b, c, statistic, p) => {
+      const result = mcNemarTest(b, c);
+      expect(result.method).toBe('CHI_SQUARE_CC');
+      expect(result.statistic).toBeCloseTo(statistic, 14);
+      expect(result.pValue).toBeCloseTo(p, 13);
+    },
+  );
 
   it('should switch from the exact test to chi-square at 25 discordant pairs', () => {
     expect(mcNemarTest(20, 4).method).toBe('EXACT_BINOMIAL');
@@ -95,7 +110,12 @@ describe('paired bootstrap', () => {
   it('should match the normal approximation for 100 pairs with 20 wins for A and 10 for B', () => {
     // d = B − A per pair: mean −0.1, variance 0.3 − 0.01 = 0.29, standard error √(0.29 / 100) = 0.05385,
     // so the 95 % interval is about −0.1 ± 1.96 · 0.05385 = [−0.2055, 0.0055]. Resampled means lie on a 0.01 grid.
-    const sample = [...pairs(50, true, true), ...pairs(20, true, false), ...pairs(10, false, true), ...pairs(20, false, false)];
+    const sample = [
+      ...pairs(50, true, true),
+      ...pairs(20, true, false),
+      ...pairs(10, false, true),
+      ...pairs(20, false, false),
+    ];
     const result = pairedBootstrap(sample, { ...options, resamples: 10_000 });
     expect(result.accuracyDifference.estimate).toBeCloseTo(-0.1, 12);
     expect(Math.abs(result.accuracyDifference.lower - -0.2055)).toBeLessThanOrEqual(0.011);
@@ -109,11 +129,17 @@ describe('paired bootstrap', () => {
     const sample = [...pairs(30, true, false), ...pairs(25, false, true), ...pairs(45, true, true)];
     const first = pairedBootstrap(sample, options);
     expect(pairedBootstrap(sample, options)).toEqual(first);
-    expect(pairedBootstrap(sample, { ...options, seed: 8 }).accuracyDifference).not.toEqual(first.accuracyDifference);
+    expect(pairedBootstrap(sample, { ...options, seed: 8 }).accuracyDifference).not.toEqual(
+      first.accuracyDifference,
+    );
     expect(first).toMatchObject(options);
   });
 
   it('should give zeros for no pairs', () => {
-    expect(pairedBootstrap([], options).accuracyDifference).toEqual({ estimate: 0, lower: 0, upper: 0 });
+    expect(pairedBootstrap([], options).accuracyDifference).toEqual({
+      estimate: 0,
+      lower: 0,
+      upper: 0,
+    });
   });
 });

@@ -7,7 +7,12 @@ import type { SingleCallMethod } from '../../server/engine/methods/method.ts';
 import { createNaiveMethod } from '../../server/engine/methods/naive.ts';
 import { promptMetadata } from '../../scripts/standin/prompt-metadata.ts';
 import { SimulatedProvider } from '../../server/engine/providers/simulated.ts';
-import type { ChatMessage, CompletionRequest, Example, GenerationParams } from '../../server/engine/types.ts';
+import type {
+  ChatMessage,
+  CompletionRequest,
+  Example,
+  GenerationParams,
+} from '../../server/engine/types.ts';
 
 const MODEL = 'meta-llama/Llama-3.2-1B-Instruct';
 const PARAMS: GenerationParams = { temperature: 0, maxTokens: 256, topP: 1, seed: 42, stop: [] };
@@ -29,8 +34,17 @@ afterEach(() => {
 });
 
 /** A request with the metadata the engine would attach, read back from the prompt as the stand-in server does. */
-function request(messages: readonly ChatMessage[], overrides: Partial<CompletionRequest> = {}): CompletionRequest {
-  return { model: MODEL, messages, params: PARAMS, metadata: promptMetadata(messages), ...overrides };
+function request(
+  messages: readonly ChatMessage[],
+  overrides: Partial<CompletionRequest> = {},
+): CompletionRequest {
+  return {
+    model: MODEL,
+    messages,
+    params: PARAMS,
+    metadata: promptMetadata(messages),
+    ...overrides,
+  };
 }
 
 function examplesOf(name: string): Example[] {
@@ -40,10 +54,16 @@ function examplesOf(name: string): Example[] {
 
 function isCorrect(parsed: string, example: Example): boolean {
   const normalize = (text: string): string => text.trim().toLowerCase();
-  return [example.answer, ...example.aliases].some((accepted) => normalize(accepted) === normalize(parsed));
+  return [example.answer, ...example.aliases].some(
+    (accepted) => normalize(accepted) === normalize(parsed),
+  );
 }
 
-async function accuracy(method: SingleCallMethod, examples: readonly Example[], model = MODEL): Promise<number> {
+async function accuracy(
+  method: SingleCallMethod,
+  examples: readonly Example[],
+  model = MODEL,
+): Promise<number> {
   let correct = 0;
   for (const example of examples) {
     const { text } = await provider.complete(request(method.buildMessages(example), { model }));
@@ -82,7 +102,9 @@ describe('determinism', () => {
 
 describe('answer formats', () => {
   it('writes COT reasoning that ends with the answer line and parses back, decimals included', async () => {
-    const example = examplesOf('math_reasoning').find((candidate) => /^\$\d+\.\d\d$/.test(candidate.answer));
+    const example = examplesOf('math_reasoning').find((candidate) =>
+      /^\$\d+\.\d\d$/.test(candidate.answer),
+    );
     expect(example).toBeDefined();
     const messages = cot.buildMessages(example as Example);
     const parsedBySeed: string[] = [];
@@ -99,7 +121,9 @@ describe('answer formats', () => {
   it('uses the worked solution in a correct chain of thought', async () => {
     const example = examplesOf('math_reasoning')[0] as Example;
     for (let seed = 0; seed < 20; seed++) {
-      const { text } = await provider.complete(request(cot.buildMessages(example), { params: { ...PARAMS, seed } }));
+      const { text } = await provider.complete(
+        request(cot.buildMessages(example), { params: { ...PARAMS, seed } }),
+      );
       if (parseCotAnswer(text) === example.answer) {
         expect(text).toContain(example.solution);
         return;
@@ -120,7 +144,10 @@ describe('answer formats', () => {
     const example = examplesOf('knowledge_base')[0] as Example;
     const messages: ChatMessage[] = [
       { role: 'system', content: 'Answer from the context only.' },
-      { role: 'user', content: `Context:\n[1] Some passage.\n\nQuestion: ${example.question}\nAnswer:` },
+      {
+        role: 'user',
+        content: `Context:\n[1] Some passage.\n\nQuestion: ${example.question}\nAnswer:`,
+      },
     ];
     const { text } = await provider.complete(request(messages, { model: 'some-70B-model' }));
     expect(text).not.toContain('\n');
@@ -128,17 +155,25 @@ describe('answer formats', () => {
   });
 
   it('follows the REACT step hints, one action per turn, then answers', async () => {
-    const example = examplesOf('react_bench').find((candidate) => (candidate.steps?.length ?? 0) >= 2) as Example;
+    const example = examplesOf('react_bench').find(
+      (candidate) => (candidate.steps?.length ?? 0) >= 2,
+    ) as Example;
     const steps = example.steps ?? [];
     const messages: ChatMessage[] = [
-      { role: 'system', content: 'Use lines "Thought:", "Action: tool(input)" and finish with "Answer:".' },
+      {
+        role: 'system',
+        content: 'Use lines "Thought:", "Action: tool(input)" and finish with "Answer:".',
+      },
       { role: 'user', content: `Question: ${example.question}` },
     ];
     for (const step of steps) {
       const { text } = await provider.complete(request(messages));
       expect(text).toMatch(/^Thought: .+\nAction: /);
       expect(text.split('\n')[1]).toBe(`Action: ${step.tool}(${step.input})`);
-      messages.push({ role: 'assistant', content: text }, { role: 'user', content: 'Observation: 42' });
+      messages.push(
+        { role: 'assistant', content: text },
+        { role: 'user', content: 'Observation: 42' },
+      );
     }
     const { text } = await provider.complete(request(messages));
     expect(text).toMatch(/^Thought: I now know the answer\.\nAnswer: .+$/);
@@ -156,7 +191,9 @@ describe('answer formats', () => {
   });
 
   it("says it doesn't know an unknown question", async () => {
-    const messages: ChatMessage[] = [{ role: 'user', content: 'Question: What is the colour of the number nine?\nAnswer:' }];
+    const messages: ChatMessage[] = [
+      { role: 'user', content: 'Question: What is the colour of the number nine?\nAnswer:' },
+    ];
     expect((await provider.complete(request(messages))).text).toBe("I don't know");
   });
 });
@@ -212,7 +249,9 @@ describe('token accounting and limits', () => {
 describe('latency and cancellation', () => {
   it('creates no timer when the latency is 0', async () => {
     vi.useFakeTimers();
-    const pending = provider.complete(request(naive.buildMessages(examplesOf('sample')[0] as Example)));
+    const pending = provider.complete(
+      request(naive.buildMessages(examplesOf('sample')[0] as Example)),
+    );
     expect(vi.getTimerCount()).toBe(0);
     await expect(pending).resolves.toMatchObject({ finishReason: 'stop' });
   });
@@ -221,9 +260,11 @@ describe('latency and cancellation', () => {
     vi.useFakeTimers();
     const slow = new SimulatedProvider({ latencyMs: 1000, jitterMs: 100, oracle: registry });
     let done = false;
-    const pending = slow.complete(request(naive.buildMessages(examplesOf('sample')[0] as Example))).then(() => {
-      done = true;
-    });
+    const pending = slow
+      .complete(request(naive.buildMessages(examplesOf('sample')[0] as Example)))
+      .then(() => {
+        done = true;
+      });
     await vi.advanceTimersByTimeAsync(899);
     expect(done).toBe(false);
     await vi.advanceTimersByTimeAsync(202);
@@ -236,7 +277,9 @@ describe('latency and cancellation', () => {
     const slow = new SimulatedProvider({ latencyMs: 60_000, jitterMs: 0, oracle: registry });
     const controller = new AbortController();
     const pending = slow.complete(
-      request(naive.buildMessages(examplesOf('sample')[0] as Example), { signal: controller.signal }),
+      request(naive.buildMessages(examplesOf('sample')[0] as Example), {
+        signal: controller.signal,
+      }),
     );
     await vi.advanceTimersByTimeAsync(10);
     expect(vi.getTimerCount()).toBe(1);
@@ -249,12 +292,16 @@ describe('latency and cancellation', () => {
     const controller = new AbortController();
     controller.abort(new Error('cancelled by the user'));
     const pending = provider.complete(
-      request(naive.buildMessages(examplesOf('sample')[0] as Example), { signal: controller.signal }),
+      request(naive.buildMessages(examplesOf('sample')[0] as Example), {
+        signal: controller.signal,
+      }),
     );
     await expect(pending).rejects.toThrow('cancelled by the user');
   });
 
   it('refuses a negative latency', () => {
-    expect(() => new SimulatedProvider({ latencyMs: -1, jitterMs: 0, oracle: registry })).toThrow(RangeError);
+    expect(() => new SimulatedProvider({ latencyMs: -1, jitterMs: 0, oracle: registry })).toThrow(
+      RangeError,
+    );
   });
 });

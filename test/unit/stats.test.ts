@@ -62,6 +62,15 @@ describe('summarize', () => {
   });
 
   it('returns zeros for empty input', () => {
-    expect(summarize([])).toEqual({ count: 0, total: 0, mean: 0, min: 0, max: 0, p50: 0, p95: 0, p99: 0 });
+    expect(summarize([])).toEqual({
+      count: 0,
+      total: 0,
+      mean: 0,
+      min: 0,
+      max: 0,
+      p50: 0,
+      p95: 0,
+      p99: 0,
+    });
   });
 });

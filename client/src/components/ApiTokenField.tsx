@@ -16,7 +16,12 @@ export function ApiTokenField() {
       <form onSubmit={save}>
         <label>
           Bearer token, if the server sets LLMFORGE_API_TOKEN
-          <input type="password" value={token} autoComplete="off" onChange={(e) => setToken(e.target.value)} />
+          <input
+            type="password"
+            value={token}
+            autoComplete="off"
+            onChange={(e) => setToken(e.target.value)}
+          />
         </label>
         <button type="submit">Save</button>
       </form>

@@ -15,14 +15,27 @@ export function LiveFeed({ samples }: { samples: readonly SampleEvent[] }) {
       ) : (
         <ol>
           {samples.map((s) => (
-            <li key={`${s.attempt}-${s.sampleIndex}`} className={s.error ? 'failed' : s.correct ? 'correct' : 'wrong'}>
-              <span className="mark" role="img" aria-label={s.error ? 'failed' : s.correct ? 'correct' : 'wrong'}>{s.error ? '!' : s.correct ? '✓' : '✗'}</span>
+            <li
+              key={`${s.attempt}-${s.sampleIndex}`}
+              className={s.error ? 'failed' : s.correct ? 'correct' : 'wrong'}
+            >
+              <span
+                className="mark"
+                role="img"
+                aria-label={s.error ? 'failed' : s.correct ? 'correct' : 'wrong'}
+              >
+                {s.error ? '!' : s.correct ? '✓' : '✗'}
+              </span>
               <span className="feed-index">#{s.sampleIndex}</span>
               <span className="feed-answer" title={s.error ?? `expected ${s.expectedAnswer}`}>
                 {s.error ?? s.parsedAnswer ?? '—'}
-                {!s.error && !s.correct ? <span className="muted"> · expected {s.expectedAnswer}</span> : null}
+                {!s.error && !s.correct ? (
+                  <span className="muted"> · expected {s.expectedAnswer}</span>
+                ) : null}
               </span>
-              {s.cacheHit ? <span className="badge cache">cache{s.cacheTier ? ` · ${s.cacheTier}` : ''}</span> : null}
+              {s.cacheHit ? (
+                <span className="badge cache">cache{s.cacheTier ? ` · ${s.cacheTier}` : ''}</span>
+              ) : null}
               <span className="feed-latency">{formatMs(s.latencyMs)}</span>
             </li>
           ))}

@@ -1,7 +1,17 @@
 import type { ReactNode } from 'react';
 
 /** One headline number with its label; `testId` lets the browser tests read it. */
-export function MetricCard({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: ReactNode; testId?: string }) {
+export function MetricCard({
+  label,
+  value,
+  hint,
+  testId,
+}: {
+  label: string;
+  value: ReactNode;
+  hint?: ReactNode;
+  testId?: string;
+}) {
   return (
     <div className="card" data-testid={testId}>
       <div className="card-label">{label}</div>

@@ -13,7 +13,10 @@ const LETTERS = 'ABCDEFGHIJ';
 export function MultiComparison({ ids }: { ids: string[] }) {
   const [disagreeOnly, setDisagreeOnly] = useState(true);
   const pages = useCursorPages();
-  const [{ data, error, fetching }] = useQuery({ query: CompareManyQuery, variables: { ids, first: PAGE_SIZE, after: pages.after, disagreeOnly } });
+  const [{ data, error, fetching }] = useQuery({
+    query: CompareManyQuery,
+    variables: { ids, first: PAGE_SIZE, after: pages.after, disagreeOnly },
+  });
   if (error) return <ErrorNote error={error} />;
   const comparison = data?.compareExperiments;
   if (!comparison) return <p className="muted panel">{fetching ? 'Comparing…' : ''}</p>;
@@ -22,7 +25,10 @@ export function MultiComparison({ ids }: { ids: string[] }) {
     <>
       <section className="panel" data-testid="multi-table">
         <h2>
-          All {ids.length} experiments <span className="muted">{formatInteger(comparison.samplesInCommonAll)} samples every one ran</span>
+          All {ids.length} experiments{' '}
+          <span className="muted">
+            {formatInteger(comparison.samplesInCommonAll)} samples every one ran
+          </span>
         </h2>
         <table className="data">
           <thead>
@@ -43,10 +49,12 @@ export function MultiComparison({ ids }: { ids: string[] }) {
               <tr key={row.experiment.id}>
                 <th scope="row">{letter(index)}</th>
                 <td>
-                  <Link to={`/experiments/${row.experiment.id}`}>{row.experiment.name}</Link> <span className="muted">{row.experiment.config.reasoningMethod}</span>
+                  <Link to={`/experiments/${row.experiment.id}`}>{row.experiment.name}</Link>{' '}
+                  <span className="muted">{row.experiment.config.reasoningMethod}</span>
                 </td>
                 <td className="num">
-                  {formatPercent(row.accuracy.estimate)} [{formatPercent(row.accuracy.lower)}, {formatPercent(row.accuracy.upper)}]
+                  {formatPercent(row.accuracy.estimate)} [{formatPercent(row.accuracy.lower)},{' '}
+                  {formatPercent(row.accuracy.upper)}]
                 </td>
                 <td className="num">{formatScore(row.f1Mean)}</td>
                 <td className="num">{formatMs(row.latency.p50)}</td>
@@ -55,7 +63,9 @@ export function MultiComparison({ ids }: { ids: string[] }) {
                 <td className="num">
                   {formatInteger(row.tokensInput)} / {formatInteger(row.tokensOutput)}
                 </td>
-                <td className="num">{row.estimatedCostUsd == null ? '—' : `$${row.estimatedCostUsd.toFixed(4)}`}</td>
+                <td className="num">
+                  {row.estimatedCostUsd == null ? '—' : `$${row.estimatedCostUsd.toFixed(4)}`}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -85,8 +95,12 @@ export function MultiComparison({ ids }: { ids: string[] }) {
                 <td className="num">{pair.onlyA}</td>
                 <td className="num">{pair.onlyB}</td>
                 <td className="num">{formatPValue(pair.pValue)}</td>
-                <td className="num" data-testid="adjusted-p">{formatPValue(pair.adjustedPValue)}</td>
-                <td className={pair.significant ? 'good' : 'muted'}>{pair.significant ? 'significant' : 'not significant'}</td>
+                <td className="num" data-testid="adjusted-p">
+                  {formatPValue(pair.adjustedPValue)}
+                </td>
+                <td className={pair.significant ? 'good' : 'muted'}>
+                  {pair.significant ? 'significant' : 'not significant'}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -96,10 +110,15 @@ export function MultiComparison({ ids }: { ids: string[] }) {
         <div className="panel-head">
           <h2>Per-sample matrix</h2>
           <label>
-            <input type="checkbox" checked={disagreeOnly} onChange={(e) => {
-              setDisagreeOnly(e.target.checked);
-              pages.reset();
-            }} /> only where they disagree
+            <input
+              type="checkbox"
+              checked={disagreeOnly}
+              onChange={(e) => {
+                setDisagreeOnly(e.target.checked);
+                pages.reset();
+              }}
+            />{' '}
+            only where they disagree
           </label>
         </div>
         <table className="data">
@@ -117,7 +136,9 @@ export function MultiComparison({ ids }: { ids: string[] }) {
             {comparison.matrix.nodes.map((row) => (
               <tr key={row.exampleId}>
                 <td className="muted">{row.exampleId}</td>
-                <td className="clip" title={row.question}>{row.question}</td>
+                <td className="clip" title={row.question}>
+                  {row.question}
+                </td>
                 <td className="clip">{row.expectedAnswer}</td>
                 {row.cells.map((cell, index) => (
                   // biome-ignore lint/suspicious/noArrayIndexKey: cells follow the fixed order of the compared experiments, so the position is the column's identity
@@ -130,7 +151,12 @@ export function MultiComparison({ ids }: { ids: string[] }) {
             ))}
           </tbody>
         </table>
-        <Pager pages={pages} pageInfo={comparison.matrix.pageInfo} totalCount={comparison.matrix.totalCount} pageSize={PAGE_SIZE} />
+        <Pager
+          pages={pages}
+          pageInfo={comparison.matrix.pageInfo}
+          totalCount={comparison.matrix.totalCount}
+          pageSize={PAGE_SIZE}
+        />
       </section>
     </>
   );

@@ -6,15 +6,27 @@ import { SampleDetailsQuery } from '../operations/experiment.ts';
 import { ErrorNote } from './ErrorNote.tsx';
 import type { Sample } from './SampleTable.tsx';
 
-type Details = NonNullable<ResultOf<typeof SampleDetailsQuery>['experiment']>['samples']['nodes'][number];
+type Details = NonNullable<
+  ResultOf<typeof SampleDetailsQuery>['experiment']
+>['samples']['nodes'][number];
 
 /**
  * One sample in full: the prompt sent, the raw reply, the score, and the agent trace or retrieved
  * passages. The heavy fields are read for the table's page only when a sample is opened.
  */
-export function SampleDetail({ sample, pageVariables, onClose }: { sample: Sample; pageVariables: VariablesOf<typeof SampleDetailsQuery>; onClose: () => void }) {
+export function SampleDetail({
+  sample,
+  pageVariables,
+  onClose,
+}: {
+  sample: Sample;
+  pageVariables: VariablesOf<typeof SampleDetailsQuery>;
+  onClose: () => void;
+}) {
   const [{ data, error }] = useQuery({ query: SampleDetailsQuery, variables: pageVariables });
-  const details = data?.experiment?.samples.nodes.find((node) => node.sampleIndex === sample.sampleIndex);
+  const details = data?.experiment?.samples.nodes.find(
+    (node) => node.sampleIndex === sample.sampleIndex,
+  );
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => event.key === 'Escape' && onClose();
     window.addEventListener('keydown', onKey);
@@ -24,7 +36,13 @@ export function SampleDetail({ sample, pageVariables, onClose }: { sample: Sampl
     // biome-ignore lint/a11y/useKeyWithClickEvents lint/a11y/noStaticElementInteractions: a click outside the drawer closes it; Escape is handled on the window
     <div className="overlay" onClick={onClose}>
       {/* biome-ignore lint/a11y/useKeyWithClickEvents: only stops a click inside the drawer from closing it */}
-      <div className="drawer" role="dialog" aria-label={`sample ${sample.sampleIndex}`} data-testid="sample-detail" onClick={(e) => e.stopPropagation()}>
+      <div
+        className="drawer"
+        role="dialog"
+        aria-label={`sample ${sample.sampleIndex}`}
+        data-testid="sample-detail"
+        onClick={(e) => e.stopPropagation()}
+      >
         <div className="panel-head">
           <h2>
             Sample #{sample.sampleIndex} <span className="muted">{sample.exampleId}</span>
@@ -35,7 +53,11 @@ export function SampleDetail({ sample, pageVariables, onClose }: { sample: Sampl
         </div>
         <p className="question">{sample.question}</p>
         {error ? <ErrorNote error={error} /> : null}
-        {details ? <SampleFacts sample={sample} details={details} /> : <p className="muted">Loading…</p>}
+        {details ? (
+          <SampleFacts sample={sample} details={details} />
+        ) : (
+          <p className="muted">Loading…</p>
+        )}
       </div>
     </div>
   );
@@ -44,37 +66,41 @@ export function SampleDetail({ sample, pageVariables, onClose }: { sample: Sampl
 function SampleFacts({ sample, details }: { sample: Sample; details: Details }) {
   return (
     <>
-        <dl className="facts">
-          <dt>Expected</dt>
-          <dd>{sample.expectedAnswer}</dd>
-          <dt>Answer</dt>
-          <dd className={sample.correct ? 'good' : 'bad'}>
-            {sample.error ? `failed: ${sample.error}` : (sample.parsedAnswer ?? '—')} {sample.correct ? '✓' : '✗'}
-          </dd>
-          <dt>Scores</dt>
-          <dd>
-            exact {details.exactMatch ? 'yes' : 'no'} · F1 {formatScore(sample.f1)}
-          </dd>
-          <dt>Cost</dt>
-          <dd>
-            {formatMs(sample.latencyMs)} · {formatInteger(details.tokensInput)} tokens in · {formatInteger(details.tokensOutput)} out
-            {sample.cacheHit ? ` · cache hit (${sample.cacheTier ?? 'memory'})` : ''}
-            {details.retries > 0 ? ` · ${details.retries} retries` : ''}
-          </dd>
-          {details.timings.length > 0 ? (
-            <>
-              <dt>Phases</dt>
-              <dd>{details.timings.map((t) => `${t.phase} ${formatMs(t.ms)}`).join(' · ')}</dd>
-            </>
-          ) : null}
-        </dl>
-        {details.metadata ? <MetadataView metadata={details.metadata as Record<string, unknown>} /> : null}
-        {details.agent ? <AgentTraceView agent={details.agent} /> : null}
-        {details.retrieval ? <RetrievalView retrieval={details.retrieval} /> : null}
-        <h3>Prompt</h3>
-        <PromptView prompt={details.prompt} />
-        <h3>Raw output</h3>
-        <pre className="text">{details.rawOutput ?? '—'}</pre>
+      <dl className="facts">
+        <dt>Expected</dt>
+        <dd>{sample.expectedAnswer}</dd>
+        <dt>Answer</dt>
+        <dd className={sample.correct ? 'good' : 'bad'}>
+          {sample.error ? `failed: ${sample.error}` : (sample.parsedAnswer ?? '—')}{' '}
+          {sample.correct ? '✓' : '✗'}
+        </dd>
+        <dt>Scores</dt>
+        <dd>
+          exact {details.exactMatch ? 'yes' : 'no'} · F1 {formatScore(sample.f1)}
+        </dd>
+        <dt>Cost</dt>
+        <dd>
+          {formatMs(sample.latencyMs)} · {formatInteger(details.tokensInput)} tokens in ·{' '}
+          {formatInteger(details.tokensOutput)} out
+          {sample.cacheHit ? ` · cache hit (${sample.cacheTier ?? 'memory'})` : ''}
+          {details.retries > 0 ? ` · ${details.retries} retries` : ''}
+        </dd>
+        {details.timings.length > 0 ? (
+          <>
+            <dt>Phases</dt>
+            <dd>{details.timings.map((t) => `${t.phase} ${formatMs(t.ms)}`).join(' · ')}</dd>
+          </>
+        ) : null}
+      </dl>
+      {details.metadata ? (
+        <MetadataView metadata={details.metadata as Record<string, unknown>} />
+      ) : null}
+      {details.agent ? <AgentTraceView agent={details.agent} /> : null}
+      {details.retrieval ? <RetrievalView retrieval={details.retrieval} /> : null}
+      <h3>Prompt</h3>
+      <PromptView prompt={details.prompt} />
+      <h3>Raw output</h3>
+      <pre className="text">{details.rawOutput ?? '—'}</pre>
     </>
   );
 }
@@ -83,7 +109,11 @@ function AgentTraceView({ agent }: { agent: NonNullable<Details['agent']> }) {
   return (
     <div data-testid="agent-trace">
       <h3>
-        Agent trace <span className="muted">{agent.iterations} iterations · {agent.toolCalls} tool calls · stopped: {agent.stopReason.toLowerCase()}</span>
+        Agent trace{' '}
+        <span className="muted">
+          {agent.iterations} iterations · {agent.toolCalls} tool calls · stopped:{' '}
+          {agent.stopReason.toLowerCase()}
+        </span>
       </h3>
       <ol className="steps">
         {agent.steps.map((step) => (
@@ -94,7 +124,9 @@ function AgentTraceView({ agent }: { agent: NonNullable<Details['agent']> }) {
             {step.action ? (
               <div>
                 <b>Action</b> <code>{`${step.action}(${step.input ?? ''})`}</code>
-                {step.toolMs != null ? <span className="muted"> · {formatMs(step.toolMs)}</span> : null}
+                {step.toolMs != null ? (
+                  <span className="muted"> · {formatMs(step.toolMs)}</span>
+                ) : null}
               </div>
             ) : null}
             {step.observation != null ? (
@@ -139,13 +171,19 @@ function RetrievalView({ retrieval }: { retrieval: NonNullable<Details['retrieva
   return (
     <div data-testid="retrieved-passages">
       <h3>
-        Retrieved passages <span className="muted">{retrieval.knowledgeBase} · {retrieval.retrieval} · top {retrieval.topK}</span>
+        Retrieved passages{' '}
+        <span className="muted">
+          {retrieval.knowledgeBase} · {retrieval.retrieval} · top {retrieval.topK}
+        </span>
       </h3>
       <ol className="passages">
         {retrieval.passages.map((p) => (
           <li key={p.id}>
             <div>
-              <b>{p.title}</b> <span className="muted">{p.id} · score {p.score.toFixed(3)}</span>
+              <b>{p.title}</b>{' '}
+              <span className="muted">
+                {p.id} · score {p.score.toFixed(3)}
+              </span>
             </div>
             <p>{p.text}</p>
           </li>
@@ -161,7 +199,10 @@ interface ChatMessage {
 }
 
 function isChat(prompt: unknown): prompt is ChatMessage[] {
-  return Array.isArray(prompt) && prompt.every((m) => typeof m === 'object' && m !== null && 'role' in m && 'content' in m);
+  return (
+    Array.isArray(prompt) &&
+    prompt.every((m) => typeof m === 'object' && m !== null && 'role' in m && 'content' in m)
+  );
 }
 
 function PromptView({ prompt }: { prompt: unknown }) {

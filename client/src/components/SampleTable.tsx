@@ -8,7 +8,9 @@ import { Pager, useCursorPages } from '../pagination.tsx';
 import { ErrorNote } from './ErrorNote.tsx';
 import { SampleDetail } from './SampleDetail.tsx';
 
-export type Sample = NonNullable<ResultOf<typeof SamplesQuery>['experiment']>['samples']['nodes'][number];
+export type Sample = NonNullable<
+  ResultOf<typeof SamplesQuery>['experiment']
+>['samples']['nodes'][number];
 
 const PAGE_SIZE = 25;
 const FILTERS = {
@@ -20,7 +22,13 @@ const FILTERS = {
 type Filter = keyof typeof FILTERS;
 
 /** Every sample of the latest attempt, page by page; a click opens its prompt, output and trace. */
-export function SampleTable({ experimentId, refreshKey }: { experimentId: string; refreshKey: string }) {
+export function SampleTable({
+  experimentId,
+  refreshKey,
+}: {
+  experimentId: string;
+  refreshKey: string;
+}) {
   const [filter, setFilter] = useState<Filter>('all');
   const [open, setOpen] = useState<Sample | null>(null);
   const pages = useCursorPages();
@@ -70,24 +78,50 @@ export function SampleTable({ experimentId, refreshKey }: { experimentId: string
             </thead>
             <tbody>
               {samples.nodes.map((s) => (
-                <tr key={s.sampleIndex} className="clickable" onClick={() => setOpen(s)} data-testid={`sample-row-${s.sampleIndex}`}>
+                <tr
+                  key={s.sampleIndex}
+                  className="clickable"
+                  onClick={() => setOpen(s)}
+                  data-testid={`sample-row-${s.sampleIndex}`}
+                >
                   <td className="num">{s.sampleIndex}</td>
-                  <td className="clip" title={s.question}>{s.question}</td>
-                  <td className="clip" title={s.expectedAnswer}>{s.expectedAnswer}</td>
-                  <td className="clip" title={s.error ?? s.parsedAnswer ?? ''}>{s.error ? <span className="bad">{s.error}</span> : (s.parsedAnswer ?? '—')}</td>
-                  <td className={s.correct ? 'good' : 'bad'}>{s.error ? '!' : s.correct ? '✓' : '✗'}</td>
+                  <td className="clip" title={s.question}>
+                    {s.question}
+                  </td>
+                  <td className="clip" title={s.expectedAnswer}>
+                    {s.expectedAnswer}
+                  </td>
+                  <td className="clip" title={s.error ?? s.parsedAnswer ?? ''}>
+                    {s.error ? <span className="bad">{s.error}</span> : (s.parsedAnswer ?? '—')}
+                  </td>
+                  <td className={s.correct ? 'good' : 'bad'}>
+                    {s.error ? '!' : s.correct ? '✓' : '✗'}
+                  </td>
                   <td className="num">{formatScore(s.f1)}</td>
                   <td className="num">{formatMs(s.latencyMs)}</td>
-                  <td>{s.cacheHit ? <span className="badge cache">{s.cacheTier ?? 'hit'}</span> : <span className="muted">miss</span>}</td>
+                  <td>
+                    {s.cacheHit ? (
+                      <span className="badge cache">{s.cacheTier ?? 'hit'}</span>
+                    ) : (
+                      <span className="muted">miss</span>
+                    )}
+                  </td>
                   <td>{traceLabel(s)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <Pager pages={pages} pageInfo={samples.pageInfo} totalCount={samples.totalCount} pageSize={PAGE_SIZE} />
+          <Pager
+            pages={pages}
+            pageInfo={samples.pageInfo}
+            totalCount={samples.totalCount}
+            pageSize={PAGE_SIZE}
+          />
         </>
       )}
-      {open ? <SampleDetail sample={open} pageVariables={variables} onClose={() => setOpen(null)} /> : null}
+      {open ? (
+        <SampleDetail sample={open} pageVariables={variables} onClose={() => setOpen(null)} />
+      ) : null}
     </section>
   );
 }

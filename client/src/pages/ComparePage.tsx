@@ -3,7 +3,15 @@ import { useQuery } from 'urql';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { MultiComparison } from '../components/MultiComparison.tsx';
 import { PAIR_OUTCOMES, type PairOutcomeValue } from '../enums.ts';
-import { formatInteger, formatMs, formatPercent, formatPoints, formatPValue, formatScore, formatThroughput } from '../format.ts';
+import {
+  formatInteger,
+  formatMs,
+  formatPercent,
+  formatPoints,
+  formatPValue,
+  formatScore,
+  formatThroughput,
+} from '../format.ts';
 import type { ResultOf } from '../graphql.ts';
 import { ComparableExperimentsQuery, CompareQuery } from '../operations/compare.ts';
 import { Pager, useCursorPages } from '../pagination.tsx';
@@ -33,7 +41,12 @@ export function ComparePage() {
   const choose = (side: string, id: string) => {
     if (side === 'a' || side === 'b') return go({ a, b, more, [side]: id });
     const index = Number(side);
-    go({ a, b, more: id === '' ? more.filter((_, i) => i !== index) : more.map((m, i) => (i === index ? id : m)) });
+    go({
+      a,
+      b,
+      more:
+        id === '' ? more.filter((_, i) => i !== index) : more.map((m, i) => (i === index ? id : m)),
+    });
   };
   const extra = more.filter((id) => id !== a && id !== b);
   const ids = [a, b, ...extra];
@@ -43,7 +56,12 @@ export function ComparePage() {
         <h1>Compare experiments</h1>
         <Pickers a={a} b={b} more={more} choose={choose} />
         {ids.length < MAX_COMPARED ? (
-          <button type="button" data-testid="add-experiment" onClick={() => go({ a, b, more: [...more, ''] })} disabled={!a || !b || more.includes('')}>
+          <button
+            type="button"
+            data-testid="add-experiment"
+            onClick={() => go({ a, b, more: [...more, ''] })}
+            disabled={!a || !b || more.includes('')}
+          >
             + add an experiment ({ids.length} of {MAX_COMPARED})
           </button>
         ) : null}
@@ -60,13 +78,27 @@ export function ComparePage() {
   );
 }
 
-function Pickers({ a, b, more, choose }: { a: string; b: string; more: string[]; choose: (side: string, id: string) => void }) {
+function Pickers({
+  a,
+  b,
+  more,
+  choose,
+}: {
+  a: string;
+  b: string;
+  more: string[];
+  choose: (side: string, id: string) => void;
+}) {
   const [{ data }] = useQuery({ query: ComparableExperimentsQuery });
   const finished = data?.experiments.nodes.filter((e) => e.status !== 'PENDING') ?? [];
   const picker = (side: string, value: string, label: string) => (
     <label className="field" key={side}>
       <span className="field-label">Experiment {label}</span>
-      <select value={value} onChange={(e) => choose(side, e.target.value)} data-testid={`pick-${side}`}>
+      <select
+        value={value}
+        onChange={(e) => choose(side, e.target.value)}
+        data-testid={`pick-${side}`}
+      >
         <option value="">—</option>
         {finished.map((e) => (
           <option key={e.id} value={e.id}>
@@ -88,7 +120,10 @@ function Pickers({ a, b, more, choose }: { a: string; b: string; more: string[];
 function ComparisonView({ a, b }: { a: string; b: string }) {
   const [outcome, setOutcome] = useState<PairOutcomeValue | null>(null);
   const pages = useCursorPages();
-  const [{ data, error, fetching }] = useQuery({ query: CompareQuery, variables: { a, b, first: PAGE_SIZE, after: pages.after, outcome } });
+  const [{ data, error, fetching }] = useQuery({
+    query: CompareQuery,
+    variables: { a, b, first: PAGE_SIZE, after: pages.after, outcome },
+  });
   if (error) return <ErrorNote error={error} />;
   const comparison = data?.compareExperiments;
   if (!comparison) return <p className="muted panel">{fetching ? 'Comparing…' : ''}</p>;
@@ -103,17 +138,26 @@ function ComparisonView({ a, b }: { a: string; b: string }) {
           <h2>Per-sample differences</h2>
           {/* biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, not a form fieldset */}
           <div className="segmented" role="group" aria-label="filter pairs">
-            <button type="button" className={outcome === null ? 'active' : undefined} onClick={() => {
+            <button
+              type="button"
+              className={outcome === null ? 'active' : undefined}
+              onClick={() => {
                 setOutcome(null);
                 pages.reset();
-              }}>
+              }}
+            >
               all {formatInteger(comparison.samplesInCommon)}
             </button>
             {PAIR_OUTCOMES.map((o) => (
-              <button key={o} type="button" className={outcome === o ? 'active' : undefined} onClick={() => {
+              <button
+                key={o}
+                type="button"
+                className={outcome === o ? 'active' : undefined}
+                onClick={() => {
                   setOutcome(o);
                   pages.reset();
-                }}>
+                }}
+              >
                 {outcomeLabel(o)} {formatInteger(outcomeCount(comparison, o))}
               </button>
             ))}
@@ -134,16 +178,29 @@ function ComparisonView({ a, b }: { a: string; b: string }) {
             {comparison.differences.nodes.map((pair) => (
               <tr key={pair.exampleId}>
                 <td className="muted">{pair.exampleId}</td>
-                <td className="clip" title={pair.question}>{pair.question}</td>
+                <td className="clip" title={pair.question}>
+                  {pair.question}
+                </td>
                 <td className="clip">{pair.expectedAnswer}</td>
-                <td className={pair.a.correct ? 'good clip' : 'bad clip'}>{pair.a.correct ? '✓ ' : '✗ '}{pair.a.error ?? pair.a.parsedAnswer ?? '—'}</td>
-                <td className={pair.b.correct ? 'good clip' : 'bad clip'}>{pair.b.correct ? '✓ ' : '✗ '}{pair.b.error ?? pair.b.parsedAnswer ?? '—'}</td>
+                <td className={pair.a.correct ? 'good clip' : 'bad clip'}>
+                  {pair.a.correct ? '✓ ' : '✗ '}
+                  {pair.a.error ?? pair.a.parsedAnswer ?? '—'}
+                </td>
+                <td className={pair.b.correct ? 'good clip' : 'bad clip'}>
+                  {pair.b.correct ? '✓ ' : '✗ '}
+                  {pair.b.error ?? pair.b.parsedAnswer ?? '—'}
+                </td>
                 <td className="num">{pair.f1Difference.toFixed(3)}</td>
               </tr>
             ))}
           </tbody>
         </table>
-        <Pager pages={pages} pageInfo={comparison.differences.pageInfo} totalCount={comparison.differences.totalCount} pageSize={PAGE_SIZE} />
+        <Pager
+          pages={pages}
+          pageInfo={comparison.differences.pageInfo}
+          totalCount={comparison.differences.totalCount}
+          pageSize={PAGE_SIZE}
+        />
       </section>
     </>
   );
@@ -153,7 +210,12 @@ function SideBySide({ comparison }: { comparison: Comparison }) {
   const { a, b } = comparison;
   const metric = (side: Side) => side.experiment.metrics;
   const rows: [string, string, string, string][] = [
-    ['Accuracy (common samples)', formatPercent(a.accuracy), formatPercent(b.accuracy), formatPoints(comparison.accuracyDifference)],
+    [
+      'Accuracy (common samples)',
+      formatPercent(a.accuracy),
+      formatPercent(b.accuracy),
+      formatPoints(comparison.accuracyDifference),
+    ],
     ['Correct', formatInteger(a.correct), formatInteger(b.correct), signed(b.correct - a.correct)],
     ['F1 mean', formatScore(a.f1Mean), formatScore(b.f1Mean), signedScore(comparison.f1Difference)],
     ['Unpaired samples', formatInteger(a.unpaired), formatInteger(b.unpaired), ''],
@@ -165,13 +227,21 @@ function SideBySide({ comparison }: { comparison: Comparison }) {
       ['Latency p50', formatMs(ma.latencyP50), formatMs(mb.latencyP50), ''],
       ['Latency p95', formatMs(ma.latencyP95), formatMs(mb.latencyP95), ''],
       ['Throughput', formatThroughput(ma.throughput), formatThroughput(mb.throughput), ''],
-      ['Tokens out', formatInteger(ma.tokensOutput), formatInteger(mb.tokensOutput), signed(mb.tokensOutput - ma.tokensOutput)],
+      [
+        'Tokens out',
+        formatInteger(ma.tokensOutput),
+        formatInteger(mb.tokensOutput),
+        signed(mb.tokensOutput - ma.tokensOutput),
+      ],
     );
   }
   return (
     <section className="panel" data-testid="side-by-side">
       <h2>
-        Side by side <span className="muted">{comparison.datasetName} · {formatInteger(comparison.samplesInCommon)} samples in common</span>
+        Side by side{' '}
+        <span className="muted">
+          {comparison.datasetName} · {formatInteger(comparison.samplesInCommon)} samples in common
+        </span>
       </h2>
       <table className="data">
         <thead>
@@ -204,18 +274,25 @@ function SideBySide({ comparison }: { comparison: Comparison }) {
 function Significance({ comparison }: { comparison: Comparison }) {
   const { mcNemar, bootstrap } = comparison;
   const level = formatPercent(bootstrap.confidenceLevel).replace('.0 %', ' %');
-  const interval = (ci: { estimate: number; lower: number; upper: number }, format: (n: number) => string) => `${format(ci.estimate)}  [${format(ci.lower)}, ${format(ci.upper)}]`;
+  const interval = (
+    ci: { estimate: number; lower: number; upper: number },
+    format: (n: number) => string,
+  ) => `${format(ci.estimate)}  [${format(ci.lower)}, ${format(ci.upper)}]`;
   return (
     <section className="panel" data-testid="significance">
       <h2>Significance</h2>
       <p className={mcNemar.significant ? 'verdict good' : 'verdict'} data-testid="verdict">
-        {mcNemar.significant ? `The difference is significant at ${level}.` : `No significant difference at ${level}.`}
+        {mcNemar.significant
+          ? `The difference is significant at ${level}.`
+          : `No significant difference at ${level}.`}
       </p>
       <dl className="facts">
         <dt>McNemar</dt>
         <dd data-testid="mcnemar">
-          {mcNemar.method === 'EXACT_BINOMIAL' ? 'exact binomial' : 'χ² with continuity correction'} · only A {mcNemar.onlyA} · only B {mcNemar.onlyB}
-          {mcNemar.statistic != null ? ` · χ² ${mcNemar.statistic.toFixed(3)}` : ''} · p = <span data-testid="p-value">{formatPValue(mcNemar.pValue)}</span>
+          {mcNemar.method === 'EXACT_BINOMIAL' ? 'exact binomial' : 'χ² with continuity correction'}{' '}
+          · only A {mcNemar.onlyA} · only B {mcNemar.onlyB}
+          {mcNemar.statistic != null ? ` · χ² ${mcNemar.statistic.toFixed(3)}` : ''} · p ={' '}
+          <span data-testid="p-value">{formatPValue(mcNemar.pValue)}</span>
         </dd>
         <dt>Accuracy A</dt>
         <dd>{interval(bootstrap.accuracyA, formatPercent)}</dd>
@@ -227,7 +304,8 @@ function Significance({ comparison }: { comparison: Comparison }) {
         <dd>{interval(bootstrap.f1Difference, signedScore)}</dd>
         <dt>Bootstrap</dt>
         <dd className="muted">
-          {formatInteger(bootstrap.resamples)} paired resamples, seed {bootstrap.seed}, {level} percentile intervals
+          {formatInteger(bootstrap.resamples)} paired resamples, seed {bootstrap.seed}, {level}{' '}
+          percentile intervals
         </dd>
       </dl>
     </section>
@@ -235,12 +313,19 @@ function Significance({ comparison }: { comparison: Comparison }) {
 }
 
 function outcomeLabel(outcome: PairOutcomeValue): string {
-  return { ONLY_A: 'only A right', ONLY_B: 'only B right', BOTH_CORRECT: 'both right', BOTH_WRONG: 'both wrong' }[outcome];
+  return {
+    ONLY_A: 'only A right',
+    ONLY_B: 'only B right',
+    BOTH_CORRECT: 'both right',
+    BOTH_WRONG: 'both wrong',
+  }[outcome];
 }
 
 function outcomeCount(comparison: Comparison, outcome: PairOutcomeValue): number {
   const o = comparison.outcomes;
-  return { ONLY_A: o.onlyA, ONLY_B: o.onlyB, BOTH_CORRECT: o.bothCorrect, BOTH_WRONG: o.bothWrong }[outcome];
+  return { ONLY_A: o.onlyA, ONLY_B: o.onlyB, BOTH_CORRECT: o.bothCorrect, BOTH_WRONG: o.bothWrong }[
+    outcome
+  ];
 }
 
 function signed(n: number): string {

@@ -2,31 +2,59 @@ import { useCallback, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { LatencyHistogram, PhaseTimeChart } from '../components/charts.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { GatesPanel } from '../components/GatesPanel.tsx';
 import { LiveFeed } from '../components/LiveFeed.tsx';
 import { MetricCard } from '../components/MetricCard.tsx';
 import { ProfileSection } from '../components/ProfileSection.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { SampleTable } from '../components/SampleTable.tsx';
 import { ACTIVE_STATUSES, StatusBadge } from '../components/StatusBadge.tsx';
-import { formatDateTime, formatInteger, formatMs, formatPercent, formatScore, formatThroughput, formatUsd } from '../format.ts';
+import {
+  formatDateTime,
+  formatInteger,
+  formatMs,
+  formatPercent,
+  formatScore,
+  formatThroughput,
+  formatUsd,
+} from '../format.ts';
 import type { ResultOf } from '../graphql.ts';
 import { useLiveRun } from '../live-run.ts';
 import { useRefetchOn } from '../hooks.ts';
-import { CancelExperimentMutation, DeleteExperimentMutation, ExperimentQuery, LatenciesQuery, RunExperimentMutation } from '../operations/experiment.ts';
+import {
+  CancelExperimentMutation,
+  DeleteExperimentMutation,
+  ExperimentQuery,
+  LatenciesQuery,
+  RunExperimentMutation,
+} from '../operations/experiment.ts';
 import { Link, navigate } from '../router.tsx';
 
 type Experiment = NonNullable<ResultOf<typeof ExperimentQuery>['experiment']>;
 
 /** One experiment: live progress, metrics, the optimization profile, plots and every sample. */
 export function ExperimentPage({ id }: { id: string }) {
-  const [{ data, error, fetching }, reexecute] = useQuery({ query: ExperimentQuery, variables: { id } });
+  const [{ data, error, fetching }, reexecute] = useQuery({
+    query: ExperimentQuery,
+    variables: { id },
+  });
   const refresh = useCallback(() => reexecute({ requestPolicy: 'network-only' }), [reexecute]);
   const experiment = data?.experiment;
   if (!experiment) {
-    return <section className="panel">{error ? <ErrorNote error={error} /> : <p className="muted">{fetching ? 'Loading…' : 'Not found.'}</p>}</section>;
+    return (
+      <section className="panel">
+        {error ? (
+          <ErrorNote error={error} />
+        ) : (
+          <p className="muted">{fetching ? 'Loading…' : 'Not found.'}</p>
+        )}
+      </section>
+    );
   }
   // A new attempt starts with empty live state.
-  return <ExperimentView key={experiment.currentAttempt} experiment={experiment} refresh={refresh} />;
+  return (
+    <ExperimentView key={experiment.currentAttempt} experiment={experiment} refresh={refresh} />
+  );
 }
 
 function ExperimentView({ experiment, refresh }: { experiment: Experiment; refresh: () => void }) {
@@ -40,33 +68,77 @@ function ExperimentView({ experiment, refresh }: { experiment: Experiment; refre
       <Header experiment={experiment} progress={progress} refresh={refresh} />
       <Metrics experiment={experiment} />
       <div className="columns">
-        {profile ? <ProfileSection profile={profile} live={active && live.profile !== null} /> : <section className="panel"><h2>⚡ Optimization Profile</h2><p className="muted">The profile appears when the experiment runs.</p></section>}
+        {profile ? (
+          <ProfileSection profile={profile} live={active && live.profile !== null} />
+        ) : (
+          <section className="panel">
+            <h2>⚡ Optimization Profile</h2>
+            <p className="muted">The profile appears when the experiment runs.</p>
+          </section>
+        )}
         <LiveFeed samples={live.feed} />
       </div>
       <section className="panel charts">
-        <Histogram experimentId={experiment.id} status={experiment.status} live={live.latencies} scored={progress.done - progress.failed} />
+        <Histogram
+          experimentId={experiment.id}
+          status={experiment.status}
+          live={live.latencies}
+          scored={progress.done - progress.failed}
+        />
         {profile ? <PhaseTimeChart profile={profile} /> : null}
       </section>
       <div className="columns even">
         <ConfigPanel experiment={experiment} />
         <AttemptsPanel experiment={experiment} />
       </div>
+      <GatesPanel experimentId={experiment.id} refreshKey={refreshKey} />
       <SampleTable experimentId={experiment.id} refreshKey={refreshKey} />
     </div>
   );
 }
 
 /** Latencies of the samples the page has seen: the first 1000 read from the API, then every streamed one. */
-function Histogram({ experimentId, status, live, scored }: { experimentId: string; status: string; live: ReadonlyMap<number, number>; scored: number }) {
-  const [{ data }, reexecute] = useQuery({ query: LatenciesQuery, variables: { id: experimentId } });
+function Histogram({
+  experimentId,
+  status,
+  live,
+  scored,
+}: {
+  experimentId: string;
+  status: string;
+  live: ReadonlyMap<number, number>;
+  scored: number;
+}) {
+  const [{ data }, reexecute] = useQuery({
+    query: LatenciesQuery,
+    variables: { id: experimentId },
+  });
   useRefetchOn(status, reexecute);
   const byIndex = new Map(live);
-  for (const sample of data?.experiment?.samples.nodes ?? []) if (!sample.error) byIndex.set(sample.sampleIndex, sample.latencyMs);
+  for (const sample of data?.experiment?.samples.nodes ?? [])
+    if (!sample.error) byIndex.set(sample.sampleIndex, sample.latencyMs);
   const latencies = [...byIndex.values()];
-  return <LatencyHistogram latencies={latencies} note={latencies.length < scored ? `${formatInteger(latencies.length)} of ${formatInteger(scored)} samples` : undefined} />;
+  return (
+    <LatencyHistogram
+      latencies={latencies}
+      note={
+        latencies.length < scored
+          ? `${formatInteger(latencies.length)} of ${formatInteger(scored)} samples`
+          : undefined
+      }
+    />
+  );
 }
 
-function Header({ experiment, progress, refresh }: { experiment: Experiment; progress: { done: number; total: number; failed: number }; refresh: () => void }) {
+function Header({
+  experiment,
+  progress,
+  refresh,
+}: {
+  experiment: Experiment;
+  progress: { done: number; total: number; failed: number };
+  refresh: () => void;
+}) {
   const active = ACTIVE_STATUSES.has(experiment.status);
   const [run, runExperiment] = useMutation(RunExperimentMutation);
   const [cancel, cancelExperiment] = useMutation(CancelExperimentMutation);
@@ -75,7 +147,10 @@ function Header({ experiment, progress, refresh }: { experiment: Experiment; pro
   const remote = experiment.config.provider.kind !== 'SIMULATED';
   const failure = run.error ?? cancel.error ?? remove.error;
   const onRun = async () => {
-    const result = await runExperiment({ id: experiment.id, apiKey: remote && apiKey ? apiKey : null });
+    const result = await runExperiment({
+      id: experiment.id,
+      apiKey: remote && apiKey ? apiKey : null,
+    });
     if (!result.error) refresh();
   };
   const onDelete = async () => {
@@ -83,7 +158,8 @@ function Header({ experiment, progress, refresh }: { experiment: Experiment; pro
     const result = await deleteExperiment({ id: experiment.id });
     if (!result.error) navigate('/');
   };
-  const exportUrl = (format: string) => `/api/v1/results/${encodeURIComponent(experiment.id)}/export?format=${format}`;
+  const exportUrl = (format: string) =>
+    `/api/v1/results/${encodeURIComponent(experiment.id)}/export?format=${format}`;
   return (
     <section className="panel header">
       <div className="panel-head">
@@ -94,19 +170,43 @@ function Header({ experiment, progress, refresh }: { experiment: Experiment; pro
             <span className="chip">{experiment.config.reasoningMethod}</span>
             <span className="chip">{experiment.config.modelName}</span>
             <span className="chip">{experiment.config.datasetName}</span>
-            <span className="chip">{experiment.config.provider.kind.toLowerCase().replace('_', '-')}</span>
-            {experiment.currentAttempt > 1 ? <span className="chip">attempt {experiment.currentAttempt}</span> : null}
+            <span className="chip">
+              {experiment.config.provider.kind.toLowerCase().replace('_', '-')}
+            </span>
+            {experiment.currentAttempt > 1 ? (
+              <span className="chip">attempt {experiment.currentAttempt}</span>
+            ) : null}
           </div>
         </div>
         <div className="actions">
           {active ? (
-            <button type="button" className="danger" disabled={cancel.fetching} onClick={() => void cancelExperiment({ id: experiment.id })} data-testid="cancel">
+            <button
+              type="button"
+              className="danger"
+              disabled={cancel.fetching}
+              onClick={() => void cancelExperiment({ id: experiment.id })}
+              data-testid="cancel"
+            >
               Cancel
             </button>
           ) : (
             <>
-              {remote ? <input type="password" className="inline-key" placeholder="API key (optional)" value={apiKey} onChange={(e) => setApiKey(e.target.value)} /> : null}
-              <button type="button" className="primary" disabled={run.fetching} onClick={() => void onRun()} data-testid="rerun">
+              {remote ? (
+                <input
+                  type="password"
+                  className="inline-key"
+                  placeholder="API key (optional)"
+                  value={apiKey}
+                  onChange={(e) => setApiKey(e.target.value)}
+                />
+              ) : null}
+              <button
+                type="button"
+                className="primary"
+                disabled={run.fetching}
+                onClick={() => void onRun()}
+                data-testid="rerun"
+              >
                 {experiment.currentAttempt === 0 ? 'Run' : 'Re-run'}
               </button>
             </>
@@ -120,7 +220,12 @@ function Header({ experiment, progress, refresh }: { experiment: Experiment; pro
           <Link className="button" to={`/compare?a=${experiment.id}`}>
             Compare…
           </Link>
-          <button type="button" className="ghost" disabled={remove.fetching} onClick={() => void onDelete()}>
+          <button
+            type="button"
+            className="ghost"
+            disabled={remove.fetching}
+            onClick={() => void onDelete()}
+          >
             Delete
           </button>
         </div>
@@ -138,20 +243,47 @@ function Metrics({ experiment }: { experiment: Experiment }) {
   if (!m) return null;
   return (
     <section className="cards metrics" data-testid="metrics">
-      <MetricCard label="Accuracy (any)" value={formatPercent(m.accuracyAny)} testId="metric-accuracy-any" hint={`exact or substring · ${formatInteger(m.samples)} samples`} />
-      <MetricCard label="Exact match" value={formatPercent(m.accuracyExact)} testId="metric-accuracy-exact" hint={`substring ${formatPercent(m.accuracySubstring)}`} />
-      <MetricCard label="F1" value={formatScore(m.f1Mean)} testId="metric-f1" hint="mean token F1" />
-      <MetricCard label="Latency p50" value={formatMs(m.latencyP50)} testId="metric-latency-p50" hint={`mean ${formatMs(m.latencyMean)}`} />
+      <MetricCard
+        label="Accuracy (any)"
+        value={formatPercent(m.accuracyAny)}
+        testId="metric-accuracy-any"
+        hint={`exact or substring · ${formatInteger(m.samples)} samples`}
+      />
+      <MetricCard
+        label="Exact match"
+        value={formatPercent(m.accuracyExact)}
+        testId="metric-accuracy-exact"
+        hint={`substring ${formatPercent(m.accuracySubstring)}`}
+      />
+      <MetricCard
+        label="F1"
+        value={formatScore(m.f1Mean)}
+        testId="metric-f1"
+        hint="mean token F1"
+      />
+      <MetricCard
+        label="Latency p50"
+        value={formatMs(m.latencyP50)}
+        testId="metric-latency-p50"
+        hint={`mean ${formatMs(m.latencyMean)}`}
+      />
       <MetricCard label="Latency p95" value={formatMs(m.latencyP95)} testId="metric-latency-p95" />
       <MetricCard label="Latency p99" value={formatMs(m.latencyP99)} testId="metric-latency-p99" />
-      <MetricCard label="Throughput" value={formatThroughput(m.throughput)} testId="metric-throughput" hint="samples per second" />
+      <MetricCard
+        label="Throughput"
+        value={formatThroughput(m.throughput)}
+        testId="metric-throughput"
+        hint="samples per second"
+      />
       <MetricCard
         label="Tokens"
         value={formatInteger(m.tokensInput + m.tokensOutput)}
         testId="metric-tokens"
         hint={`${formatInteger(m.tokensInput)} in · ${formatInteger(m.tokensOutput)} out${m.estimatedCostUsd != null ? ` · ${formatUsd(m.estimatedCostUsd)}` : ''}`}
       />
-      {m.failed > 0 ? <MetricCard label="Failed samples" value={formatInteger(m.failed)} testId="metric-failed" /> : null}
+      {m.failed > 0 ? (
+        <MetricCard label="Failed samples" value={formatInteger(m.failed)} testId="metric-failed" />
+      ) : null}
     </section>
   );
 }
@@ -176,11 +308,14 @@ function ConfigPanel({ experiment }: { experiment: Experiment }) {
         <dd>{formatInteger(c.numSamples)} requested</dd>
         <dt>Generation</dt>
         <dd>
-          temperature {c.hyperparameters.temperature} · max tokens {c.hyperparameters.maxTokens} · top p {c.hyperparameters.topP} · seed {c.hyperparameters.seed}
+          temperature {c.hyperparameters.temperature} · max tokens {c.hyperparameters.maxTokens} ·
+          top p {c.hyperparameters.topP} · seed {c.hyperparameters.seed}
         </dd>
         <dt>Optimization</dt>
         <dd>
-          batching {o.enableBatching ? `on (${o.batchSize})` : 'off'} · caching {o.enableCaching ? `on (${o.cacheMaxSize})` : 'off'} · profiling {o.enableProfiling ? 'on' : 'off'}
+          batching {o.enableBatching ? `on (${o.batchSize})` : 'off'} · caching{' '}
+          {o.enableCaching ? `on (${o.cacheMaxSize})` : 'off'} · profiling{' '}
+          {o.enableProfiling ? 'on' : 'off'}
         </dd>
         {c.agent ? (
           <>

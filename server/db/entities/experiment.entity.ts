@@ -1,7 +1,14 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
 import type { ExperimentConfig } from '../../engine/experiment-config.ts';
 
-export const EXPERIMENT_STATUSES = ['PENDING', 'QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export const EXPERIMENT_STATUSES = [
+  'PENDING',
+  'QUEUED',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+] as const;
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];
 
 /** An experiment: one configuration. Each run of it is an {@link Attempt}. */

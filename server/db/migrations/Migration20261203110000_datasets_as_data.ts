@@ -9,8 +9,15 @@ export class Migration20261203110000_datasets_as_data extends DialectMigration {
     // SQLite runs only the first statement of a multi-statement string: one statement each.
     const schema = () => this.getKnex().schema;
     return [
-      schema().alterTable('imported_datasets', (t) => void t.text('kind').notNullable().defaultTo('GENERAL')).toQuery(),
-      schema().alterTable('sample_results', (t) => void t.json('metadata').nullable()).toQuery(),
+      schema()
+        .alterTable(
+          'imported_datasets',
+          (t) => void t.text('kind').notNullable().defaultTo('GENERAL'),
+        )
+        .toQuery(),
+      schema()
+        .alterTable('sample_results', (t) => void t.json('metadata').nullable())
+        .toQuery(),
       schema()
         .createTable('knowledge_bases', (t) => {
           t.increments('id').primary();
@@ -27,7 +34,12 @@ export class Migration20261203110000_datasets_as_data extends DialectMigration {
           t.datetime('created_at').notNullable();
         })
         .toQuery(),
-      schema().alterTable('knowledge_bases', (t) => void t.unique(['name'], { indexName: 'knowledge_bases_name_unique' })).toQuery(),
+      schema()
+        .alterTable(
+          'knowledge_bases',
+          (t) => void t.unique(['name'], { indexName: 'knowledge_bases_name_unique' }),
+        )
+        .toQuery(),
     ];
   }
 

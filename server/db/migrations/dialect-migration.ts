@@ -11,7 +11,8 @@ export abstract class DialectMigration extends Migration {
   protected abstract postgresql(): string[];
 
   override up(): void {
-    for (const sql of this.dialect() === 'postgresql' ? this.postgresql() : this.sqlite()) this.addSql(sql);
+    for (const sql of this.dialect() === 'postgresql' ? this.postgresql() : this.sqlite())
+      this.addSql(sql);
   }
 
   protected dialect(): Dialect {

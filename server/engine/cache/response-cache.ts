@@ -63,7 +63,10 @@ export class ResponseCache {
     if (pending) return this.hit('inflight', await pending);
     this.misses += 1;
     const original = fetch();
-    const request = original.then(({ completion, latencyMs }) => ({ completion: replayable(completion), latencyMs }));
+    const request = original.then(({ completion, latencyMs }) => ({
+      completion: replayable(completion),
+      latencyMs,
+    }));
     this.inFlight.set(key, request);
     try {
       const fetched = await request;
@@ -100,7 +103,11 @@ export class ResponseCache {
 }
 
 /** A replayed response made no retries and waited on no rate limit: those belong to the original call. */
-function replayable({ retries: _retries, rateLimitWaitMs: _waited, ...completion }: Completion): Completion {
+function replayable({
+  retries: _retries,
+  rateLimitWaitMs: _waited,
+  ...completion
+}: Completion): Completion {
   return completion;
 }
 

@@ -51,7 +51,9 @@ const OPERATIONS: readonly Operation[] = [
 const QUESTION_PATTERN = /^What is (\d+) ([+*-]) (\d+)\?$/;
 
 /** 100 000 generated arithmetic questions, built on demand by `at(i)` (never materialised). */
-export function createArithmeticDataset(): Dataset & { indexOfQuestion(question: string): number | undefined } {
+export function createArithmeticDataset(): Dataset & {
+  indexOfQuestion(question: string): number | undefined;
+} {
   return {
     name: ARITHMETIC_DATASET_NAME,
     description:
@@ -96,7 +98,8 @@ function indexOfQuestion(question: string): number | undefined {
   const scrambled = operationIndex + OPERATIONS.length * (u + OPERAND_RADIX * v);
   if (scrambled >= ARITHMETIC_SIZE) return undefined;
   const index =
-    (((scrambled - SCRAMBLE_OFFSET + ARITHMETIC_SIZE) % ARITHMETIC_SIZE) * SCRAMBLE_MULTIPLIER_INVERSE) %
+    (((scrambled - SCRAMBLE_OFFSET + ARITHMETIC_SIZE) % ARITHMETIC_SIZE) *
+      SCRAMBLE_MULTIPLIER_INVERSE) %
     ARITHMETIC_SIZE;
   return arithmeticExample(index).question === question ? index : undefined;
 }

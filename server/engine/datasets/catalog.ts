@@ -1,22 +1,37 @@
 import type { DatasetKind } from '../types.ts';
 
 /** The built-in file datasets: server/data/datasets/<name>.json, with what each is for. */
-export const BUILTIN_FILE_DATASETS: readonly { name: string; description: string; kind: DatasetKind }[] = [
-  { name: 'sample', description: 'Ten quick general-knowledge questions for smoke tests and demos.', kind: 'GENERAL' },
+export const BUILTIN_FILE_DATASETS: readonly {
+  name: string;
+  description: string;
+  kind: DatasetKind;
+}[] = [
   {
-    name: 'trivia_qa',
-    description: 'Trivia on history, science, geography and culture; short answers with accepted aliases.',
+    name: 'sample',
+    description: 'Ten quick general-knowledge questions for smoke tests and demos.',
     kind: 'GENERAL',
   },
-  { name: 'commonsense_qa', description: 'Everyday commonsense questions with short free-text answers.', kind: 'GENERAL' },
+  {
+    name: 'trivia_qa',
+    description:
+      'Trivia on history, science, geography and culture; short answers with accepted aliases.',
+    kind: 'GENERAL',
+  },
+  {
+    name: 'commonsense_qa',
+    description: 'Everyday commonsense questions with short free-text answers.',
+    kind: 'GENERAL',
+  },
   {
     name: 'multi_hop',
-    description: 'Questions that chain two or more facts, e.g. a person, then where they were born.',
+    description:
+      'Questions that chain two or more facts, e.g. a person, then where they were born.',
     kind: 'MULTI_HOP',
   },
   {
     name: 'math_reasoning',
-    description: 'Grade-school word problems with worked solutions; numeric answers, often with units or money.',
+    description:
+      'Grade-school word problems with worked solutions; numeric answers, often with units or money.',
     kind: 'MATH',
   },
   {
@@ -26,7 +41,8 @@ export const BUILTIN_FILE_DATASETS: readonly { name: string; description: string
   },
   {
     name: 'react_bench',
-    description: 'Questions that need a lookup and/or a calculation; made for the REACT agent and its tools.',
+    description:
+      'Questions that need a lookup and/or a calculation; made for the REACT agent and its tools.',
     kind: 'AGENT',
   },
 ];

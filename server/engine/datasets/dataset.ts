@@ -42,6 +42,8 @@ export function createInMemoryDataset(
 
 export function assertIndex(index: number, size: number, datasetName: string): void {
   if (!Number.isInteger(index) || index < 0 || index >= size) {
-    throw new RangeError(`Index ${index} is out of range for dataset "${datasetName}" (size ${size})`);
+    throw new RangeError(
+      `Index ${index} is out of range for dataset "${datasetName}" (size ${size})`,
+    );
   }
 }

@@ -39,7 +39,9 @@ export async function readJsonFile(path: string): Promise<unknown> {
 /** Validates dataset records (unique ids, required strings, well-formed hints) and returns examples. */
 export function parseDatasetRecords(raw: unknown, origin: string): Example[] {
   const records = requireRecordArray(raw, origin);
-  const examples = records.map((record, position) => toExample(record, new RecordLocation(origin, position, record)));
+  const examples = records.map((record, position) =>
+    toExample(record, new RecordLocation(origin, position, record)),
+  );
   assertUniqueIds(examples, origin);
   return examples;
 }
@@ -115,7 +117,8 @@ class RecordLocation {
 
   requireString(field: string): string {
     const value = this.record[field];
-    if (typeof value !== 'string' || value.trim() === '') this.fail(`"${field}" must be a non-empty string`);
+    if (typeof value !== 'string' || value.trim() === '')
+      this.fail(`"${field}" must be a non-empty string`);
     return value;
   }
 
@@ -146,5 +149,7 @@ class RecordLocation {
 function isToolStep(value: unknown): value is ToolStep {
   if (value === null || typeof value !== 'object') return false;
   const { tool, input } = value as Record<string, unknown>;
-  return (tool === 'search' || tool === 'calculator') && typeof input === 'string' && input.trim() !== '';
+  return (
+    (tool === 'search' || tool === 'calculator') && typeof input === 'string' && input.trim() !== ''
+  );
 }

@@ -54,9 +54,13 @@ function readJsonArray(text: string): LocatedRecord[] {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new FormatError(jsonErrorLine(text, error, elements), `not valid JSON (${jsonProblem(error)})`);
+    throw new FormatError(
+      jsonErrorLine(text, error, elements),
+      `not valid JSON (${jsonProblem(error)})`,
+    );
   }
-  if (!Array.isArray(parsed)) throw new FormatError(lineAt(text, firstNonSpace(text)), 'expected a JSON array of records');
+  if (!Array.isArray(parsed))
+    throw new FormatError(lineAt(text, firstNonSpace(text)), 'expected a JSON array of records');
   return parsed.map((record: unknown, index) => ({ line: elements[index]?.line ?? 1, record }));
 }
 
@@ -84,7 +88,8 @@ function topLevelElements(text: string): Element[] {
       else if (char === '"') inString = false;
       continue;
     }
-    if (depth === 1 && current === null && !/[\s,\]]/.test(char)) current = { start: i, end: i, line };
+    if (depth === 1 && current === null && !/[\s,\]]/.test(char))
+      current = { start: i, end: i, line };
     if (char === '"') inString = true;
     else if (char === '[' || char === '{') depth += 1;
     else if (char === ']' || char === '}') depth -= 1;
@@ -116,7 +121,10 @@ function jsonErrorLine(text: string, error: unknown, elements: readonly Element[
 
 function jsonProblem(error: unknown): string {
   // V8 quotes the whole input in some messages; the line number says where, the first clause says what.
-  return (error as Error).message.split(', "')[0]?.replace(/ in JSON at position \d+.*$/, '') ?? 'syntax error';
+  return (
+    (error as Error).message.split(', "')[0]?.replace(/ in JSON at position \d+.*$/, '') ??
+    'syntax error'
+  );
 }
 
 function lineAt(text: string, offset: number): number {
@@ -133,15 +141,26 @@ function firstNonSpace(text: string): number {
 function readCsv(text: string): LocatedRecord[] {
   const rows = csvRows(text);
   const header = rows[0];
-  if (!header) throw new FormatError(1, 'the file is empty; expected a header row such as id,question,answer,aliases');
+  if (!header)
+    throw new FormatError(
+      1,
+      'the file is empty; expected a header row such as id,question,answer,aliases',
+    );
   const columns = header.fields.map((name) => name.trim());
   const duplicate = columns.find((name, index) => columns.indexOf(name) !== index);
-  if (duplicate !== undefined) throw new FormatError(header.line, `column "${duplicate}" appears twice in the header`);
+  if (duplicate !== undefined)
+    throw new FormatError(header.line, `column "${duplicate}" appears twice in the header`);
   return rows.slice(1).map(({ line, fields }) => {
     if (fields.length !== columns.length) {
-      throw new FormatError(line, `expected ${columns.length} fields like the header, found ${fields.length}`);
+      throw new FormatError(
+        line,
+        `expected ${columns.length} fields like the header, found ${fields.length}`,
+      );
     }
-    return { line, record: Object.fromEntries(columns.map((name, index) => [name, fields[index]])) };
+    return {
+      line,
+      record: Object.fromEntries(columns.map((name, index) => [name, fields[index]])),
+    };
   });
 }
 
@@ -191,9 +210,15 @@ function csvRows(text: string): CsvRow[] {
       field = '';
       quotedFrom = line;
     } else if (afterQuote && char.trim() !== '') {
-      throw new FormatError(line, 'unexpected text after a closing quote (a quote inside a field must be doubled: "")');
+      throw new FormatError(
+        line,
+        'unexpected text after a closing quote (a quote inside a field must be doubled: "")',
+      );
     } else if (char === '"') {
-      throw new FormatError(line, 'a quote inside an unquoted field (quote the whole field and double the quote: "")');
+      throw new FormatError(
+        line,
+        'a quote inside an unquoted field (quote the whole field and double the quote: "")',
+      );
     } else if (!afterQuote) {
       field += char;
     }

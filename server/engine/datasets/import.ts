@@ -23,7 +23,10 @@ export class DatasetImportError extends AppError {
     readonly line: number | null,
     problem: string,
   ) {
-    super(`${field}: ${line === null ? '' : `line ${line}: `}${problem}`, 'BAD_USER_INPUT', { field, line });
+    super(`${field}: ${line === null ? '' : `line ${line}: `}${problem}`, 'BAD_USER_INPUT', {
+      field,
+      line,
+    });
   }
 }
 
@@ -31,17 +34,27 @@ export class DatasetImportError extends AppError {
  * Reads and validates an uploaded dataset of {id, question, answer, aliases?} records. Every problem
  * is reported with the line it is on; the whole file is refused at the first one.
  */
-export function parseImportedExamples(format: ImportFormat, content: string, field = 'content'): Example[] {
+export function parseImportedExamples(
+  format: ImportFormat,
+  content: string,
+  field = 'content',
+): Example[] {
   let records: ReturnType<typeof readRecords>;
   try {
     records = readRecords(format, content);
   } catch (error) {
-    if (error instanceof FormatError) throw new DatasetImportError(field, error.line, error.message);
+    if (error instanceof FormatError)
+      throw new DatasetImportError(field, error.line, error.message);
     throw error;
   }
-  if (records.length === 0) throw new DatasetImportError(field, null, 'the file contains no records');
+  if (records.length === 0)
+    throw new DatasetImportError(field, null, 'the file contains no records');
   if (records.length > IMPORT_LIMITS.records) {
-    throw new DatasetImportError(field, null, `at most ${IMPORT_LIMITS.records} records, found ${records.length}`);
+    throw new DatasetImportError(
+      field,
+      null,
+      `at most ${IMPORT_LIMITS.records} records, found ${records.length}`,
+    );
   }
   const firstLineOfId = new Map<string, number>();
   return records.map(({ line, record }) => {
@@ -50,7 +63,8 @@ export function parseImportedExamples(format: ImportFormat, content: string, fie
     };
     const example = toExample(record, format, fail);
     const earlier = firstLineOfId.get(example.id);
-    if (earlier !== undefined) fail(`id ${JSON.stringify(example.id)} is already used on line ${earlier}`);
+    if (earlier !== undefined)
+      fail(`id ${JSON.stringify(example.id)} is already used on line ${earlier}`);
     firstLineOfId.set(example.id, line);
     return example;
   });
@@ -63,7 +77,13 @@ export function parseImportedExamples(format: ImportFormat, content: string, fie
 export function examplesHash(examples: readonly Example[]): string {
   return sha256Hex(
     canonicalJson(
-      examples.map(({ id, question, answer, aliases, metadata }) => ({ id, question, answer, aliases, ...(metadata ? { metadata } : {}) })),
+      examples.map(({ id, question, answer, aliases, metadata }) => ({
+        id,
+        question,
+        answer,
+        aliases,
+        ...(metadata ? { metadata } : {}),
+      })),
     ),
   );
 }
@@ -76,7 +96,12 @@ export function createImportedDataset(
   contentHash: string,
 ): Dataset {
   return createInMemoryDataset(
-    { name, description: description ?? `Imported dataset of ${examples.length} examples.`, source: 'imported', kind },
+    {
+      name,
+      description: description ?? `Imported dataset of ${examples.length} examples.`,
+      source: 'imported',
+      kind,
+    },
     examples,
     contentHash,
   );
@@ -88,12 +113,30 @@ export function createImportedDataset(
  * "hops"/"supporting facts" field → MULTI_HOP; else GENERAL.
  */
 export function inferDatasetKind(examples: readonly Example[]): DatasetKind {
-  const has = (field: string) => examples.some((example) => example.metadata?.[field] !== undefined);
+  const has = (field: string) =>
+    examples.some((example) => example.metadata?.[field] !== undefined);
   if (examples.some((example) => example.steps !== undefined)) return 'AGENT';
-  if (['context', 'passage', 'article_id', 'articleId', 'source_article', 'evidence_source', 'gold_chunk_keywords'].some(has)) return 'KNOWLEDGE';
+  if (
+    [
+      'context',
+      'passage',
+      'article_id',
+      'articleId',
+      'source_article',
+      'evidence_source',
+      'gold_chunk_keywords',
+    ].some(has)
+  )
+    return 'KNOWLEDGE';
   if (['hops', 'supporting_facts', 'supportingFacts'].some(has)) return 'MULTI_HOP';
-  const numeric = examples.filter((example) => /^[-\u2212$€£]?\s*[\d,]*\.?\d+\s*%?$/u.test(example.answer)).length;
-  if (examples.some((example) => example.solution !== undefined) || numeric >= 0.8 * examples.length) return 'MATH';
+  const numeric = examples.filter((example) =>
+    /^[-\u2212$€£]?\s*[\d,]*\.?\d+\s*%?$/u.test(example.answer),
+  ).length;
+  if (
+    examples.some((example) => example.solution !== undefined) ||
+    numeric >= 0.8 * examples.length
+  )
+    return 'MATH';
   return 'GENERAL';
 }
 
@@ -104,7 +147,8 @@ export function isDatasetKind(value: string): value is DatasetKind {
 type Fail = (problem: string) => never;
 
 function toExample(record: unknown, format: ImportFormat, fail: Fail): Example {
-  if (record === null || typeof record !== 'object' || Array.isArray(record)) fail('expected an object {id, question, answer, aliases}');
+  if (record === null || typeof record !== 'object' || Array.isArray(record))
+    fail('expected an object {id, question, answer, aliases}');
   const fields = record as Record<string, unknown>;
   const example: Example = {
     id: text(fields, 'id', IMPORT_LIMITS.idLength, fail),
@@ -112,10 +156,13 @@ function toExample(record: unknown, format: ImportFormat, fail: Fail): Example {
     answer: text(fields, 'answer', IMPORT_LIMITS.answerLength, fail),
     aliases: aliases(fields.aliases, format, fail),
   };
-  const extras = Object.entries(fields).filter(([name, value]) => !CORE_FIELDS.has(name) && value !== '' && value != null);
+  const extras = Object.entries(fields).filter(
+    ([name, value]) => !CORE_FIELDS.has(name) && value !== '' && value != null,
+  );
   if (extras.length === 0) return example;
   const metadata = Object.fromEntries(extras);
-  if (JSON.stringify(metadata).length > IMPORT_LIMITS.metadataChars) fail(`the extra fields exceed ${IMPORT_LIMITS.metadataChars} characters`);
+  if (JSON.stringify(metadata).length > IMPORT_LIMITS.metadataChars)
+    fail(`the extra fields exceed ${IMPORT_LIMITS.metadataChars} characters`);
   // Two extras are hints the simulated provider understands: a worked solution and an agent's tool plan.
   if (typeof metadata.solution === 'string') example.solution = metadata.solution;
   const steps = toolSteps(metadata.steps);
@@ -126,13 +173,22 @@ function toExample(record: unknown, format: ImportFormat, fail: Fail): Example {
 function toolSteps(value: unknown): ToolStep[] | undefined {
   if (!Array.isArray(value) || value.length === 0) return undefined;
   const valid = value.every(
-    (step) => step !== null && typeof step === 'object' && ['search', 'calculator'].includes((step as ToolStep).tool) && typeof (step as ToolStep).input === 'string',
+    (step) =>
+      step !== null &&
+      typeof step === 'object' &&
+      ['search', 'calculator'].includes((step as ToolStep).tool) &&
+      typeof (step as ToolStep).input === 'string',
   );
   return valid ? (value as ToolStep[]) : undefined;
 }
 
 /** A required string; a number is accepted as its decimal text (ids and answers are often numbers). */
-function text(fields: Record<string, unknown>, name: string, maxLength: number, fail: Fail): string {
+function text(
+  fields: Record<string, unknown>,
+  name: string,
+  maxLength: number,
+  fail: Fail,
+): string {
   const value = fields[name];
   if (value === undefined || value === null) return fail(`"${name}" is missing`);
   const asText = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
@@ -150,12 +206,18 @@ function aliases(value: unknown, format: ImportFormat, fail: Fail): string[] {
   if (format === 'CSV' && typeof value === 'string') {
     list = value.trim().startsWith('[') ? parseJsonList(value, fail) : value.split('|');
   }
-  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string' || (typeof item === 'number' && Number.isFinite(item)))) {
+  if (
+    !Array.isArray(list) ||
+    !list.every(
+      (item) => typeof item === 'string' || (typeof item === 'number' && Number.isFinite(item)),
+    )
+  ) {
     return fail('"aliases" must be a list of strings');
   }
   const cleaned = list.map((item) => String(item).trim()).filter((item) => item !== '');
   if (cleaned.length > IMPORT_LIMITS.aliases) fail(`at most ${IMPORT_LIMITS.aliases} aliases`);
-  if (cleaned.some((item) => item.length > IMPORT_LIMITS.answerLength)) fail(`an alias is longer than ${IMPORT_LIMITS.answerLength} characters`);
+  if (cleaned.some((item) => item.length > IMPORT_LIMITS.answerLength))
+    fail(`an alias is longer than ${IMPORT_LIMITS.answerLength} characters`);
   return cleaned;
 }
 

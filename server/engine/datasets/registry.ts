@@ -3,7 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { ConflictError } from '../../errors.ts';
 import type { DatasetKind, Example } from '../types.ts';
 import { createArithmeticDataset } from './arithmetic.ts';
-import { ARTICLES_FILE, BUILTIN_FILE_DATASETS, COT_EXAMPLES_FILE, DATASETS_DIR } from './catalog.ts';
+import {
+  ARTICLES_FILE,
+  BUILTIN_FILE_DATASETS,
+  COT_EXAMPLES_FILE,
+  DATASETS_DIR,
+} from './catalog.ts';
 import { createInMemoryDataset, type Dataset } from './dataset.ts';
 import {
   parseArticles,
@@ -59,7 +64,9 @@ export class DatasetRegistry {
   static async loadBuiltins(dataDir: string = DEFAULT_DATA_DIR): Promise<DatasetRegistry> {
     const [fileDatasets, articles, cotExamples] = await Promise.all([
       Promise.all(BUILTIN_FILE_DATASETS.map((entry) => loadFileDataset(dataDir, entry))),
-      readJsonFile(join(dataDir, ARTICLES_FILE)).then((raw) => parseArticles(raw, join(dataDir, ARTICLES_FILE))),
+      readJsonFile(join(dataDir, ARTICLES_FILE)).then((raw) =>
+        parseArticles(raw, join(dataDir, ARTICLES_FILE)),
+      ),
       readJsonFile(join(dataDir, COT_EXAMPLES_FILE)).then((raw) =>
         parseFewShotExamples(raw, join(dataDir, COT_EXAMPLES_FILE)),
       ),
@@ -153,5 +160,9 @@ async function loadFileDataset(
   const path = join(dataDir, DATASETS_DIR, `${entry.name}.json`);
   const raw = await readJsonFile(path);
   const examples = parseDatasetRecords(raw, path);
-  return createInMemoryDataset({ ...entry, source: 'builtin' }, examples, sha256Hex(canonicalJson(raw)));
+  return createInMemoryDataset(
+    { ...entry, source: 'builtin' },
+    examples,
+    sha256Hex(canonicalJson(raw)),
+  );
 }

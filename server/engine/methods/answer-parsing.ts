@@ -21,7 +21,22 @@ const QUOTE_PAIRS: ReadonlyArray<readonly [string, string]> = [
 
 /** Words that end in a period as part of themselves, so the period is not a sentence end. */
 const PERIOD_ABBREVIATIONS = new Set([
-  'jr', 'sr', 'st', 'mr', 'mrs', 'ms', 'dr', 'prof', 'mt', 'ft', 'inc', 'ltd', 'co', 'corp', 'vs', 'etc',
+  'jr',
+  'sr',
+  'st',
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'prof',
+  'mt',
+  'ft',
+  'inc',
+  'ltd',
+  'co',
+  'corp',
+  'vs',
+  'etc',
 ]);
 
 /** Dotted letter groups such as "U.S", "D.C", "e.g", "Ph.D" (the final period already removed). */
@@ -94,7 +109,12 @@ function unwrapBoxed(text: string): string {
 function stripWrappers(text: string): string {
   let current = text.trim();
   for (;;) {
-    const next = stripQuotePair(current.replace(/^[*_`]+/u, '').replace(/[*_`]+$/u, '').trim());
+    const next = stripQuotePair(
+      current
+        .replace(/^[*_`]+/u, '')
+        .replace(/[*_`]+$/u, '')
+        .trim(),
+    );
     if (next === current) return current;
     current = next;
   }

@@ -1,5 +1,12 @@
 import type { CacheTier } from '../cache/response-cache.ts';
-import type { ChatMessage, Completion, Example, ProfilePhase, ReasoningMethod, RequestMetadata } from '../types.ts';
+import type {
+  ChatMessage,
+  Completion,
+  Example,
+  ProfilePhase,
+  ReasoningMethod,
+  RequestMetadata,
+} from '../types.ts';
 
 /** One model call as the method sees it: the reply, and whether the cache served it. */
 export interface Generation {
@@ -68,7 +75,10 @@ export function singleCallMethod(spec: Omit<SingleCallMethod, 'solve'>): SingleC
     ...spec,
     async solve(example, context) {
       const messages = await context.time('prompt_build', () => spec.buildMessages(example));
-      const { completion } = await context.generate(messages, { method: spec.name, question: example.question });
+      const { completion } = await context.generate(messages, {
+        method: spec.name,
+        question: example.question,
+      });
       const parsedAnswer = await context.time('parsing', () => spec.parseAnswer(completion.text));
       return { messages, rawOutput: completion.text, parsedAnswer, trace: null };
     },

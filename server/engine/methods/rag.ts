@@ -9,7 +9,7 @@ export type { RetrievalTrace } from './retrieval.ts';
 
 const SYSTEM_PROMPT =
   'Answer the question using the numbered context passages. Reply with the answer only: a few words or a number. ' +
-  "If the passages do not contain the answer, reply with your best short answer.";
+  'If the passages do not contain the answer, reply with your best short answer.';
 
 /** Retrieval-augmented generation: the topK knowledge-base passages for the question, then one call (NAIVE with retrieval, by its historical name). */
 export function createRagMethod(config: RagConfig, knowledgeBase: KnowledgeBase): Method {
@@ -20,19 +20,29 @@ export function createRagMethod(config: RagConfig, knowledgeBase: KnowledgeBase)
       const passages = await context.time('retrieval', () =>
         knowledgeBase.retrieve(example.question, config.topK, config.retrieval),
       );
-      const messages = await context.time('prompt_build', () => ragMessages(example.question, passages));
+      const messages = await context.time('prompt_build', () =>
+        ragMessages(example.question, passages),
+      );
       const { completion } = await context.generate(messages, {
         method: 'RAG',
         question: example.question,
         context: passageLines(passages),
       });
       const parsedAnswer = await context.time('parsing', () => parseNaiveAnswer(completion.text));
-      return { messages, rawOutput: completion.text, parsedAnswer, trace: retrievalTrace('RAG', config, passages) };
+      return {
+        messages,
+        rawOutput: completion.text,
+        parsedAnswer,
+        trace: retrievalTrace('RAG', config, passages),
+      };
     },
   };
 }
 
-export function ragMessages(question: string, passages: readonly RetrievedPassage[]): ChatMessage[] {
+export function ragMessages(
+  question: string,
+  passages: readonly RetrievedPassage[],
+): ChatMessage[] {
   return [
     { role: 'system', content: SYSTEM_PROMPT },
     { role: 'user', content: `${contextBlock(passages)}\n\nQuestion: ${question}\nAnswer:` },

@@ -43,24 +43,36 @@ export function parseAgentReply(text: string): AgentReply {
   if (answerMatch && (!actionMatch || answerMatch.index < actionMatch.index)) {
     return { thought, action: null, answer: answerText(kept, answerMatch), kept };
   }
-  return { thought, action: actionMatch ? parseAction(actionMatch[1] ?? '', kept) : null, answer: null, kept };
+  return {
+    thought,
+    action: actionMatch ? parseAction(actionMatch[1] ?? '', kept) : null,
+    answer: null,
+    kept,
+  };
 }
 
 function thoughtOf(text: string): string {
-  return text.replace(/^[ \t]*Thought[ \t]*:[ \t]*/im, '').trim().replace(/\s+/g, ' ');
+  return text
+    .replace(/^[ \t]*Thought[ \t]*:[ \t]*/im, '')
+    .trim()
+    .replace(/\s+/g, ' ');
 }
 
 /** "Answer:" alone on its line puts the answer on the next non-empty line. */
 function answerText(text: string, match: RegExpExecArray): string {
   const sameLine = (match[1] ?? '').trim();
   if (sameLine !== '') return sameLine;
-  const after = text.slice(match.index + match[0].length).split(/\r?\n/).map((line) => line.trim());
+  const after = text
+    .slice(match.index + match[0].length)
+    .split(/\r?\n/)
+    .map((line) => line.trim());
   return after.find((line) => line !== '') ?? '';
 }
 
 function parseAction(line: string, text: string): { tool: string; input: string } | null {
   const call = ACTION_CALL.exec(line.trim());
-  if (call) return { tool: call[1]!.toLowerCase(), input: unquote(call[2] ?? call[3] ?? call[4] ?? '') };
+  if (call)
+    return { tool: call[1]!.toLowerCase(), input: unquote(call[2] ?? call[3] ?? call[4] ?? '') };
   // LangChain style: "Action: search" then "Action Input: Eiffel Tower".
   const name = /^[A-Za-z_][\w-]*$/.exec(line.trim())?.[0];
   const input = ACTION_INPUT_LINE.exec(text)?.[1];

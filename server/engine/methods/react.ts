@@ -38,7 +38,8 @@ export function createReactMethod(config: AgentConfig, knowledgeBase: KnowledgeB
   return {
     name: 'REACT',
     version: 'react-v1',
-    solve: (example, context) => new AgentRun(config.maxIterations, tools, context).solve(example, systemPrompt),
+    solve: (example, context) =>
+      new AgentRun(config.maxIterations, tools, context).solve(example, systemPrompt),
   };
 }
 
@@ -70,8 +71,16 @@ class AgentRun {
       lastReply = completion.text;
       const reply = await this.context.time('parsing', () => parseAgentReply(completion.text));
       const step: AgentStep = {
-        iteration, thought: reply.thought, action: reply.action?.tool ?? null, input: reply.action?.input ?? null,
-        observation: null, toolError: false, answer: null, cached: cacheTier !== null, ms: 0, toolMs: null,
+        iteration,
+        thought: reply.thought,
+        action: reply.action?.tool ?? null,
+        input: reply.action?.input ?? null,
+        observation: null,
+        toolError: false,
+        answer: null,
+        cached: cacheTier !== null,
+        ms: 0,
+        toolMs: null,
       };
       this.steps.push(step);
       const stop = this.stopReason(reply, iteration);
@@ -82,7 +91,10 @@ class AgentRun {
       }
       await this.runTool(step, reply.action as NonNullable<AgentReply['action']>);
       this.finishStep(step, started);
-      conversation.push({ role: 'assistant', content: reply.kept }, { role: 'user', content: `Observation: ${step.observation}` });
+      conversation.push(
+        { role: 'assistant', content: reply.kept },
+        { role: 'user', content: `Observation: ${step.observation}` },
+      );
     }
     return this.result(messages, lastReply, 'max_iterations', '');
   }
@@ -94,7 +106,10 @@ class AgentRun {
   }
 
   /** Null while the agent should go on with its action. */
-  private stopReason(reply: AgentReply, iteration: number): { reason: AgentStopReason; answer: string } | null {
+  private stopReason(
+    reply: AgentReply,
+    iteration: number,
+  ): { reason: AgentStopReason; answer: string } | null {
     if (reply.answer !== null) return { reason: 'answer', answer: parseNaiveAnswer(reply.answer) };
     if (!reply.action) return { reason: 'no_action', answer: parseNaiveAnswer(reply.kept) };
     const key = `${reply.action.tool}\u0000${reply.action.input.toLowerCase().replace(/\s+/g, ' ')}`;
@@ -111,7 +126,9 @@ class AgentRun {
     const started = performance.now();
     try {
       if (!tool) {
-        throw new ToolError(`unknown tool "${action.tool}"; available: ${this.tools.map((t) => t.name).join(', ')}`);
+        throw new ToolError(
+          `unknown tool "${action.tool}"; available: ${this.tools.map((t) => t.name).join(', ')}`,
+        );
       }
       step.observation = oneLine(await this.context.time('tool', () => tool.run(action.input)));
     } catch (error) {
@@ -122,8 +139,17 @@ class AgentRun {
     step.toolMs = performance.now() - started;
   }
 
-  private result(messages: ChatMessage[], rawOutput: string, stopReason: AgentStopReason, answer: string): MethodResult {
-    const steps = this.steps.map((step) => ({ ...step, ms: round(step.ms), toolMs: step.toolMs === null ? null : round(step.toolMs) }));
+  private result(
+    messages: ChatMessage[],
+    rawOutput: string,
+    stopReason: AgentStopReason,
+    answer: string,
+  ): MethodResult {
+    const steps = this.steps.map((step) => ({
+      ...step,
+      ms: round(step.ms),
+      toolMs: step.toolMs === null ? null : round(step.toolMs),
+    }));
     const trace: AgentTrace = {
       method: 'REACT',
       stopReason,

@@ -12,37 +12,63 @@ export interface RetrievalTrace {
   passages: RetrievedPassage[];
 }
 
-const CONTEXT_INSTRUCTION = 'Numbered context passages come before the question; use them where they help.';
+const CONTEXT_INSTRUCTION =
+  'Numbered context passages come before the question; use them where they help.';
 
 /**
  * Retrieval as an option of a single-call method (NAIVE, COT): the topK passages for the question
  * go in a "Context:" block before the method's own prompt; the method's parser reads the reply.
  */
-export function withRetrieval(method: SingleCallMethod, config: RagConfig, knowledgeBase: KnowledgeBase): Method {
+export function withRetrieval(
+  method: SingleCallMethod,
+  config: RagConfig,
+  knowledgeBase: KnowledgeBase,
+): Method {
   return {
     name: method.name,
     version: `${method.version}+retrieval-v1`,
     async solve(example, context) {
-      const passages = await context.time('retrieval', () => knowledgeBase.retrieve(example.question, config.topK, config.retrieval));
-      const messages = await context.time('prompt_build', () => withContext(method.buildMessages(example), passages));
+      const passages = await context.time('retrieval', () =>
+        knowledgeBase.retrieve(example.question, config.topK, config.retrieval),
+      );
+      const messages = await context.time('prompt_build', () =>
+        withContext(method.buildMessages(example), passages),
+      );
       const { completion } = await context.generate(messages, {
         method: method.name,
         question: example.question,
         context: passageLines(passages),
       });
       const parsedAnswer = await context.time('parsing', () => method.parseAnswer(completion.text));
-      return { messages, rawOutput: completion.text, parsedAnswer, trace: retrievalTrace(method.name, config, passages) };
+      return {
+        messages,
+        rawOutput: completion.text,
+        parsedAnswer,
+        trace: retrievalTrace(method.name, config, passages),
+      };
     },
   };
 }
 
-export function retrievalTrace(method: ReasoningMethod, config: RagConfig, passages: RetrievedPassage[]): RetrievalTrace {
-  return { method, knowledgeBase: config.knowledgeBase, retrieval: config.retrieval, topK: config.topK, passages };
+export function retrievalTrace(
+  method: ReasoningMethod,
+  config: RagConfig,
+  passages: RetrievedPassage[],
+): RetrievalTrace {
+  return {
+    method,
+    knowledgeBase: config.knowledgeBase,
+    retrieval: config.retrieval,
+    topK: config.topK,
+    passages,
+  };
 }
 
 /** The numbered passages, as the prompt shows them. */
 export function passageLines(passages: readonly RetrievedPassage[]): string {
-  return passages.map((passage) => `[${passage.rank}] ${passage.title}: ${passage.text}`).join('\n');
+  return passages
+    .map((passage) => `[${passage.rank}] ${passage.title}: ${passage.text}`)
+    .join('\n');
 }
 
 /** The passages as the "Context:" block every retrieval-augmented prompt starts with. */
@@ -50,11 +76,16 @@ export function contextBlock(passages: readonly RetrievedPassage[]): string {
   return `Context:\n${passageLines(passages) || '(no passage matched the question)'}`;
 }
 
-function withContext(messages: ChatMessage[], passages: readonly RetrievedPassage[]): ChatMessage[] {
+function withContext(
+  messages: ChatMessage[],
+  passages: readonly RetrievedPassage[],
+): ChatMessage[] {
   const lastUser = messages.findLastIndex((message) => message.role === 'user');
   return messages.map((message, index) => {
-    if (message.role === 'system') return { ...message, content: `${message.content} ${CONTEXT_INSTRUCTION}` };
-    if (index === lastUser) return { ...message, content: `${contextBlock(passages)}\n\n${message.content}` };
+    if (message.role === 'system')
+      return { ...message, content: `${message.content} ${CONTEXT_INSTRUCTION}` };
+    if (index === lastUser)
+      return { ...message, content: `${contextBlock(passages)}\n\n${message.content}` };
     return message;
   });
 }

@@ -1,3 +1,4 @@
+import type { GradingMetrics } from '../graders/summary.ts';
 import { summarize } from './stats.ts';
 
 export interface SampleOutcome {
@@ -26,6 +27,8 @@ export interface ExperimentMetrics {
   tokensInput: number;
   tokensOutput: number;
   estimatedCostUsd: number | null;
+  /** Pass rate per grader, the weighted score and the failure-mode counts; absent on attempts stored before graders existed. */
+  grading?: GradingMetrics;
 }
 
 export interface TokenPrice {

@@ -4,27 +4,44 @@
  * decimal before tokenising, so "2/5" becomes "0.4" instead of losing its slash and reading "25".
  */
 
-const SCALE_WORDS: Readonly<Record<string, number>> = { thousand: 1e3, million: 1e6, billion: 1e9, trillion: 1e12 };
+const SCALE_WORDS: Readonly<Record<string, number>> = {
+  thousand: 1e3,
+  million: 1e6,
+  billion: 1e9,
+  trillion: 1e12,
+};
 
 const DECIMAL = String.raw`\d+(?:,\d{3})*(?:\.\d+)?`;
 /** "8 × 10^14", "8x10^14", "8*10^14", "8 · 10^14", "8 × 10¹⁴" is NFKC-normalised to "8 × 1014", so only "^" forms count. */
-const TIMES_TEN_POWER = new RegExp(String.raw`(?<![\d.])(${DECIMAL})\s*(?:[x×*·]|\\times)\s*10\s*\^\s*\{?\s*([-+]?\d{1,3})\s*\}?`, 'gu');
+const TIMES_TEN_POWER = new RegExp(
+  String.raw`(?<![\d.])(${DECIMAL})\s*(?:[x×*·]|\\times)\s*10\s*\^\s*\{?\s*([-+]?\d{1,3})\s*\}?`,
+  'gu',
+);
 const E_NOTATION = /(?<![\d.\p{L}])(\d+(?:\.\d+)?)e([-+]?\d{1,3})(?![\p{L}\d])/gu;
 /** A fraction "a/b" that is not part of a date such as 12/25/2020. */
 const FRACTION = /(?<![\d/.,])(\d+)\s*\/\s*(\d+)(?![\d/]|\.\d)/gu;
-const SCALED = new RegExp(String.raw`(?<![\d.])(${DECIMAL})\s+(${Object.keys(SCALE_WORDS).join('|')})(?![\p{L}])`, 'gu');
+const SCALED = new RegExp(
+  String.raw`(?<![\d.])(${DECIMAL})\s+(${Object.keys(SCALE_WORDS).join('|')})(?![\p{L}])`,
+  'gu',
+);
 
 /** Rewrites the number forms above in lower-cased text; "−" (U+2212) becomes "-". */
 export function rewriteNumberForms(lowered: string): string {
   return lowered
     .replace(/\u2212/g, '-')
     .replace(/(?<![\d.])\.(\d)/gu, '0.$1')
-    .replace(TIMES_TEN_POWER, (_all, mantissa: string, power: string) => plain(toNumber(mantissa) * 10 ** Number(power)))
-    .replace(E_NOTATION, (_all, mantissa: string, power: string) => plain(Number(mantissa) * 10 ** Number(power)))
+    .replace(TIMES_TEN_POWER, (_all, mantissa: string, power: string) =>
+      plain(toNumber(mantissa) * 10 ** Number(power)),
+    )
+    .replace(E_NOTATION, (_all, mantissa: string, power: string) =>
+      plain(Number(mantissa) * 10 ** Number(power)),
+    )
     .replace(FRACTION, (all, numerator: string, denominator: string) =>
       Number(denominator) === 0 ? all : plain(Number(numerator) / Number(denominator)),
     )
-    .replace(SCALED, (_all, amount: string, word: string) => plain(toNumber(amount) * (SCALE_WORDS[word] as number)));
+    .replace(SCALED, (_all, amount: string, word: string) =>
+      plain(toNumber(amount) * (SCALE_WORDS[word] as number)),
+    );
 }
 
 /** Whether a fraction in the text has no exact short decimal (1/3): such golds accept a rounded decimal. */

@@ -87,7 +87,10 @@ export function scoreAnswer(
  * numbers compared as values. Unlike substring scoring, no hedge or conflicting-number rule applies:
  * a passage is not an answer, it only has to hold one.
  */
-export function containsAnswer(text: string, gold: { answer: string; aliases: readonly string[] }): boolean {
+export function containsAnswer(
+  text: string,
+  gold: { answer: string; aliases: readonly string[] },
+): boolean {
   const haystack = analyse(text);
   return [gold.answer, ...gold.aliases].some((candidate) => {
     const expected = analyse(candidate);
@@ -96,7 +99,18 @@ export function containsAnswer(text: string, gold: { answer: string; aliases: re
 }
 
 /** Words that say a gold number is rounded ("about 14.3"): dropped from the comparison, they widen the tolerance. */
-const APPROXIMATION_WORDS = new Set(['about', 'approximately', 'approx', 'around', 'roughly', 'circa', 'ca', 'nearly', 'almost', 'some']);
+const APPROXIMATION_WORDS = new Set([
+  'about',
+  'approximately',
+  'approx',
+  'around',
+  'roughly',
+  'circa',
+  'ca',
+  'nearly',
+  'almost',
+  'some',
+]);
 const APPROXIMATION_SYMBOLS = /[~≈∼]/u;
 /** Words that join alternative answers: a prediction listing candidates commits to none of them. */
 const ALTERNATIVE_WORDS = new Set(['or', 'either']);
@@ -132,10 +146,14 @@ function noMatch(): AnswerScore {
 /** Same tokens (numbers compared as values), or the same quantity with the unit written on one side only. */
 function isExact(predicted: AnalysedText, expected: AnalysedText): boolean {
   const [p, g] = [predicted.core, expected.core];
-  if (p.length === g.length && p.every((token, i) => tokensMatch(token, g[i] as string, expected))) return true;
+  if (p.length === g.length && p.every((token, i) => tokensMatch(token, g[i] as string, expected)))
+    return true;
   const [qp, qg] = [quantityOf(p), quantityOf(g)];
   if (!qp || !qg) return false;
-  return numbersMatch(qp.number, qg.number, expected) && (qp.unit === null || qg.unit === null || qp.unit === qg.unit);
+  return (
+    numbersMatch(qp.number, qg.number, expected) &&
+    (qp.unit === null || qg.unit === null || qp.unit === qg.unit)
+  );
 }
 
 /**
@@ -146,22 +164,32 @@ function isExact(predicted: AnalysedText, expected: AnalysedText): boolean {
 function isContained(predicted: AnalysedText, expected: AnalysedText): boolean {
   if (listsAlternatives(predicted.core, expected.core)) return false;
   const start = findSequence(predicted.core, expected.core, expected);
-  if (start >= 0) return !numberFollows(predicted.core, start + expected.core.length, expected.core);
+  if (start >= 0)
+    return !numberFollows(predicted.core, start + expected.core.length, expected.core);
   const quantity = quantityOf(expected.core);
   if (!quantity) return false;
   // A bare gold number found in a sentence, with no other unit right after it ("17.50 dollars" for "17.5").
   return predicted.core.some((token, i) => {
     if (!isNumeric(token) || !numbersMatch(token, quantity.number, expected)) return false;
     const next = predicted.core[i + 1];
-    return quantity.unit === null ? next === undefined || !UNIT_WORDS.has(next) : next === quantity.unit;
+    return quantity.unit === null
+      ? next === undefined || !UNIT_WORDS.has(next)
+      : next === quantity.unit;
   });
 }
 
 function listsAlternatives(prediction: readonly string[], gold: readonly string[]): boolean {
-  return prediction.some((token, i) => ALTERNATIVE_WORDS.has(token) && !gold.includes(token) && i > 0 && i < prediction.length - 1);
+  return prediction.some(
+    (token, i) =>
+      ALTERNATIVE_WORDS.has(token) && !gold.includes(token) && i > 0 && i < prediction.length - 1,
+  );
 }
 
-function numberFollows(prediction: readonly string[], end: number, gold: readonly string[]): boolean {
+function numberFollows(
+  prediction: readonly string[],
+  end: number,
+  gold: readonly string[],
+): boolean {
   const next = prediction[end];
   return next !== undefined && isNumeric(next) && !gold.some(isNumeric);
 }
@@ -179,10 +207,19 @@ function quantityOf(tokens: readonly string[]): Quantity | null {
   return { number: first, unit: second ?? null };
 }
 
-function findSequence(haystack: readonly string[], needle: readonly string[], expected: AnalysedText): number {
+function findSequence(
+  haystack: readonly string[],
+  needle: readonly string[],
+  expected: AnalysedText,
+): number {
   const lastStart = haystack.length - needle.length;
   for (let start = 0; start <= lastStart; start++) {
-    if (needle.every((token, offset) => tokensMatch(haystack[start + offset] as string, token, expected))) return start;
+    if (
+      needle.every((token, offset) =>
+        tokensMatch(haystack[start + offset] as string, token, expected),
+      )
+    )
+      return start;
   }
   return -1;
 }
@@ -204,7 +241,8 @@ function isNumeric(token: string): boolean {
 function numbersMatch(predictedToken: string, goldToken: string, expected: AnalysedText): boolean {
   const [p, g] = [Number(predictedToken), Number(goldToken)];
   if (Math.abs(p - g) <= RELATIVE_TOLERANCE * Math.max(Math.abs(p), Math.abs(g))) return true;
-  if (expected.approximate) return Math.abs(p - g) <= 0.5 * 10 ** -decimalsOf(goldToken) + RELATIVE_TOLERANCE * Math.abs(g);
+  if (expected.approximate)
+    return Math.abs(p - g) <= 0.5 * 10 ** -decimalsOf(goldToken) + RELATIVE_TOLERANCE * Math.abs(g);
   const places = decimalsOf(predictedToken);
   if (expected.repeatingFraction && places >= 2) return Math.abs(p - g) <= 0.5 * 10 ** -places;
   return false;

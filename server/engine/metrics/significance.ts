@@ -30,16 +30,27 @@ export interface McNemarResult {
  * b + c < 25, otherwise chi-square with 1 degree of freedom and Edwards' continuity correction.
  */
 export function mcNemarTest(onlyA: number, onlyB: number): McNemarResult {
-  for (const [name, value] of [['onlyA', onlyA], ['onlyB', onlyB]] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number >= 0, got ${value}`);
+  for (const [name, value] of [
+    ['onlyA', onlyA],
+    ['onlyB', onlyB],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new RangeError(`${name} must be a whole number >= 0, got ${value}`);
   }
   const discordant = onlyA + onlyB;
   if (discordant < EXACT_MCNEMAR_BELOW) {
-    const pValue = discordant === 0 ? 1 : Math.min(1, 2 * binomialCdf(Math.min(onlyA, onlyB), discordant, 0.5));
+    const pValue =
+      discordant === 0 ? 1 : Math.min(1, 2 * binomialCdf(Math.min(onlyA, onlyB), discordant, 0.5));
     return { onlyA, onlyB, method: 'EXACT_BINOMIAL', statistic: null, pValue };
   }
   const statistic = (Math.abs(onlyA - onlyB) - 1) ** 2 / discordant;
-  return { onlyA, onlyB, method: 'CHI_SQUARE_CC', statistic, pValue: chiSquareSurvival(statistic, 1) };
+  return {
+    onlyA,
+    onlyB,
+    method: 'CHI_SQUARE_CC',
+    statistic,
+    pValue: chiSquareSurvival(statistic, 1),
+  };
 }
 
 /** P(X ≤ k) for X ~ Binomial(n, p), summed term by term in log space. */
@@ -53,7 +64,9 @@ export function binomialCdf(k: number, n: number, p: number): number {
   const logNFactorial = logGamma(n + 1);
   let sum = 0;
   for (let i = 0; i <= k; i++) {
-    sum += Math.exp(logNFactorial - logGamma(i + 1) - logGamma(n - i + 1) + i * logP + (n - i) * logQ);
+    sum += Math.exp(
+      logNFactorial - logGamma(i + 1) - logGamma(n - i + 1) + i * logP + (n - i) * logQ,
+    );
   }
   return Math.min(1, sum);
 }
@@ -107,8 +120,9 @@ function upperGammaFraction(a: number, x: number): number {
 }
 
 const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+  -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+  1.5056327351493116e-7,
 ];
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9: about 15 significant digits). */
@@ -158,7 +172,10 @@ export interface BootstrapResult extends BootstrapOptions {
  * recompute every statistic on the draw, and take the percentile interval of the resampled values.
  * Resampling pairs, not each side on its own, keeps the correlation between A and B.
  */
-export function pairedBootstrap(pairs: readonly PairedScore[], options: BootstrapOptions): BootstrapResult {
+export function pairedBootstrap(
+  pairs: readonly PairedScore[],
+  options: BootstrapOptions,
+): BootstrapResult {
   const actual = pairedMeans(pairs);
   const n = pairs.length;
   // Flat typed arrays: a resample of 100 000 pairs is a tight loop, not 100 000 object reads.
@@ -180,7 +197,14 @@ export function pairedBootstrap(pairs: readonly PairedScore[], options: Bootstra
       sumF1A += f1A[i]!;
       sumF1B += f1B[i]!;
     }
-    const statistics = [sumCorrectA / n, sumCorrectB / n, (sumCorrectB - sumCorrectA) / n, sumF1A / n, sumF1B / n, (sumF1B - sumF1A) / n];
+    const statistics = [
+      sumCorrectA / n,
+      sumCorrectB / n,
+      (sumCorrectB - sumCorrectA) / n,
+      sumF1A / n,
+      sumF1B / n,
+      (sumF1B - sumF1A) / n,
+    ];
     statistics.forEach((value, i) => {
       resampled[i]![r] = value;
     });
@@ -203,7 +227,12 @@ export function pairedBootstrap(pairs: readonly PairedScore[], options: Bootstra
 }
 
 /** Accuracy and mean F1 of each side over the pairs (0 for no pairs). */
-export function pairedMeans(pairs: readonly PairedScore[]): { accuracyA: number; accuracyB: number; f1A: number; f1B: number } {
+export function pairedMeans(pairs: readonly PairedScore[]): {
+  accuracyA: number;
+  accuracyB: number;
+  f1A: number;
+  f1B: number;
+} {
   const n = pairs.length;
   let correctA = 0;
   let correctB = 0;
@@ -226,7 +255,9 @@ export function pairedMeans(pairs: readonly PairedScore[]): { accuracyA: number;
  */
 export function holmBonferroni(pValues: readonly number[]): number[] {
   const m = pValues.length;
-  const order = pValues.map((p, index) => ({ p, index })).sort((x, y) => x.p - y.p || x.index - y.index);
+  const order = pValues
+    .map((p, index) => ({ p, index }))
+    .sort((x, y) => x.p - y.p || x.index - y.index);
   const adjusted = new Array<number>(m);
   let running = 0;
   order.forEach(({ p, index }, rank) => {
@@ -249,14 +280,25 @@ export function wilsonInterval(successes: number, n: number, confidenceLevel: nu
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
 export function normalQuantile(probability: number): number {
-  if (!(probability > 0 && probability < 1)) throw new RangeError(`probability must be in (0, 1), got ${probability}`);
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  if (!(probability > 0 && probability < 1))
+    throw new RangeError(`probability must be in (0, 1), got ${probability}`);
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972,
+    -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734,
+    4.374664141464968, 2.938163982698783,
+  ];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const low = 0.02425;
   const tail = (q: number) =>
-    (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+    (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
+    ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
   if (probability < low) return tail(Math.sqrt(-2 * Math.log(probability)));
   if (probability > 1 - low) return -tail(Math.sqrt(-2 * Math.log(1 - probability)));
   const q = probability - 0.5;

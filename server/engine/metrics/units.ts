@@ -13,12 +13,49 @@ export interface UnitAlias {
 
 export const UNIT_ALIASES: readonly UnitAlias[] = [
   // temperature
-  { canonical: 'celsius', spellings: ['degrees celsius', 'degree celsius', 'degrees centigrade', '°c', 'º c', '℃', 'celsius', 'centigrade'], afterNumberOnly: ['c'] },
-  { canonical: 'fahrenheit', spellings: ['degrees fahrenheit', 'degree fahrenheit', '°f', '℉', 'fahrenheit'], afterNumberOnly: ['f'] },
+  {
+    canonical: 'celsius',
+    spellings: [
+      'degrees celsius',
+      'degree celsius',
+      'degrees centigrade',
+      '°c',
+      'º c',
+      '℃',
+      'celsius',
+      'centigrade',
+    ],
+    afterNumberOnly: ['c'],
+  },
+  {
+    canonical: 'fahrenheit',
+    spellings: ['degrees fahrenheit', 'degree fahrenheit', '°f', '℉', 'fahrenheit'],
+    afterNumberOnly: ['f'],
+  },
   { canonical: 'kelvin', spellings: ['kelvins', 'kelvin'] },
   // speed (before length, so "km/h" is not read as "km")
-  { canonical: 'mps', spellings: ['meters per second', 'metres per second', 'meter per second', 'metre per second', 'm/s'] },
-  { canonical: 'kph', spellings: ['kilometers per hour', 'kilometres per hour', 'kilometer per hour', 'kilometre per hour', 'km/h', 'kmh', 'kph'] },
+  {
+    canonical: 'mps',
+    spellings: [
+      'meters per second',
+      'metres per second',
+      'meter per second',
+      'metre per second',
+      'm/s',
+    ],
+  },
+  {
+    canonical: 'kph',
+    spellings: [
+      'kilometers per hour',
+      'kilometres per hour',
+      'kilometer per hour',
+      'kilometre per hour',
+      'km/h',
+      'kmh',
+      'kph',
+    ],
+  },
   { canonical: 'mph', spellings: ['miles per hour', 'mile per hour', 'mph'] },
   // length
   { canonical: 'km', spellings: ['kilometers', 'kilometres', 'kilometer', 'kilometre', 'km'] },
@@ -42,10 +79,16 @@ export const UNIT_ALIASES: readonly UnitAlias[] = [
   { canonical: 'percent', spellings: ['per cent', 'percent', '%'] },
 ];
 
-export const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = { $: 'usd', '€': 'eur', '£': 'gbp' };
+export const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = {
+  $: 'usd',
+  '€': 'eur',
+  '£': 'gbp',
+};
 
 /** Every canonical unit word (a token that names a unit, for the "same quantity" rule). */
-export const UNIT_WORDS: ReadonlySet<string> = new Set(UNIT_ALIASES.map((alias) => alias.canonical));
+export const UNIT_WORDS: ReadonlySet<string> = new Set(
+  UNIT_ALIASES.map((alias) => alias.canonical),
+);
 
 interface Rewrite {
   pattern: RegExp;
@@ -55,10 +98,16 @@ interface Rewrite {
 const NUMBER_END = String.raw`(?<=\d)\s*`;
 
 /** Longest spellings first, so "degrees celsius" wins over "celsius" and "km/h" over "km". */
-const REWRITES: readonly Rewrite[] = UNIT_ALIASES.flatMap(({ canonical, spellings, afterNumberOnly = [] }) => [
-  ...spellings.map((spelling) => ({ spelling, pattern: spellingPattern(spelling, '') })),
-  ...afterNumberOnly.map((spelling) => ({ spelling, pattern: spellingPattern(spelling, NUMBER_END) })),
-].map(({ pattern }) => ({ pattern, replacement: ` ${canonical} ` })))
+const REWRITES: readonly Rewrite[] = UNIT_ALIASES.flatMap(
+  ({ canonical, spellings, afterNumberOnly = [] }) =>
+    [
+      ...spellings.map((spelling) => ({ spelling, pattern: spellingPattern(spelling, '') })),
+      ...afterNumberOnly.map((spelling) => ({
+        spelling,
+        pattern: spellingPattern(spelling, NUMBER_END),
+      })),
+    ].map(({ pattern }) => ({ pattern, replacement: ` ${canonical} ` })),
+)
   .map((rewrite, index) => ({ rewrite, index, length: rewrite.pattern.source.length }))
   .sort((a, b) => b.length - a.length || a.index - b.index)
   .map(({ rewrite }) => rewrite);
@@ -74,7 +123,10 @@ function spellingPattern(spelling: string, prefix: string): RegExp {
 
 /** Rewrites unit spellings and currency symbols of lower-cased text to canonical unit words. */
 export function canonicalUnits(lowered: string): string {
-  let text = lowered.replace(/([$€£])\s*([-\u2212]?\d[\d,.]*)/gu, (_all, symbol: string, amount: string) => `${amount} ${CURRENCY_SYMBOLS[symbol]} `);
+  let text = lowered.replace(
+    /([$€£])\s*([-\u2212]?\d[\d,.]*)/gu,
+    (_all, symbol: string, amount: string) => `${amount} ${CURRENCY_SYMBOLS[symbol]} `,
+  );
   for (const { pattern, replacement } of REWRITES) text = text.replace(pattern, replacement);
   return text;
 }

@@ -108,7 +108,8 @@ export class AdaptiveLimiter implements ConcurrencyWindow {
     if (signal?.aborted) return Promise.reject(signal.reason);
     this.resetIfIdle();
     this.demandPeak = Math.max(this.demandPeak, this.inFlight + this.waiting.length + 1);
-    if (this.waiting.length === 0 && this.inFlight < this.limit) return Promise.resolve(this.grant());
+    if (this.waiting.length === 0 && this.inFlight < this.limit)
+      return Promise.resolve(this.grant());
     return new Promise<Permit>((resolve, reject) => {
       const onAbort = () => {
         const index = this.waiting.indexOf(waiter);
@@ -210,7 +211,8 @@ export class AdaptiveLimiter implements ConcurrencyWindow {
     const episode = this.history.at(-1);
     const holding = Math.max(1, this.inFlight);
     // Only while finding a first level, right after a shrink: later, a late 429 says nothing new.
-    if (this.knownGood > 0 || episode?.reason !== 'rate_limited' || episode.epoch !== this.epoch) return;
+    if (this.knownGood > 0 || episode?.reason !== 'rate_limited' || episode.epoch !== this.epoch)
+      return;
     if (holding >= this.limit) return;
     this.limit = holding;
     episode.limit = holding;
@@ -229,7 +231,8 @@ export class AdaptiveLimiter implements ConcurrencyWindow {
     this.knownGood = Math.max(this.knownGood, this.limit);
     if (this.limit >= this.failedAt) this.failedAt = Number.POSITIVE_INFINITY;
     const roundsNeeded = this.limit + 1 >= this.failedAt ? this.probeRounds : 1;
-    if (this.cleanRounds >= roundsNeeded && this.limit < this.demandPeak) this.change(this.limit + 1, 'clean_rounds');
+    if (this.cleanRounds >= roundsNeeded && this.limit < this.demandPeak)
+      this.change(this.limit + 1, 'clean_rounds');
   }
 
   private change(limit: number, reason: LimitChange['reason']): void {
@@ -246,11 +249,13 @@ export class AdaptiveLimiter implements ConcurrencyWindow {
 
   private record(reason: LimitChange['reason']): void {
     this.history.push({ time: this.now(), limit: this.currentLimit, reason, epoch: this.epoch });
-    if (this.history.length > MAX_HISTORY) this.history.splice(0, this.history.length - MAX_HISTORY);
+    if (this.history.length > MAX_HISTORY)
+      this.history.splice(0, this.history.length - MAX_HISTORY);
   }
 
   private dispatch(): void {
-    while (this.waiting.length > 0 && this.inFlight < this.limit) (this.waiting.shift() as Waiter).resolve(this.grant());
+    while (this.waiting.length > 0 && this.inFlight < this.limit)
+      (this.waiting.shift() as Waiter).resolve(this.grant());
   }
 
   private resetIfIdle(): void {

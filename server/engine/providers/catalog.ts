@@ -56,7 +56,11 @@ export function describeProviders(credentials: ProviderCredentials): ProviderInf
       available: true,
       configured: credentials.openAiEndpoints.length > 0,
       models: [],
-      endpoints: credentials.openAiEndpoints.map(({ name, baseUrl, apiKey }) => ({ name, baseUrl, hasKey: apiKey !== null })),
+      endpoints: credentials.openAiEndpoints.map(({ name, baseUrl, apiKey }) => ({
+        name,
+        baseUrl,
+        hasKey: apiKey !== null,
+      })),
     },
   ];
 }

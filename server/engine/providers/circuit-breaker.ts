@@ -30,7 +30,13 @@ export class CircuitBreaker {
   private consecutive = 0;
   private openedAt = 0;
   private probeInFlight = false;
-  private readonly report: BreakerReport = { state: 'CLOSED', opened: 0, fastFailures: 0, timeLostMs: 0, lastFailure: null };
+  private readonly report: BreakerReport = {
+    state: 'CLOSED',
+    opened: 0,
+    fastFailures: 0,
+    timeLostMs: 0,
+    lastFailure: null,
+  };
 
   constructor(
     readonly endpoint: string,
@@ -45,7 +51,8 @@ export class CircuitBreaker {
   /** Throws a non-retryable 'circuit_open' failure when no call may go out now; otherwise admits one. */
   admit(): void {
     if (this.state === 'CLOSED') return;
-    if (this.state === 'OPEN' && this.now() - this.openedAt >= this.options.cooldownMs) this.state = 'HALF_OPEN';
+    if (this.state === 'OPEN' && this.now() - this.openedAt >= this.options.cooldownMs)
+      this.state = 'HALF_OPEN';
     if (this.state === 'HALF_OPEN' && !this.probeInFlight) {
       this.probeInFlight = true;
       return;

@@ -35,7 +35,8 @@ export class HuggingFaceTransport implements ChatTransport {
         throw networkFailure(error);
       }
     };
-    const { model, messages, temperature, max_tokens, top_p, seed, stop } = chatCompletionBody(request);
+    const { model, messages, temperature, max_tokens, top_p, seed, stop } =
+      chatCompletionBody(request);
     const { endpointUrl, hfProvider } = this.config;
     try {
       const output = await this.client.chatCompletion(
@@ -62,9 +63,17 @@ export class HuggingFaceTransport implements ChatTransport {
 
 function classify(error: unknown, response: Response | null): unknown {
   if (error instanceof ProviderCallError) return error;
-  if (error instanceof InferenceClientProviderApiError || error instanceof InferenceClientHubApiError) {
-    return httpFailure(error.httpResponse.status, response?.headers ?? null, error.httpResponse.body);
+  if (
+    error instanceof InferenceClientProviderApiError ||
+    error instanceof InferenceClientHubApiError
+  ) {
+    return httpFailure(
+      error.httpResponse.status,
+      response?.headers ?? null,
+      error.httpResponse.body,
+    );
   }
-  if (error instanceof InferenceClientInputError) return new ProviderCallError(error.message, 'client');
+  if (error instanceof InferenceClientInputError)
+    return new ProviderCallError(error.message, 'client');
   return error;
 }

@@ -1,10 +1,20 @@
 import { AppError } from '../../errors.ts';
 import type { SecretScrubber } from '../../secrets.ts';
-import type { HuggingFaceProviderConfig, OpenAiCompatibleProviderConfig, ProviderConfig, RemoteCallConfig } from '../experiment-config.ts';
+import type {
+  HuggingFaceProviderConfig,
+  OpenAiCompatibleProviderConfig,
+  ProviderConfig,
+  RemoteCallConfig,
+} from '../experiment-config.ts';
 import type { Provider } from '../types.ts';
 import type { ConcurrencyWindows } from './adaptive-limiter.ts';
 import type { BreakerRegistry } from './circuit-breaker.ts';
-import { environmentKeyFor, hfTokenFor, NO_CREDENTIALS, type ProviderCredentials } from './credentials.ts';
+import {
+  environmentKeyFor,
+  hfTokenFor,
+  NO_CREDENTIALS,
+  type ProviderCredentials,
+} from './credentials.ts';
 import { HuggingFaceTransport } from './huggingface.ts';
 import { OpenAiCompatibleTransport } from './openai-compatible.ts';
 import { RemoteProvider, type ChatTransport } from './remote-provider.ts';
@@ -37,11 +47,19 @@ export class ProviderUnavailableError extends AppError {
 export function createProvider(config: ProviderConfig, deps: ProviderDeps): Provider {
   switch (config.kind) {
     case 'SIMULATED':
-      return new SimulatedProvider({ latencyMs: config.latencyMs, jitterMs: config.jitterMs, oracle: deps.oracle });
+      return new SimulatedProvider({
+        latencyMs: config.latencyMs,
+        jitterMs: config.jitterMs,
+        oracle: deps.oracle,
+      });
     case 'HUGGINGFACE':
       return remote(config, new HuggingFaceTransport(config, huggingFaceToken(config, deps)), deps);
     case 'OPENAI_COMPATIBLE':
-      return remote(config, new OpenAiCompatibleTransport(config.baseUrl, openAiKey(config, deps)), deps);
+      return remote(
+        config,
+        new OpenAiCompatibleTransport(config.baseUrl, openAiKey(config, deps)),
+        deps,
+      );
   }
 }
 
@@ -57,9 +75,20 @@ export function providerEndpoint(config: ProviderConfig): string | null {
   }
 }
 
-function remote(config: HuggingFaceProviderConfig | OpenAiCompatibleProviderConfig, transport: ChatTransport, deps: ProviderDeps): Provider {
+function remote(
+  config: HuggingFaceProviderConfig | OpenAiCompatibleProviderConfig,
+  transport: ChatTransport,
+  deps: ProviderDeps,
+): Provider {
   const endpoint = providerEndpoint(config) as string;
-  return new RemoteProvider(config.kind, transport, retryPolicy(config), deps.limiters.for(endpoint), deps.breakers.for(endpoint), deps.secrets);
+  return new RemoteProvider(
+    config.kind,
+    transport,
+    retryPolicy(config),
+    deps.limiters.for(endpoint),
+    deps.breakers.for(endpoint),
+    deps.secrets,
+  );
 }
 
 function retryPolicy(config: Partial<RemoteCallConfig>): RetryPolicy {
@@ -79,9 +108,13 @@ function openAiKey(config: OpenAiCompatibleProviderConfig, deps: ProviderDeps): 
 
 function huggingFaceToken(config: HuggingFaceProviderConfig, deps: ProviderDeps): string | null {
   const token = deps.apiKey ?? hfTokenFor(config, deps.credentials ?? NO_CREDENTIALS);
-  if (!token && deps.runKeyLost) throw lostKey(config.kind, config.endpointUrl ?? 'the Hugging Face router');
+  if (!token && deps.runKeyLost)
+    throw lostKey(config.kind, config.endpointUrl ?? 'the Hugging Face router');
   if (!token && !config.endpointUrl) {
-    throw new ProviderUnavailableError(config.kind, 'the Hugging Face router needs a token: set HF_TOKEN on the server or pass apiKey to runExperiment');
+    throw new ProviderUnavailableError(
+      config.kind,
+      'the Hugging Face router needs a token: set HF_TOKEN on the server or pass apiKey to runExperiment',
+    );
   }
   deps.secrets.register(token);
   return token;

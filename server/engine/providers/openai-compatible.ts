@@ -17,19 +17,31 @@ export class OpenAiCompatibleTransport implements ChatTransport {
   }
 
   async send(request: CompletionRequest, signal: AbortSignal): Promise<Completion> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     let response: Response;
     let text: string;
     try {
-      response = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify(chatCompletionBody(request)), signal });
+      response = await fetch(this.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(chatCompletionBody(request)),
+        signal,
+      });
       text = await response.text();
     } catch (error) {
       throw networkFailure(error);
     }
     const body = parseJson(text);
     if (!response.ok) throw httpFailure(response.status, response.headers, body ?? text);
-    if (body === undefined) throw new ProviderCallError('the server answered with something other than JSON', 'invalid_response');
+    if (body === undefined)
+      throw new ProviderCallError(
+        'the server answered with something other than JSON',
+        'invalid_response',
+      );
     return parseChatCompletion(body, request.messages);
   }
 }

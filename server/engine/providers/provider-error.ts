@@ -16,7 +16,8 @@ export type FailureKind =
 const RETRYABLE: ReadonlySet<FailureKind> = new Set(['rate_limit', 'server', 'network', 'timeout']);
 const MAX_DETAIL_LENGTH = 500;
 /** A 429 that waiting will not fix (OpenAI `insufficient_quota`, spent credits), as opposed to a rate limit. */
-const QUOTA_MARKERS = /insufficient[_ ]quota|current quota|billing|credit balance|out of credits|payment required/i;
+const QUOTA_MARKERS =
+  /insufficient[_ ]quota|current quota|billing|credit balance|out of credits|payment required/i;
 
 /**
  * One failed call to a provider, classified. Its message is already scrubbed of key-shaped strings;
@@ -64,23 +65,33 @@ export function failedCallCost(error: unknown): { retries: number; rateLimitWait
 }
 
 /** Classifies an HTTP error answer: status, its headers (for Retry-After) and its parsed body. */
-export function httpFailure(status: number, headers: Headers | null, body: unknown): ProviderCallError {
+export function httpFailure(
+  status: number,
+  headers: Headers | null,
+  body: unknown,
+): ProviderCallError {
   const detail = errorDetail(body);
   const prefix = `HTTP ${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''}`;
   const message = detail ? `${prefix}: ${detail}` : prefix;
   if (status === 429) {
-    if (QUOTA_MARKERS.test(quotaText(body))) return new ProviderCallError(`${message} [quota exhausted]`, 'quota', status);
+    if (QUOTA_MARKERS.test(quotaText(body)))
+      return new ProviderCallError(`${message} [quota exhausted]`, 'quota', status);
     return new ProviderCallError(message, 'rate_limit', status, retryAfterMs(headers));
   }
-  if (status === 408) return new ProviderCallError(message, 'timeout', status, retryAfterMs(headers));
+  if (status === 408)
+    return new ProviderCallError(message, 'timeout', status, retryAfterMs(headers));
   if (status >= 500) return new ProviderCallError(message, 'server', status, retryAfterMs(headers));
   return new ProviderCallError(message, 'client', status);
 }
 
 /** A request that never got an HTTP answer: refused, reset, DNS failure… */
 export function networkFailure(error: unknown): ProviderCallError {
-  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const cause =
+    error instanceof Error
+      ? (error.cause as { code?: string; message?: string } | undefined)
+      : undefined;
+  const reason =
+    cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
   return new ProviderCallError(`network error: ${reason}`, 'network');
 }
 
@@ -107,10 +118,15 @@ function errorDetail(body: unknown): string {
     const record = body as Record<string, unknown>;
     const error = record.error;
     if (typeof error === 'string') return error;
-    if (error && typeof error === 'object' && typeof (error as Record<string, unknown>).message === 'string') {
+    if (
+      error &&
+      typeof error === 'object' &&
+      typeof (error as Record<string, unknown>).message === 'string'
+    ) {
       return (error as Record<string, string>).message as string;
     }
-    for (const key of ['message', 'detail']) if (typeof record[key] === 'string') return record[key] as string;
+    for (const key of ['message', 'detail'])
+      if (typeof record[key] === 'string') return record[key] as string;
     return JSON.stringify(body);
   })();
   const oneLine = text.replace(/\s+/g, ' ').trim();

@@ -1,6 +1,13 @@
 import type { SecretScrubber } from '../../secrets.ts';
 import type { ConcurrencyChange } from '../optimization-profile.ts';
-import { CHARS_PER_TOKEN, type ChatMessage, type Completion, type CompletionRequest, type Provider, type ProviderKind } from '../types.ts';
+import {
+  CHARS_PER_TOKEN,
+  type ChatMessage,
+  type Completion,
+  type CompletionRequest,
+  type Provider,
+  type ProviderKind,
+} from '../types.ts';
 import type { ConcurrencyWindow } from './adaptive-limiter.ts';
 import type { BreakerReport, CircuitBreaker } from './circuit-breaker.ts';
 import { ProviderCallError } from './provider-error.ts';
@@ -10,7 +17,6 @@ import { callWithRetry, type RetryPolicy } from './retry.ts';
 export interface ChatTransport {
   send(request: CompletionRequest, signal: AbortSignal): Promise<Completion>;
 }
-
 
 /**
  * A provider reached over the network: every call goes through the shared retry layer and the
@@ -65,7 +71,12 @@ export class RemoteProvider implements Provider {
       whileWaiting: request.whileWaiting,
     });
     // A server may echo a key inside its answer; it must not reach results, events, exports or the cache.
-    return { ...value, text: this.secrets ? this.secrets.scrub(value.text) : value.text, retries, rateLimitWaitMs: waitedMs };
+    return {
+      ...value,
+      text: this.secrets ? this.secrets.scrub(value.text) : value.text,
+      retries,
+      rateLimitWaitMs: waitedMs,
+    };
   }
 
   /** How this provider's window changed since it was created, each limit capped at `ceiling` (the batch size). */
@@ -80,7 +91,8 @@ export class RemoteProvider implements Provider {
     };
     push(0, this.initialLimit, 'inherited');
     for (const change of this.limiter.history) {
-      if (change.time >= this.createdAt) push(change.time - this.createdAt, change.limit, change.reason);
+      if (change.time >= this.createdAt)
+        push(change.time - this.createdAt, change.limit, change.reason);
     }
     return changes;
   }
@@ -102,17 +114,29 @@ export function chatCompletionBody(request: CompletionRequest) {
 
 /** Reads an OpenAI-shaped chat completion; token counts are estimated when the server reports none. */
 export function parseChatCompletion(body: unknown, messages: readonly ChatMessage[]): Completion {
-  const choice = (body as { choices?: { message?: { content?: unknown }; finish_reason?: unknown }[] } | null)?.choices?.[0];
+  const choice = (
+    body as { choices?: { message?: { content?: unknown }; finish_reason?: unknown }[] } | null
+  )?.choices?.[0];
   const text = choice?.message?.content;
   if (typeof text !== 'string') {
-    throw new ProviderCallError('the server answered without choices[0].message.content', 'invalid_response');
+    throw new ProviderCallError(
+      'the server answered without choices[0].message.content',
+      'invalid_response',
+    );
   }
-  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } }).usage;
+  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } })
+    .usage;
   const inputChars = messages.reduce((total, message) => total + message.content.length, 0);
   return {
     text,
-    tokensInput: typeof usage?.prompt_tokens === 'number' ? usage.prompt_tokens : Math.ceil(inputChars / CHARS_PER_TOKEN),
-    tokensOutput: typeof usage?.completion_tokens === 'number' ? usage.completion_tokens : Math.ceil(text.length / CHARS_PER_TOKEN),
+    tokensInput:
+      typeof usage?.prompt_tokens === 'number'
+        ? usage.prompt_tokens
+        : Math.ceil(inputChars / CHARS_PER_TOKEN),
+    tokensOutput:
+      typeof usage?.completion_tokens === 'number'
+        ? usage.completion_tokens
+        : Math.ceil(text.length / CHARS_PER_TOKEN),
     finishReason: choice?.finish_reason === 'length' ? 'length' : 'stop',
   };
 }

@@ -56,7 +56,10 @@ export type Send<T> = (signal: AbortSignal) => Promise<T>;
  * backoff and jitter, anything else (quota exhausted, other 4xx, unreadable answers) fails at once.
  * Throws {@link ProviderGaveUpError} when it gives up, or the abort reason when cancelled.
  */
-export async function callWithRetry<T>(send: Send<T>, options: RetryOptions): Promise<RetriedResult<T>> {
+export async function callWithRetry<T>(
+  send: Send<T>,
+  options: RetryOptions,
+): Promise<RetriedResult<T>> {
   const { policy, limiter, signal } = options;
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? abortableSleep;
@@ -71,7 +74,13 @@ export async function callWithRetry<T>(send: Send<T>, options: RetryOptions): Pr
       breaker?.admit();
     } catch (error) {
       permit?.release('failed');
-      throw new ProviderGaveUpError(error as ProviderCallError, attempt, retries, waitedMs, 'not sent');
+      throw new ProviderGaveUpError(
+        error as ProviderCallError,
+        attempt,
+        retries,
+        waitedMs,
+        'not sent',
+      );
     }
     let failure: ProviderCallError;
     const sentAt = performance.now();
@@ -91,18 +100,27 @@ export async function callWithRetry<T>(send: Send<T>, options: RetryOptions): Pr
       breaker?.failure(failure, performance.now() - sentAt);
     }
     const delay = retryDelay(failure, attempt, policy, random);
-    if (typeof delay === 'string') throw new ProviderGaveUpError(failure, attempt, retries, waitedMs, delay);
+    if (typeof delay === 'string')
+      throw new ProviderGaveUpError(failure, attempt, retries, waitedMs, delay);
     const sleptAt = performance.now();
-    await (options.whileWaiting ? options.whileWaiting(() => sleep(delay, signal)) : sleep(delay, signal));
+    await (options.whileWaiting
+      ? options.whileWaiting(() => sleep(delay, signal))
+      : sleep(delay, signal));
     waitedMs += performance.now() - sleptAt;
     retries += 1;
   }
 }
 
 /** The wait before the next attempt, or why there is none. */
-export function retryDelay(failure: ProviderCallError, attempt: number, policy: RetryPolicy, random: () => number): number | string {
+export function retryDelay(
+  failure: ProviderCallError,
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number,
+): number | string {
   if (!failure.retryable) return 'not retried';
-  if (attempt >= policy.maxAttempts) return `gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
+  if (attempt >= policy.maxAttempts)
+    return `gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}`;
   if (failure.retryAfterMs === null) return backoffDelayMs(attempt, policy, random);
   if (failure.retryAfterMs > policy.maxRetryAfterMs) {
     return `the server asks to wait ${Math.round(failure.retryAfterMs / 1000)} s, longer than the ${Math.round(policy.maxRetryAfterMs / 1000)} s this run waits`;
@@ -112,12 +130,20 @@ export function retryDelay(failure: ProviderCallError, attempt: number, policy: 
 }
 
 /** Exponential backoff with jitter: retry n (from 1) waits [½, 1] × min(maxDelayMs, baseDelayMs × 2^(n-1)). */
-export function backoffDelayMs(retry: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, random: () => number): number {
+export function backoffDelayMs(
+  retry: number,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
+  random: () => number,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
   return ceiling / 2 + (random() * ceiling) / 2;
 }
 
-async function sendWithTimeout<T>(send: Send<T>, timeoutMs: number, outer: AbortSignal | undefined): Promise<T> {
+async function sendWithTimeout<T>(
+  send: Send<T>,
+  timeoutMs: number,
+  outer: AbortSignal | undefined,
+): Promise<T> {
   const controller = new AbortController();
   const forward = () => controller.abort(outer?.reason);
   outer?.addEventListener('abort', forward, { once: true });
@@ -129,7 +155,8 @@ async function sendWithTimeout<T>(send: Send<T>, timeoutMs: number, outer: Abort
   try {
     return await send(controller.signal);
   } catch (error) {
-    if (timedOut && !outer?.aborted) throw new ProviderCallError(`timed out after ${timeoutMs} ms`, 'timeout');
+    if (timedOut && !outer?.aborted)
+      throw new ProviderCallError(`timed out after ${timeoutMs} ms`, 'timeout');
     throw error;
   } finally {
     clearTimeout(timer);
@@ -140,7 +167,10 @@ async function sendWithTimeout<T>(send: Send<T>, timeoutMs: number, outer: Abort
 /** Transports classify what they can; anything else is a bug or an unreadable answer, not worth retrying. */
 function asCallFailure(error: unknown): ProviderCallError {
   if (error instanceof ProviderCallError) return error;
-  return new ProviderCallError(error instanceof Error ? error.message : String(error), 'invalid_response');
+  return new ProviderCallError(
+    error instanceof Error ? error.message : String(error),
+    'invalid_response',
+  );
 }
 
 async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

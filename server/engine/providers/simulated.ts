@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Dataset } from '../datasets/dataset.ts';
 import { createPrng, randomIndex, type Prng } from '../datasets/random.ts';
 import { conclusion } from '../methods/cot.ts';
+import { simulatedVerdict } from './simulated-judge.ts';
 import {
   CHARS_PER_TOKEN,
   type ChatMessage,
@@ -38,7 +39,9 @@ export interface SimulatedProviderOptions {
 type DatasetFamily = 'general' | 'math' | 'knowledge' | 'tools' | 'multihop';
 
 /** Chance of a correct answer, by the answer format the prompt asks for and the kind of dataset. */
-const CORRECT_PROBABILITY: Readonly<Record<ReasoningMethod, Readonly<Record<DatasetFamily, number>>>> = {
+const CORRECT_PROBABILITY: Readonly<
+  Record<ReasoningMethod, Readonly<Record<DatasetFamily, number>>>
+> = {
   NAIVE: { general: 0.62, math: 0.35, knowledge: 0.4, tools: 0.45, multihop: 0.4 },
   COT: { general: 0.72, math: 0.78, knowledge: 0.45, tools: 0.58, multihop: 0.6 },
   REACT: { general: 0.7, math: 0.8, knowledge: 0.74, tools: 0.85, multihop: 0.78 },
@@ -78,7 +81,8 @@ export class SimulatedProvider implements Provider {
   constructor(private readonly options: SimulatedProviderOptions) {
     for (const field of ['latencyMs', 'jitterMs'] as const) {
       const value = options[field];
-      if (!Number.isFinite(value) || value < 0) throw new RangeError(`${field} must be >= 0, got ${value}`);
+      if (!Number.isFinite(value) || value < 0)
+        throw new RangeError(`${field} must be >= 0, got ${value}`);
     }
   }
 
@@ -98,14 +102,20 @@ export class SimulatedProvider implements Provider {
   }
 
   private reply({ metadata, model, subject }: CompletionRequest, random: Prng): string {
-    const shape: ReplyShape = { format: metadata?.method ?? 'NAIVE', observations: metadata?.observations ?? 0 };
+    const shape: ReplyShape = {
+      format: metadata?.method ?? 'NAIVE',
+      observations: metadata?.observations ?? 0,
+    };
     const { oracle } = this.options;
     const match =
       (subject && oracle.findExample?.(subject.dataset, subject.exampleId)) ||
       (metadata === undefined ? undefined : oracle.findByQuestion(metadata.question));
+    if (metadata?.judge) return simulatedVerdict(metadata.judge, match?.example);
     if (!match) return formatReply(shape, UNKNOWN_ANSWER, undefined, random);
     const family = KIND_FAMILY[match.dataset?.kind ?? 'GENERAL'];
-    const correct = random() < correctProbability(skills(shape.format, metadata?.context, match.example), family, model);
+    const correct =
+      random() <
+      correctProbability(skills(shape.format, metadata?.context, match.example), family, model);
     const answer = correct ? match.example.answer : wrongAnswer(match, random);
     return formatReply(shape, answer, { example: match.example, correct }, random);
   }
@@ -126,24 +136,37 @@ interface ReplyShape {
 /** Whether the retrieved context contains the gold answer or an alias, as whole words. */
 function contextHoldsAnswer(context: string, example: Example): boolean {
   const words = looseWords(context);
-  return [example.answer, ...example.aliases].some((accepted) => looseWords(accepted).trim() !== '' && words.includes(looseWords(accepted)));
+  return [example.answer, ...example.aliases].some(
+    (accepted) => looseWords(accepted).trim() !== '' && words.includes(looseWords(accepted)),
+  );
 }
 
 function looseWords(text: string): string {
-  return ` ${text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+  return ` ${text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()} `;
 }
 
 /**
  * What the reply can draw on. A retrieved context is only as good as what it holds: with the answer
  * there the model does at least as well as RAG; without it, a bare RAG prompt knows what NAIVE knows.
  */
-function skills(format: ReasoningMethod, context: string | undefined, example: Example): ReasoningMethod[] {
+function skills(
+  format: ReasoningMethod,
+  context: string | undefined,
+  example: Example,
+): ReasoningMethod[] {
   if (context === undefined) return [format];
   if (contextHoldsAnswer(context, example)) return [format, 'RAG'];
   return [format === 'RAG' ? 'NAIVE' : format];
 }
 
-function correctProbability(skillSet: readonly ReasoningMethod[], family: DatasetFamily, model: string): number {
+function correctProbability(
+  skillSet: readonly ReasoningMethod[],
+  family: DatasetFamily,
+  model: string,
+): number {
   const base = Math.max(...skillSet.map((skill) => CORRECT_PROBABILITY[skill][family]));
   return Math.min(MAX_CORRECT_PROBABILITY, base + modelSizeBonus(model));
 }
@@ -158,7 +181,12 @@ interface KnownQuestion {
   correct: boolean;
 }
 
-function formatReply(shape: ReplyShape, answer: string, known: KnownQuestion | undefined, random: Prng): string {
+function formatReply(
+  shape: ReplyShape,
+  answer: string,
+  known: KnownQuestion | undefined,
+  random: Prng,
+): string {
   switch (shape.format) {
     case 'COT':
       return `${reasoningSentences(answer, known, random).join(' ')}\n${conclusion(answer)}`;
@@ -170,17 +198,28 @@ function formatReply(shape: ReplyShape, answer: string, known: KnownQuestion | u
   }
 }
 
-function reactTurn(shape: ReplyShape, answer: string, example: Example | undefined, random: Prng): string {
-  const plan = example ? (example.steps ?? [{ tool: 'search', input: keywords(example.question) }]) : [];
+function reactTurn(
+  shape: ReplyShape,
+  answer: string,
+  example: Example | undefined,
+  random: Prng,
+): string {
+  const plan = example
+    ? (example.steps ?? [{ tool: 'search', input: keywords(example.question) }])
+    : [];
   const next = plan[shape.observations];
-  if (next) return `Thought: ${pick(random, STEP_THOUGHTS[next.tool])(next.input)}\nAction: ${next.tool}(${next.input})`;
+  if (next)
+    return `Thought: ${pick(random, STEP_THOUGHTS[next.tool])(next.input)}\nAction: ${next.tool}(${next.input})`;
   const thought = example ? 'I now know the answer.' : 'I cannot find out the answer.';
   return `Thought: ${thought}\nAnswer: ${answer}`;
 }
 
 const STEP_THOUGHTS: Readonly<Record<ToolStep['tool'], readonly ((input: string) => string)[]>> = {
   search: [(input) => `I need to look up ${input}.`, (input) => `I should search for ${input}.`],
-  calculator: [(input) => `I need to calculate ${input}.`, (input) => `Let me compute ${input} with the calculator.`],
+  calculator: [
+    (input) => `I need to calculate ${input}.`,
+    (input) => `Let me compute ${input} with the calculator.`,
+  ],
 };
 
 const STOPWORDS = new Set(
@@ -191,7 +230,10 @@ const STOPWORDS = new Set(
 
 function keywords(question: string): string {
   const words = question.replace(/[^\p{L}\p{N}\s'-]/gu, ' ').split(/\s+/);
-  return words.filter((word) => word !== '' && !STOPWORDS.has(word.toLowerCase())).slice(0, 8).join(' ');
+  return words
+    .filter((word) => word !== '' && !STOPWORDS.has(word.toLowerCase()))
+    .slice(0, 8)
+    .join(' ');
 }
 
 const GENERIC_OPENINGS = [
@@ -206,23 +248,35 @@ const GENERIC_MIDDLES = [
 ];
 
 /** 2–4 sentences of believable reasoning that lead to `answer` (a worked solution when there is one). */
-function reasoningSentences(answer: string, known: KnownQuestion | undefined, random: Prng): string[] {
+function reasoningSentences(
+  answer: string,
+  known: KnownQuestion | undefined,
+  random: Prng,
+): string[] {
   if (!known || answer === HEDGE_ANSWER) {
     return [pick(random, GENERIC_OPENINGS), 'I cannot pin down the fact with confidence.'];
   }
   const { example, correct } = known;
-  const solution = example.solution ? splitSentences(slipped(example.solution, example.answer, answer)) : [];
+  const solution = example.solution
+    ? splitSentences(slipped(example.solution, example.answer, answer))
+    : [];
   if (solution.length > 0 && (correct || example.solution?.includes(example.answer))) {
     const kept = solution.length > 4 ? [...solution.slice(0, 3), ...solution.slice(-1)] : solution;
     return kept.length >= 2 ? kept : [pick(random, GENERIC_OPENINGS), ...kept];
   }
-  return [pick(random, GENERIC_OPENINGS), pick(random, GENERIC_MIDDLES), `That leads to ${answer}.`];
+  return [
+    pick(random, GENERIC_OPENINGS),
+    pick(random, GENERIC_MIDDLES),
+    `That leads to ${answer}.`,
+  ];
 }
 
 /** A wrong chain of thought is the worked solution with a slip: its last result becomes the wrong answer. */
 function slipped(solution: string, gold: string, answer: string): string {
   const at = solution.lastIndexOf(gold);
-  return answer === gold || at < 0 ? solution : solution.slice(0, at) + answer + solution.slice(at + gold.length);
+  return answer === gold || at < 0
+    ? solution
+    : solution.slice(0, at) + answer + solution.slice(at + gold.length);
 }
 
 function splitSentences(text: string): string[] {
@@ -271,7 +325,9 @@ function formatNumber(value: number, decimals: number, grouped: boolean): string
 function distractor(match: OracleMatch, random: Prng): string | undefined {
   const { dataset, example } = match;
   if (!dataset || dataset.size < 2) return undefined;
-  const accepted = new Set([example.answer, ...example.aliases].map((text) => text.trim().toLowerCase()));
+  const accepted = new Set(
+    [example.answer, ...example.aliases].map((text) => text.trim().toLowerCase()),
+  );
   for (let attempt = 0; attempt < 5; attempt++) {
     const candidate = dataset.at(randomIndex(random, dataset.size)).answer;
     if (!accepted.has(candidate.trim().toLowerCase())) return candidate;
@@ -280,7 +336,11 @@ function distractor(match: OracleMatch, random: Prng): string | undefined {
 }
 
 /** Applies stop sequences, then the token budget, and counts tokens (≈ 4 characters each). */
-function limitOutput(text: string, messages: readonly ChatMessage[], params: GenerationParams): Completion {
+function limitOutput(
+  text: string,
+  messages: readonly ChatMessage[],
+  params: GenerationParams,
+): Completion {
   const stopped = cutAtStop(text, params.stop);
   const budget = params.maxTokens * CHARS_PER_TOKEN;
   const truncated = stopped.length > budget;
@@ -301,7 +361,12 @@ function cutAtStop(text: string, stops: readonly string[]): string {
 }
 
 function requestDigest({ model, messages, params }: CompletionRequest): Buffer {
-  const identity = [params.seed, model, params.temperature, messages.map(({ role, content }) => [role, content])];
+  const identity = [
+    params.seed,
+    model,
+    params.temperature,
+    messages.map(({ role, content }) => [role, content]),
+  ];
   return createHash('sha256').update(JSON.stringify(identity)).digest();
 }
 

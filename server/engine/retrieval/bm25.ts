@@ -22,9 +22,12 @@ export class Bm25Index {
     private readonly parameters: Bm25Parameters = DEFAULT_BM25,
   ) {
     this.termCounts = texts.map((text) => countTerms(tokenize(text)));
-    this.lengths = this.termCounts.map((counts) => [...counts.values()].reduce((sum, n) => sum + n, 0));
+    this.lengths = this.termCounts.map((counts) =>
+      [...counts.values()].reduce((sum, n) => sum + n, 0),
+    );
     for (const counts of this.termCounts) {
-      for (const term of counts.keys()) this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+      for (const term of counts.keys())
+        this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
     }
     const totalLength = this.lengths.reduce((sum, n) => sum + n, 0);
     this.averageLength = texts.length === 0 ? 0 : totalLength / texts.length;

@@ -29,7 +29,12 @@ export class KnowledgeBaseCatalog {
     this.entries.set(
       BUILTIN_KNOWLEDGE_BASE,
       createKnowledgeBaseEntry(
-        { name: BUILTIN_KNOWLEDGE_BASE, description: 'The built-in articles behind the knowledge_base and react_bench datasets.', source: 'builtin', chunking: null },
+        {
+          name: BUILTIN_KNOWLEDGE_BASE,
+          description: 'The built-in articles behind the knowledge_base and react_bench datasets.',
+          source: 'builtin',
+          chunking: null,
+        },
         builtinArticles,
         sha256Hex(canonicalJson(builtinArticles)),
       ),
@@ -45,7 +50,8 @@ export class KnowledgeBaseCatalog {
   }
 
   register(entry: KnowledgeBaseEntry): void {
-    if (this.entries.has(entry.name)) throw new ConflictError(`a knowledge base named "${entry.name}" already exists`);
+    if (this.entries.has(entry.name))
+      throw new ConflictError(`a knowledge base named "${entry.name}" already exists`);
     this.entries.set(entry.name, entry);
   }
 }
@@ -61,7 +67,12 @@ export function createKnowledgeBaseEntry(
     ...info,
     documentCount: documents.length,
     // Counting passages needs the chunking only, so listing never builds an index.
-    chunkCount: documents.reduce((sum, document) => sum + (info.chunking ? chunkByWords(document, info.chunking) : chunkArticle(document)).length, 0),
+    chunkCount: documents.reduce(
+      (sum, document) =>
+        sum +
+        (info.chunking ? chunkByWords(document, info.chunking) : chunkArticle(document)).length,
+      0,
+    ),
     sizeChars: documents.reduce((sum, document) => sum + document.text.length, 0),
     contentHash,
     index,

@@ -30,28 +30,62 @@ export interface DocumentUpload {
  * JSONL: one such object per line; CSV: a header with title,text[,id]; MARKDOWN / TEXT: the whole
  * upload is one document. Problems are BAD_USER_INPUT naming the 1-based line.
  */
-export function parseKnowledgeDocuments(upload: DocumentUpload, field = 'content'): KnowledgeArticle[] {
-  const documents = upload.format === 'MARKDOWN' || upload.format === 'TEXT' ? [singleDocument(upload, field)] : recordDocuments(upload, field);
-  if (documents.length === 0) throw new DatasetImportError(field, null, 'the knowledge base contains no documents');
+export function parseKnowledgeDocuments(
+  upload: DocumentUpload,
+  field = 'content',
+): KnowledgeArticle[] {
+  const documents =
+    upload.format === 'MARKDOWN' || upload.format === 'TEXT'
+      ? [singleDocument(upload, field)]
+      : recordDocuments(upload, field);
+  if (documents.length === 0)
+    throw new DatasetImportError(field, null, 'the knowledge base contains no documents');
   if (documents.length > KNOWLEDGE_BASE_LIMITS.documents) {
-    throw new DatasetImportError(field, null, `at most ${KNOWLEDGE_BASE_LIMITS.documents} documents, found ${documents.length}`);
+    throw new DatasetImportError(
+      field,
+      null,
+      `at most ${KNOWLEDGE_BASE_LIMITS.documents} documents, found ${documents.length}`,
+    );
   }
   return documents;
 }
 
-export function validateChunking(chunkSize: number | null | undefined, chunkOverlap: number | null | undefined): WordChunking {
+export function validateChunking(
+  chunkSize: number | null | undefined,
+  chunkOverlap: number | null | undefined,
+): WordChunking {
   const size = chunkSize ?? DEFAULT_WORD_CHUNKING.chunkSize;
   const { min, max } = KNOWLEDGE_BASE_LIMITS.chunkSize;
-  if (!Number.isInteger(size) || size < min || size > max) throw new DatasetImportError('chunkSize', null, `must be a whole number of words between ${min} and ${max}`);
-  const overlap = chunkOverlap ?? Math.min(DEFAULT_WORD_CHUNKING.chunkOverlap, Math.floor(size / 2));
-  if (!Number.isInteger(overlap) || overlap < 0) throw new DatasetImportError('chunkOverlap', null, 'must be a whole number of words >= 0');
-  if (overlap >= size) throw new DatasetImportError('chunkOverlap', null, `must be smaller than chunkSize (${size}), got ${overlap}`);
+  if (!Number.isInteger(size) || size < min || size > max)
+    throw new DatasetImportError(
+      'chunkSize',
+      null,
+      `must be a whole number of words between ${min} and ${max}`,
+    );
+  const overlap =
+    chunkOverlap ?? Math.min(DEFAULT_WORD_CHUNKING.chunkOverlap, Math.floor(size / 2));
+  if (!Number.isInteger(overlap) || overlap < 0)
+    throw new DatasetImportError('chunkOverlap', null, 'must be a whole number of words >= 0');
+  if (overlap >= size)
+    throw new DatasetImportError(
+      'chunkOverlap',
+      null,
+      `must be smaller than chunkSize (${size}), got ${overlap}`,
+    );
   return { chunkSize: size, chunkOverlap: overlap };
 }
 
 /** Equal documents chunked alike give equal hashes, whatever the format or name. */
-export function knowledgeBaseHash(documents: readonly KnowledgeArticle[], chunking: WordChunking): string {
-  return sha256Hex(canonicalJson({ documents: documents.map(({ id, title, text }) => ({ id, title, text })), chunking }));
+export function knowledgeBaseHash(
+  documents: readonly KnowledgeArticle[],
+  chunking: WordChunking,
+): string {
+  return sha256Hex(
+    canonicalJson({
+      documents: documents.map(({ id, title, text }) => ({ id, title, text })),
+      chunking,
+    }),
+  );
 }
 
 function recordDocuments(upload: DocumentUpload, field: string): KnowledgeArticle[] {
@@ -59,7 +93,8 @@ function recordDocuments(upload: DocumentUpload, field: string): KnowledgeArticl
   try {
     records = readRecords(upload.format as 'JSON' | 'JSONL' | 'CSV', upload.content);
   } catch (error) {
-    if (error instanceof FormatError) throw new DatasetImportError(field, error.line, error.message);
+    if (error instanceof FormatError)
+      throw new DatasetImportError(field, error.line, error.message);
     throw error;
   }
   const firstLineOfId = new Map<string, number>();
@@ -67,9 +102,13 @@ function recordDocuments(upload: DocumentUpload, field: string): KnowledgeArticl
     const fail = (problem: string): never => {
       throw new DatasetImportError(field, line, problem);
     };
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) fail('expected an object {title, text} or {id, title, text}');
+    if (record === null || typeof record !== 'object' || Array.isArray(record))
+      fail('expected an object {title, text} or {id, title, text}');
     const fields = record as Record<string, unknown>;
-    const id = fields.id == null || fields.id === '' ? `doc-${index + 1}` : requiredText(fields, 'id', KNOWLEDGE_BASE_LIMITS.idLength, fail);
+    const id =
+      fields.id == null || fields.id === ''
+        ? `doc-${index + 1}`
+        : requiredText(fields, 'id', KNOWLEDGE_BASE_LIMITS.idLength, fail);
     const earlier = firstLineOfId.get(id);
     if (earlier !== undefined) fail(`id ${JSON.stringify(id)} is already used on line ${earlier}`);
     firstLineOfId.set(id, line);
@@ -83,15 +122,33 @@ function recordDocuments(upload: DocumentUpload, field: string): KnowledgeArticl
 
 function singleDocument(upload: DocumentUpload, field: string): KnowledgeArticle {
   const text = upload.content.replace(/^\uFEFF/, '').trim();
-  if (text === '') throw new DatasetImportError(field, null, 'the knowledge base contains no documents (the text is empty)');
-  if (text.length > KNOWLEDGE_BASE_LIMITS.textLength) throw new DatasetImportError(field, null, `the text is longer than ${KNOWLEDGE_BASE_LIMITS.textLength} characters`);
+  if (text === '')
+    throw new DatasetImportError(
+      field,
+      null,
+      'the knowledge base contains no documents (the text is empty)',
+    );
+  if (text.length > KNOWLEDGE_BASE_LIMITS.textLength)
+    throw new DatasetImportError(
+      field,
+      null,
+      `the text is longer than ${KNOWLEDGE_BASE_LIMITS.textLength} characters`,
+    );
   const firstLine = text.split(/\r?\n/, 1)[0] as string;
   const heading = upload.format === 'MARKDOWN' ? /^#{1,6}\s+(.+)$/m.exec(text)?.[1] : undefined;
-  const title = (upload.title?.trim() || heading?.trim() || firstLine.trim()).slice(0, KNOWLEDGE_BASE_LIMITS.titleLength);
+  const title = (upload.title?.trim() || heading?.trim() || firstLine.trim()).slice(
+    0,
+    KNOWLEDGE_BASE_LIMITS.titleLength,
+  );
   return { id: 'doc-1', title, text };
 }
 
-function requiredText(fields: Record<string, unknown>, name: string, maxLength: number, fail: (problem: string) => never): string {
+function requiredText(
+  fields: Record<string, unknown>,
+  name: string,
+  maxLength: number,
+  fail: (problem: string) => never,
+): string {
   const value = fields[name];
   if (value === undefined || value === null) return fail(`"${name}" is missing`);
   const asText = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;

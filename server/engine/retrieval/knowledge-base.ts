@@ -45,9 +45,13 @@ export class KnowledgeBase {
     readonly articles: readonly KnowledgeArticle[],
     chunking: WordChunking | null = null,
   ) {
-    this.passages = articles.flatMap((article) => (chunking ? chunkByWords(article, chunking) : chunkArticle(article)));
+    this.passages = articles.flatMap((article) =>
+      chunking ? chunkByWords(article, chunking) : chunkArticle(article),
+    );
     // The title is part of what is searched: it names what a passage is about.
-    this.articleIndex = new Bm25Index(articles.map((article) => `${article.title}\n${article.text}`));
+    this.articleIndex = new Bm25Index(
+      articles.map((article) => `${article.title}\n${article.text}`),
+    );
     const passageTexts = this.passages.map((passage) => `${passage.title}\n${passage.text}`);
     this.passageIndex = new Bm25Index(passageTexts);
     this.passageTrigrams = new TrigramIndex(passageTexts);
@@ -66,7 +70,10 @@ export class KnowledgeBase {
     const ranking: Scored[] =
       method === 'BM25'
         ? this.passageIndex.search(query)
-        : reciprocalRankFusion([this.passageIndex.search(query), this.passageTrigrams.search(query)]);
+        : reciprocalRankFusion([
+            this.passageIndex.search(query),
+            this.passageTrigrams.search(query),
+          ]);
     return ranking.slice(0, topK).map(({ index, score }, position) => ({
       ...(this.passages[index] as Passage),
       rank: position + 1,
@@ -81,8 +88,14 @@ export interface WordChunking {
   chunkOverlap: number;
 }
 
-export function chunkByWords(article: KnowledgeArticle, { chunkSize, chunkOverlap }: WordChunking): Passage[] {
-  const words = article.text.trim().split(/\s+/).filter((word) => word !== '');
+export function chunkByWords(
+  article: KnowledgeArticle,
+  { chunkSize, chunkOverlap }: WordChunking,
+): Passage[] {
+  const words = article.text
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word !== '');
   const step = chunkSize - chunkOverlap;
   const passages: Passage[] = [];
   for (let start = 0; start < words.length; start += step) {
@@ -119,7 +132,10 @@ export function chunkArticle(article: KnowledgeArticle): Passage[] {
   while (start < sentences.length) {
     let end = start + 1;
     let length = (sentences[start] as string).length;
-    while (end < sentences.length && length + 1 + (sentences[end] as string).length <= MAX_PASSAGE_CHARS) {
+    while (
+      end < sentences.length &&
+      length + 1 + (sentences[end] as string).length <= MAX_PASSAGE_CHARS
+    ) {
       length += 1 + (sentences[end] as string).length;
       end += 1;
     }

@@ -21,7 +21,10 @@ export const RRF_K = 60;
  * Reciprocal-rank fusion: each document scores Σ 1 / (k + rank) over the rankings it appears in
  * (rank from 1). Rank-based, so retrievers with incomparable score scales fuse fairly.
  */
-export function reciprocalRankFusion(rankings: readonly (readonly Scored[])[], k = RRF_K): Scored[] {
+export function reciprocalRankFusion(
+  rankings: readonly (readonly Scored[])[],
+  k = RRF_K,
+): Scored[] {
   const fused = new Map<number, number>();
   for (const ranking of rankings) {
     ranking.forEach(({ index }, position) => {

@@ -15,7 +15,8 @@ export class TrigramIndex {
     this.documentCount = texts.length;
     const counts = texts.map((text) => countTerms(trigrams(text)));
     for (const grams of counts) {
-      for (const gram of grams.keys()) this.documentFrequency.set(gram, (this.documentFrequency.get(gram) ?? 0) + 1);
+      for (const gram of grams.keys())
+        this.documentFrequency.set(gram, (this.documentFrequency.get(gram) ?? 0) + 1);
     }
     this.vectors = counts.map((grams) => this.weigh(grams));
   }

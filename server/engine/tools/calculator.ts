@@ -28,8 +28,19 @@ type Token =
   | { kind: 'paren'; value: '(' | ')'; at: number };
 
 const SPELLINGS: Readonly<Record<string, OperatorSymbol | '(' | ')'>> = {
-  '+': '+', '-': '-', '\u2212': '-', '\u2013': '-', '*': '*', '\u00d7': '*', '\u00b7': '*',
-  '/': '/', '\u00f7': '/', '%': '%', '^': '^', '(': '(', ')': ')',
+  '+': '+',
+  '-': '-',
+  '\u2212': '-',
+  '\u2013': '-',
+  '*': '*',
+  '\u00d7': '*',
+  '\u00b7': '*',
+  '/': '/',
+  '\u00f7': '/',
+  '%': '%',
+  '^': '^',
+  '(': '(',
+  ')': ')',
 };
 const NUMBER = /^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|^\.\d+/;
 const CURRENCY = /^[$€£¥]/;
@@ -72,7 +83,11 @@ function tokenize(text: string): Token[] {
       at += literal.length;
     } else if (SPELLINGS[char] !== undefined) {
       const value = SPELLINGS[char];
-      tokens.push(value === '(' || value === ')' ? { kind: 'paren', value, at } : { kind: 'operator', value, at });
+      tokens.push(
+        value === '(' || value === ')'
+          ? { kind: 'paren', value, at }
+          : { kind: 'operator', value, at },
+      );
       at += 1;
     } else {
       throw new CalculatorError(`unexpected character "${char}" at position ${at + 1}`);
@@ -90,7 +105,8 @@ class Parser {
   parseAll(): number {
     const value = this.sum();
     const extra = this.peek();
-    if (extra) throw new CalculatorError(`unexpected "${describe(extra)}" at position ${extra.at + 1}`);
+    if (extra)
+      throw new CalculatorError(`unexpected "${describe(extra)}" at position ${extra.at + 1}`);
     return value;
   }
 
@@ -107,7 +123,10 @@ class Parser {
     let value = this.unary();
     for (let op = this.operator('*', '/', '%'); op; op = this.operator('*', '/', '%')) {
       const right = this.unary();
-      if (right === 0 && op !== '*') throw new CalculatorError(op === '/' ? 'division by zero' : 'remainder of a division by zero');
+      if (right === 0 && op !== '*')
+        throw new CalculatorError(
+          op === '/' ? 'division by zero' : 'remainder of a division by zero',
+        );
       value = op === '*' ? value * right : op === '/' ? value / right : value % right;
     }
     return value;
@@ -124,14 +143,19 @@ class Parser {
     if (!this.operator('^')) return base;
     const exponent = this.nested(() => this.unary());
     const value = base ** exponent;
-    if (Number.isNaN(value)) throw new CalculatorError(`${base} ^ ${exponent} is not a real number`);
+    if (Number.isNaN(value))
+      throw new CalculatorError(`${base} ^ ${exponent} is not a real number`);
     return value;
   }
 
   private postfix(): number {
     const value = this.atom();
     const next = this.peek();
-    if (next?.kind === 'operator' && next.value === '%' && !this.startsOperand(this.tokens[this.position + 1])) {
+    if (
+      next?.kind === 'operator' &&
+      next.value === '%' &&
+      !this.startsOperand(this.tokens[this.position + 1])
+    ) {
       this.position += 1;
       return value / 100;
     }
@@ -152,11 +176,14 @@ class Parser {
       this.position += 1;
       return value;
     }
-    throw new CalculatorError(`unexpected "${describe(token)}" at position ${token.at + 1}: expected a number or "("`);
+    throw new CalculatorError(
+      `unexpected "${describe(token)}" at position ${token.at + 1}: expected a number or "("`,
+    );
   }
 
   private nested<T>(parse: () => T): T {
-    if (++this.depth > MAX_NESTING) throw new CalculatorError(`expression is nested more than ${MAX_NESTING} levels deep`);
+    if (++this.depth > MAX_NESTING)
+      throw new CalculatorError(`expression is nested more than ${MAX_NESTING} levels deep`);
     try {
       return parse();
     } finally {
@@ -173,7 +200,10 @@ class Parser {
   }
 
   private startsOperand(token: Token | undefined): boolean {
-    return token !== undefined && (token.kind === 'number' || (token.kind === 'paren' && token.value === '('));
+    return (
+      token !== undefined &&
+      (token.kind === 'number' || (token.kind === 'paren' && token.value === '('))
+    );
   }
 
   private peek(): Token | undefined {

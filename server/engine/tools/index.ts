@@ -18,8 +18,13 @@ export class ToolError extends Error {
 /** Articles the search tool names besides the one it returns in full. */
 const SEARCH_ALSO_LISTED = 2;
 
-export function createTools(names: readonly AgentToolName[], knowledgeBase: KnowledgeBase): AgentTool[] {
-  return names.map((name) => (name === 'calculator' ? calculatorTool() : searchTool(knowledgeBase)));
+export function createTools(
+  names: readonly AgentToolName[],
+  knowledgeBase: KnowledgeBase,
+): AgentTool[] {
+  return names.map((name) =>
+    name === 'calculator' ? calculatorTool() : searchTool(knowledgeBase),
+  );
 }
 
 function calculatorTool(): AgentTool {
@@ -40,12 +45,16 @@ function calculatorTool(): AgentTool {
 function searchTool(knowledgeBase: KnowledgeBase): AgentTool {
   return {
     name: 'search',
-    usage: 'search(query): the knowledge-base article that best matches the query, e.g. search(Eiffel Tower)',
+    usage:
+      'search(query): the knowledge-base article that best matches the query, e.g. search(Eiffel Tower)',
     run(input) {
       if (input.trim() === '') throw new ToolError('the search query is empty');
       const [best, ...others] = knowledgeBase.searchArticles(input, 1 + SEARCH_ALSO_LISTED);
       if (!best) return `No article matches "${input}".`;
-      const also = others.length === 0 ? '' : ` (Other matches: ${others.map((hit) => hit.article.title).join('; ')}.)`;
+      const also =
+        others.length === 0
+          ? ''
+          : ` (Other matches: ${others.map((hit) => hit.article.title).join('; ')}.)`;
       return `[${best.article.title}] ${best.article.text}${also}`;
     },
   };
