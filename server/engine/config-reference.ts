@@ -1,4 +1,5 @@
 import { GRADER_KINDS, GRADER_LIMITS } from './graders/config.ts';
+import { SIMULATED_EMBEDDING_MODELS } from './embeddings/simulated-models.ts';
 import { DEFAULTS, describeRange, formatLimit, LIMITS } from './experiment-config.ts';
 import { REASONING_METHODS, RETRIEVAL_METHODS } from './types.ts';
 
@@ -87,6 +88,17 @@ export function configReference(): ConfigReferenceRow[] {
         'always on for `RAG`; given with `NAIVE` or `COT` it adds retrieval to them; with `REACT` its `knowledgeBase` is ' +
         `the search tool's corpus. ${RETRIEVAL_METHODS.map(code).join(' or ')}; topK ${range(LIMITS.topK)}; ` +
         '`knowledgeBase` a name from the `knowledgeBases` query',
+    },
+    {
+      field: code('config.rag.embedding'),
+      default: `SIMULATED ${code(d.embeddingModel)} with DENSE, HYBRID, RERANKED; else null`,
+      limits: `{ provider, model }: SIMULATED ${Object.keys(SIMULATED_EMBEDDING_MODELS).map(code).join(' or ')}; OPENAI_COMPATIBLE (\`/v1/embeddings\`) or HUGGINGFACE (feature extraction): model required`,
+    },
+    {
+      field: code('config.rag.reranker'),
+      default: `SIMULATED ${code(d.rerankerModel)} with RERANKED; else null`,
+      limits:
+        '{ provider, model }: SIMULATED, or OPENAI_COMPATIBLE with a `/rerank` endpoint (model required)',
     },
     {
       field: code('config.pricing'),

@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { SlotPool } from './slot-pool.ts';
+import type { Embedder } from './embeddings/embedder.ts';
+import { semanticSimilarity, type ModelGradedMetrics } from './metrics/model-graded.ts';
 import { cacheKey } from './cache/cache-key.ts';
 import { TimeSlice } from './time-slice.ts';
 import {
@@ -66,6 +68,8 @@ export interface SampleRecord {
   grades: GraderResult[] | null;
   /** How a wrong or failed sample went wrong; null when it is correct. */
   failureMode: FailureMode | null;
+  /** Model-graded metrics of the sample; null when none is configured (or the sample failed). */
+  modelMetrics: ModelGradedMetrics | null;
 }
 
 /** A sample finished before this runner started (a resumed attempt), as stored. */
@@ -85,6 +89,8 @@ export interface RunnerOptions {
   /** Where requests go, for the cache key (null for the simulator). */
   endpoint: string | null;
   onSample: (record: SampleRecord) => void;
+  /** The embedding model of the semanticSimilarity metric; absent when the metric is off. */
+  semanticEmbedder?: Embedder | null;
   /** A step of a multi-step method finished (REACT); called as it happens. */
   onAgentStep?: (sampleIndex: number, step: AgentStepReport) => void;
   /** Asked before each sample starts: a promise holds the runner back until storage has caught up. */
@@ -262,6 +268,9 @@ export class AttemptRunner {
       tokensInput: record.tokensInput,
       tokensOutput: record.tokensOutput,
       failed: record.error !== null,
+      ...(record.modelMetrics
+        ? { semanticSimilarity: record.modelMetrics.semanticSimilarity }
+        : {}),
     });
     this.grading.add(record.grades, record.failureMode);
     this.profiler.recordSample(record.timings);
@@ -333,12 +342,14 @@ export class AttemptRunner {
         trace: null,
         grades: null,
         failureMode: 'ERROR',
+        modelMetrics: null,
       };
     }
     const score = await clock.time('metrics', () => scoreAnswer(result.parsedAnswer, example));
     const grades = await clock.time('metrics', () =>
       this.grade(result.parsedAnswer, example, context),
     );
+    const modelMetrics = await this.gradeByModel(result.parsedAnswer, example, clock, signal);
     const cacheHit = usage.calls > 0 && usage.hits === usage.calls;
     return {
       ...base,
@@ -362,6 +373,7 @@ export class AttemptRunner {
         parsedAnswer: result.parsedAnswer,
         rawOutput: result.rawOutput,
       }),
+      modelMetrics,
     };
   }
 
@@ -392,6 +404,30 @@ export class AttemptRunner {
           ).completion.text,
       },
     );
+  }
+
+  /** The model-graded metrics a sample has configured; a metric that fails is null with its reason, and the sample keeps the rest. */
+  private async gradeByModel(
+    answer: string,
+    example: Example,
+    clock: SampleClock,
+    signal: AbortSignal,
+  ): Promise<ModelGradedMetrics | null> {
+    const embedder = this.options.semanticEmbedder;
+    if (!embedder) return null;
+    try {
+      return {
+        semanticSimilarity: await clock.time('semantic_similarity', () =>
+          semanticSimilarity(embedder, answer, example, signal),
+        ),
+      };
+    } catch (error) {
+      if (signal.aborted) return null;
+      return {
+        semanticSimilarity: null,
+        semanticSimilarityError: errorMessage(error, this.options.scrub),
+      };
+    }
   }
 
   /** One model call: cache lookup (memory tier, persistent tier, then identical calls in flight), else the provider. */

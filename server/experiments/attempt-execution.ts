@@ -5,7 +5,10 @@ import { DEFAULTS, type ExperimentConfig } from '../engine/experiment-config.ts'
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
-import { createMethod } from '../engine/methods/index.ts';
+import type { EmbeddingCache } from '../engine/embeddings/embedder.ts';
+import { createEmbedder } from '../engine/embeddings/index.ts';
+import { createMethod, type RetrievalServices } from '../engine/methods/index.ts';
+import { MemoryVectorIndexStore, type VectorIndexStore } from '../engine/retrieval/vector-index.ts';
 import type { OptimizationProfile } from '../engine/optimization-profile.ts';
 import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import type { ConcurrencyWindows } from '../engine/providers/adaptive-limiter.ts';
@@ -47,6 +50,10 @@ export interface ExecutionDeps {
   timeSlice: TimeSlice;
   /** Owns every status change: the execution reports start and end through it. */
   lifecycle: ExperimentLifecycle;
+  /** Where vector indexes of knowledge bases live (sqlite-vec in the database file); none: in memory, per run. */
+  vectors?: VectorIndexStore;
+  /** Embedding vectors already computed, shared by every run of the app. */
+  embeddingCache?: EmbeddingCache;
 }
 
 /** Results a run may produce ahead of the disk; beyond it the runner waits (memory stays flat with N). */
@@ -255,9 +262,16 @@ export class AttemptExecution {
       breakers: this.deps.breakers,
       secrets: this.deps.secrets,
     });
+    const semantic = config.metrics?.semanticSimilarity ?? null;
     return new AttemptRunner({
+      semanticEmbedder: semantic ? createEmbedder(semantic, this.retrievalServices().models) : null,
       config,
-      method: createMethod(config.reasoningMethod, this.deps.datasets, config),
+      method: createMethod(
+        config.reasoningMethod,
+        this.deps.datasets,
+        config,
+        this.retrievalServices(),
+      ),
       provider: this.provider,
       cache: config.optimization.enableCaching
         ? new ResponseCache(config.optimization.cacheMaxSize, this.deps.responseCache ?? null)
@@ -275,6 +289,19 @@ export class AttemptExecution {
           step,
         }),
     });
+  }
+
+  private retrievalServices(): RetrievalServices {
+    return {
+      vectors: this.deps.vectors ?? new MemoryVectorIndexStore(),
+      models: {
+        cache: this.deps.embeddingCache ?? null,
+        credentials: this.deps.credentials,
+        apiKey: this.apiKey,
+        limiters: this.deps.limiters,
+        secrets: this.deps.secrets,
+      },
+    };
   }
 
   private async finish(

@@ -144,6 +144,7 @@ const COLUMNS = [
   'metadata',
   'grades',
   'failure_mode',
+  'model_metrics',
   'created_at',
 ] as const;
 
@@ -175,6 +176,7 @@ function toRow(record: SampleRecord, attemptId: number, createdAt: Date): SqlVal
     jsonValue(record.metadata),
     jsonValue(record.grades),
     record.failureMode,
+    jsonValue(record.modelMetrics),
     createdAt,
   ];
 }

@@ -106,6 +106,8 @@ const CSV_COLUMNS = [
   'metadata',
   'grades',
   'failure_mode',
+  'semantic_similarity',
+  'semantic_similarity_error',
 ] as const;
 
 /** All sample results of one attempt (latest by default), streamed page by page as JSON or CSV. */
@@ -182,6 +184,14 @@ function sampleRow(sample: SampleResult): Record<string, unknown> {
     metadata: sample.metadata,
     grades: sample.grades,
     failure_mode: sample.failureMode,
+    semantic_similarity:
+      typeof sample.modelMetrics?.semanticSimilarity === 'number'
+        ? sample.modelMetrics.semanticSimilarity
+        : null,
+    semantic_similarity_error:
+      typeof sample.modelMetrics?.semanticSimilarityError === 'string'
+        ? sample.modelMetrics.semanticSimilarityError
+        : null,
   };
 }
 

@@ -9,8 +9,10 @@ import {
   type OptimizationConfig,
   type PricingConfig,
   type ProviderConfig,
+  type ModelEndpointConfig,
   type RagConfig,
 } from '../engine/experiment-config.ts';
+import { SIMULATED_EMBEDDING_MODELS } from '../engine/embeddings/simulated-models.ts';
 import type { GenerationParams } from '../engine/types.ts';
 import { builder } from './builder.ts';
 import { GraderInput, GraderSettings, PromptRefInput, PromptSettings } from './grader.ts';
@@ -87,8 +89,30 @@ const AgentSettings = builder.objectRef<AgentConfig>('AgentSettings').implement(
   }),
 });
 
+const ModelEndpointSettings = builder
+  .objectRef<ModelEndpointConfig>('ModelEndpointSettings')
+  .implement({
+    description: 'An embedding model or reranker and the provider that serves it',
+    fields: (t) => ({
+      provider: t.field({ type: ProviderSettings, resolve: (m) => m.provider }),
+      model: t.exposeString('model'),
+    }),
+  });
+
 const RagSettings = builder.objectRef<RagConfig>('RagSettings').implement({
   fields: (t) => ({
+    embedding: t.field({
+      type: ModelEndpointSettings,
+      nullable: true,
+      description: 'DENSE, HYBRID, RERANKED: the embedding model',
+      resolve: (r) => r.embedding ?? null,
+    }),
+    reranker: t.field({
+      type: ModelEndpointSettings,
+      nullable: true,
+      description: 'RERANKED: the cross-encoder',
+      resolve: (r) => r.reranker ?? null,
+    }),
     retrieval: t.field({ type: RetrievalMethodEnum, resolve: (r) => r.retrieval }),
     topK: t.exposeInt('topK'),
     knowledgeBase: t.exposeString('knowledgeBase', {
@@ -132,6 +156,13 @@ export const ExperimentConfigRef = builder
         resolve: (c) => c.prompt ?? null,
       }),
       graders: t.field({ type: [GraderSettings], resolve: (c) => c.graders ?? [] }),
+      semanticSimilarity: t.field({
+        type: ModelEndpointSettings,
+        nullable: true,
+        description:
+          'The embedding model of the semanticSimilarity metric; null when the metric is off',
+        resolve: (c) => c.metrics?.semanticSimilarity ?? null,
+      }),
     }),
   });
 
@@ -209,8 +240,25 @@ const AgentInput = builder.inputType('AgentInput', {
   }),
 });
 
+const ModelEndpointInput = builder.inputType('ModelEndpointInput', {
+  fields: (t) => ({
+    provider: t.field({ type: ProviderInput, description: 'default SIMULATED' }),
+    model: t.string({
+      description: `SIMULATED embeddings: ${Object.keys(SIMULATED_EMBEDDING_MODELS).join(', ')} (default ${d.embeddingModel}); SIMULATED reranker: ${d.rerankerModel}; otherwise required`,
+    }),
+  }),
+});
+
 const RagInput = builder.inputType('RagInput', {
   fields: (t) => ({
+    embedding: t.field({
+      type: ModelEndpointInput,
+      description: `DENSE, HYBRID, RERANKED: the embedding model (OPENAI_COMPATIBLE /v1/embeddings, HUGGINGFACE feature extraction); default SIMULATED ${d.embeddingModel}`,
+    }),
+    reranker: t.field({
+      type: ModelEndpointInput,
+      description: `RERANKED: the cross-encoder (OPENAI_COMPATIBLE: a /rerank endpoint); default SIMULATED ${d.rerankerModel}`,
+    }),
     retrieval: t.field({ type: RetrievalMethodEnum, description: `default ${d.rag.retrieval}` }),
     topK: t.int({
       description: `Passages per question, ${range(LIMITS.topK)}, default ${d.rag.topK}`,
@@ -225,6 +273,15 @@ const PricingInput = builder.inputType('PricingInput', {
   fields: (t) => ({
     inputPerMillionTokens: t.float({ description: 'USD per million input tokens' }),
     outputPerMillionTokens: t.float({ description: 'USD per million output tokens' }),
+  }),
+});
+
+const MetricsInput = builder.inputType('MetricsInput', {
+  fields: (t) => ({
+    semanticSimilarity: t.field({
+      type: ModelEndpointInput,
+      description: `Cosine of the embeddings of answer and gold (best over aliases); {} uses SIMULATED ${d.embeddingModel}`,
+    }),
   }),
 });
 
@@ -263,6 +320,10 @@ export const ExperimentConfigInput = builder.inputType('ExperimentConfigInput', 
       type: [GraderInput],
       description:
         'Assertions on each answer, besides answer matching; bad ones are refused at creation',
+    }),
+    metrics: t.field({
+      type: MetricsInput,
+      description: 'Model-graded metrics, each on when given',
     }),
   }),
 });

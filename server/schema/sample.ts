@@ -69,6 +69,24 @@ export const SampleResultRef = builder.objectType(SampleResult, {
       description: 'How a wrong or failed sample went wrong; null when correct',
       resolve: (s) => s.failureMode as never,
     }),
+    semanticSimilarity: t.float({
+      nullable: true,
+      description:
+        'Cosine of the embeddings of answer and gold, best over the aliases; null when not configured or when it failed (see semanticSimilarityError)',
+      resolve: (s) =>
+        typeof s.modelMetrics?.semanticSimilarity === 'number'
+          ? s.modelMetrics.semanticSimilarity
+          : null,
+    }),
+    semanticSimilarityError: t.string({
+      nullable: true,
+      description:
+        'Why semanticSimilarity is null although configured (the sample keeps its other metrics)',
+      resolve: (s) =>
+        typeof s.modelMetrics?.semanticSimilarityError === 'string'
+          ? s.modelMetrics.semanticSimilarityError
+          : null,
+    }),
   }),
 });
 

@@ -319,6 +319,8 @@ describe('the REST shim', () => {
         'metadata',
         'grades',
         'failure_mode',
+        'semantic_similarity',
+        'semantic_similarity_error',
       ]);
       expect(rows).toHaveLength(NUM_SAMPLES);
       for (const row of rows) expect(row).toHaveLength(header!.length);

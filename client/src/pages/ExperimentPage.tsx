@@ -281,6 +281,14 @@ function Metrics({ experiment }: { experiment: Experiment }) {
         testId="metric-tokens"
         hint={`${formatInteger(m.tokensInput)} in · ${formatInteger(m.tokensOutput)} out${m.estimatedCostUsd != null ? ` · ${formatUsd(m.estimatedCostUsd)}` : ''}`}
       />
+      {m.semanticSimilarity ? (
+        <MetricCard
+          label="Semantic similarity"
+          value={formatScore(m.semanticSimilarity.mean)}
+          testId="metric-semantic-similarity"
+          hint={`95% CI ${formatScore(m.semanticSimilarity.ciLow)}–${formatScore(m.semanticSimilarity.ciHigh)} · n ${formatInteger(m.semanticSimilarity.n)}`}
+        />
+      ) : null}
       {m.failed > 0 ? (
         <MetricCard label="Failed samples" value={formatInteger(m.failed)} testId="metric-failed" />
       ) : null}

@@ -398,7 +398,9 @@ function MethodFields({
               }
             >
               <option value="BM25">BM25</option>
-              <option value="HYBRID">HYBRID (BM25 + trigram, RRF)</option>
+              <option value="DENSE">DENSE (embeddings, vector index)</option>
+              <option value="HYBRID">HYBRID (BM25 + dense, RRF)</option>
+              <option value="RERANKED">RERANKED (hybrid, then a cross-encoder)</option>
             </select>
           </Field>
           <Field

@@ -37,6 +37,8 @@ export class SampleResult {
   grades: GraderResult[] | null = null;
   /** How a wrong or failed sample went wrong; null for a correct one. */
   failureMode: FailureMode | null = null;
+  /** Model-graded metrics ({ semanticSimilarity, … }); null when none was configured. */
+  modelMetrics: Record<string, unknown> | null = null;
   createdAt: Date & Opt = new Date();
 }
 
@@ -71,6 +73,7 @@ export const SampleResultSchema = new EntitySchema<SampleResult>({
     metadata: { type: 'json', columnType: 'json', nullable: true },
     grades: { type: 'json', columnType: 'json', nullable: true },
     failureMode: { type: 'string', length: 16, nullable: true },
+    modelMetrics: { type: 'json', columnType: 'json', nullable: true },
     createdAt: { type: 'datetime' },
   },
 });

@@ -1,4 +1,5 @@
 import type { GradingMetrics } from '../graders/summary.ts';
+import { meanInterval, type MeanInterval } from './model-graded.ts';
 import { summarize } from './stats.ts';
 
 export interface SampleOutcome {
@@ -10,6 +11,8 @@ export interface SampleOutcome {
   tokensInput: number;
   tokensOutput: number;
   failed: boolean;
+  /** Model-graded values, where the experiment asks for them. */
+  semanticSimilarity?: number | null;
 }
 
 export interface ExperimentMetrics {
@@ -29,6 +32,8 @@ export interface ExperimentMetrics {
   estimatedCostUsd: number | null;
   /** Pass rate per grader, the weighted score and the failure-mode counts; absent on attempts stored before graders existed. */
   grading?: GradingMetrics;
+  /** Mean semantic similarity of answer and gold with its 95 % interval; absent unless configured. */
+  semanticSimilarity?: MeanInterval | null;
 }
 
 export interface TokenPrice {
@@ -49,9 +54,12 @@ export class MetricsAccumulator {
   private tokensInput = 0;
   private tokensOutput = 0;
   private readonly latencies: number[] = [];
+  private readonly similarities: number[] = [];
+  private semanticGraded = false;
 
   add(outcome: SampleOutcome): void {
     this.samples++;
+    if (outcome.semanticSimilarity !== undefined) this.semanticGraded = true;
     // Failed samples still consumed tokens, so they are billed even though they score nothing.
     this.tokensInput += outcome.tokensInput;
     this.tokensOutput += outcome.tokensOutput;
@@ -64,6 +72,8 @@ export class MetricsAccumulator {
     if (outcome.correct) this.correct++;
     this.f1Sum += outcome.f1;
     this.latencies.push(outcome.latencyMs);
+    if (typeof outcome.semanticSimilarity === 'number')
+      this.similarities.push(outcome.semanticSimilarity);
   }
 
   result(wallTimeMs: number, price?: TokenPrice | null): ExperimentMetrics {
@@ -83,6 +93,7 @@ export class MetricsAccumulator {
       tokensInput: this.tokensInput,
       tokensOutput: this.tokensOutput,
       estimatedCostUsd: price ? this.costUsd(price) : null,
+      ...(this.semanticGraded ? { semanticSimilarity: meanInterval(this.similarities) } : {}),
     };
   }
 
