@@ -4,6 +4,9 @@
  * with the simulated provider's replies, so accuracy stays meaningful, after a configurable latency,
  * and misbehaves on request: random 429s and 503s with retry hints, a cap on requests in flight
  * beyond which it answers 429, unknown models, a required key, exhausted quota. It counts everything.
+ * It also serves `POST …/embeddings` (batched, the simulated lexical embedding) and `POST …/rerank`
+ * (Text Embeddings Inference's shape, the simulated reranker), with the same keys, model list and
+ * injected failures, plus a queue of statuses to answer the next embedding requests with.
  *
  *   tsx scripts/standin-server.ts --port 8000 --latency-ms 50 --jitter-ms 10 --rate-limit-rate 0.1 \
  *     --server-error-rate 0.05 --retry-after-ms 100 --max-in-flight 4 --models a,b --api-key KEY
@@ -15,6 +18,8 @@ import { parseArgs } from 'node:util';
 import { createPrng } from '../server/engine/datasets/random.ts';
 import { DatasetRegistry } from '../server/engine/datasets/registry.ts';
 import { SimulatedProvider, type SimulatorOracle } from '../server/engine/providers/simulated.ts';
+import { simulatedEmbedding } from '../server/engine/embeddings/simulated-embedding.ts';
+import { SimulatedReranker } from '../server/engine/retrieval/reranker.ts';
 import { promptMetadata } from './standin/prompt-metadata.ts';
 import type { ChatMessage, GenerationParams } from '../server/engine/types.ts';
 
@@ -38,6 +43,10 @@ export interface StandinOptions {
   quotaExhausted: boolean;
   /** Seeds latency jitter and the injected failures. */
   seed: number;
+  /** Dimensions of the vectors `/embeddings` returns (the simulated lexical embedding). */
+  embeddingDimensions: number;
+  /** Statuses (429, 503, …) to answer the next embedding requests with, one each, before serving normally. */
+  embeddingFailures: number[];
 }
 
 export interface StandinStats {
@@ -59,6 +68,11 @@ export interface StandinStats {
   authorized: number;
   /** One entry per request: when it arrived (ms after the first request) and its status (499: client went away). */
   log: { atMs: number; status: number }[];
+  /** Embedding requests received (a batch is one), texts embedded in answered ones, and the size of each answered batch. */
+  embeddingRequests: number;
+  embeddedTexts: number;
+  embeddingBatches: number[];
+  rerankRequests: number;
 }
 
 export interface StandinServer {
@@ -93,6 +107,8 @@ export const DEFAULT_STANDIN_OPTIONS: StandinOptions = {
   apiKey: null,
   quotaExhausted: false,
   seed: 1,
+  embeddingDimensions: 384,
+  embeddingFailures: [],
 };
 
 interface Failure {
@@ -107,6 +123,7 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
   const options: StandinOptions = { ...DEFAULT_STANDIN_OPTIONS, ...given };
   const oracle = givenOracle ?? (await DatasetRegistry.loadBuiltins());
   const simulator = new SimulatedProvider({ latencyMs: 0, jitterMs: 0, oracle });
+  const reranker = new SimulatedReranker();
   const stats: StandinStats = {
     requests: 0,
     inFlight: 0,
@@ -119,6 +136,10 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
     aborted: 0,
     authorized: 0,
     log: [],
+    embeddingRequests: 0,
+    embeddedTexts: 0,
+    embeddingBatches: [],
+    rerankRequests: 0,
   };
   const watchers = new Set<{ condition: (s: StandinStats) => boolean; resolve: () => void }>();
   const changed = () => {
@@ -225,13 +246,140 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
     changed();
   };
 
+  const elapsed = () => {
+    const now = performance.now();
+    firstRequestAt ??= now;
+    return now - firstRequestAt;
+  };
+
+  /** The checks every route shares: key, quota, random failures. Returns true when it answered. */
+  const refused = (req: IncomingMessage, res: ServerResponse, atMs: number): boolean => {
+    const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
+    const draw = random();
+    let failure: [Failure, keyof StandinStats] | null = null;
+    if (options.apiKey !== null && presented !== options.apiKey)
+      failure = [unauthorized(presented), 'clientErrors'];
+    else if (options.quotaExhausted) failure = [QUOTA_EXHAUSTED, 'rateLimited'];
+    else if (draw < options.rateLimitRate)
+      failure = [{ ...RATE_LIMITED, hint: true }, 'rateLimited'];
+    else if (draw < options.rateLimitRate + options.serverErrorRate)
+      failure = [{ ...OVERLOADED, hint: true }, 'serverErrors'];
+    if (options.apiKey !== null && presented === options.apiKey) stats.authorized += 1;
+    if (failure) reject(res, atMs, ...failure);
+    return failure !== null;
+  };
+
+  const handleEmbeddings = async (req: IncomingMessage, res: ServerResponse) => {
+    const atMs = elapsed();
+    stats.embeddingRequests += 1;
+    const raw = await readBody(req);
+    const queued = options.embeddingFailures.shift();
+    if (queued !== undefined) {
+      const failure =
+        queued === 429
+          ? RATE_LIMITED
+          : queued === 503
+            ? OVERLOADED
+            : {
+                status: queued,
+                body: { error: { message: 'injected failure', type: 'server_error' } },
+              };
+      return reject(
+        res,
+        atMs,
+        { ...failure, hint: true },
+        queued === 429 ? 'rateLimited' : queued >= 500 ? 'serverErrors' : 'clientErrors',
+      );
+    }
+    if (refused(req, res, atMs)) return;
+    const body = parseJsonObject(raw);
+    const input = typeof body?.input === 'string' ? [body.input] : body?.input;
+    if (
+      typeof body?.model !== 'string' ||
+      !Array.isArray(input) ||
+      !input.every((text) => typeof text === 'string')
+    ) {
+      return reject(
+        res,
+        atMs,
+        {
+          status: 400,
+          body: {
+            error: {
+              message: 'model and input (a string or a list of strings) are required',
+              type: 'invalid_request_error',
+            },
+          },
+        },
+        'clientErrors',
+      );
+    }
+    if (options.models && !options.models.includes(body.model))
+      return reject(res, atMs, modelNotFound(body.model), 'clientErrors');
+    await waitUnlessGone(res, options.latencyMs);
+    stats.ok += 1;
+    stats.embeddedTexts += input.length;
+    stats.embeddingBatches.push(input.length);
+    stats.log.push({ atMs, status: 200 });
+    answer(res, 200, {
+      object: 'list',
+      model: body.model,
+      data: (input as string[]).map((text, index) => ({
+        object: 'embedding',
+        index,
+        embedding: simulatedEmbedding(text, options.embeddingDimensions),
+      })),
+      usage: { prompt_tokens: 0, total_tokens: 0 },
+    });
+    changed();
+  };
+
+  const handleRerank = async (req: IncomingMessage, res: ServerResponse) => {
+    const atMs = elapsed();
+    stats.rerankRequests += 1;
+    const raw = await readBody(req);
+    if (refused(req, res, atMs)) return;
+    const body = parseJsonObject(raw);
+    if (
+      typeof body?.query !== 'string' ||
+      !Array.isArray(body.texts) ||
+      !body.texts.every((text) => typeof text === 'string')
+    ) {
+      return reject(
+        res,
+        atMs,
+        {
+          status: 400,
+          body: {
+            error: { message: 'query and texts are required', type: 'invalid_request_error' },
+          },
+        },
+        'clientErrors',
+      );
+    }
+    const scores = await reranker.score(body.query, body.texts as string[]);
+    stats.ok += 1;
+    stats.log.push({ atMs, status: 200 });
+    answer(
+      res,
+      200,
+      scores.map((score, index) => ({ index, score })).sort((a, b) => b.score - a.score),
+    );
+    changed();
+  };
+
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://standin').pathname.replace(/\/+$/, '');
+    const failed = (error: unknown) => {
+      if (!res.headersSent)
+        answer(res, 500, { error: { message: String(error), type: 'server_error' } });
+    };
     if (req.method === 'POST' && path.endsWith('/chat/completions')) {
-      handleChat(req, res).catch((error: unknown) => {
-        if (!res.headersSent)
-          answer(res, 500, { error: { message: String(error), type: 'server_error' } });
-      });
+      handleChat(req, res).catch(failed);
+    } else if (req.method === 'POST' && path.endsWith('/embeddings')) {
+      handleEmbeddings(req, res).catch(failed);
+    } else if (req.method === 'POST' && path.endsWith('/rerank')) {
+      handleRerank(req, res).catch(failed);
     } else if (req.method === 'GET' && path.endsWith('/models')) {
       answer(res, 200, {
         object: 'list',
@@ -381,6 +529,15 @@ function parseChatRequest(raw: string): ChatRequest | Failure {
   };
 }
 
+function parseJsonObject(raw: string): Record<string, unknown> | null {
+  try {
+    const body: unknown = JSON.parse(raw);
+    return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -420,6 +577,7 @@ async function main(): Promise<void> {
       'api-key': { type: 'string' },
       'quota-exhausted': { type: 'boolean' },
       seed: { type: 'string' },
+      'embedding-dimensions': { type: 'string' },
     },
   });
   const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
@@ -436,12 +594,13 @@ async function main(): Promise<void> {
     apiKey: values['api-key'],
     quotaExhausted: values['quota-exhausted'],
     seed: number(values.seed),
+    embeddingDimensions: number(values['embedding-dimensions']),
   });
   process.stdout.write(
     `stand-in OpenAI-compatible server at ${server.url} (HF endpointUrl: ${server.origin})\n`,
   );
   const stop = async () => {
-    const { log: _log, ...counters } = server.stats;
+    const { log: _log, embeddingBatches: _batches, ...counters } = server.stats;
     process.stdout.write(`${JSON.stringify(counters)}\n`);
     await server.close();
     process.exit(0);

@@ -1,3 +1,5 @@
+import { EmbeddingCache } from './engine/embeddings/embedder.ts';
+import { SqliteVectorIndexStore } from './experiments/sqlite-vector-index.ts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Database } from './db/orm.ts';
@@ -16,7 +18,8 @@ import {
   type ServerConfig,
   type ServerRole,
 } from './server-config.ts';
-import { redactUrl } from './db/dialect.ts';
+import { dialectOf, redactUrl } from './db/dialect.ts';
+import { MemoryVectorIndexStore } from './engine/retrieval/vector-index.ts';
 import { openDatabase } from './db/orm.ts';
 import { DatasetRegistry } from './engine/datasets/registry.ts';
 import { LimiterRegistry } from './engine/providers/adaptive-limiter.ts';
@@ -133,6 +136,12 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       breakers: new BreakerRegistry(),
       timeSlice: new TimeSlice(),
       lifecycle,
+      // sqlite-vec lives in the SQLite file; on PostgreSQL (pgvector would be the engine there) the index is exact, in memory.
+      vectors:
+        dialectOf(orm) === 'sqlite'
+          ? new SqliteVectorIndexStore(orm)
+          : new MemoryVectorIndexStore(),
+      embeddingCache: new EmbeddingCache(responseCache),
     },
     config.maxConcurrentRuns,
   );

@@ -3,6 +3,7 @@ import { ComparePage } from './pages/ComparePage.tsx';
 import { ExperimentPage } from './pages/ExperimentPage.tsx';
 import { ExperimentsPage } from './pages/ExperimentsPage.tsx';
 import { NewExperimentPage } from './pages/NewExperimentPage.tsx';
+import { PromptsPage } from './pages/PromptsPage.tsx';
 import { Link, useLocation } from './router.tsx';
 
 /** The dashboard: a top bar and the page of the current path. */
@@ -27,6 +28,9 @@ export function App() {
           <Link to="/compare" className={path === '/compare' ? 'active' : undefined}>
             Compare
           </Link>
+          <Link to="/prompts" className={path === '/prompts' ? 'active' : undefined}>
+            Prompts
+          </Link>
           <a href="/graphql">GraphiQL</a>
         </nav>
         <ApiTokenField />
@@ -42,6 +46,7 @@ function Page({ path }: { path: string }) {
   if (path === '/') return <ExperimentsPage />;
   if (path === '/experiments/new') return <NewExperimentPage />;
   if (path === '/compare') return <ComparePage />;
+  if (path === '/prompts') return <PromptsPage />;
   const detail = path.match(/^\/experiments\/([^/]+)$/);
   if (detail)
     return <ExperimentPage key={detail[1]} id={decodeURIComponent(detail[1] as string)} />;

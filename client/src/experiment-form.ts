@@ -17,6 +17,16 @@ type ConfigInput = NonNullable<ExperimentInput['config']>;
 export type ProviderKindValue = NonNullable<NonNullable<ConfigInput['provider']>['kind']>;
 export type MethodValue = NonNullable<ConfigInput['reasoningMethod']>;
 export type RetrievalValue = NonNullable<NonNullable<ConfigInput['rag']>['retrieval']>;
+export type GraderKindValue = NonNullable<ConfigInput['graders']>[number]['kind'];
+
+/** One grader as typed: every field text, sent only when filled in. */
+export interface GraderRow {
+  kind: GraderKindValue;
+  value: string;
+  path: string;
+  tolerance: string;
+  weight: string;
+}
 
 /** What the form holds: text as typed, so a half-typed number is not lost. */
 export interface FormState {
@@ -46,6 +56,10 @@ export interface FormState {
   enableCaching: boolean;
   cacheMaxSize: string;
   enableProfiling: boolean;
+  /** A stored prompt to run with; empty: the method's own instructions. */
+  promptName: string;
+  promptVersion: string;
+  graders: GraderRow[];
 }
 
 export const INITIAL_FORM: FormState = {
@@ -75,6 +89,9 @@ export const INITIAL_FORM: FormState = {
   enableCaching: DEFAULTS.optimization.enableCaching,
   cacheMaxSize: String(DEFAULTS.optimization.cacheMaxSize),
   enableProfiling: DEFAULTS.optimization.enableProfiling,
+  promptName: '',
+  promptVersion: '1',
+  graders: [],
 };
 
 /** Error messages keyed by the server's field paths (`config.optimization.batchSize`…), so server errors land beside the same inputs. */
@@ -160,6 +177,30 @@ export function checkForm(form: FormState): FormCheck {
       retrieval: form.retrieval,
       topK: integer('config.rag.topK', form.topK, LIMITS.topK),
     };
+  }
+  if (form.promptName.trim() !== '') {
+    config.prompt = {
+      name: form.promptName.trim(),
+      version: integer('config.prompt.version', form.promptVersion, { min: 1, max: 1_000_000 }),
+    };
+  }
+  if (form.graders.length > 0) {
+    config.graders = form.graders.map((row, i) => ({
+      kind: row.kind,
+      value: row.value === '' ? null : row.value,
+      path: row.path.trim() === '' ? null : row.path.trim(),
+      tolerance:
+        row.tolerance.trim() === ''
+          ? null
+          : decimal(`config.graders[${i}].tolerance`, row.tolerance, {
+              min: 0,
+              max: Number.MAX_VALUE,
+            }),
+      weight:
+        row.weight.trim() === ''
+          ? null
+          : decimal(`config.graders[${i}].weight`, row.weight, { min: 0, max: 1000 }),
+    }));
   }
   const input: ExperimentInput = { name, description: form.description.trim() || null, config };
   return { input: Object.keys(errors).length === 0 ? input : null, errors };

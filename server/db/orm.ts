@@ -2,14 +2,23 @@ import type { AbstractSqlDriver, MikroORM, Options } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { BoundSqliteDriver } from './bound-sqlite-driver.ts';
 import { dialectOfLocation, redactUrl } from './dialect.ts';
+import { getLoadablePath } from 'sqlite-vec';
 import { AttemptSchema } from './entities/attempt.entity.ts';
 import { CachedResponseSchema } from './entities/cached-response.entity.ts';
 import { ExperimentEventSchema } from './entities/experiment-event.entity.ts';
 import { ExperimentSchema } from './entities/experiment.entity.ts';
 import { ImportedDatasetSchema } from './entities/imported-dataset.entity.ts';
 import { StoredKnowledgeBaseSchema } from './entities/knowledge-base.entity.ts';
+import { BaselinePinSchema } from './entities/baseline-pin.entity.ts';
+import { PromptVersionSchema } from './entities/prompt-version.entity.ts';
+import { VectorIndexRecordSchema } from './entities/vector-index.entity.ts';
 import { SampleResultSchema } from './entities/sample-result.entity.ts';
 import { migrationsList } from './migrations/index.ts';
+
+interface SqliteConnection {
+  exec(sql: string, done: (error: Error | null) => void): void;
+  loadExtension(path: string, done: (error: Error | null) => void): void;
+}
 
 export const ENTITIES = [
   ExperimentSchema,
@@ -19,6 +28,9 @@ export const ENTITIES = [
   ImportedDatasetSchema,
   CachedResponseSchema,
   StoredKnowledgeBaseSchema,
+  PromptVersionSchema,
+  BaselinePinSchema,
+  VectorIndexRecordSchema,
 ];
 
 /** The open database, SQLite or PostgreSQL: the rest of the server only uses what both share. */
@@ -87,14 +99,19 @@ async function openSqlite(path: string, overrides: Partial<Options>): Promise<Da
       min: 1,
       max: 1,
       afterCreate: (
-        connection: { exec(sql: string, done: (error: Error | null) => void): void },
+        connection: SqliteConnection,
         done: (error: Error | null, connection: unknown) => void,
       ) => {
         const pragmas =
           path === ':memory:' ? '' : 'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;';
         connection.exec(
           `PRAGMA busy_timeout = 5000; ${pragmas} PRAGMA foreign_keys = ON;`,
-          (error) => done(error, connection),
+          (error) => {
+            if (error) return done(error, connection);
+            // sqlite-vec: the vector indexes of knowledge bases live in the same file. The callback form,
+            // so a failure to load is reported (the package's load() helper would drop it).
+            connection.loadExtension(getLoadablePath(), (loadError) => done(loadError, connection));
+          },
         );
       },
     },

@@ -1,3 +1,5 @@
+import { GRADER_KINDS, GRADER_LIMITS } from './graders/config.ts';
+import { SIMULATED_EMBEDDING_MODELS } from './embeddings/simulated-models.ts';
 import { DEFAULTS, describeRange, formatLimit, LIMITS } from './experiment-config.ts';
 import { REASONING_METHODS, RETRIEVAL_METHODS } from './types.ts';
 
@@ -88,10 +90,32 @@ export function configReference(): ConfigReferenceRow[] {
         '`knowledgeBase` a name from the `knowledgeBases` query',
     },
     {
+      field: code('config.rag.embedding'),
+      default: `SIMULATED ${code(d.embeddingModel)} with DENSE, HYBRID, RERANKED; else null`,
+      limits: `{ provider, model }: SIMULATED ${Object.keys(SIMULATED_EMBEDDING_MODELS).map(code).join(' or ')}; OPENAI_COMPATIBLE (\`/v1/embeddings\`) or HUGGINGFACE (feature extraction): model required`,
+    },
+    {
+      field: code('config.rag.reranker'),
+      default: `SIMULATED ${code(d.rerankerModel)} with RERANKED; else null`,
+      limits:
+        '{ provider, model }: SIMULATED, or OPENAI_COMPATIBLE with a `/rerank` endpoint (model required)',
+    },
+    {
       field: code('config.pricing'),
       default: 'null',
       limits:
         '`inputPerMillionTokens`, `outputPerMillionTokens` (USD) → `metrics.estimatedCostUsd`',
+    },
+    {
+      field: code('config.prompt'),
+      default: 'null (the method’s own instructions)',
+      limits:
+        '`{name, version}` of a stored prompt (`prompts` query); every `{{variable}}` must have a value in this experiment',
+    },
+    {
+      field: code('config.graders'),
+      default: '[]',
+      limits: `at most ${GRADER_LIMITS.graders}: \`{kind, value, path, tolerance, weight}\`, kinds ${GRADER_KINDS.map(code).join(', ')}; weight ${GRADER_LIMITS.weight.min}..${GRADER_LIMITS.weight.max}, default 1`,
     },
   ];
 }

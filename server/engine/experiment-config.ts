@@ -1,4 +1,7 @@
 import { ValidationError } from '../errors.ts';
+import { validateGraders, type GraderConfig, type GraderInput } from './graders/config.ts';
+import type { PromptSelection } from './prompts/prompted-method.ts';
+import { checkTemplateVariables, templateVariables } from './prompts/template.ts';
 import {
   PROVIDER_KINDS,
   REASONING_METHODS,
@@ -8,6 +11,11 @@ import {
   type ReasoningMethod,
   type RetrievalMethod,
 } from './types.ts';
+import {
+  DEFAULT_SIMULATED_EMBEDDING_MODEL,
+  SIMULATED_EMBEDDING_MODELS,
+  SIMULATED_RERANKER_MODELS,
+} from './embeddings/simulated-models.ts';
 
 export interface SimulatedProviderConfig {
   kind: 'SIMULATED';
@@ -51,15 +59,30 @@ export interface AgentConfig {
   maxIterations: number;
   tools: AgentTool[];
 }
+/** A model reached through a provider for something other than chat: an embedding model or a reranker. */
+export interface ModelEndpointConfig {
+  provider: ProviderConfig;
+  model: string;
+}
 export interface RagConfig {
   retrieval: RetrievalMethod;
   topK: number;
   /** The corpus passages come from (and the REACT agent's search tool searches): a name from the knowledgeBases query. */
   knowledgeBase: string;
+  /** The embedding model of DENSE, HYBRID and RERANKED (null for BM25 unless given). Absent in configurations stored before it existed. */
+  embedding?: ModelEndpointConfig | null;
+  /** The cross-encoder of RERANKED (null otherwise unless given). */
+  reranker?: ModelEndpointConfig | null;
 }
 export interface PricingConfig {
   inputPerMillionTokens: number;
   outputPerMillionTokens: number;
+}
+
+/** Model-graded metrics: each on when given. */
+export interface MetricsConfig {
+  /** The embedding model that compares answer and gold. */
+  semanticSimilarity: ModelEndpointConfig | null;
 }
 
 /** A complete, validated experiment configuration (every default filled in). */
@@ -76,6 +99,12 @@ export interface ExperimentConfig {
   agent: AgentConfig | null;
   rag: RagConfig | null;
   pricing: PricingConfig | null;
+  /** The stored prompt version whose text replaces the method's instructions; null: the method's own. */
+  prompt: PromptSelection | null;
+  /** Assertions on each sample's answer, besides answer matching; empty: none. */
+  graders: GraderConfig[];
+  /** Absent (or null) when no model-graded metric is asked for. */
+  metrics?: MetricsConfig | null;
 }
 
 /** What a client may send: every field optional, defaults come from {@link DEFAULTS}. */
@@ -98,11 +127,31 @@ export interface ExperimentConfigInput {
   } | null;
   optimization?: Partial<Record<keyof OptimizationConfig, unknown>> | null;
   agent?: { maxIterations?: number | null; tools?: string[] | null } | null;
-  rag?: { retrieval?: string | null; topK?: number | null; knowledgeBase?: string | null } | null;
+  rag?: {
+    retrieval?: string | null;
+    topK?: number | null;
+    knowledgeBase?: string | null;
+    embedding?: ModelEndpointInput | null;
+    reranker?: ModelEndpointInput | null;
+  } | null;
   pricing?: {
     inputPerMillionTokens?: number | null;
     outputPerMillionTokens?: number | null;
   } | null;
+  prompt?: { name?: string | null; version?: number | null } | null;
+  graders?: GraderInput[] | null;
+  metrics?: { semanticSimilarity?: ModelEndpointInput | null } | null;
+}
+
+export interface ModelEndpointInput {
+  provider?: ExperimentConfigInput['provider'];
+  model?: string | null;
+}
+
+/** Lookups that need the stored data: a prompt version's template, and the metadata fields of a dataset's records. */
+export interface ConfigLookups {
+  promptTemplate?: (name: string, version: number) => string | undefined;
+  metadataFields?: (dataset: string) => ReadonlySet<string>;
 }
 
 export interface ExperimentInput {
@@ -196,6 +245,9 @@ export const DEFAULTS = {
   },
   agent: { maxIterations: 5, tools: ['calculator', 'search'] as AgentTool[] },
   rag: { retrieval: 'BM25' as RetrievalMethod, topK: 3, knowledgeBase: 'builtin' },
+  /** The offline embedding model and reranker the dense methods use unless given others. */
+  embeddingModel: DEFAULT_SIMULATED_EMBEDDING_MODEL,
+  rerankerModel: SIMULATED_RERANKER_MODELS[0],
 } as const;
 
 /**
@@ -206,10 +258,11 @@ export function validateExperimentInput(
   input: ExperimentInput,
   datasetExists: (name: string) => boolean,
   knowledgeBaseExists: (name: string) => boolean = (name) => name === DEFAULTS.rag.knowledgeBase,
+  lookups: ConfigLookups = {},
 ): ValidatedExperiment {
   const name = requiredText(input.name, 'name', LIMITS.nameLength);
   const description = optionalText(input.description, 'description', LIMITS.descriptionLength);
-  const config = validateConfig(input.config ?? {}, datasetExists, knowledgeBaseExists);
+  const config = validateConfig(input.config ?? {}, datasetExists, knowledgeBaseExists, lookups);
   return { name, description, config };
 }
 
@@ -217,6 +270,7 @@ export function validateConfig(
   input: ExperimentConfigInput,
   datasetExists: (name: string) => boolean,
   knowledgeBaseExists: (name: string) => boolean = (name) => name === DEFAULTS.rag.knowledgeBase,
+  lookups: ConfigLookups = {},
 ): ExperimentConfig {
   const reasoningMethod = oneOf(
     input.reasoningMethod ?? DEFAULTS.reasoningMethod,
@@ -235,6 +289,7 @@ export function validateConfig(
     );
   }
   const provider = validateProvider(input.provider ?? {});
+  const rag = validateRag(input.rag, reasoningMethod, knowledgeBaseExists);
   return {
     modelName: requiredText(
       input.modelName ?? DEFAULTS.modelName,
@@ -257,9 +312,57 @@ export function validateConfig(
     provider,
     optimization: validateOptimization(input.optimization ?? {}),
     agent: validateAgent(input.agent, reasoningMethod),
-    rag: validateRag(input.rag, reasoningMethod, knowledgeBaseExists),
+    rag,
     pricing: validatePricing(input.pricing),
+    prompt: validatePrompt(
+      input.prompt,
+      { datasetName, retrieves: rag !== null && reasoningMethod !== 'REACT' },
+      lookups,
+    ),
+    graders: validateGraders(input.graders),
+    ...(input.metrics?.semanticSimilarity != null
+      ? { metrics: validateMetrics(input.metrics) }
+      : {}),
   };
+}
+
+function validateMetrics(input: NonNullable<ExperimentConfigInput['metrics']>): MetricsConfig {
+  return {
+    semanticSimilarity:
+      input.semanticSimilarity == null
+        ? null
+        : validateModelEndpoint(
+            input.semanticSimilarity,
+            'config.metrics.semanticSimilarity',
+            DEFAULTS.embeddingModel,
+          ),
+  };
+}
+
+/** Resolves `config.prompt` to the stored version's template and checks every variable has a value in this experiment. */
+function validatePrompt(
+  input: ExperimentConfigInput['prompt'],
+  experiment: { datasetName: string; retrieves: boolean },
+  lookups: ConfigLookups,
+): PromptSelection | null {
+  if (input == null) return null;
+  const name = requiredText(input.name, 'config.prompt.name', LIMITS.identifierLength);
+  const version = integerIn(input.version, { min: 1, max: 1_000_000 }, 'config.prompt.version');
+  const template = lookups.promptTemplate?.(name, version);
+  if (template === undefined)
+    throw new ValidationError(
+      'config.prompt',
+      `unknown prompt "${name}" version ${version} (see the prompts query)`,
+    );
+  checkTemplateVariables(
+    templateVariables(template, 'config.prompt'),
+    {
+      context: experiment.retrieves,
+      metadataFields: lookups.metadataFields?.(experiment.datasetName) ?? new Set(),
+    },
+    'config.prompt',
+  );
+  return { name, version, template };
 }
 
 /** Providers whose API takes a sampling topK; OpenAI-style chat completions have no such parameter. */
@@ -315,13 +418,16 @@ function validateStop(value: unknown): string[] {
   });
 }
 
-function validateProvider(input: NonNullable<ExperimentConfigInput['provider']>): ProviderConfig {
+function validateProvider(
+  input: NonNullable<ExperimentConfigInput['provider']>,
+  field = 'config.provider',
+): ProviderConfig {
   const kind: ProviderKind = oneOf(
     input.kind ?? DEFAULTS.providerKind,
     PROVIDER_KINDS,
-    'config.provider.kind',
+    `${field}.kind`,
   );
-  rejectFieldsOfOtherKinds(input, kind);
+  rejectFieldsOfOtherKinds(input, kind, field);
   switch (kind) {
     case 'SIMULATED':
       return {
@@ -329,56 +435,51 @@ function validateProvider(input: NonNullable<ExperimentConfigInput['provider']>)
         latencyMs: integerIn(
           input.latencyMs ?? DEFAULTS.simulated.latencyMs,
           LIMITS.latencyMs,
-          'config.provider.latencyMs',
+          `${field}.latencyMs`,
         ),
         jitterMs: integerIn(
           input.jitterMs ?? DEFAULTS.simulated.jitterMs,
           LIMITS.latencyMs,
-          'config.provider.jitterMs',
+          `${field}.jitterMs`,
         ),
       };
     case 'HUGGINGFACE': {
       const endpointUrl =
-        input.endpointUrl == null
-          ? null
-          : httpUrl(input.endpointUrl, 'config.provider.endpointUrl');
+        input.endpointUrl == null ? null : httpUrl(input.endpointUrl, `${field}.endpointUrl`);
       const hfProvider =
         input.hfProvider == null
           ? null
-          : requiredText(input.hfProvider, 'config.provider.hfProvider', LIMITS.hfProviderLength);
+          : requiredText(input.hfProvider, `${field}.hfProvider`, LIMITS.hfProviderLength);
       if (endpointUrl && hfProvider) {
         throw new ValidationError(
-          'config.provider.hfProvider',
+          `${field}.hfProvider`,
           'give either hfProvider or endpointUrl, not both',
         );
       }
-      return { kind, hfProvider, endpointUrl, ...validateRemoteCall(input) };
+      return { kind, hfProvider, endpointUrl, ...validateRemoteCall(input, field) };
     }
     case 'OPENAI_COMPATIBLE':
       if (input.baseUrl == null)
-        throw new ValidationError('config.provider.baseUrl', 'is required for OPENAI_COMPATIBLE');
+        throw new ValidationError(`${field}.baseUrl`, 'is required for OPENAI_COMPATIBLE');
       return {
         kind,
-        baseUrl: httpUrl(input.baseUrl, 'config.provider.baseUrl'),
-        ...validateRemoteCall(input),
+        baseUrl: httpUrl(input.baseUrl, `${field}.baseUrl`),
+        ...validateRemoteCall(input, field),
       };
   }
 }
 
 function validateRemoteCall(
   input: NonNullable<ExperimentConfigInput['provider']>,
+  field: string,
 ): RemoteCallConfig {
   const d = DEFAULTS.remote;
   return {
-    timeoutMs: integerIn(
-      input.timeoutMs ?? d.timeoutMs,
-      LIMITS.timeoutMs,
-      'config.provider.timeoutMs',
-    ),
+    timeoutMs: integerIn(input.timeoutMs ?? d.timeoutMs, LIMITS.timeoutMs, `${field}.timeoutMs`),
     maxAttempts: integerIn(
       input.maxAttempts ?? d.maxAttempts,
       LIMITS.maxAttempts,
-      'config.provider.maxAttempts',
+      `${field}.maxAttempts`,
     ),
   };
 }
@@ -389,17 +490,18 @@ const PROVIDER_FIELDS: Record<ProviderKind, readonly string[]> = {
   OPENAI_COMPATIBLE: ['baseUrl', 'timeoutMs', 'maxAttempts'],
 };
 
-function rejectFieldsOfOtherKinds(input: Record<string, unknown>, kind: ProviderKind): void {
+function rejectFieldsOfOtherKinds(
+  input: Record<string, unknown>,
+  kind: ProviderKind,
+  prefix: string,
+): void {
   for (const [otherKind, fields] of Object.entries(PROVIDER_FIELDS)) {
     if (otherKind === kind) continue;
     for (const field of fields) {
       if (PROVIDER_FIELDS[kind].includes(field)) continue;
       if (input[field] == null) continue;
       const kinds = PROVIDER_KINDS.filter((k) => PROVIDER_FIELDS[k].includes(field));
-      throw new ValidationError(
-        `config.provider.${field}`,
-        `only applies to ${kinds.join(' and ')}`,
-      );
+      throw new ValidationError(`${prefix}.${field}`, `only applies to ${kinds.join(' and ')}`);
     }
   }
 }
@@ -475,15 +577,64 @@ function validateRag(
       `unknown knowledge base "${knowledgeBase}" (see the knowledgeBases query)`,
     );
   }
+  const retrieval = oneOf(
+    input?.retrieval ?? DEFAULTS.rag.retrieval,
+    RETRIEVAL_METHODS,
+    'config.rag.retrieval',
+  );
+  const dense = retrieval !== 'BM25';
   return {
-    retrieval: oneOf(
-      input?.retrieval ?? DEFAULTS.rag.retrieval,
-      RETRIEVAL_METHODS,
-      'config.rag.retrieval',
-    ),
+    retrieval,
     topK: integerIn(input?.topK ?? DEFAULTS.rag.topK, LIMITS.topK, 'config.rag.topK'),
     knowledgeBase,
+    embedding:
+      input?.embedding != null || dense
+        ? validateModelEndpoint(
+            input?.embedding ?? {},
+            'config.rag.embedding',
+            DEFAULTS.embeddingModel,
+          )
+        : null,
+    reranker:
+      input?.reranker != null || retrieval === 'RERANKED'
+        ? validateModelEndpoint(
+            input?.reranker ?? {},
+            'config.rag.reranker',
+            DEFAULTS.rerankerModel,
+          )
+        : null,
   };
+}
+
+/**
+ * An embedding model or reranker: SIMULATED (the offline lexical models, default), OPENAI_COMPATIBLE
+ * (`/v1/embeddings`, `/rerank`) or HUGGINGFACE (feature extraction; no reranker yet).
+ */
+function validateModelEndpoint(
+  input: ModelEndpointInput,
+  field: string,
+  simulatedDefault: string,
+): ModelEndpointConfig {
+  const provider = validateProvider(input.provider ?? {}, `${field}.provider`);
+  if (provider.kind === 'SIMULATED') {
+    const model = input.model ?? simulatedDefault;
+    const known: readonly string[] = field.endsWith('reranker')
+      ? SIMULATED_RERANKER_MODELS
+      : Object.keys(SIMULATED_EMBEDDING_MODELS);
+    if (!known.includes(model))
+      throw new ValidationError(
+        `${field}.model`,
+        `unknown simulated model "${model}" (known: ${known.join(', ')})`,
+      );
+    return { provider, model };
+  }
+  if (field.endsWith('reranker') && provider.kind === 'HUGGINGFACE') {
+    throw new ValidationError(
+      `${field}.provider.kind`,
+      'HUGGINGFACE rerankers are not supported yet; use OPENAI_COMPATIBLE with a server that has /rerank (Text Embeddings Inference, vLLM)',
+    );
+  }
+  return { provider, model: requiredText(input.model, `${field}.model`, LIMITS.identifierLength) };
 }
 
 function validatePricing(input: ExperimentConfigInput['pricing']): PricingConfig | null {

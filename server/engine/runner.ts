@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { SlotPool } from './slot-pool.ts';
+import type { Embedder } from './embeddings/embedder.ts';
+import { semanticSimilarity, type ModelGradedMetrics } from './metrics/model-graded.ts';
 import { cacheKey } from './cache/cache-key.ts';
 import { TimeSlice } from './time-slice.ts';
 import {
@@ -29,6 +31,11 @@ import { scrubKeyShapes } from '../secrets.ts';
 import { failedCallCost } from './providers/provider-error.ts';
 import type { ChatMessage, Example, Provider, RequestMetadata, RequestSubject } from './types.ts';
 import type { BreakerReport } from './providers/circuit-breaker.ts';
+import type { GraderConfig } from './graders/config.ts';
+import { failureMode, type FailureMode } from './graders/failure-mode.ts';
+import { gradeSample, type GraderResult } from './graders/grade.ts';
+import type { RegexSandbox } from './graders/regex-sandbox.ts';
+import { GradingAccumulator } from './graders/summary.ts';
 
 export interface PendingSample {
   sampleIndex: number;
@@ -57,12 +64,20 @@ export interface SampleRecord {
   trace: unknown;
   /** The example's extra record fields, or null. */
   metadata: Readonly<Record<string, unknown>> | null;
+  /** Each grader's verdict (config graders, then the record's own); null when there are none or the sample failed. */
+  grades: GraderResult[] | null;
+  /** How a wrong or failed sample went wrong; null when it is correct. */
+  failureMode: FailureMode | null;
+  /** Model-graded metrics of the sample; null when none is configured (or the sample failed). */
+  modelMetrics: ModelGradedMetrics | null;
 }
 
 /** A sample finished before this runner started (a resumed attempt), as stored. */
 export interface StoredOutcome extends SampleOutcome {
   cacheHit: boolean;
   timings: SampleTimings | null;
+  grades?: GraderResult[] | null;
+  failureMode?: FailureMode | null;
 }
 
 export interface RunnerOptions {
@@ -74,6 +89,8 @@ export interface RunnerOptions {
   /** Where requests go, for the cache key (null for the simulator). */
   endpoint: string | null;
   onSample: (record: SampleRecord) => void;
+  /** The embedding model of the semanticSimilarity metric; absent when the metric is off. */
+  semanticEmbedder?: Embedder | null;
   /** A step of a multi-step method finished (REACT); called as it happens. */
   onAgentStep?: (sampleIndex: number, step: AgentStepReport) => void;
   /** Asked before each sample starts: a promise holds the runner back until storage has caught up. */
@@ -82,6 +99,8 @@ export interface RunnerOptions {
   timeSlice?: TimeSlice;
   /** Removes keys from error text before it becomes part of a sample (the app's scrubber; key shapes only by default). */
   scrub?: (text: string) => string;
+  /** Runs REGEX graders under a time budget; needed when any grader may be a REGEX (config or record graders). */
+  regex?: RegexSandbox;
 }
 
 /** Abort listeners one sample may hold on the run's signal at a time (provider call, permit wait, backoff, tool). */
@@ -105,6 +124,7 @@ export class AttemptRunner {
   readonly profiler: Profiler;
   readonly gauge = new ConcurrencyGauge();
   readonly metrics = new MetricsAccumulator();
+  readonly grading = new GradingAccumulator();
   done = 0;
   failed = 0;
   /** The window of the run in progress: a sample waiting out a Retry-After gives its slot back meanwhile. */
@@ -149,6 +169,7 @@ export class AttemptRunner {
     if (stored.cacheHit) this.cacheHitsBefore += 1;
     else if (!stored.failed) this.apiCallsBefore += 1;
     this.metrics.add(stored);
+    this.grading.add(stored.grades ?? null, stored.failureMode ?? null);
     this.profiler.recordSample(stored.timings);
   }
 
@@ -247,7 +268,11 @@ export class AttemptRunner {
       tokensInput: record.tokensInput,
       tokensOutput: record.tokensOutput,
       failed: record.error !== null,
+      ...(record.modelMetrics
+        ? { semanticSimilarity: record.modelMetrics.semanticSimilarity }
+        : {}),
     });
+    this.grading.add(record.grades, record.failureMode);
     this.profiler.recordSample(record.timings);
     this.options.onSample(record);
   }
@@ -315,9 +340,16 @@ export class AttemptRunner {
         error: errorMessage(error, this.options.scrub),
         retries: usage.retries,
         trace: null,
+        grades: null,
+        failureMode: 'ERROR',
+        modelMetrics: null,
       };
     }
     const score = await clock.time('metrics', () => scoreAnswer(result.parsedAnswer, example));
+    const grades = await clock.time('metrics', () =>
+      this.grade(result.parsedAnswer, example, context),
+    );
+    const modelMetrics = await this.gradeByModel(result.parsedAnswer, example, clock, signal);
     const cacheHit = usage.calls > 0 && usage.hits === usage.calls;
     return {
       ...base,
@@ -334,7 +366,68 @@ export class AttemptRunner {
       error: null,
       retries: usage.retries,
       trace: result.trace,
+      grades,
+      failureMode: failureMode({
+        error: null,
+        correct: score.correct,
+        parsedAnswer: result.parsedAnswer,
+        rawOutput: result.rawOutput,
+      }),
+      modelMetrics,
     };
+  }
+
+  /** The experiment's graders and the record's own; null when there are none. A judge call goes through the cache and provider like any other. */
+  private async grade(
+    answer: string,
+    example: Example,
+    context: MethodContext,
+  ): Promise<GraderResult[] | null> {
+    const graders: readonly GraderConfig[] = this.options.config.graders ?? [];
+    if (graders.length === 0 && example.metadata?.graders === undefined) return null;
+    return gradeSample(
+      graders,
+      { answer, example },
+      {
+        regex: (pattern, input) => {
+          if (!this.options.regex)
+            return Promise.resolve({ error: 'no regex sandbox was given to this runner' });
+          return this.options.regex.test(pattern, input);
+        },
+        judge: async (messages, request) =>
+          (
+            await context.generate(messages, {
+              method: 'NAIVE',
+              question: request.question,
+              judge: { rubric: request.rubric, answer: request.answer },
+            })
+          ).completion.text,
+      },
+    );
+  }
+
+  /** The model-graded metrics a sample has configured; a metric that fails is null with its reason, and the sample keeps the rest. */
+  private async gradeByModel(
+    answer: string,
+    example: Example,
+    clock: SampleClock,
+    signal: AbortSignal,
+  ): Promise<ModelGradedMetrics | null> {
+    const embedder = this.options.semanticEmbedder;
+    if (!embedder) return null;
+    try {
+      return {
+        semanticSimilarity: await clock.time('semantic_similarity', () =>
+          semanticSimilarity(embedder, answer, example, signal),
+        ),
+      };
+    } catch (error) {
+      if (signal.aborted) return null;
+      return {
+        semanticSimilarity: null,
+        semanticSimilarityError: errorMessage(error, this.options.scrub),
+      };
+    }
   }
 
   /** One model call: cache lookup (memory tier, persistent tier, then identical calls in flight), else the provider. */

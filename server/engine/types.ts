@@ -10,7 +10,7 @@ export type ReasoningMethod = (typeof REASONING_METHODS)[number];
 export const PROVIDER_KINDS = ['SIMULATED', 'HUGGINGFACE', 'OPENAI_COMPATIBLE'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
-export const RETRIEVAL_METHODS = ['BM25', 'HYBRID'] as const;
+export const RETRIEVAL_METHODS = ['BM25', 'DENSE', 'HYBRID', 'RERANKED'] as const;
 export type RetrievalMethod = (typeof RETRIEVAL_METHODS)[number];
 
 /** One tool call a good agent would make; shipped with react_bench records as a hint for the simulator. */
@@ -78,6 +78,8 @@ export interface RequestMetadata {
   context?: string;
   /** REACT: the tool observations already in the conversation. */
   observations?: number;
+  /** An LLM_RUBRIC grader's judge call: the rubric and the answer it grades (the reply is a JSON verdict). */
+  judge?: { rubric: string; answer: string };
 }
 
 export interface CompletionRequest {
@@ -119,7 +121,7 @@ export interface Provider {
   breakerReport?(): BreakerReport | null;
 }
 
-/** The phases the profiler knows. `retrieval`, `tool` and `rate_limit_wait` appear only where they apply. */
+/** The phases the profiler knows. `retrieval`, `tool`, `rate_limit_wait`, `embedding`, `rerank` and the model-graded metrics appear only where they apply. */
 export const PROFILE_PHASES = [
   'prompt_build',
   'cache_lookup',
@@ -129,6 +131,9 @@ export const PROFILE_PHASES = [
   'retrieval',
   'tool',
   'rate_limit_wait',
+  'embedding',
+  'rerank',
+  'semantic_similarity',
 ] as const;
 export type ProfilePhase = (typeof PROFILE_PHASES)[number];
 

@@ -5,7 +5,10 @@ import { DEFAULTS, type ExperimentConfig } from '../engine/experiment-config.ts'
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
-import { createMethod } from '../engine/methods/index.ts';
+import type { EmbeddingCache } from '../engine/embeddings/embedder.ts';
+import { createEmbedder } from '../engine/embeddings/index.ts';
+import { createMethod, type RetrievalServices } from '../engine/methods/index.ts';
+import { MemoryVectorIndexStore, type VectorIndexStore } from '../engine/retrieval/vector-index.ts';
 import type { OptimizationProfile } from '../engine/optimization-profile.ts';
 import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import type { ConcurrencyWindows } from '../engine/providers/adaptive-limiter.ts';
@@ -20,6 +23,7 @@ import type { Logger } from '../logger.ts';
 import type { SecretScrubber } from '../secrets.ts';
 import type { TimeSlice } from '../engine/time-slice.ts';
 import { loadStoredOutcomes } from './queries.ts';
+import { REGEX_BUDGET_MS, RegexSandbox } from '../engine/graders/regex-sandbox.ts';
 import type { EndStatus, ExperimentLifecycle } from './lifecycle.ts';
 import { ResultWriter, type StoredSample } from './result-writer.ts';
 
@@ -46,6 +50,10 @@ export interface ExecutionDeps {
   timeSlice: TimeSlice;
   /** Owns every status change: the execution reports start and end through it. */
   lifecycle: ExperimentLifecycle;
+  /** Where vector indexes of knowledge bases live (sqlite-vec in the database file); none: in memory, per run. */
+  vectors?: VectorIndexStore;
+  /** Embedding vectors already computed, shared by every run of the app. */
+  embeddingCache?: EmbeddingCache;
 }
 
 /** Results a run may produce ahead of the disk; beyond it the runner waits (memory stays flat with N). */
@@ -128,7 +136,10 @@ export class AttemptExecution {
     return {
       // Progress counts committed results only: after a crash, what it reported is what is on disk.
       progress: () => ({ done: this.stored.done, failed: this.stored.failed, total: this.total }),
-      metrics: () => runner.metrics.result(wall, this.price()),
+      metrics: () => ({
+        ...runner.metrics.result(wall, this.price()),
+        grading: runner.grading.result(),
+      }),
       profile: () => runner.profile(wall),
     };
   }
@@ -169,8 +180,13 @@ export class AttemptExecution {
         'FAILED',
         this.deps.secrets.scrub(error instanceof Error ? error.message : String(error)),
       );
+    } finally {
+      await this.regex.close();
     }
   }
+
+  /** REGEX graders run here, in a worker started on first use and stopped with the attempt. */
+  private readonly regex = new RegexSandbox(REGEX_BUDGET_MS);
 
   private config: ExperimentConfig | null = null;
   private readonly writer: ResultWriter;
@@ -246,9 +262,16 @@ export class AttemptExecution {
       breakers: this.deps.breakers,
       secrets: this.deps.secrets,
     });
+    const semantic = config.metrics?.semanticSimilarity ?? null;
     return new AttemptRunner({
+      semanticEmbedder: semantic ? createEmbedder(semantic, this.retrievalServices().models) : null,
       config,
-      method: createMethod(config.reasoningMethod, this.deps.datasets, config),
+      method: createMethod(
+        config.reasoningMethod,
+        this.deps.datasets,
+        config,
+        this.retrievalServices(),
+      ),
       provider: this.provider,
       cache: config.optimization.enableCaching
         ? new ResponseCache(config.optimization.cacheMaxSize, this.deps.responseCache ?? null)
@@ -258,6 +281,7 @@ export class AttemptExecution {
       throttle: () => this.storageCatchUp(),
       timeSlice: this.deps.timeSlice,
       scrub: this.deps.secrets.scrub,
+      regex: this.regex,
       onAgentStep: (sampleIndex, step) =>
         this.deps.bus.publish(this.experimentId, this.attemptNumber, {
           type: 'AgentStepCompleted',
@@ -265,6 +289,19 @@ export class AttemptExecution {
           step,
         }),
     });
+  }
+
+  private retrievalServices(): RetrievalServices {
+    return {
+      vectors: this.deps.vectors ?? new MemoryVectorIndexStore(),
+      models: {
+        cache: this.deps.embeddingCache ?? null,
+        credentials: this.deps.credentials,
+        apiKey: this.apiKey,
+        limiters: this.deps.limiters,
+        secrets: this.deps.secrets,
+      },
+    };
   }
 
   private async finish(
@@ -291,7 +328,10 @@ export class AttemptExecution {
     }
     const figures = this.runner
       ? {
-          metrics: this.runner.metrics.result(wallTimeMs, this.price()),
+          metrics: {
+            ...this.runner.metrics.result(wallTimeMs, this.price()),
+            grading: this.runner.grading.result(),
+          },
           profile: this.runner.profile(wallTimeMs),
         }
       : {};

@@ -9,6 +9,7 @@ import {
   type McNemarResult,
   type PairedScore,
 } from '../engine/metrics/significance.ts';
+import { FAILURE_MODES, type FailureMode } from '../engine/graders/failure-mode.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 
 export interface CompareRequest {
@@ -29,6 +30,7 @@ export interface PairSide {
   correct: boolean;
   f1: number;
   error: string | null;
+  failureMode: FailureMode | null;
 }
 
 export type PairOutcome = 'BOTH_CORRECT' | 'ONLY_A' | 'ONLY_B' | 'BOTH_WRONG';
@@ -51,6 +53,8 @@ export interface SideSummary {
   correct: number;
   /** Samples this side has that the other lacks (e.g. different numSamples or seeds). */
   unpaired: number;
+  /** Wrong or failed samples in common, by how they went wrong. */
+  failureModes: Record<FailureMode, number>;
 }
 
 export interface ExperimentComparison {
@@ -106,20 +110,26 @@ export async function compareExperiments(
     datasetName: sideA.experiment.datasetName,
     datasetHash: sideA.attempt.datasetHash,
     samplesInCommon: pairs.length,
-    a: summary(
-      sideA,
-      means.accuracyA,
-      means.f1A,
-      outcomes.BOTH_CORRECT + outcomes.ONLY_A,
-      pairs.length,
-    ),
-    b: summary(
-      sideB,
-      means.accuracyB,
-      means.f1B,
-      outcomes.BOTH_CORRECT + outcomes.ONLY_B,
-      pairs.length,
-    ),
+    a: {
+      ...summary(
+        sideA,
+        means.accuracyA,
+        means.f1A,
+        outcomes.BOTH_CORRECT + outcomes.ONLY_A,
+        pairs.length,
+      ),
+      failureModes: countFailureModes(pairs.map((p) => p.a)),
+    },
+    b: {
+      ...summary(
+        sideB,
+        means.accuracyB,
+        means.f1B,
+        outcomes.BOTH_CORRECT + outcomes.ONLY_B,
+        pairs.length,
+      ),
+      failureModes: countFailureModes(pairs.map((p) => p.b)),
+    },
     outcomes,
     mcNemar: mcNemarTest(outcomes.ONLY_A, outcomes.ONLY_B),
     bootstrap: {
@@ -139,6 +149,7 @@ interface SampleRow {
   correct: number | boolean;
   f1: number;
   error: string | null;
+  failure_mode: FailureMode | null;
 }
 
 interface LoadedSide {
@@ -166,7 +177,7 @@ async function loadSide(
   if (!attempt)
     throw new ValidationError(attemptField, `experiment ${id} has no attempt ${number}`);
   const rows = await em.getConnection().execute<SampleRow[]>(
-    `select sample_index, example_id, question, expected_answer, parsed_answer, correct, f1, error
+    `select sample_index, example_id, question, expected_answer, parsed_answer, correct, f1, error, failure_mode
        from sample_results where attempt_id = ? order by sample_index`,
     [attempt.id],
   );
@@ -214,6 +225,7 @@ function side(row: SampleRow): PairSide {
     correct: row.correct === 1 || row.correct === true,
     f1: row.f1,
     error: row.error,
+    failureMode: row.failure_mode ?? null,
   };
 }
 
@@ -233,13 +245,22 @@ function countOutcomes(pairs: readonly SamplePair[]): Record<PairOutcome, number
   return counts;
 }
 
+function countFailureModes(sides: readonly PairSide[]): Record<FailureMode, number> {
+  const counts = Object.fromEntries(FAILURE_MODES.map((mode) => [mode, 0])) as Record<
+    FailureMode,
+    number
+  >;
+  for (const side of sides) if (side.failureMode) counts[side.failureMode] += 1;
+  return counts;
+}
+
 function summary(
   loaded: LoadedSide,
   accuracy: number,
   f1Mean: number,
   correct: number,
   paired: number,
-): SideSummary {
+): Omit<SideSummary, 'failureModes'> {
   return {
     experiment: loaded.experiment,
     attempt: loaded.attempt.number,

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/knex';
 import { sqlDialect } from '../db/dialect.ts';
 import { Attempt } from '../db/entities/attempt.entity.ts';
+import { PromptVersion } from '../db/entities/prompt-version.entity.ts';
+import { datasetMetadataFields } from '../engine/prompts/template.ts';
+import { buildManifest, manifestHash, readBuildInfo } from './run-manifest.ts';
 import { ExperimentEventRow } from '../db/entities/experiment-event.entity.ts';
 import { Experiment, type ExperimentStatus } from '../db/entities/experiment.entity.ts';
 import { SampleResult } from '../db/entities/sample-result.entity.ts';
@@ -64,6 +67,8 @@ export class ExperimentService {
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Batched reads, one set per operation's EntityManager fork. */
   private readonly reads = new WeakMap<EntityManager, ExperimentReads>();
+  /** The version and commit every run manifest names. */
+  private readonly build = readBuildInfo();
 
   constructor(
     private readonly datasets: DatasetRegistry,
@@ -73,10 +78,25 @@ export class ExperimentService {
   ) {}
 
   async create(em: EntityManager, input: ExperimentInput): Promise<Experiment> {
+    const promptRef = input.config?.prompt;
+    const storedPrompt =
+      typeof promptRef?.name === 'string' && typeof promptRef.version === 'number'
+        ? await em.findOne(PromptVersion, {
+            name: promptRef.name.trim(),
+            version: promptRef.version,
+          })
+        : null;
     const { name, description, config } = validateExperimentInput(
       input,
       (dataset) => this.datasets.get(dataset) !== undefined,
       (knowledgeBase) => this.datasets.knowledgeBases.get(knowledgeBase) !== undefined,
+      {
+        promptTemplate: (promptName, version) =>
+          storedPrompt && storedPrompt.name === promptName && storedPrompt.version === version
+            ? storedPrompt.template
+            : undefined,
+        metadataFields: (dataset) => datasetMetadataFields(this.datasets.get(dataset)),
+      },
     );
     const experiment = em.create(Experiment, {
       id: randomUUID(),
@@ -118,7 +138,15 @@ export class ExperimentService {
         );
       const { numSamples, hyperparameters } = experiment.config;
       const indices = sampleIndices(dataset.size, numSamples, hyperparameters.seed);
+      const manifest = buildManifest(
+        experiment.config,
+        dataset.contentHash,
+        this.datasets,
+        this.build,
+      );
       const attempt = em.create(Attempt, {
+        manifest,
+        manifestHash: manifestHash(manifest),
         experiment,
         number: experiment.currentAttempt + 1,
         datasetHash: dataset.contentHash,

@@ -15,6 +15,9 @@ interface OutcomeRow {
   cache_hit: unknown;
   failed: unknown;
   timings: unknown;
+  grades: unknown;
+  failure_mode: string | null;
+  model_metrics: unknown;
 }
 
 /** The outcomes already stored for an attempt, by sample index (what a resumed attempt must not redo). */
@@ -24,7 +27,7 @@ export async function loadStoredOutcomes(
 ): Promise<Map<number, StoredOutcome>> {
   const rows = await em.getConnection().execute<OutcomeRow[]>(
     `select sample_index, exact_match, substring_match, correct, f1, latency_ms, tokens_input, tokens_output,
-            cache_hit, error is not null as failed, timings
+            cache_hit, error is not null as failed, timings, grades, failure_mode, model_metrics
        from sample_results where attempt_id = ?`,
     [attemptId],
   );
@@ -42,9 +45,24 @@ export async function loadStoredOutcomes(
       cacheHit: bool(row.cache_hit),
       failed: bool(row.failed),
       timings: row.timings ? json<StoredOutcome['timings']>(row.timings) : null,
+      grades: row.grades ? json<StoredOutcome['grades']>(row.grades) : null,
+      failureMode: (row.failure_mode ?? null) as StoredOutcome['failureMode'],
+      ...storedModelMetrics(row.model_metrics),
     });
   }
   return outcomes;
+}
+
+/** A resumed attempt's aggregates include the model-graded values already stored. */
+function storedModelMetrics(value: unknown): Pick<StoredOutcome, 'semanticSimilarity'> {
+  if (!value) return {};
+  // Text in SQLite, already parsed in PostgreSQL.
+  const stored = (typeof value === 'string' ? JSON.parse(value) : value) as {
+    semanticSimilarity?: number | null;
+  };
+  return 'semanticSimilarity' in stored
+    ? { semanticSimilarity: stored.semanticSimilarity ?? null }
+    : {};
 }
 
 /** Stored results and failures per attempt. */

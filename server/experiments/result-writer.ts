@@ -142,6 +142,9 @@ const COLUMNS = [
   'retries',
   'trace',
   'metadata',
+  'grades',
+  'failure_mode',
+  'model_metrics',
   'created_at',
 ] as const;
 
@@ -171,6 +174,9 @@ function toRow(record: SampleRecord, attemptId: number, createdAt: Date): SqlVal
     record.retries,
     jsonValue(record.trace),
     jsonValue(record.metadata),
+    jsonValue(record.grades),
+    record.failureMode,
+    jsonValue(record.modelMetrics),
     createdAt,
   ];
 }

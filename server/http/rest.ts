@@ -104,6 +104,10 @@ const CSV_COLUMNS = [
   'retries',
   'trace',
   'metadata',
+  'grades',
+  'failure_mode',
+  'semantic_similarity',
+  'semantic_similarity_error',
 ] as const;
 
 /** All sample results of one attempt (latest by default), streamed page by page as JSON or CSV. */
@@ -178,6 +182,16 @@ function sampleRow(sample: SampleResult): Record<string, unknown> {
     prompt: JSON.parse(sample.prompt) as unknown,
     trace: sample.trace,
     metadata: sample.metadata,
+    grades: sample.grades,
+    failure_mode: sample.failureMode,
+    semantic_similarity:
+      typeof sample.modelMetrics?.semanticSimilarity === 'number'
+        ? sample.modelMetrics.semanticSimilarity
+        : null,
+    semantic_similarity_error:
+      typeof sample.modelMetrics?.semanticSimilarityError === 'string'
+        ? sample.modelMetrics.semanticSimilarityError
+        : null,
   };
 }
 
@@ -219,6 +233,7 @@ async function jsonStream(
     ...experimentSummary(experiment),
     attempt: attemptNumber,
     dataset_hash: attempt?.datasetHash ?? null,
+    manifest_hash: attempt?.manifestHash ?? null,
     metrics: attempt?.metrics ? snakeCaseKeys(attempt.metrics) : null,
   });
   const encoder = new TextEncoder();

@@ -20,7 +20,9 @@ import {
 } from '../experiments/compare-many.ts';
 import type { Distribution } from '../engine/metrics/stats.ts';
 import { ValidationError } from '../errors.ts';
+import { FAILURE_MODES } from '../engine/graders/failure-mode.ts';
 import { builder } from './builder.ts';
+import { FailureModeCountRef } from './grader.ts';
 import { ExperimentRef } from './experiment.ts';
 import { PageInfo } from './pagination.ts';
 
@@ -55,6 +57,12 @@ const ComparisonSideRef = builder.objectRef<SideSummary>('ComparisonSide').imple
     unpaired: t.exposeInt('unpaired', {
       description: 'Samples of this side whose example the other side did not run',
     }),
+    failureModes: t.field({
+      type: [FailureModeCountRef],
+      description:
+        'Wrong or failed samples in common by how they went wrong (samples stored before failure modes existed count in none)',
+      resolve: (s) => FAILURE_MODES.map((mode) => ({ mode, count: s.failureModes[mode] })),
+    }),
   }),
 });
 
@@ -88,7 +96,7 @@ const McNemarRef = builder.objectRef<McNemarResult & { alpha: number }>('McNemar
   }),
 });
 
-const IntervalRef = builder.objectRef<Interval>('ConfidenceInterval').implement({
+export const IntervalRef = builder.objectRef<Interval>('ConfidenceInterval').implement({
   fields: (t) => ({
     estimate: t.exposeFloat('estimate', { description: 'The value on the actual samples' }),
     lower: t.exposeFloat('lower'),

@@ -13,6 +13,7 @@ import { profileStream } from '../events/profile-stream.ts';
 import { emptyProfile } from '../engine/optimization-profile.ts';
 import { ValidationError } from '../errors.ts';
 import { builder } from './builder.ts';
+import { FailureModeEnum, GraderResultRef } from './grader.ts';
 import { ExperimentStatusEnum } from './enums.ts';
 import { ExperimentRef } from './experiment.ts';
 import { ProfileRef } from './profile.ts';
@@ -59,6 +60,16 @@ builder.objectRef<Delivered<'SampleCompleted'>>('SampleCompleted').implement({
     tokensOutput: t.int({ resolve: (e) => e.sample.tokensOutput }),
     retries: t.int({ resolve: (e) => e.sample.retries }),
     error: t.string({ nullable: true, resolve: (e) => e.sample.error }),
+    grades: t.field({
+      type: [GraderResultRef],
+      nullable: true,
+      resolve: (e) => e.sample.grades ?? null,
+    }),
+    failureMode: t.field({
+      type: FailureModeEnum,
+      nullable: true,
+      resolve: (e) => e.sample.failureMode ?? null,
+    }),
   }),
 });
 

@@ -9,10 +9,13 @@ import {
   type OptimizationConfig,
   type PricingConfig,
   type ProviderConfig,
+  type ModelEndpointConfig,
   type RagConfig,
 } from '../engine/experiment-config.ts';
+import { SIMULATED_EMBEDDING_MODELS } from '../engine/embeddings/simulated-models.ts';
 import type { GenerationParams } from '../engine/types.ts';
 import { builder } from './builder.ts';
+import { GraderInput, GraderSettings, PromptRefInput, PromptSettings } from './grader.ts';
 import { ProviderKindEnum, ReasoningMethodEnum, RetrievalMethodEnum } from './enums.ts';
 
 // ---- Outputs: the stored configuration with every default filled in ----
@@ -86,8 +89,30 @@ const AgentSettings = builder.objectRef<AgentConfig>('AgentSettings').implement(
   }),
 });
 
+const ModelEndpointSettings = builder
+  .objectRef<ModelEndpointConfig>('ModelEndpointSettings')
+  .implement({
+    description: 'An embedding model or reranker and the provider that serves it',
+    fields: (t) => ({
+      provider: t.field({ type: ProviderSettings, resolve: (m) => m.provider }),
+      model: t.exposeString('model'),
+    }),
+  });
+
 const RagSettings = builder.objectRef<RagConfig>('RagSettings').implement({
   fields: (t) => ({
+    embedding: t.field({
+      type: ModelEndpointSettings,
+      nullable: true,
+      description: 'DENSE, HYBRID, RERANKED: the embedding model',
+      resolve: (r) => r.embedding ?? null,
+    }),
+    reranker: t.field({
+      type: ModelEndpointSettings,
+      nullable: true,
+      description: 'RERANKED: the cross-encoder',
+      resolve: (r) => r.reranker ?? null,
+    }),
     retrieval: t.field({ type: RetrievalMethodEnum, resolve: (r) => r.retrieval }),
     topK: t.exposeInt('topK'),
     knowledgeBase: t.exposeString('knowledgeBase', {
@@ -123,6 +148,21 @@ export const ExperimentConfigRef = builder
       agent: t.field({ type: AgentSettings, nullable: true, resolve: (c) => c.agent }),
       rag: t.field({ type: RagSettings, nullable: true, resolve: (c) => c.rag }),
       pricing: t.field({ type: PricingSettings, nullable: true, resolve: (c) => c.pricing }),
+      prompt: t.field({
+        type: PromptSettings,
+        nullable: true,
+        description:
+          'The prompt version replacing the method’s instructions; null: the method’s own',
+        resolve: (c) => c.prompt ?? null,
+      }),
+      graders: t.field({ type: [GraderSettings], resolve: (c) => c.graders ?? [] }),
+      semanticSimilarity: t.field({
+        type: ModelEndpointSettings,
+        nullable: true,
+        description:
+          'The embedding model of the semanticSimilarity metric; null when the metric is off',
+        resolve: (c) => c.metrics?.semanticSimilarity ?? null,
+      }),
     }),
   });
 
@@ -200,8 +240,25 @@ const AgentInput = builder.inputType('AgentInput', {
   }),
 });
 
+const ModelEndpointInput = builder.inputType('ModelEndpointInput', {
+  fields: (t) => ({
+    provider: t.field({ type: ProviderInput, description: 'default SIMULATED' }),
+    model: t.string({
+      description: `SIMULATED embeddings: ${Object.keys(SIMULATED_EMBEDDING_MODELS).join(', ')} (default ${d.embeddingModel}); SIMULATED reranker: ${d.rerankerModel}; otherwise required`,
+    }),
+  }),
+});
+
 const RagInput = builder.inputType('RagInput', {
   fields: (t) => ({
+    embedding: t.field({
+      type: ModelEndpointInput,
+      description: `DENSE, HYBRID, RERANKED: the embedding model (OPENAI_COMPATIBLE /v1/embeddings, HUGGINGFACE feature extraction); default SIMULATED ${d.embeddingModel}`,
+    }),
+    reranker: t.field({
+      type: ModelEndpointInput,
+      description: `RERANKED: the cross-encoder (OPENAI_COMPATIBLE: a /rerank endpoint); default SIMULATED ${d.rerankerModel}`,
+    }),
     retrieval: t.field({ type: RetrievalMethodEnum, description: `default ${d.rag.retrieval}` }),
     topK: t.int({
       description: `Passages per question, ${range(LIMITS.topK)}, default ${d.rag.topK}`,
@@ -216,6 +273,15 @@ const PricingInput = builder.inputType('PricingInput', {
   fields: (t) => ({
     inputPerMillionTokens: t.float({ description: 'USD per million input tokens' }),
     outputPerMillionTokens: t.float({ description: 'USD per million output tokens' }),
+  }),
+});
+
+const MetricsInput = builder.inputType('MetricsInput', {
+  fields: (t) => ({
+    semanticSimilarity: t.field({
+      type: ModelEndpointInput,
+      description: `Cosine of the embeddings of answer and gold (best over aliases); {} uses SIMULATED ${d.embeddingModel}`,
+    }),
   }),
 });
 
@@ -245,6 +311,20 @@ export const ExperimentConfigInput = builder.inputType('ExperimentConfigInput', 
         'Retrieval: always on for RAG; turns it on for NAIVE and COT; for REACT, the corpus of the search tool',
     }),
     pricing: t.field({ type: PricingInput, description: 'Token prices, for the cost estimate' }),
+    prompt: t.field({
+      type: PromptRefInput,
+      description:
+        'A stored prompt version whose rendered template replaces the method’s instruction text; the method parses and acts as before',
+    }),
+    graders: t.field({
+      type: [GraderInput],
+      description:
+        'Assertions on each answer, besides answer matching; bad ones are refused at creation',
+    }),
+    metrics: t.field({
+      type: MetricsInput,
+      description: 'Model-graded metrics, each on when given',
+    }),
   }),
 });
 

@@ -19,7 +19,7 @@ const ProgressRef = builder.objectRef<Progress>('Progress').implement({
   }),
 });
 
-const AttemptRef = builder.objectType(Attempt, {
+export const AttemptRef = builder.objectType(Attempt, {
   name: 'Attempt',
   description: 'One run of an experiment. Re-running creates a new attempt and keeps this one.',
   fields: (t) => ({
@@ -45,6 +45,18 @@ const AttemptRef = builder.objectType(Attempt, {
       nullable: true,
       description: 'Set when the attempt ended',
       resolve: (a) => a.profile,
+    }),
+    manifest: t.field({
+      type: 'JSON',
+      nullable: true,
+      description:
+        'Everything the attempt depended on: resolved config, dataset and knowledge-base hashes, prompt, graders, provider endpoint (never a key), LlmForge version and commit',
+      resolve: (a) => a.manifest,
+    }),
+    manifestHash: t.exposeString('manifestHash', {
+      nullable: true,
+      description:
+        'SHA-256 of the canonical manifest; null for attempts stored before manifests existed',
     }),
   }),
 });

@@ -12,6 +12,8 @@ import './experiment.ts';
 import './events.ts';
 import './dataset.ts';
 import './knowledge-base.ts';
+import './prompt.ts';
+import './regression.ts';
 import './comparison.ts';
 import './provider.ts';
 import './cache.ts';

@@ -1,5 +1,18 @@
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
+import type { MeanInterval } from '../engine/metrics/model-graded.ts';
 import { builder } from './builder.ts';
+import { GradingMetricsRef } from './grader.ts';
+
+const MeanIntervalRef = builder.objectRef<MeanInterval>('MeanInterval').implement({
+  description:
+    'A mean over the samples that have a value, with its 95 % confidence interval (normal approximation, clipped to 0..1)',
+  fields: (t) => ({
+    mean: t.exposeFloat('mean'),
+    ciLow: t.exposeFloat('ciLow'),
+    ciHigh: t.exposeFloat('ciHigh'),
+    n: t.exposeInt('n', { description: 'Samples with a value' }),
+  }),
+});
 
 export const MetricsRef = builder.objectRef<ExperimentMetrics>('ExperimentMetrics').implement({
   description:
@@ -31,6 +44,20 @@ export const MetricsRef = builder.objectRef<ExperimentMetrics>('ExperimentMetric
     estimatedCostUsd: t.exposeFloat('estimatedCostUsd', {
       nullable: true,
       description: 'Null unless config.pricing is set',
+    }),
+    grading: t.field({
+      type: GradingMetricsRef,
+      nullable: true,
+      description:
+        'Pass rate per grader, weighted score and failure modes; null for attempts stored before graders existed',
+      resolve: (m) => m.grading ?? null,
+    }),
+    semanticSimilarity: t.field({
+      type: MeanIntervalRef,
+      nullable: true,
+      description:
+        'Mean semantic similarity of answer and gold; null unless config.metrics.semanticSimilarity is set (or no sample has a value)',
+      resolve: (m) => m.semanticSimilarity ?? null,
     }),
   }),
 });

@@ -15,7 +15,7 @@ const PhaseStats = builder
     fields: (t) => ({
       phase: t.exposeString('phase', {
         description:
-          'prompt_build, cache_lookup, api_call, parsing, metrics, retrieval, tool or rate_limit_wait',
+          'prompt_build, cache_lookup, api_call, parsing, metrics, retrieval, tool, rate_limit_wait, embedding or rerank',
       }),
       count: t.exposeInt('count'),
       totalMs: t.exposeFloat('totalMs'),

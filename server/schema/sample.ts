@@ -1,6 +1,7 @@
 import { SampleResult } from '../db/entities/sample-result.entity.ts';
 import type { Page } from '../experiments/experiment-service.ts';
 import { builder } from './builder.ts';
+import { FailureModeEnum, GraderResultRef } from './grader.ts';
 import { PageInfo } from './pagination.ts';
 
 export const PhaseTiming = builder
@@ -55,6 +56,36 @@ export const SampleResultRef = builder.objectType(SampleResult, {
       description:
         'The extra fields of the example record (steps, solution, category, difficulty, context, …); null when none',
       resolve: (s) => s.metadata,
+    }),
+    grades: t.field({
+      type: [GraderResultRef],
+      nullable: true,
+      description: 'Each grader’s verdict; null without graders or when the sample failed',
+      resolve: (s) => s.grades,
+    }),
+    failureMode: t.field({
+      type: FailureModeEnum,
+      nullable: true,
+      description: 'How a wrong or failed sample went wrong; null when correct',
+      resolve: (s) => s.failureMode as never,
+    }),
+    semanticSimilarity: t.float({
+      nullable: true,
+      description:
+        'Cosine of the embeddings of answer and gold, best over the aliases; null when not configured or when it failed (see semanticSimilarityError)',
+      resolve: (s) =>
+        typeof s.modelMetrics?.semanticSimilarity === 'number'
+          ? s.modelMetrics.semanticSimilarity
+          : null,
+    }),
+    semanticSimilarityError: t.string({
+      nullable: true,
+      description:
+        'Why semanticSimilarity is null although configured (the sample keeps its other metrics)',
+      resolve: (s) =>
+        typeof s.modelMetrics?.semanticSimilarityError === 'string'
+          ? s.modelMetrics.semanticSimilarityError
+          : null,
     }),
   }),
 });

@@ -49,6 +49,25 @@ const AgentTraceRef = builder.objectRef<AgentTrace>('AgentTrace').implement({
   }),
 });
 
+interface StageRank {
+  stage: string;
+  rank: number | null;
+  score: number | null;
+}
+
+const StageRankRef = builder.objectRef<StageRank>('RetrievalStageRank').implement({
+  description:
+    'Where a passage stood in one stage of retrieval before the last: dense (cosine), bm25, fused (reciprocal rank)',
+  fields: (t) => ({
+    stage: t.exposeString('stage'),
+    rank: t.exposeInt('rank', {
+      nullable: true,
+      description: 'Null: the stage did not return this passage among its candidates',
+    }),
+    score: t.exposeFloat('score', { nullable: true }),
+  }),
+});
+
 const RetrievedPassageRef = builder.objectRef<RetrievedPassage>('RetrievedPassage').implement({
   fields: (t) => ({
     id: t.exposeString('id', { description: '<article id>#<chunk number>' }),
@@ -57,7 +76,18 @@ const RetrievedPassageRef = builder.objectRef<RetrievedPassage>('RetrievedPassag
     text: t.exposeString('text'),
     rank: t.exposeInt('rank', { description: '1 for the best' }),
     score: t.exposeFloat('score', {
-      description: 'BM25, or the reciprocal-rank-fusion score for HYBRID',
+      description:
+        'BM25 for BM25, cosine similarity for DENSE, the reciprocal-rank-fusion score for HYBRID, the reranker score for RERANKED',
+    }),
+    stages: t.field({
+      type: [StageRankRef],
+      description: 'Rank and score in the earlier stages (empty for BM25)',
+      resolve: (passage) =>
+        Object.entries(passage.stages ?? {}).map(([stage, place]) => ({
+          stage,
+          rank: place?.rank ?? null,
+          score: place?.score ?? null,
+        })),
     }),
   }),
 });
@@ -69,6 +99,16 @@ const RetrievalTraceRef = builder.objectRef<RetrievalTrace>('RetrievalTrace').im
     knowledgeBase: t.string({
       description: 'The corpus the passages came from',
       resolve: (trace) => trace.knowledgeBase ?? 'builtin',
+    }),
+    embeddingModel: t.string({
+      nullable: true,
+      description: 'KIND:model of the embedding model (DENSE, HYBRID, RERANKED)',
+      resolve: (trace) => trace.embeddingModel ?? null,
+    }),
+    reranker: t.string({
+      nullable: true,
+      description: 'KIND:model of the reranker (RERANKED)',
+      resolve: (trace) => trace.reranker ?? null,
     }),
     passages: t.field({ type: [RetrievedPassageRef], resolve: (trace) => trace.passages }),
   }),

@@ -138,7 +138,13 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
       expect(exported.trace.stopReason).toBe('answer');
       expect(exported.trace.steps).toHaveLength(4);
       const csv = await (await t.fetch(`/api/v1/results/${react.id}/export?format=csv`)).text();
-      expect(csv.split('\r\n')[0]!.endsWith(',trace,metadata')).toBe(true);
+      expect(
+        csv
+          .split('\r\n')[0]!
+          .endsWith(
+            ',trace,metadata,grades,failure_mode,semantic_similarity,semantic_similarity_error',
+          ),
+      ).toBe(true);
       expect(csv).toContain('""stopReason"":""answer""');
     });
   });

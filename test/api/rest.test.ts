@@ -217,7 +217,7 @@ describe('the REST shim', () => {
       const { status, body } = await json(`/api/v1/results/${id}`);
       expect(status).toBe(200);
       const gql = await t.gql(
-        `query ($id: ID!) { experiment(id: $id) { metrics { samples failed accuracyExact accuracySubstring accuracyAny f1Mean latencyMean latencyP50 latencyP95 latencyP99 throughput tokensInput tokensOutput estimatedCostUsd } } }`,
+        `query ($id: ID!) { experiment(id: $id) { metrics { samples failed accuracyExact accuracySubstring accuracyAny f1Mean latencyMean latencyP50 latencyP95 latencyP99 throughput tokensInput tokensOutput estimatedCostUsd grading { failureModes { mode count } } } } }`,
         { id },
       );
       const m = gql.data!.experiment.metrics;
@@ -239,6 +239,16 @@ describe('the REST shim', () => {
         tokens_input: m.tokensInput,
         tokens_output: m.tokensOutput,
         estimated_cost_usd: m.estimatedCostUsd,
+        grading: {
+          graders: [],
+          weighted_score: null,
+          failure_modes: Object.fromEntries(
+            m.grading.failureModes.map((f: { mode: string; count: number }) => [
+              f.mode.toLowerCase(),
+              f.count,
+            ]),
+          ),
+        },
       });
       expect(body.metrics.samples).toBe(NUM_SAMPLES);
       expect(body.config.reasoning_method).toBe('COT');
@@ -307,6 +317,10 @@ describe('the REST shim', () => {
         'retries',
         'trace',
         'metadata',
+        'grades',
+        'failure_mode',
+        'semantic_similarity',
+        'semantic_similarity_error',
       ]);
       expect(rows).toHaveLength(NUM_SAMPLES);
       for (const row of rows) expect(row).toHaveLength(header!.length);

@@ -343,4 +343,31 @@ describe.skipIf(!chromiumPath)('the web client in Chromium', () => {
     console.log(`screenshot: ${await screenshot(page, 'compare-three')}`);
     expect(pageErrors).toEqual([]);
   });
+  it('should show the semantic similarity with its 95 % interval on the experiment page', async () => {
+    const id = await launch(t, 'semantic-card', {
+      datasetName: 'trivia_qa',
+      numSamples: 20,
+      provider: FAST,
+      metrics: { semanticSimilarity: {} },
+    });
+    await t.waitForEnd(id);
+    const { data } = await t.gql<{
+      experiment: {
+        metrics: { semanticSimilarity: { mean: number; ciLow: number; ciHigh: number; n: number } };
+      };
+    }>(
+      'query ($id: ID!) { experiment(id: $id) { metrics { semanticSimilarity { mean ciLow ciHigh n } } } }',
+      { id },
+    );
+    const similarity = data!.experiment.metrics.semanticSimilarity;
+    await page.goto(`${baseUrl}/experiments/${id}`);
+    const card = '[data-testid=metric-semantic-similarity]';
+    await page.waitForSelector(card);
+    expect(await text(card)).toContain(formatScore(similarity.mean));
+    expect(await text(card)).toContain(
+      `95% CI ${formatScore(similarity.ciLow)}–${formatScore(similarity.ciHigh)} · n ${formatInteger(similarity.n)}`,
+    );
+    console.log(`screenshot: ${await screenshot(page, 'semantic-similarity')}`);
+    expect(pageErrors).toEqual([]);
+  });
 });

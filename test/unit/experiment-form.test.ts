@@ -120,3 +120,39 @@ describe('the dashboard number formats', () => {
     expect(histogramBins([])).toEqual([]);
   });
 });
+
+describe('the prompt and graders of the new-experiment form', () => {
+  it('should send the prompt version and the graders, leaving empty fields out', () => {
+    const { input, errors } = checkForm(
+      form({
+        promptName: ' qa ',
+        promptVersion: '2',
+        graders: [
+          { kind: 'NUMERIC', value: '42', path: '', tolerance: '0.5', weight: '' },
+          { kind: 'JSON_PATH', value: '', path: '$.a', tolerance: '', weight: '2' },
+        ],
+      }),
+    );
+    expect(errors).toEqual({});
+    expect(input?.config?.prompt).toEqual({ name: 'qa', version: 2 });
+    expect(input?.config?.graders).toEqual([
+      { kind: 'NUMERIC', value: '42', path: null, tolerance: 0.5, weight: null },
+      { kind: 'JSON_PATH', value: null, path: '$.a', tolerance: null, weight: 2 },
+    ]);
+  });
+
+  it('should refuse a bad version or weight beside its field', () => {
+    const { input, errors } = checkForm(
+      form({
+        promptName: 'qa',
+        promptVersion: '0',
+        graders: [{ kind: 'CONTAINS', value: 'x', path: '', tolerance: '', weight: '-1' }],
+      }),
+    );
+    expect(input).toBeNull();
+    expect(errors).toEqual({
+      'config.prompt.version': 'must be between 1 and 1000000',
+      'config.graders[0].weight': 'must be between 0 and 1000',
+    });
+  });
+});

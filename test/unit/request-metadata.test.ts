@@ -12,6 +12,7 @@ import { withRetrieval } from '../../server/engine/methods/retrieval.ts';
 import { SimulatedProvider } from '../../server/engine/providers/simulated.ts';
 import { knowledgeBaseFor } from '../../server/engine/retrieval/knowledge-base.ts';
 import type { ChatMessage, Example, RequestMetadata } from '../../server/engine/types.ts';
+import { Retriever } from '../../server/engine/retrieval/retriever.ts';
 
 const PARAMS = { temperature: 0, maxTokens: 256, topP: 1, seed: 42, stop: [] };
 const MODEL = 'meta-llama/Llama-3.2-1B-Instruct';
@@ -64,7 +65,7 @@ describe('the request metadata a method sends', () => {
     const example = firstExample('knowledge_base');
     const rag = createRagMethod(
       { retrieval: 'BM25', topK: 3, knowledgeBase: 'builtin' },
-      knowledgeBaseFor(registry.articles),
+      bm25Retriever(),
     );
     const [call] = await callsOf(rag, example, ['x']);
     expect(call?.metadata.method).toBe('RAG');
@@ -80,7 +81,7 @@ describe('the request metadata a method sends', () => {
     const naive = withRetrieval(
       createNaiveMethod(),
       { retrieval: 'BM25', topK: 2, knowledgeBase: 'builtin' },
-      knowledgeBaseFor(registry.articles),
+      bm25Retriever(),
     );
     const [call] = await callsOf(naive, example, ['x']);
     expect(call?.metadata.method).toBe('NAIVE');
@@ -114,10 +115,7 @@ describe('the request metadata a method sends', () => {
       ...(await callsOf(createNaiveMethod(), trivia, ['x'])),
       ...(await callsOf(createCotMethod(registry.cotExamples), trivia, ['x'])),
       ...(await callsOf(
-        createRagMethod(
-          { retrieval: 'BM25', topK: 3, knowledgeBase: 'builtin' },
-          knowledgeBaseFor(registry.articles),
-        ),
+        createRagMethod({ retrieval: 'BM25', topK: 3, knowledgeBase: 'builtin' }, bm25Retriever()),
         knowledge,
         ['x'],
       )),
@@ -160,3 +158,13 @@ describe('the simulated provider', () => {
     expect(bare.text).not.toBe("I don't know");
   });
 });
+
+function bm25Retriever(): Retriever {
+  return new Retriever({
+    knowledgeBase: knowledgeBaseFor(registry.articles),
+    contentHash: 'builtin',
+    embedder: null,
+    vectors: null,
+    reranker: null,
+  });
+}

@@ -8,7 +8,10 @@ import {
 } from '../../server/engine/retrieval/knowledge-base.ts';
 import { reciprocalRankFusion } from '../../server/engine/retrieval/ranking.ts';
 import { stem, tokenize } from '../../server/engine/retrieval/tokenize.ts';
-import { TrigramIndex } from '../../server/engine/retrieval/trigram.ts';
+import { cosine } from '../../server/engine/embeddings/embedder.ts';
+import { simulatedEmbedding } from '../../server/engine/embeddings/simulated-embedding.ts';
+import { createRetriever } from '../../server/engine/methods/index.ts';
+import { DEFAULTS } from '../../server/engine/experiment-config.ts';
 
 let registry: DatasetRegistry;
 beforeAll(async () => {
@@ -87,16 +90,25 @@ describe('reciprocal-rank fusion', () => {
   });
 });
 
-describe('character trigrams', () => {
-  it('should match a misspelt word that BM25 cannot', () => {
+describe('the simulated (lexical) embedding', () => {
+  it('should bring a misspelt word near its correct spelling, which BM25 cannot match at all', () => {
     const texts = [
       'Penicillin was discovered by Alexander Fleming',
       'The Suez Canal opened in 1869',
     ];
     expect(new Bm25Index(texts).search('penicilin')).toEqual([]);
-    const ranking = new TrigramIndex(texts).search('penicilin');
-    expect(ranking.map((r) => r.index)).toEqual([0, 1]); // "opened" shares the trigram "pen"
-    expect(ranking[0]!.score).toBeGreaterThan(5 * ranking[1]!.score);
+    const [query, right, wrong] = ['penicilin', ...texts].map((text) =>
+      simulatedEmbedding(text, 384),
+    );
+    expect(cosine(query!, right!)).toBeGreaterThan(0.2);
+    expect(cosine(query!, right!)).toBeGreaterThan(3 * Math.abs(cosine(query!, wrong!)));
+  });
+
+  it('should be deterministic and unit length', () => {
+    const a = simulatedEmbedding('Eiffel Tower rivets', 256);
+    expect(a).toEqual(simulatedEmbedding('Eiffel Tower rivets', 256));
+    expect(a).toHaveLength(256);
+    expect(Math.hypot(...a)).toBeCloseTo(1, 12);
   });
 });
 
@@ -141,7 +153,7 @@ describe('the knowledge base', () => {
     expect(knowledgeBase.searchArticles('Golden Gate Bridge', 1)[0]!.article.id).toBe('kb-a04');
   });
 
-  it('should retrieve topK ranked passages with BM25 and with HYBRID, and let HYBRID survive misspellings', () => {
+  it('should retrieve topK ranked passages with BM25 and with HYBRID, and let HYBRID survive misspellings', async () => {
     const knowledgeBase = knowledgeBaseFor(registry.articles);
     const bm25 = knowledgeBase.retrieve(
       'How many rivets join the iron parts of the Eiffel Tower?',
@@ -153,9 +165,23 @@ describe('the knowledge base', () => {
     expect(bm25[0]!.text).toContain('2.5 million rivets');
     expect(bm25[0]!.score).toBeGreaterThan(bm25[1]!.score);
 
-    expect(knowledgeBase.retrieve('penicilin discovry', 2, 'BM25')).toEqual([]);
-    const hybrid = knowledgeBase.retrieve('penicilin discovry', 2, 'HYBRID');
+    expect(knowledgeBase.retrieve('penicilin', 2, 'BM25')).toEqual([]);
+    const config = {
+      ...DEFAULTS.rag,
+      retrieval: 'HYBRID' as const,
+      embedding: {
+        provider: { kind: 'SIMULATED' as const, latencyMs: 0, jitterMs: 0 },
+        model: DEFAULTS.embeddingModel,
+      },
+    };
+    const retriever = createRetriever(config, registry.knowledgeBases.get('builtin')!, undefined);
+    const hybrid = await retriever.retrieve('penicilin', 2, 'HYBRID');
     expect(hybrid.map((p) => p.articleId)).toEqual(['kb-a55', 'kb-a55']);
+    // Only the dense ranking found them: BM25 has no term in common, so each scores 1 / (60 + dense rank).
     expect(hybrid[0]!.score).toBeCloseTo(1 / 61, 6);
+    expect(hybrid[0]!.stages).toEqual({
+      dense: { rank: 1, score: expect.any(Number) },
+      bm25: null,
+    });
   });
 });

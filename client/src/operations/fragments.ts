@@ -18,6 +18,7 @@ export const MetricsFields = graphql(`
     accuracyExact accuracySubstring accuracyAny f1Mean
     latencyMean latencyP50 latencyP95 latencyP99
     throughput tokensInput tokensOutput estimatedCostUsd
+    semanticSimilarity { mean ciLow ciHigh n }
   }
 `);
 

@@ -234,6 +234,13 @@ function SideBySide({ comparison }: { comparison: Comparison }) {
         signed(mb.tokensOutput - ma.tokensOutput),
       ],
     );
+    if (ma.semanticSimilarity || mb.semanticSimilarity) {
+      const similarity = (m: typeof ma) =>
+        m.semanticSimilarity
+          ? `${formatScore(m.semanticSimilarity.mean)} [${formatScore(m.semanticSimilarity.ciLow)}, ${formatScore(m.semanticSimilarity.ciHigh)}]`
+          : '—';
+      rows.push(['Semantic similarity (95% CI)', similarity(ma), similarity(mb), '']);
+    }
   }
   return (
     <section className="panel" data-testid="side-by-side">

@@ -2,6 +2,7 @@ import { useCallback, useState } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { LatencyHistogram, PhaseTimeChart } from '../components/charts.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { GatesPanel } from '../components/GatesPanel.tsx';
 import { LiveFeed } from '../components/LiveFeed.tsx';
 import { MetricCard } from '../components/MetricCard.tsx';
 import { ProfileSection } from '../components/ProfileSection.tsx';
@@ -90,6 +91,7 @@ function ExperimentView({ experiment, refresh }: { experiment: Experiment; refre
         <ConfigPanel experiment={experiment} />
         <AttemptsPanel experiment={experiment} />
       </div>
+      <GatesPanel experimentId={experiment.id} refreshKey={refreshKey} />
       <SampleTable experimentId={experiment.id} refreshKey={refreshKey} />
     </div>
   );
@@ -279,6 +281,14 @@ function Metrics({ experiment }: { experiment: Experiment }) {
         testId="metric-tokens"
         hint={`${formatInteger(m.tokensInput)} in · ${formatInteger(m.tokensOutput)} out${m.estimatedCostUsd != null ? ` · ${formatUsd(m.estimatedCostUsd)}` : ''}`}
       />
+      {m.semanticSimilarity ? (
+        <MetricCard
+          label="Semantic similarity"
+          value={formatScore(m.semanticSimilarity.mean)}
+          testId="metric-semantic-similarity"
+          hint={`95% CI ${formatScore(m.semanticSimilarity.ciLow)}–${formatScore(m.semanticSimilarity.ciHigh)} · n ${formatInteger(m.semanticSimilarity.n)}`}
+        />
+      ) : null}
       {m.failed > 0 ? (
         <MetricCard label="Failed samples" value={formatInteger(m.failed)} testId="metric-failed" />
       ) : null}

@@ -8,6 +8,7 @@ import {
 } from 'react';
 import { useMutation, useQuery, type CombinedError } from 'urql';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { GradersFields } from '../components/GradersFields.tsx';
 import { Field } from '../components/Field.tsx';
 import { METHODS } from '../enums.ts';
 import {
@@ -104,6 +105,7 @@ export function NewExperimentPage() {
         <ModelFields form={form} setForm={setForm} errors={errors} options={options} />
         <MethodFields form={form} setForm={setForm} errors={errors} options={options} />
         <GenerationFields form={form} setForm={setForm} errors={errors} />
+        <GradersFields form={form} setForm={setForm} errors={errors} />
         <OptimizationFields form={form} setForm={setForm} errors={errors} />
       </div>
       {failure ? <ErrorNote error={failure} /> : null}
@@ -396,7 +398,9 @@ function MethodFields({
               }
             >
               <option value="BM25">BM25</option>
-              <option value="HYBRID">HYBRID (BM25 + trigram, RRF)</option>
+              <option value="DENSE">DENSE (embeddings, vector index)</option>
+              <option value="HYBRID">HYBRID (BM25 + dense, RRF)</option>
+              <option value="RERANKED">RERANKED (hybrid, then a cross-encoder)</option>
             </select>
           </Field>
           <Field

@@ -1,5 +1,7 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
 import type { ExperimentMetrics } from '../../engine/metrics/aggregate.ts';
+import type { RegressionReport } from '../../experiments/regression.ts';
+import type { RunManifest } from '../../experiments/run-manifest.ts';
 import type { OptimizationProfile } from '../../engine/optimization-profile.ts';
 import { Experiment, type ExperimentStatus } from './experiment.entity.ts';
 
@@ -21,6 +23,12 @@ export class Attempt {
   error: string | null = null;
   /** Started with a per-run API key. The key itself is held in memory only; a restart loses it. */
   runKey: boolean & Opt = false;
+  /** Everything the attempt depended on (resolved config, content hashes, prompt, graders, endpoint, version); stored when it is planned. */
+  manifest: RunManifest | null = null;
+  /** SHA-256 of the canonical manifest: equal hashes, equal inputs. */
+  manifestHash: string | null = null;
+  /** The last regression check of this attempt as a candidate. */
+  regression: RegressionReport | null = null;
   createdAt: Date & Opt = new Date();
   startedAt: Date | null = null;
   completedAt: Date | null = null;
@@ -44,6 +52,9 @@ export const AttemptSchema = new EntitySchema<Attempt>({
     profile: { type: 'json', columnType: 'json', nullable: true },
     error: { type: 'text', nullable: true },
     runKey: { type: 'boolean', default: false },
+    manifest: { type: 'json', columnType: 'json', nullable: true },
+    manifestHash: { type: 'string', length: 64, nullable: true },
+    regression: { type: 'json', columnType: 'json', nullable: true, lazy: true },
     createdAt: { type: 'datetime' },
     startedAt: { type: 'datetime', nullable: true },
     completedAt: { type: 'datetime', nullable: true },

@@ -1,4 +1,6 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
+import type { FailureMode } from '../../engine/graders/failure-mode.ts';
+import type { GraderResult } from '../../engine/graders/grade.ts';
 import { Attempt } from './attempt.entity.ts';
 
 /** The outcome of one sample of one attempt. Exactly one row per (attempt, sampleIndex). */
@@ -31,6 +33,12 @@ export class SampleResult {
   trace: unknown = null;
   /** The extra fields of the example's record (category, difficulty, …); null when it has none. */
   metadata: Record<string, unknown> | null = null;
+  /** Each grader's verdict on the answer, in config order; null when the experiment has no graders. */
+  grades: GraderResult[] | null = null;
+  /** How a wrong or failed sample went wrong; null for a correct one. */
+  failureMode: FailureMode | null = null;
+  /** Model-graded metrics ({ semanticSimilarity, … }); null when none was configured. */
+  modelMetrics: Record<string, unknown> | null = null;
   createdAt: Date & Opt = new Date();
 }
 
@@ -63,6 +71,9 @@ export const SampleResultSchema = new EntitySchema<SampleResult>({
     retries: { type: 'integer' },
     trace: { type: 'json', columnType: 'json', nullable: true },
     metadata: { type: 'json', columnType: 'json', nullable: true },
+    grades: { type: 'json', columnType: 'json', nullable: true },
+    failureMode: { type: 'string', length: 16, nullable: true },
+    modelMetrics: { type: 'json', columnType: 'json', nullable: true },
     createdAt: { type: 'datetime' },
   },
 });

@@ -5,6 +5,9 @@ import { Migration20261128040000_attempt_run_key } from './Migration202611280400
 import { Migration20261128060000_imported_datasets } from './Migration20261128060000_imported_datasets.ts';
 import { Migration20261128075000_response_cache } from './Migration20261128075000_response_cache.ts';
 import { Migration20261203110000_datasets_as_data } from './Migration20261203110000_datasets_as_data.ts';
+import { Migration20261203120000_vector_indexes } from './Migration20261203120000_vector_indexes.ts';
+import { Migration20261203160000_prompts_graders_manifests } from './Migration20261203160000_prompts_graders_manifests.ts';
+import { Migration20261203160100_regression_gates } from './Migration20261203160100_regression_gates.ts';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered on disk) so they run the same under
@@ -26,5 +29,14 @@ export const migrationsList: MigrationObject[] = [
   {
     name: 'Migration20261203110000_datasets_as_data',
     class: Migration20261203110000_datasets_as_data,
+  },
+  { name: 'Migration20261203120000_vector_indexes', class: Migration20261203120000_vector_indexes },
+  {
+    name: 'Migration20261203160000_prompts_graders_manifests',
+    class: Migration20261203160000_prompts_graders_manifests,
+  },
+  {
+    name: 'Migration20261203160100_regression_gates',
+    class: Migration20261203160100_regression_gates,
   },
 ];

@@ -1,5 +1,6 @@
 import type { RagConfig } from '../experiment-config.ts';
-import type { KnowledgeBase, RetrievedPassage } from '../retrieval/knowledge-base.ts';
+import type { RetrievedPassage } from '../retrieval/knowledge-base.ts';
+import type { Retriever } from '../retrieval/retriever.ts';
 import type { ChatMessage } from '../types.ts';
 import { parseNaiveAnswer } from './answer-parsing.ts';
 import type { Method } from './method.ts';
@@ -12,13 +13,17 @@ const SYSTEM_PROMPT =
   'If the passages do not contain the answer, reply with your best short answer.';
 
 /** Retrieval-augmented generation: the topK knowledge-base passages for the question, then one call (NAIVE with retrieval, by its historical name). */
-export function createRagMethod(config: RagConfig, knowledgeBase: KnowledgeBase): Method {
+export function createRagMethod(config: RagConfig, retriever: Retriever): Method {
   return {
     name: 'RAG',
     version: 'rag-v1',
     async solve(example, context) {
-      const passages = await context.time('retrieval', () =>
-        knowledgeBase.retrieve(example.question, config.topK, config.retrieval),
+      const passages = await retriever.retrieve(
+        example.question,
+        config.topK,
+        config.retrieval,
+        context.time,
+        context.signal,
       );
       const messages = await context.time('prompt_build', () =>
         ragMessages(example.question, passages),

@@ -1,5 +1,6 @@
 import type { RagConfig } from '../experiment-config.ts';
-import type { KnowledgeBase, RetrievedPassage } from '../retrieval/knowledge-base.ts';
+import type { RetrievedPassage } from '../retrieval/knowledge-base.ts';
+import type { Retriever } from '../retrieval/retriever.ts';
 import type { ChatMessage, ReasoningMethod } from '../types.ts';
 import type { Method, SingleCallMethod } from './method.ts';
 
@@ -9,6 +10,9 @@ export interface RetrievalTrace {
   knowledgeBase: string;
   retrieval: RagConfig['retrieval'];
   topK: number;
+  /** The embedding model and reranker used, as `<endpoint>:<model>`; null where the method needs none. */
+  embeddingModel: string | null;
+  reranker: string | null;
   passages: RetrievedPassage[];
 }
 
@@ -22,14 +26,18 @@ const CONTEXT_INSTRUCTION =
 export function withRetrieval(
   method: SingleCallMethod,
   config: RagConfig,
-  knowledgeBase: KnowledgeBase,
+  retriever: Retriever,
 ): Method {
   return {
     name: method.name,
     version: `${method.version}+retrieval-v1`,
     async solve(example, context) {
-      const passages = await context.time('retrieval', () =>
-        knowledgeBase.retrieve(example.question, config.topK, config.retrieval),
+      const passages = await retriever.retrieve(
+        example.question,
+        config.topK,
+        config.retrieval,
+        context.time,
+        context.signal,
       );
       const messages = await context.time('prompt_build', () =>
         withContext(method.buildMessages(example), passages),
@@ -55,11 +63,15 @@ export function retrievalTrace(
   config: RagConfig,
   passages: RetrievedPassage[],
 ): RetrievalTrace {
+  const named = (model: RagConfig['embedding']) =>
+    model ? `${model.provider.kind}:${model.model}` : null;
   return {
     method,
     knowledgeBase: config.knowledgeBase,
     retrieval: config.retrieval,
     topK: config.topK,
+    embeddingModel: named(config.embedding),
+    reranker: named(config.reranker),
     passages,
   };
 }

@@ -1,3 +1,5 @@
+import type { GradingMetrics } from '../graders/summary.ts';
+import { meanInterval, type MeanInterval } from './model-graded.ts';
 import { summarize } from './stats.ts';
 
 export interface SampleOutcome {
@@ -9,6 +11,8 @@ export interface SampleOutcome {
   tokensInput: number;
   tokensOutput: number;
   failed: boolean;
+  /** Model-graded values, where the experiment asks for them. */
+  semanticSimilarity?: number | null;
 }
 
 export interface ExperimentMetrics {
@@ -26,6 +30,10 @@ export interface ExperimentMetrics {
   tokensInput: number;
   tokensOutput: number;
   estimatedCostUsd: number | null;
+  /** Pass rate per grader, the weighted score and the failure-mode counts; absent on attempts stored before graders existed. */
+  grading?: GradingMetrics;
+  /** Mean semantic similarity of answer and gold with its 95 % interval; absent unless configured. */
+  semanticSimilarity?: MeanInterval | null;
 }
 
 export interface TokenPrice {
@@ -46,9 +54,12 @@ export class MetricsAccumulator {
   private tokensInput = 0;
   private tokensOutput = 0;
   private readonly latencies: number[] = [];
+  private readonly similarities: number[] = [];
+  private semanticGraded = false;
 
   add(outcome: SampleOutcome): void {
     this.samples++;
+    if (outcome.semanticSimilarity !== undefined) this.semanticGraded = true;
     // Failed samples still consumed tokens, so they are billed even though they score nothing.
     this.tokensInput += outcome.tokensInput;
     this.tokensOutput += outcome.tokensOutput;
@@ -61,6 +72,8 @@ export class MetricsAccumulator {
     if (outcome.correct) this.correct++;
     this.f1Sum += outcome.f1;
     this.latencies.push(outcome.latencyMs);
+    if (typeof outcome.semanticSimilarity === 'number')
+      this.similarities.push(outcome.semanticSimilarity);
   }
 
   result(wallTimeMs: number, price?: TokenPrice | null): ExperimentMetrics {
@@ -80,6 +93,7 @@ export class MetricsAccumulator {
       tokensInput: this.tokensInput,
       tokensOutput: this.tokensOutput,
       estimatedCostUsd: price ? this.costUsd(price) : null,
+      ...(this.semanticGraded ? { semanticSimilarity: meanInterval(this.similarities) } : {}),
     };
   }
 

@@ -37,6 +37,11 @@ export interface ProviderDeps {
   secrets: SecretScrubber;
 }
 
+/** What finding a key needs: also used for embedding models and rerankers. */
+export type KeyDeps = Pick<ProviderDeps, 'credentials' | 'apiKey' | 'runKeyLost'> & {
+  secrets: Pick<SecretScrubber, 'register'>;
+};
+
 /** The provider cannot be used as configured (e.g. a key it needs is missing); the attempt fails with this message. */
 export class ProviderUnavailableError extends AppError {
   constructor(kind: string, reason: string) {
@@ -91,7 +96,7 @@ function remote(
   );
 }
 
-function retryPolicy(config: Partial<RemoteCallConfig>): RetryPolicy {
+export function retryPolicy(config: Partial<RemoteCallConfig>): RetryPolicy {
   return {
     ...DEFAULT_RETRY_POLICY,
     timeoutMs: config.timeoutMs ?? DEFAULT_RETRY_POLICY.timeoutMs,
@@ -99,14 +104,14 @@ function retryPolicy(config: Partial<RemoteCallConfig>): RetryPolicy {
   };
 }
 
-function openAiKey(config: OpenAiCompatibleProviderConfig, deps: ProviderDeps): string | null {
+export function openAiKey(config: OpenAiCompatibleProviderConfig, deps: KeyDeps): string | null {
   const key = deps.apiKey ?? environmentKeyFor(config.baseUrl, deps.credentials ?? NO_CREDENTIALS);
   if (!key && deps.runKeyLost) throw lostKey(config.kind, config.baseUrl);
   deps.secrets.register(key);
   return key;
 }
 
-function huggingFaceToken(config: HuggingFaceProviderConfig, deps: ProviderDeps): string | null {
+export function huggingFaceToken(config: HuggingFaceProviderConfig, deps: KeyDeps): string | null {
   const token = deps.apiKey ?? hfTokenFor(config, deps.credentials ?? NO_CREDENTIALS);
   if (!token && deps.runKeyLost)
     throw lostKey(config.kind, config.endpointUrl ?? 'the Hugging Face router');

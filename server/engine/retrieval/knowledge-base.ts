@@ -1,8 +1,6 @@
 import type { KnowledgeArticle } from '../datasets/files.ts';
-import type { RetrievalMethod } from '../types.ts';
 import { Bm25Index } from './bm25.ts';
-import { reciprocalRankFusion, type Scored } from './ranking.ts';
-import { TrigramIndex } from './trigram.ts';
+import type { Scored } from './ranking.ts';
 
 /** A chunk of a knowledge-base article: the unit RAG retrieves. */
 export interface Passage {
@@ -16,8 +14,10 @@ export interface Passage {
 export interface RetrievedPassage extends Passage {
   /** 1 for the best passage. */
   rank: number;
-  /** BM25 score, or the reciprocal-rank-fusion score for HYBRID. */
+  /** BM25 score, cosine similarity for DENSE, the reciprocal-rank-fusion score for HYBRID, the reranker's score for RERANKED. */
   score: number;
+  /** Rank and score of the passage in each stage before the last (dense, bm25, fused); null where it did not appear. */
+  stages?: Record<string, { rank: number; score: number } | null>;
 }
 
 export interface ArticleHit {
@@ -31,14 +31,13 @@ const SENTENCE_BREAK = /(?<=[.!?])\s+(?=[\p{Lu}\d"“(])/u;
 
 /**
  * The searchable knowledge base: whole articles for the agent's search tool (BM25), and overlapping
- * sentence-packed passages for RAG (BM25, or BM25 and character trigrams fused by reciprocal rank).
- * Both lexical: no network and no model needed.
+ * sentence-packed passages for RAG (BM25). Lexical: no network and no model needed; the dense
+ * methods add an embedding model and a vector index on top (see retriever.ts).
  */
 export class KnowledgeBase {
   readonly passages: readonly Passage[];
   private readonly articleIndex: Bm25Index;
   private readonly passageIndex: Bm25Index;
-  private readonly passageTrigrams: TrigramIndex;
 
   /** `chunking` null: sentence-packed passages (the built-in corpus); else fixed word windows. */
   constructor(
@@ -52,9 +51,9 @@ export class KnowledgeBase {
     this.articleIndex = new Bm25Index(
       articles.map((article) => `${article.title}\n${article.text}`),
     );
-    const passageTexts = this.passages.map((passage) => `${passage.title}\n${passage.text}`);
-    this.passageIndex = new Bm25Index(passageTexts);
-    this.passageTrigrams = new TrigramIndex(passageTexts);
+    this.passageIndex = new Bm25Index(
+      this.passages.map((passage) => `${passage.title}\n${passage.text}`),
+    );
   }
 
   /** The articles that best match `query` by BM25, best first. */
@@ -65,20 +64,21 @@ export class KnowledgeBase {
       .map(({ index, score }) => ({ article: this.articles[index] as KnowledgeArticle, score }));
   }
 
-  /** The `topK` passages that best match `query`. */
-  retrieve(query: string, topK: number, method: RetrievalMethod): RetrievedPassage[] {
-    const ranking: Scored[] =
-      method === 'BM25'
-        ? this.passageIndex.search(query)
-        : reciprocalRankFusion([
-            this.passageIndex.search(query),
-            this.passageTrigrams.search(query),
-          ]);
-    return ranking.slice(0, topK).map(({ index, score }, position) => ({
-      ...(this.passages[index] as Passage),
-      rank: position + 1,
-      score: Math.round(score * 1e6) / 1e6,
-    }));
+  /** Every passage sharing a term with `query`, best first by BM25. */
+  bm25Ranking(query: string): Scored[] {
+    return this.passageIndex.search(query);
+  }
+
+  /** The `topK` passages that best match `query` by BM25 (the dense methods live in the Retriever). */
+  retrieve(query: string, topK: number, _method: 'BM25' = 'BM25'): RetrievedPassage[] {
+    return this.passageIndex
+      .search(query)
+      .slice(0, topK)
+      .map(({ index, score }, position) => ({
+        ...(this.passages[index] as Passage),
+        rank: position + 1,
+        score: Math.round(score * 1e6) / 1e6,
+      }));
   }
 }
 
