@@ -1,4 +1,5 @@
-import { httpFailure, networkFailure, ProviderCallError } from '../providers/provider-error.ts';
+import { postJson, withVersionPath } from '../providers/openai-compatible.ts';
+import { ProviderCallError } from '../providers/provider-error.ts';
 import type { EmbeddingTransport } from './transport.ts';
 
 /**
@@ -13,36 +14,11 @@ export class OpenAiEmbeddingTransport implements EmbeddingTransport {
     baseUrl: string,
     private readonly apiKey: string | null,
   ) {
-    const trimmed = baseUrl.replace(/\/+$/, '');
-    this.url = `${new URL(trimmed).pathname === '/' ? `${trimmed}/v1` : trimmed}/embeddings`;
+    this.url = `${withVersionPath(baseUrl)}/embeddings`;
   }
 
   async embed(model: string, texts: readonly string[], signal: AbortSignal): Promise<number[][]> {
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      accept: 'application/json',
-    };
-    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(this.url, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ model, input: texts }),
-        signal,
-      });
-      text = await response.text();
-    } catch (error) {
-      throw networkFailure(error);
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (!response.ok) throw httpFailure(response.status, response.headers, body ?? text);
+    const body = await postJson(this.url, this.apiKey, { model, input: texts }, signal);
     return readEmbeddings(body, texts.length);
   }
 }

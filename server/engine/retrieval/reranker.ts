@@ -1,4 +1,5 @@
-import { httpFailure, networkFailure, ProviderCallError } from '../providers/provider-error.ts';
+import { postJson } from '../providers/openai-compatible.ts';
+import { ProviderCallError } from '../providers/provider-error.ts';
 import { callWithRetry, type RetryPolicy } from '../providers/retry.ts';
 import type { ConcurrencyWindow } from '../providers/adaptive-limiter.ts';
 import { tokenize } from './tokenize.ts';
@@ -76,28 +77,12 @@ export class HttpReranker implements Reranker {
     passages: readonly string[],
     signal: AbortSignal,
   ): Promise<number[]> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(this.url, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ model: this.model, query, texts: passages }),
-        signal,
-      });
-      text = await response.text();
-    } catch (error) {
-      throw networkFailure(error);
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (!response.ok) throw httpFailure(response.status, response.headers, body ?? text);
+    const body = await postJson(
+      this.url,
+      this.apiKey,
+      { model: this.model, query, texts: passages },
+      signal,
+    );
     // TEI answers a bare list; Cohere/Jina-style servers wrap it in `results` with `relevance_score`.
     const items = Array.isArray(body) ? body : (body as { results?: unknown } | undefined)?.results;
     if (!Array.isArray(items))
