@@ -4,15 +4,12 @@ import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import type { AgentStepReport, MethodContext } from '../../server/engine/methods/method.ts';
 import { createReactMethod, type AgentTrace } from '../../server/engine/methods/react.ts';
 import { parseAgentReply } from '../../server/engine/methods/react-format.ts';
-import {
-  knowledgeBaseFor,
-  type KnowledgeBase,
-} from '../../server/engine/retrieval/knowledge-base.ts';
+import { KnowledgeBase } from '../../server/engine/retrieval/knowledge-base.ts';
 import type { ChatMessage, Example, ProfilePhase } from '../../server/engine/types.ts';
 
 let knowledgeBase: KnowledgeBase;
 beforeAll(async () => {
-  knowledgeBase = knowledgeBaseFor((await DatasetRegistry.loadBuiltins()).articles);
+  knowledgeBase = new KnowledgeBase((await DatasetRegistry.loadBuiltins()).articles);
 });
 
 const EXAMPLE: Example = {

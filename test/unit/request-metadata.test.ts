@@ -10,7 +10,7 @@ import { createRagMethod } from '../../server/engine/methods/rag.ts';
 import { createReactMethod } from '../../server/engine/methods/react.ts';
 import { withRetrieval } from '../../server/engine/methods/retrieval.ts';
 import { SimulatedProvider } from '../../server/engine/providers/simulated.ts';
-import { knowledgeBaseFor } from '../../server/engine/retrieval/knowledge-base.ts';
+import { KnowledgeBase } from '../../server/engine/retrieval/knowledge-base.ts';
 import type { ChatMessage, Example, RequestMetadata } from '../../server/engine/types.ts';
 import { Retriever } from '../../server/engine/retrieval/retriever.ts';
 
@@ -95,7 +95,7 @@ describe('the request metadata a method sends', () => {
     const example = firstExample('react_bench');
     const react = createReactMethod(
       { maxIterations: 5, tools: ['calculator', 'search'] },
-      knowledgeBaseFor(registry.articles),
+      new KnowledgeBase(registry.articles),
     );
     const calls = await callsOf(react, example, [
       'Thought: compute.\nAction: calculator(2 + 2)',
@@ -122,7 +122,7 @@ describe('the request metadata a method sends', () => {
       ...(await callsOf(
         createReactMethod(
           { maxIterations: 5, tools: ['calculator'] },
-          knowledgeBaseFor(registry.articles),
+          new KnowledgeBase(registry.articles),
         ),
         reactExample,
         ['Thought: compute.\nAction: calculator(2 + 2)', 'Thought: done.\nAnswer: 4'],
@@ -161,7 +161,7 @@ describe('the simulated provider', () => {
 
 function bm25Retriever(): Retriever {
   return new Retriever({
-    knowledgeBase: knowledgeBaseFor(registry.articles),
+    knowledgeBase: new KnowledgeBase(registry.articles),
     contentHash: 'builtin',
     embedder: null,
     vectors: null,

@@ -1,11 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DatasetRegistry } from '../../server/engine/datasets/registry.ts';
 import { Bm25Index } from '../../server/engine/retrieval/bm25.ts';
-import {
-  chunkArticle,
-  KnowledgeBase,
-  knowledgeBaseFor,
-} from '../../server/engine/retrieval/knowledge-base.ts';
+import { chunkArticle, KnowledgeBase } from '../../server/engine/retrieval/knowledge-base.ts';
 import { reciprocalRankFusion } from '../../server/engine/retrieval/ranking.ts';
 import { stem, tokenize } from '../../server/engine/retrieval/tokenize.ts';
 import { cosine } from '../../server/engine/embeddings/embedder.ts';
@@ -131,13 +127,8 @@ describe('the knowledge base', () => {
     expect(passages.map((p) => p.text)).toEqual(['Short one.', long, 'Last one.']);
   });
 
-  it('should build one index per article list', () => {
-    expect(knowledgeBaseFor(registry.articles)).toBe(knowledgeBaseFor(registry.articles));
-    expect(knowledgeBaseFor(registry.articles)).toBeInstanceOf(KnowledgeBase);
-  });
-
   it('should find the article each react_bench search step names', () => {
-    const knowledgeBase = knowledgeBaseFor(registry.articles);
+    const knowledgeBase = new KnowledgeBase(registry.articles);
     const dataset = registry.get('react_bench')!;
     let searches = 0;
     for (let i = 0; i < dataset.size; i++) {
@@ -154,7 +145,7 @@ describe('the knowledge base', () => {
   });
 
   it('should retrieve topK ranked passages with BM25 and with HYBRID, and let HYBRID survive misspellings', async () => {
-    const knowledgeBase = knowledgeBaseFor(registry.articles);
+    const knowledgeBase = new KnowledgeBase(registry.articles);
     const bm25 = knowledgeBase.retrieve(
       'How many rivets join the iron parts of the Eiffel Tower?',
       3,

@@ -110,17 +110,6 @@ export function chunkByWords(
   return passages;
 }
 
-const built = new WeakMap<readonly KnowledgeArticle[], KnowledgeBase>();
-
-/** One index per article list (the registry's list never changes), built on first use. */
-export function knowledgeBaseFor(articles: readonly KnowledgeArticle[]): KnowledgeBase {
-  const existing = built.get(articles);
-  if (existing) return existing;
-  const knowledgeBase = new KnowledgeBase(articles);
-  built.set(articles, knowledgeBase);
-  return knowledgeBase;
-}
-
 /**
  * Packs consecutive sentences into passages of at most MAX_PASSAGE_CHARS; each passage repeats the
  * last sentence of the one before, so a fact that spans a boundary is whole in one of them.
