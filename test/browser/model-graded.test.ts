@@ -130,7 +130,7 @@ describe.skipIf(!chromiumPath)('the model-graded metrics in Chromium', () => {
     await page.check('[name="metrics.judge"]');
     await page.fill('[name=judgeScale]', '11');
     await page.click('[data-testid=create]');
-    await page.waitForSelector('text=must be in 2..10');
+    await page.waitForSelector('text=must be between 2 and 10');
     await page.fill('[name=judgeScale]', '3');
     await page.click('[data-testid=create]');
     await page.waitForURL(/\/experiments\/[0-9a-f-]{36}$/);
