@@ -446,61 +446,83 @@ export class AttemptRunner {
       if (signal.aborted) throw error;
       return errorMessage(error, this.options.scrub);
     };
-    try {
-      if (embedder) {
-        try {
-          metrics.semanticSimilarity = await clock.time('semantic_similarity', () =>
+    // The metrics are independent: their calls go out together, each timed as its own phase.
+    const tasks: Promise<void>[] = [];
+    if (embedder)
+      tasks.push(
+        clock
+          .time('semantic_similarity', () =>
             semanticSimilarity(embedder, sample.answer, sample.example, signal),
-          );
-        } catch (error) {
-          metrics.semanticSimilarity = null;
-          metrics.semanticSimilarityError = failed(error);
-        }
-      }
-      if (judges.faithfulness) {
-        const call = this.judgeCall(judges.faithfulness, sample, signal);
-        try {
-          const { value } = await clock.time('faithfulness', () => faithfulness(sample, call));
-          metrics.faithfulness = value.faithfulness;
-          metrics.hallucinated = value.hallucinated;
-        } catch (error) {
-          metrics.faithfulness = null;
-          metrics.hallucinated = null;
-          metrics.faithfulnessError = failed(error);
-        }
-      }
-      if (judges.contextRelevance) {
-        const call = this.judgeCall(judges.contextRelevance, sample, signal);
-        try {
-          const { value } = await clock.time('context_relevance', () =>
-            contextRelevance(sample, call),
-          );
-          metrics.contextRelevance = value;
-        } catch (error) {
-          metrics.contextRelevance = null;
-          metrics.contextRelevanceError = failed(error);
-        }
-      }
-      const judge = judges.judge;
-      if (judge) {
-        let reply: string | undefined;
-        const call = this.judgeCall(judge, sample, signal, (text) => (reply = text));
-        metrics.judgePrompt = JSON.stringify(judgeMessages(sample, judge.rubric, judge.scale));
-        try {
-          const { value } = await clock.time('judge', () => judgeScore(sample, judge, call));
-          metrics.judge = value.score;
-          metrics.judgeRaw = value.raw;
-        } catch (error) {
-          metrics.judge = null;
-          metrics.judgeRaw = null;
-          metrics.judgeError = failed(error);
-        }
-        if (reply !== undefined) metrics.judgeReply = reply;
-      }
-    } catch (error) {
-      if (signal.aborted) return null;
-      throw error;
+          )
+          .then(
+            (value) => {
+              metrics.semanticSimilarity = value;
+            },
+            (error: unknown) => {
+              metrics.semanticSimilarity = null;
+              metrics.semanticSimilarityError = failed(error);
+            },
+          ),
+      );
+    if (judges.faithfulness) {
+      const call = this.judgeCall(judges.faithfulness, sample, signal);
+      tasks.push(
+        clock
+          .time('faithfulness', () => faithfulness(sample, call))
+          .then(
+            ({ value }) => {
+              metrics.faithfulness = value.faithfulness;
+              metrics.hallucinated = value.hallucinated;
+            },
+            (error: unknown) => {
+              metrics.faithfulness = null;
+              metrics.hallucinated = null;
+              metrics.faithfulnessError = failed(error);
+            },
+          ),
+      );
     }
+    if (judges.contextRelevance) {
+      const call = this.judgeCall(judges.contextRelevance, sample, signal);
+      tasks.push(
+        clock
+          .time('context_relevance', () => contextRelevance(sample, call))
+          .then(
+            ({ value }) => {
+              metrics.contextRelevance = value;
+            },
+            (error: unknown) => {
+              metrics.contextRelevance = null;
+              metrics.contextRelevanceError = failed(error);
+            },
+          ),
+      );
+    }
+    const judge = judges.judge;
+    if (judge) {
+      metrics.judgePrompt = JSON.stringify(judgeMessages(sample, judge.rubric, judge.scale));
+      const call = this.judgeCall(judge, sample, signal, (text) => {
+        metrics.judgeReply = text;
+      });
+      tasks.push(
+        clock
+          .time('judge', () => judgeScore(sample, judge, call))
+          .then(
+            ({ value }) => {
+              metrics.judge = value.score;
+              metrics.judgeRaw = value.raw;
+            },
+            (error: unknown) => {
+              metrics.judge = null;
+              metrics.judgeRaw = null;
+              metrics.judgeError = failed(error);
+            },
+          ),
+      );
+    }
+    // A metric that fails while the run is being stopped rethrows: the sample is re-run, not recorded.
+    const outcomes = await Promise.allSettled(tasks);
+    if (signal.aborted || outcomes.some((outcome) => outcome.status === 'rejected')) return null;
     return metrics;
   }
 

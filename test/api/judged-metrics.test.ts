@@ -178,7 +178,7 @@ describe('the judge-graded metrics', () => {
       expect(sample.judgeScore).toBeNull();
       expect(sample.judgeRawScore).toBeNull();
       expect(sample.judgeError).toBe(
-        "the judge judge's reply is unusable: not JSON (Unexpected token 'L', \"Looks right to me!\" is not valid JSON)",
+        "the LLM judge's reply is unusable: not JSON (Unexpected token 'L', \"Looks right to me!\" is not valid JSON)",
       );
       expect(sample.judgeReply).toBe('Looks right to me!');
       expect(sample.faithfulness).toBe(1);

@@ -4,6 +4,12 @@ import type { ChatMessage, Example, RequestMetadata } from '../types.ts';
 export const JUDGED_METRICS = ['FAITHFULNESS', 'CONTEXT_RELEVANCE', 'JUDGE'] as const;
 export type JudgedMetric = (typeof JUDGED_METRICS)[number];
 
+const JUDGE_NAMES: Readonly<Record<JudgedMetric, string>> = {
+  FAITHFULNESS: 'faithfulness judge',
+  CONTEXT_RELEVANCE: 'context-relevance judge',
+  JUDGE: 'LLM judge',
+};
+
 /** What the judge is shown about one sample. */
 export interface JudgedSample {
   question: string;
@@ -33,7 +39,7 @@ export class UnparseableReplyError extends Error {
     reason: string,
     readonly reply: string,
   ) {
-    super(`the ${metric.toLowerCase().replace('_', ' ')} judge's reply is unusable: ${reason}`);
+    super(`the ${JUDGE_NAMES[metric]}'s reply is unusable: ${reason}`);
   }
 }
 
