@@ -367,15 +367,21 @@ function validateMetrics(input: NonNullable<ExperimentConfigInput['metrics']>): 
             'config.metrics.semanticSimilarity',
             DEFAULTS.embeddingModel,
           ),
-    faithfulness:
-      input.faithfulness == null
-        ? null
-        : validateChatEndpoint(input.faithfulness, 'config.metrics.faithfulness'),
-    contextRelevance:
-      input.contextRelevance == null
-        ? null
-        : validateChatEndpoint(input.contextRelevance, 'config.metrics.contextRelevance'),
-    judge: input.judge == null ? null : validateJudgeMetric(input.judge, 'config.metrics.judge'),
+    // Only the metrics that are on: a configuration without them stays as it was (and so its manifest hash).
+    ...(input.faithfulness != null
+      ? { faithfulness: validateChatEndpoint(input.faithfulness, 'config.metrics.faithfulness') }
+      : {}),
+    ...(input.contextRelevance != null
+      ? {
+          contextRelevance: validateChatEndpoint(
+            input.contextRelevance,
+            'config.metrics.contextRelevance',
+          ),
+        }
+      : {}),
+    ...(input.judge != null
+      ? { judge: validateJudgeMetric(input.judge, 'config.metrics.judge') }
+      : {}),
   };
 }
 
