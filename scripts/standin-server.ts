@@ -47,6 +47,8 @@ export interface StandinOptions {
   embeddingDimensions: number;
   /** Statuses (429, 503, …) to answer the next embedding requests with, one each, before serving normally. */
   embeddingFailures: number[];
+  /** Models whose chat replies are this fixed text instead of the simulator's (a judge that answers garbage). */
+  fixedReplies: Readonly<Record<string, string>>;
 }
 
 export interface StandinStats {
@@ -109,6 +111,7 @@ export const DEFAULT_STANDIN_OPTIONS: StandinOptions = {
   seed: 1,
   embeddingDimensions: 384,
   embeddingFailures: [],
+  fixedReplies: {},
 };
 
 interface Failure {
@@ -209,10 +212,11 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
     changed();
     const delay = Math.max(0, options.latencyMs + (random() * 2 - 1) * options.jitterMs);
     // Plain chat arrives here: the prompt's text is all there is to tell the simulator what is asked.
-    const completion = await simulator.complete({
-      ...request,
-      metadata: promptMetadata(request.messages),
-    });
+    const fixed = options.fixedReplies[request.model];
+    const completion =
+      fixed === undefined
+        ? await simulator.complete({ ...request, metadata: promptMetadata(request.messages) })
+        : { text: fixed, finishReason: 'stop' as const, tokensInput: 1, tokensOutput: 1 };
     const outcome = await waitUnlessGone(res, delay);
     stats.inFlight -= 1;
     if (outcome === 'gone') {

@@ -121,6 +121,8 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger)
       : null;
   const metricsRegistry = new Registry();
+  const limiters = countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry);
+  const breakers = new BreakerRegistry();
   const localScheduler = new AttemptScheduler(
     {
       orm,
@@ -132,8 +134,8 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       credentials: providerCredentials,
       responseCache,
       secrets,
-      limiters: countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry),
-      breakers: new BreakerRegistry(),
+      limiters,
+      breakers,
       timeSlice: new TimeSlice(),
       lifecycle,
       // sqlite-vec lives in the SQLite file; on PostgreSQL (pgvector would be the engine there) the index is exact, in memory.
@@ -198,6 +200,14 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       eventStore,
       responseCache,
       providerCredentials,
+      judging: {
+        datasets,
+        credentials: providerCredentials,
+        responseCache,
+        secrets,
+        limiters,
+        breakers,
+      },
       subscriptions: {
         bufferSize: config.subscriberBufferSize,
         profileIntervalMs: config.profileIntervalMs,

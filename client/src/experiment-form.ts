@@ -60,7 +60,19 @@ export interface FormState {
   promptName: string;
   promptVersion: string;
   graders: GraderRow[];
+  /** Model-graded metrics to switch on, each with the offline simulated model (other models: through the API). */
+  metrics: Record<ModelGradedChoice, boolean>;
+  judgeRubric: string;
+  judgeScale: string;
 }
+
+export const MODEL_GRADED_CHOICES = [
+  'semanticSimilarity',
+  'faithfulness',
+  'contextRelevance',
+  'judge',
+] as const;
+export type ModelGradedChoice = (typeof MODEL_GRADED_CHOICES)[number];
 
 export const INITIAL_FORM: FormState = {
   name: '',
@@ -92,6 +104,14 @@ export const INITIAL_FORM: FormState = {
   promptName: '',
   promptVersion: '1',
   graders: [],
+  metrics: {
+    semanticSimilarity: false,
+    faithfulness: false,
+    contextRelevance: false,
+    judge: false,
+  },
+  judgeRubric: DEFAULTS.judgeRubric,
+  judgeScale: String(DEFAULTS.judgeScale),
 };
 
 /** Error messages keyed by the server's field paths (`config.optimization.batchSize`…), so server errors land beside the same inputs. */
@@ -201,6 +221,25 @@ export function checkForm(form: FormState): FormCheck {
           ? null
           : decimal(`config.graders[${i}].weight`, row.weight, { min: 0, max: 1000 }),
     }));
+  }
+  if (MODEL_GRADED_CHOICES.some((metric) => form.metrics[metric])) {
+    config.metrics = {
+      ...(form.metrics.semanticSimilarity ? { semanticSimilarity: {} } : {}),
+      ...(form.metrics.faithfulness ? { faithfulness: {} } : {}),
+      ...(form.metrics.contextRelevance ? { contextRelevance: {} } : {}),
+      ...(form.metrics.judge
+        ? {
+            judge: {
+              rubric: required(
+                'config.metrics.judge.rubric',
+                form.judgeRubric,
+                LIMITS.judgeRubricLength,
+              ),
+              scale: integer('config.metrics.judge.scale', form.judgeScale, LIMITS.judgeScale),
+            },
+          }
+        : {}),
+    };
   }
   const input: ExperimentInput = { name, description: form.description.trim() || null, config };
   return { input: Object.keys(errors).length === 0 ? input : null, errors };

@@ -101,6 +101,26 @@ export function configReference(): ConfigReferenceRow[] {
         '{ provider, model }: SIMULATED, or OPENAI_COMPATIBLE with a `/rerank` endpoint (model required)',
     },
     {
+      field: code('config.metrics.semanticSimilarity'),
+      default: 'null (off)',
+      limits: `{ provider, model } of an embedding model; \`{}\`: SIMULATED ${code(d.embeddingModel)}`,
+    },
+    {
+      field: code('config.metrics.faithfulness'),
+      default: 'null (off)',
+      limits: `{ provider, model } of a chat model (any provider; \`{}\`: SIMULATED ${code(d.judgeModel)}); also gives \`hallucinationRate\`; retrieval-augmented samples only`,
+    },
+    {
+      field: code('config.metrics.contextRelevance'),
+      default: 'null (off)',
+      limits: `{ provider, model } of a chat model, as faithfulness; retrieval-augmented samples only`,
+    },
+    {
+      field: code('config.metrics.judge'),
+      default: 'null (off)',
+      limits: `{ provider, model, rubric, scale }: rubric ≤ ${formatLimit(LIMITS.judgeRubricLength)} characters (default: correct, complete, nothing false); scale ${range(LIMITS.judgeScale)}, default ${d.judgeScale}; score s reported as (s − 1)/(scale − 1)`,
+    },
+    {
       field: code('config.pricing'),
       default: 'null',
       limits:

@@ -83,6 +83,17 @@ export interface PricingConfig {
 export interface MetricsConfig {
   /** The embedding model that compares answer and gold. */
   semanticSimilarity: ModelEndpointConfig | null;
+  /** The chat model that checks the answer's claims against the retrieved passages (faithfulness and hallucinationRate). Absent in configurations stored before it existed. */
+  faithfulness?: ModelEndpointConfig | null;
+  /** The chat model that judges each retrieved passage's relevance to the question. */
+  contextRelevance?: ModelEndpointConfig | null;
+  /** LLM-as-judge: a chat model, its rubric and the top of its 1..scale score. */
+  judge?: JudgeMetricConfig | null;
+}
+/** The LLM-as-judge metric: the model, the rubric it grades by, and its scale (scores 1..scale, reported as (s − 1)/(scale − 1)). */
+export interface JudgeMetricConfig extends ModelEndpointConfig {
+  rubric: string;
+  scale: number;
 }
 
 /** A complete, validated experiment configuration (every default filled in). */
@@ -140,7 +151,17 @@ export interface ExperimentConfigInput {
   } | null;
   prompt?: { name?: string | null; version?: number | null } | null;
   graders?: GraderInput[] | null;
-  metrics?: { semanticSimilarity?: ModelEndpointInput | null } | null;
+  metrics?: {
+    semanticSimilarity?: ModelEndpointInput | null;
+    faithfulness?: ModelEndpointInput | null;
+    contextRelevance?: ModelEndpointInput | null;
+    judge?: JudgeMetricInput | null;
+  } | null;
+}
+
+export interface JudgeMetricInput extends ModelEndpointInput {
+  rubric?: string | null;
+  scale?: number | null;
 }
 
 export interface ModelEndpointInput {
@@ -201,6 +222,11 @@ export const LIMITS = {
   stopSequences: 16,
   stopSequenceLength: 200,
   pricePerMillionTokens: { min: 0, max: 1_000_000 },
+  /** The top of an LLM-as-judge scale (scores 1..scale). */
+  judgeScale: { min: 2, max: 10 },
+  judgeRubricLength: 4000,
+  /** Results judgeExperiment grades in one call. */
+  judgeSampleSize: { min: 1, max: 1000 },
 } as const;
 
 /** Whether `n` lies in `range`. */
@@ -248,6 +274,11 @@ export const DEFAULTS = {
   /** The offline embedding model and reranker the dense methods use unless given others. */
   embeddingModel: DEFAULT_SIMULATED_EMBEDDING_MODEL,
   rerankerModel: SIMULATED_RERANKER_MODELS[0],
+  /** The chat model of a judge-graded metric unless given another (any name works with SIMULATED). */
+  judgeModel: 'simulated-judge',
+  judgeScale: 5,
+  judgeRubric:
+    'The answer is correct and complete for the question, and says nothing false. Judge the facts, not the wording.',
 } as const;
 
 /**
@@ -320,7 +351,7 @@ export function validateConfig(
       lookups,
     ),
     graders: validateGraders(input.graders),
-    ...(input.metrics?.semanticSimilarity != null
+    ...(input.metrics != null && Object.values(input.metrics).some((metric) => metric != null)
       ? { metrics: validateMetrics(input.metrics) }
       : {}),
   };
@@ -336,6 +367,44 @@ function validateMetrics(input: NonNullable<ExperimentConfigInput['metrics']>): 
             'config.metrics.semanticSimilarity',
             DEFAULTS.embeddingModel,
           ),
+    // Only the metrics that are on: a configuration without them stays as it was (and so its manifest hash).
+    ...(input.faithfulness != null
+      ? { faithfulness: validateChatEndpoint(input.faithfulness, 'config.metrics.faithfulness') }
+      : {}),
+    ...(input.contextRelevance != null
+      ? {
+          contextRelevance: validateChatEndpoint(
+            input.contextRelevance,
+            'config.metrics.contextRelevance',
+          ),
+        }
+      : {}),
+    ...(input.judge != null
+      ? { judge: validateJudgeMetric(input.judge, 'config.metrics.judge') }
+      : {}),
+  };
+}
+
+/** A chat model that grades: any provider; SIMULATED answers as a judge offline under any model name. */
+function validateChatEndpoint(input: ModelEndpointInput, field: string): ModelEndpointConfig {
+  const provider = validateProvider(input.provider ?? {}, `${field}.provider`);
+  const model =
+    provider.kind === 'SIMULATED' && input.model == null
+      ? DEFAULTS.judgeModel
+      : requiredText(input.model, `${field}.model`, LIMITS.identifierLength);
+  return { provider, model };
+}
+
+/** The LLM-as-judge metric (also what judgeExperiment takes). */
+export function validateJudgeMetric(input: JudgeMetricInput, field: string): JudgeMetricConfig {
+  const endpoint = validateChatEndpoint(input, field);
+  return {
+    ...endpoint,
+    rubric:
+      input.rubric == null
+        ? DEFAULTS.judgeRubric
+        : requiredText(input.rubric, `${field}.rubric`, LIMITS.judgeRubricLength),
+    scale: integerIn(input.scale ?? DEFAULTS.judgeScale, LIMITS.judgeScale, `${field}.scale`),
   };
 }
 

@@ -2,6 +2,16 @@ import { setMaxListeners } from 'node:events';
 import { SlotPool } from './slot-pool.ts';
 import type { Embedder } from './embeddings/embedder.ts';
 import { semanticSimilarity, type ModelGradedMetrics } from './metrics/model-graded.ts';
+import {
+  contextRelevance,
+  faithfulness,
+  judgeMessages,
+  judgeScore,
+  tracePassages,
+  type JudgeCall,
+  type JudgedSample,
+} from './metrics/judged.ts';
+import { callJudge, type JudgeTarget } from './metrics/judge-call.ts';
 import { cacheKey } from './cache/cache-key.ts';
 import { TimeSlice } from './time-slice.ts';
 import {
@@ -91,6 +101,8 @@ export interface RunnerOptions {
   onSample: (record: SampleRecord) => void;
   /** The embedding model of the semanticSimilarity metric; absent when the metric is off. */
   semanticEmbedder?: Embedder | null;
+  /** The chat models of the judge-graded metrics; each absent when its metric is off. */
+  judges?: ModelJudges | null;
   /** A step of a multi-step method finished (REACT); called as it happens. */
   onAgentStep?: (sampleIndex: number, step: AgentStepReport) => void;
   /** Asked before each sample starts: a promise holds the runner back until storage has caught up. */
@@ -101,6 +113,13 @@ export interface RunnerOptions {
   scrub?: (text: string) => string;
   /** Runs REGEX graders under a time budget; needed when any grader may be a REGEX (config or record graders). */
   regex?: RegexSandbox;
+}
+
+/** The judge-graded metrics' models (faithfulness also yields hallucinated). */
+export interface ModelJudges {
+  faithfulness?: JudgeTarget | null;
+  contextRelevance?: JudgeTarget | null;
+  judge?: (JudgeTarget & { rubric: string; scale: number }) | null;
 }
 
 /** Abort listeners one sample may hold on the run's signal at a time (provider call, permit wait, backoff, tool). */
@@ -268,9 +287,7 @@ export class AttemptRunner {
       tokensInput: record.tokensInput,
       tokensOutput: record.tokensOutput,
       failed: record.error !== null,
-      ...(record.modelMetrics
-        ? { semanticSimilarity: record.modelMetrics.semanticSimilarity }
-        : {}),
+      ...(record.modelMetrics ? gradedOutcome(record.modelMetrics) : {}),
     });
     this.grading.add(record.grades, record.failureMode);
     this.profiler.recordSample(record.timings);
@@ -349,7 +366,16 @@ export class AttemptRunner {
     const grades = await clock.time('metrics', () =>
       this.grade(result.parsedAnswer, example, context),
     );
-    const modelMetrics = await this.gradeByModel(result.parsedAnswer, example, clock, signal);
+    const modelMetrics = await this.gradeByModel(
+      {
+        question: example.question,
+        answer: result.parsedAnswer,
+        example,
+        passages: tracePassages(result.trace),
+      },
+      clock,
+      signal,
+    );
     const cacheHit = usage.calls > 0 && usage.hits === usage.calls;
     return {
       ...base,
@@ -408,26 +434,128 @@ export class AttemptRunner {
 
   /** The model-graded metrics a sample has configured; a metric that fails is null with its reason, and the sample keeps the rest. */
   private async gradeByModel(
-    answer: string,
-    example: Example,
+    sample: JudgedSample,
     clock: SampleClock,
     signal: AbortSignal,
   ): Promise<ModelGradedMetrics | null> {
     const embedder = this.options.semanticEmbedder;
-    if (!embedder) return null;
-    try {
-      return {
-        semanticSimilarity: await clock.time('semantic_similarity', () =>
-          semanticSimilarity(embedder, answer, example, signal),
-        ),
-      };
-    } catch (error) {
-      if (signal.aborted) return null;
-      return {
-        semanticSimilarity: null,
-        semanticSimilarityError: errorMessage(error, this.options.scrub),
-      };
+    const judges = this.options.judges ?? {};
+    if (!embedder && !judges.faithfulness && !judges.contextRelevance && !judges.judge) return null;
+    const metrics: ModelGradedMetrics = {};
+    const failed = (error: unknown) => {
+      if (signal.aborted) throw error;
+      return errorMessage(error, this.options.scrub);
+    };
+    // The metrics are independent: their calls go out together, each timed as its own phase.
+    const tasks: Promise<void>[] = [];
+    if (embedder)
+      tasks.push(
+        clock
+          .time('semantic_similarity', () =>
+            semanticSimilarity(embedder, sample.answer, sample.example, signal),
+          )
+          .then(
+            (value) => {
+              metrics.semanticSimilarity = value;
+            },
+            (error: unknown) => {
+              metrics.semanticSimilarity = null;
+              metrics.semanticSimilarityError = failed(error);
+            },
+          ),
+      );
+    if (judges.faithfulness) {
+      const call = this.judgeCall(judges.faithfulness, sample, signal);
+      tasks.push(
+        clock
+          .time('faithfulness', () => faithfulness(sample, call))
+          .then(
+            ({ value }) => {
+              metrics.faithfulness = value.faithfulness;
+              metrics.hallucinated = value.hallucinated;
+            },
+            (error: unknown) => {
+              metrics.faithfulness = null;
+              metrics.hallucinated = null;
+              metrics.faithfulnessError = failed(error);
+            },
+          ),
+      );
     }
+    if (judges.contextRelevance) {
+      const call = this.judgeCall(judges.contextRelevance, sample, signal);
+      tasks.push(
+        clock
+          .time('context_relevance', () => contextRelevance(sample, call))
+          .then(
+            ({ value }) => {
+              metrics.contextRelevance = value;
+            },
+            (error: unknown) => {
+              metrics.contextRelevance = null;
+              metrics.contextRelevanceError = failed(error);
+            },
+          ),
+      );
+    }
+    const judge = judges.judge;
+    if (judge) {
+      metrics.judgePrompt = JSON.stringify(judgeMessages(sample, judge.rubric, judge.scale));
+      const call = this.judgeCall(judge, sample, signal, (text) => {
+        metrics.judgeReply = text;
+      });
+      tasks.push(
+        clock
+          .time('judge', () => judgeScore(sample, judge, call))
+          .then(
+            ({ value }) => {
+              metrics.judge = value.score;
+              metrics.judgeRaw = value.raw;
+            },
+            (error: unknown) => {
+              metrics.judge = null;
+              metrics.judgeRaw = null;
+              metrics.judgeError = failed(error);
+            },
+          ),
+      );
+    }
+    // A metric that fails while the run is being stopped rethrows: the sample is re-run, not recorded.
+    const outcomes = await Promise.allSettled(tasks);
+    if (signal.aborted || outcomes.some((outcome) => outcome.status === 'rejected')) return null;
+    return metrics;
+  }
+
+  /** A judge call of one sample, through this attempt's cache, counted as an API call when it reaches the provider. */
+  private judgeCall(
+    target: JudgeTarget,
+    sample: JudgedSample,
+    signal: AbortSignal,
+    onReply?: (text: string) => void,
+  ): JudgeCall {
+    const slots = this.slots;
+    return async (messages, metadata) => {
+      const reply = await callJudge(
+        target,
+        this.options.cache,
+        {
+          messages,
+          metadata,
+          subject: { dataset: this.options.config.datasetName, exampleId: sample.example.id },
+          seed: this.options.config.hyperparameters.seed,
+          signal,
+        },
+        {
+          onProviderCall: () => {
+            this.apiCalls += 1;
+          },
+          onTheWire: { begin: () => this.gauge.enter(), end: () => this.gauge.exit() },
+          whileWaiting: slots ? (wait) => slots.whileWaiting(wait) : undefined,
+        },
+      );
+      onReply?.(reply.text);
+      return reply;
+    };
   }
 
   /** One model call: cache lookup (memory tier, persistent tier, then identical calls in flight), else the provider. */
@@ -486,6 +614,20 @@ export class AttemptRunner {
     if (hit) return { completion: hit.completion, cacheTier: hit.tier };
     return timedCall(() => cache.fetchOnce(key, callProvider));
   }
+}
+
+/** The model-graded part of a sample's outcome, for the aggregates. */
+function gradedOutcome(metrics: ModelGradedMetrics): Partial<SampleOutcome> {
+  const { semanticSimilarity, faithfulness, hallucinated, contextRelevance, judge } = metrics;
+  return Object.fromEntries(
+    Object.entries({
+      semanticSimilarity,
+      faithfulness,
+      hallucinated,
+      contextRelevance,
+      judge,
+    }).filter(([, value]) => value !== undefined),
+  );
 }
 
 export function errorMessage(

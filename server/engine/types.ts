@@ -80,6 +80,15 @@ export interface RequestMetadata {
   observations?: number;
   /** An LLM_RUBRIC grader's judge call: the rubric and the answer it grades (the reply is a JSON verdict). */
   judge?: { rubric: string; answer: string };
+  /** A model-graded metric's judge call: what the simulator answers from (it never reads the prompt text). */
+  grading?: {
+    metric: 'FAITHFULNESS' | 'CONTEXT_RELEVANCE' | 'JUDGE';
+    answer: string;
+    /** FAITHFULNESS, CONTEXT_RELEVANCE: the retrieved passages as the judge is shown them. */
+    passages?: string[];
+    /** JUDGE: the top of the 1..scale score. */
+    scale?: number;
+  };
 }
 
 export interface CompletionRequest {
@@ -134,6 +143,9 @@ export const PROFILE_PHASES = [
   'embedding',
   'rerank',
   'semantic_similarity',
+  'faithfulness',
+  'context_relevance',
+  'judge',
 ] as const;
 export type ProfilePhase = (typeof PROFILE_PHASES)[number];
 

@@ -1,7 +1,12 @@
 import type { Database } from '../db/orm.ts';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { ResponseCache, type PersistentCacheStore } from '../engine/cache/response-cache.ts';
-import { DEFAULTS, type ExperimentConfig } from '../engine/experiment-config.ts';
+import {
+  DEFAULTS,
+  type ExperimentConfig,
+  type ModelEndpointConfig,
+} from '../engine/experiment-config.ts';
+import type { JudgeTarget } from '../engine/metrics/judge-call.ts';
 import type { Dataset } from '../engine/datasets/dataset.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import type { ExperimentMetrics } from '../engine/metrics/aggregate.ts';
@@ -14,7 +19,12 @@ import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import type { ConcurrencyWindows } from '../engine/providers/adaptive-limiter.ts';
 import type { BreakerRegistry } from '../engine/providers/circuit-breaker.ts';
 import { createProvider, providerEndpoint } from '../engine/providers/index.ts';
-import { AttemptRunner, type PendingSample, type SampleRecord } from '../engine/runner.ts';
+import {
+  AttemptRunner,
+  type ModelJudges,
+  type PendingSample,
+  type SampleRecord,
+} from '../engine/runner.ts';
 import type { Provider } from '../engine/types.ts';
 import type { EventBus, ExperimentEvent } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
@@ -265,6 +275,7 @@ export class AttemptExecution {
     const semantic = config.metrics?.semanticSimilarity ?? null;
     return new AttemptRunner({
       semanticEmbedder: semantic ? createEmbedder(semantic, this.retrievalServices().models) : null,
+      judges: this.judges(config, startedWithRunKey),
       config,
       method: createMethod(
         config.reasoningMethod,
@@ -289,6 +300,34 @@ export class AttemptExecution {
           step,
         }),
     });
+  }
+
+  /** The chat models of the judge-graded metrics, each with the app's retry, limiter and breaker layers. */
+  private judges(config: ExperimentConfig, startedWithRunKey: boolean): ModelJudges {
+    const target = (endpoint: ModelEndpointConfig | null | undefined) =>
+      endpoint
+        ? {
+            provider: createProvider(endpoint.provider, {
+              oracle: this.deps.datasets,
+              credentials: this.deps.credentials,
+              apiKey: this.apiKey,
+              runKeyLost: startedWithRunKey && !this.apiKey,
+              limiters: this.deps.limiters,
+              breakers: this.deps.breakers,
+              secrets: this.deps.secrets,
+            }),
+            model: endpoint.model,
+            endpoint: providerEndpoint(endpoint.provider),
+          }
+        : null;
+    const judge = config.metrics?.judge;
+    return {
+      faithfulness: target(config.metrics?.faithfulness),
+      contextRelevance: target(config.metrics?.contextRelevance),
+      judge: judge
+        ? { ...(target(judge) as JudgeTarget), rubric: judge.rubric, scale: judge.scale }
+        : null,
+    };
   }
 
   private retrievalServices(): RetrievalServices {

@@ -54,15 +54,25 @@ export async function loadStoredOutcomes(
 }
 
 /** A resumed attempt's aggregates include the model-graded values already stored. */
-function storedModelMetrics(value: unknown): Pick<StoredOutcome, 'semanticSimilarity'> {
+function storedModelMetrics(
+  value: unknown,
+): Pick<
+  StoredOutcome,
+  'semanticSimilarity' | 'faithfulness' | 'hallucinated' | 'contextRelevance' | 'judge'
+> {
   if (!value) return {};
   // Text in SQLite, already parsed in PostgreSQL.
-  const stored = (typeof value === 'string' ? JSON.parse(value) : value) as {
-    semanticSimilarity?: number | null;
-  };
-  return 'semanticSimilarity' in stored
-    ? { semanticSimilarity: stored.semanticSimilarity ?? null }
-    : {};
+  const stored = (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>;
+  const kept: Record<string, unknown> = {};
+  for (const metric of [
+    'semanticSimilarity',
+    'faithfulness',
+    'hallucinated',
+    'contextRelevance',
+    'judge',
+  ] as const)
+    if (metric in stored) kept[metric] = stored[metric] ?? null;
+  return kept;
 }
 
 /** Stored results and failures per attempt. */

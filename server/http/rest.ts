@@ -108,6 +108,14 @@ const CSV_COLUMNS = [
   'failure_mode',
   'semantic_similarity',
   'semantic_similarity_error',
+  'faithfulness',
+  'hallucinated',
+  'faithfulness_error',
+  'context_relevance',
+  'context_relevance_error',
+  'judge_score',
+  'judge_raw_score',
+  'judge_error',
 ] as const;
 
 /** All sample results of one attempt (latest by default), streamed page by page as JSON or CSV. */
@@ -192,7 +200,23 @@ function sampleRow(sample: SampleResult): Record<string, unknown> {
       typeof sample.modelMetrics?.semanticSimilarityError === 'string'
         ? sample.modelMetrics.semanticSimilarityError
         : null,
+    faithfulness: modelMetric(sample, 'faithfulness', 'number'),
+    hallucinated: modelMetric(sample, 'hallucinated', 'boolean'),
+    faithfulness_error: modelMetric(sample, 'faithfulnessError', 'string'),
+    context_relevance: modelMetric(sample, 'contextRelevance', 'number'),
+    context_relevance_error: modelMetric(sample, 'contextRelevanceError', 'string'),
+    judge_score: modelMetric(sample, 'judge', 'number'),
+    judge_raw_score: modelMetric(sample, 'judgeRaw', 'number'),
+    judge_error: modelMetric(sample, 'judgeError', 'string'),
+    judge_prompt: modelMetric(sample, 'judgePrompt', 'string'),
+    judge_reply: modelMetric(sample, 'judgeReply', 'string'),
   };
+}
+
+/** A model-graded value of a sample when stored with the expected type, else null. */
+function modelMetric(sample: SampleResult, field: string, kind: 'number' | 'boolean' | 'string') {
+  const value = sample.modelMetrics?.[field];
+  return typeof value === kind ? value : null;
 }
 
 function csvStream(rows: AsyncGenerator<Record<string, unknown>>): ReadableStream<Uint8Array> {

@@ -4,6 +4,7 @@ import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { ExperimentService } from '../experiments/experiment-service.ts';
+import type { JudgeRunDeps } from '../experiments/judge-run.ts';
 import type { PersistentResponseCache } from '../experiments/persistent-cache.ts';
 
 /** What resolvers may use. Built per operation: `em` is a fresh fork of the EntityManager. */
@@ -18,6 +19,8 @@ export interface Context {
   /** Keys from the server environment: resolvers may say whether they are set, never what they are. */
   providerCredentials: ProviderCredentials;
   subscriptions: SubscriptionSettings;
+  /** What judgeExperiment needs to reach a judge model (the same layers and cache as a run). */
+  judging: JudgeRunDeps;
   /** False when LLMFORGE_API_TOKEN is set and the request did not present it. */
   authorized: boolean;
 }

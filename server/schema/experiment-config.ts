@@ -9,6 +9,7 @@ import {
   type OptimizationConfig,
   type PricingConfig,
   type ProviderConfig,
+  type JudgeMetricConfig,
   type ModelEndpointConfig,
   type RagConfig,
 } from '../engine/experiment-config.ts';
@@ -99,6 +100,18 @@ const ModelEndpointSettings = builder
     }),
   });
 
+export const JudgeSettings = builder.objectRef<JudgeMetricConfig>('JudgeSettings').implement({
+  description: 'An LLM judge: the chat model, its rubric and the top of its 1..scale score',
+  fields: (t) => ({
+    provider: t.field({ type: ProviderSettings, resolve: (m) => m.provider }),
+    model: t.exposeString('model'),
+    rubric: t.exposeString('rubric'),
+    scale: t.exposeInt('scale', {
+      description: 'Scores run 1..scale and are reported as (score − 1) / (scale − 1)',
+    }),
+  }),
+});
+
 const RagSettings = builder.objectRef<RagConfig>('RagSettings').implement({
   fields: (t) => ({
     embedding: t.field({
@@ -162,6 +175,25 @@ export const ExperimentConfigRef = builder
         description:
           'The embedding model of the semanticSimilarity metric; null when the metric is off',
         resolve: (c) => c.metrics?.semanticSimilarity ?? null,
+      }),
+      faithfulness: t.field({
+        type: ModelEndpointSettings,
+        nullable: true,
+        description:
+          'The chat model of the faithfulness and hallucinationRate metrics; null when they are off',
+        resolve: (c) => c.metrics?.faithfulness ?? null,
+      }),
+      contextRelevance: t.field({
+        type: ModelEndpointSettings,
+        nullable: true,
+        description: 'The chat model of the contextRelevance metric; null when it is off',
+        resolve: (c) => c.metrics?.contextRelevance ?? null,
+      }),
+      judge: t.field({
+        type: JudgeSettings,
+        nullable: true,
+        description: 'The LLM-as-judge metric; null when it is off',
+        resolve: (c) => c.metrics?.judge ?? null,
       }),
     }),
   });
@@ -249,6 +281,21 @@ const ModelEndpointInput = builder.inputType('ModelEndpointInput', {
   }),
 });
 
+export const JudgeMetricInput = builder.inputType('JudgeMetricInput', {
+  fields: (t) => ({
+    provider: t.field({ type: ProviderInput, description: 'default SIMULATED' }),
+    model: t.string({
+      description: `Any chat model of the provider; required unless SIMULATED (default ${d.judgeModel})`,
+    }),
+    rubric: t.string({
+      description: `What the judge grades by, ≤ ${LIMITS.judgeRubricLength} characters; default "${d.judgeRubric}"`,
+    }),
+    scale: t.int({
+      description: `The top score: the judge answers 1..scale; ${range(LIMITS.judgeScale)}, default ${d.judgeScale}`,
+    }),
+  }),
+});
+
 const RagInput = builder.inputType('RagInput', {
   fields: (t) => ({
     embedding: t.field({
@@ -281,6 +328,18 @@ const MetricsInput = builder.inputType('MetricsInput', {
     semanticSimilarity: t.field({
       type: ModelEndpointInput,
       description: `Cosine of the embeddings of answer and gold (best over aliases); {} uses SIMULATED ${d.embeddingModel}`,
+    }),
+    faithfulness: t.field({
+      type: ModelEndpointInput,
+      description: `A chat model lists the answer's claims and marks each supported by the retrieved passages or not (faithfulness, hallucinationRate); retrieval-augmented samples only; {} uses SIMULATED ${d.judgeModel}`,
+    }),
+    contextRelevance: t.field({
+      type: ModelEndpointInput,
+      description: `A chat model marks each retrieved passage relevant to the question or not; {} uses SIMULATED ${d.judgeModel}`,
+    }),
+    judge: t.field({
+      type: JudgeMetricInput,
+      description: 'LLM-as-judge with a rubric on a 1..scale score, reported in 0..1',
     }),
   }),
 });

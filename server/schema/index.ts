@@ -14,6 +14,7 @@ import './dataset.ts';
 import './knowledge-base.ts';
 import './prompt.ts';
 import './regression.ts';
+import './judge-run.ts';
 import './comparison.ts';
 import './provider.ts';
 import './cache.ts';

@@ -3,7 +3,7 @@ import type { MeanInterval } from '../engine/metrics/model-graded.ts';
 import { builder } from './builder.ts';
 import { GradingMetricsRef } from './grader.ts';
 
-const MeanIntervalRef = builder.objectRef<MeanInterval>('MeanInterval').implement({
+export const MeanIntervalRef = builder.objectRef<MeanInterval>('MeanInterval').implement({
   description:
     'A mean over the samples that have a value, with its 95 % confidence interval (normal approximation, clipped to 0..1)',
   fields: (t) => ({
@@ -58,6 +58,34 @@ export const MetricsRef = builder.objectRef<ExperimentMetrics>('ExperimentMetric
       description:
         'Mean semantic similarity of answer and gold; null unless config.metrics.semanticSimilarity is set (or no sample has a value)',
       resolve: (m) => m.semanticSimilarity ?? null,
+    }),
+    faithfulness: t.field({
+      type: MeanIntervalRef,
+      nullable: true,
+      description:
+        'Mean share of the answers’ claims supported by the retrieved passages; null unless config.metrics.faithfulness is set (or no sample has a value)',
+      resolve: (m) => m.faithfulness ?? null,
+    }),
+    hallucinationRate: t.field({
+      type: MeanIntervalRef,
+      nullable: true,
+      description:
+        'Share of samples with at least one claim the passages do not support (per sample, not per claim); with faithfulness',
+      resolve: (m) => m.hallucinationRate ?? null,
+    }),
+    contextRelevance: t.field({
+      type: MeanIntervalRef,
+      nullable: true,
+      description:
+        'Mean share of retrieved passages judged relevant to the question; null unless config.metrics.contextRelevance is set',
+      resolve: (m) => m.contextRelevance ?? null,
+    }),
+    judge: t.field({
+      type: MeanIntervalRef,
+      nullable: true,
+      description:
+        'Mean LLM-judge score mapped to 0..1; null unless config.metrics.judge is set (or no sample has a value)',
+      resolve: (m) => m.judge ?? null,
     }),
   }),
 });

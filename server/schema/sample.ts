@@ -87,8 +87,72 @@ export const SampleResultRef = builder.objectType(SampleResult, {
           ? s.modelMetrics.semanticSimilarityError
           : null,
     }),
+    faithfulness: t.float({
+      nullable: true,
+      description:
+        'Supported claims / claims of the answer, judged against the retrieved passages; null when off, not retrieval-augmented, without claims, or failed (see faithfulnessError)',
+      resolve: (s) => graded(s, 'faithfulness', 'number'),
+    }),
+    hallucinated: t.boolean({
+      nullable: true,
+      description:
+        'Whether any claim of the answer is unsupported by the passages (hallucinationRate is the share of samples where it is); null with faithfulness',
+      resolve: (s) => graded(s, 'hallucinated', 'boolean'),
+    }),
+    faithfulnessError: t.string({
+      nullable: true,
+      description: 'Why faithfulness is null although configured',
+      resolve: (s) => graded(s, 'faithfulnessError', 'string'),
+    }),
+    contextRelevance: t.float({
+      nullable: true,
+      description:
+        'Relevant passages / retrieved passages, as judged; null when off, not retrieval-augmented, or failed (see contextRelevanceError)',
+      resolve: (s) => graded(s, 'contextRelevance', 'number'),
+    }),
+    contextRelevanceError: t.string({
+      nullable: true,
+      description: 'Why contextRelevance is null although configured',
+      resolve: (s) => graded(s, 'contextRelevanceError', 'string'),
+    }),
+    judgeScore: t.float({
+      nullable: true,
+      description:
+        'The LLM judge’s score mapped to 0..1 as (judgeRawScore − 1) / (scale − 1); null when off or failed (see judgeError)',
+      resolve: (s) => graded(s, 'judge', 'number'),
+    }),
+    judgeRawScore: t.int({
+      nullable: true,
+      description: 'The judge’s own score on its 1..scale scale',
+      resolve: (s) => graded(s, 'judgeRaw', 'number'),
+    }),
+    judgeError: t.string({
+      nullable: true,
+      description: 'Why judgeScore is null although configured (e.g. an unparseable reply)',
+      resolve: (s) => graded(s, 'judgeError', 'string'),
+    }),
+    judgePrompt: t.string({
+      nullable: true,
+      description: 'The messages sent to the judge, as JSON text',
+      resolve: (s) => graded(s, 'judgePrompt', 'string'),
+    }),
+    judgeReply: t.string({
+      nullable: true,
+      description: 'The judge’s reply, verbatim',
+      resolve: (s) => graded(s, 'judgeReply', 'string'),
+    }),
   }),
 });
+
+/** A stored model-graded value when it has the expected type (null otherwise, e.g. on older samples). */
+function graded<K extends 'number' | 'boolean' | 'string'>(
+  sample: SampleResult,
+  field: string,
+  kind: K,
+): (K extends 'number' ? number : K extends 'boolean' ? boolean : string) | null {
+  const value = sample.modelMetrics?.[field];
+  return typeof value === kind ? (value as never) : null;
+}
 
 export const SampleConnection = builder
   .objectRef<Page<SampleResult>>('SampleConnection')

@@ -142,7 +142,9 @@ describe('REACT and RAG through the GraphQL API (simulated provider)', () => {
         csv
           .split('\r\n')[0]!
           .endsWith(
-            ',trace,metadata,grades,failure_mode,semantic_similarity,semantic_similarity_error',
+            ',trace,metadata,grades,failure_mode,semantic_similarity,semantic_similarity_error,' +
+              'faithfulness,hallucinated,faithfulness_error,context_relevance,context_relevance_error,' +
+              'judge_score,judge_raw_score,judge_error',
           ),
       ).toBe(true);
       expect(csv).toContain('""stopReason"":""answer""');

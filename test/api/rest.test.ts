@@ -321,6 +321,14 @@ describe('the REST shim', () => {
         'failure_mode',
         'semantic_similarity',
         'semantic_similarity_error',
+        'faithfulness',
+        'hallucinated',
+        'faithfulness_error',
+        'context_relevance',
+        'context_relevance_error',
+        'judge_score',
+        'judge_raw_score',
+        'judge_error',
       ]);
       expect(rows).toHaveLength(NUM_SAMPLES);
       for (const row of rows) expect(row).toHaveLength(header!.length);

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useQuery } from 'urql';
 import { formatInteger, formatMs, formatPercent, formatPValue, formatScore } from '../format.ts';
+import { GRADED_METRICS, formatInterval } from '../model-graded.ts';
 import { CompareManyQuery } from '../operations/compare.ts';
 import { Pager, useCursorPages } from '../pagination.tsx';
 import { Link } from '../router.tsx';
@@ -21,6 +22,10 @@ export function MultiComparison({ ids }: { ids: string[] }) {
   const comparison = data?.compareExperiments;
   if (!comparison) return <p className="muted panel">{fetching ? 'Comparing…' : ''}</p>;
   const letter = (index: number) => LETTERS[index] ?? String(index + 1);
+  // Model-graded columns only for the metrics some compared experiment has.
+  const graded = GRADED_METRICS.filter(([metric]) =>
+    comparison.experiments.some((row) => row.experiment.metrics?.[metric]),
+  );
   return (
     <>
       <section className="panel" data-testid="multi-table">
@@ -42,6 +47,11 @@ export function MultiComparison({ ids }: { ids: string[] }) {
               <th className="num">p99</th>
               <th className="num">Tokens in / out</th>
               <th className="num">Cost</th>
+              {graded.map(([metric, label]) => (
+                <th key={metric} className="num">
+                  {label} [95 % CI]
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
@@ -66,6 +76,11 @@ export function MultiComparison({ ids }: { ids: string[] }) {
                 <td className="num">
                   {row.estimatedCostUsd == null ? '—' : `$${row.estimatedCostUsd.toFixed(4)}`}
                 </td>
+                {graded.map(([metric]) => (
+                  <td key={metric} className="num" data-testid={`multi-${metric}`}>
+                    {formatInterval(row.experiment.metrics?.[metric])}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>

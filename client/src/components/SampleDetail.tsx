@@ -85,6 +85,7 @@ function SampleFacts({ sample, details }: { sample: Sample; details: Details }) 
           {sample.cacheHit ? ` · cache hit (${sample.cacheTier ?? 'memory'})` : ''}
           {details.retries > 0 ? ` · ${details.retries} retries` : ''}
         </dd>
+        <ModelGradedFacts details={details} />
         {details.timings.length > 0 ? (
           <>
             <dt>Phases</dt>
@@ -97,10 +98,48 @@ function SampleFacts({ sample, details }: { sample: Sample; details: Details }) 
       ) : null}
       {details.agent ? <AgentTraceView agent={details.agent} /> : null}
       {details.retrieval ? <RetrievalView retrieval={details.retrieval} /> : null}
+      {details.judgePrompt ? (
+        <div data-testid="judge-trace">
+          <h3>
+            LLM judge{' '}
+            <span className="muted">
+              {details.judgeRawScore != null ? `score ${details.judgeRawScore}` : 'no score'}
+            </span>
+          </h3>
+          <PromptView prompt={JSON.parse(details.judgePrompt) as unknown} />
+          <pre className="text">{details.judgeReply ?? '—'}</pre>
+        </div>
+      ) : null}
       <h3>Prompt</h3>
       <PromptView prompt={details.prompt} />
       <h3>Raw output</h3>
       <pre className="text">{details.rawOutput ?? '—'}</pre>
+    </>
+  );
+}
+
+/** The sample's model-graded values; a metric that is on but has no value shows why. */
+function ModelGradedFacts({ details }: { details: Details }) {
+  const rows: [string, number | null, string | null][] = [
+    ['Semantic similarity', details.semanticSimilarity, details.semanticSimilarityError],
+    ['Faithfulness', details.faithfulness, details.faithfulnessError],
+    ['Context relevance', details.contextRelevance, details.contextRelevanceError],
+    ['LLM judge', details.judgeScore, details.judgeError],
+  ];
+  const shown = rows.filter(([, value, error]) => value != null || error != null);
+  if (shown.length === 0) return null;
+  return (
+    <>
+      <dt>Model-graded</dt>
+      <dd data-testid="sample-model-graded">
+        {shown
+          .map(([label, value, error]) =>
+            value != null
+              ? `${label} ${formatScore(value)}${label === 'Faithfulness' && details.hallucinated ? ' (hallucinated)' : ''}`
+              : `${label} — ${error}`,
+          )
+          .join(' · ')}
+      </dd>
     </>
   );
 }

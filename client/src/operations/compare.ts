@@ -45,7 +45,16 @@ export const CompareManyQuery = graphql(`
     compareExperiments(ids: $ids) {
       samplesInCommonAll
       experiments {
-        experiment { id name config { reasoningMethod } }
+        experiment {
+          id name config { reasoningMethod }
+          metrics {
+            semanticSimilarity { mean ciLow ciHigh n }
+            faithfulness { mean ciLow ciHigh n }
+            hallucinationRate { mean ciLow ciHigh n }
+            contextRelevance { mean ciLow ciHigh n }
+            judge { mean ciLow ciHigh n }
+          }
+        }
         samples correct f1Mean tokensInput tokensOutput estimatedCostUsd
         accuracy { estimate lower upper }
         latency { p50 p95 p99 }

@@ -82,6 +82,8 @@ export const SampleDetailsQuery = graphql(`
           }
           retrieval { retrieval topK knowledgeBase passages { id rank score title text } }
           metadata
+          semanticSimilarity semanticSimilarityError faithfulness hallucinated faithfulnessError
+          contextRelevance contextRelevanceError judgeScore judgeRawScore judgeError judgePrompt judgeReply
         }
       }
     }

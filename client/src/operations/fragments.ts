@@ -19,6 +19,10 @@ export const MetricsFields = graphql(`
     latencyMean latencyP50 latencyP95 latencyP99
     throughput tokensInput tokensOutput estimatedCostUsd
     semanticSimilarity { mean ciLow ciHigh n }
+    faithfulness { mean ciLow ciHigh n }
+    hallucinationRate { mean ciLow ciHigh n }
+    contextRelevance { mean ciLow ciHigh n }
+    judge { mean ciLow ciHigh n }
   }
 `);
 

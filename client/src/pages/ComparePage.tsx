@@ -14,6 +14,7 @@ import {
 } from '../format.ts';
 import type { ResultOf } from '../graphql.ts';
 import { ComparableExperimentsQuery, CompareQuery } from '../operations/compare.ts';
+import { GRADED_METRICS, formatInterval } from '../model-graded.ts';
 import { Pager, useCursorPages } from '../pagination.tsx';
 import { Link, navigate, useLocation } from '../router.tsx';
 
@@ -234,12 +235,14 @@ function SideBySide({ comparison }: { comparison: Comparison }) {
         signed(mb.tokensOutput - ma.tokensOutput),
       ],
     );
-    if (ma.semanticSimilarity || mb.semanticSimilarity) {
-      const similarity = (m: typeof ma) =>
-        m.semanticSimilarity
-          ? `${formatScore(m.semanticSimilarity.mean)} [${formatScore(m.semanticSimilarity.ciLow)}, ${formatScore(m.semanticSimilarity.ciHigh)}]`
-          : '—';
-      rows.push(['Semantic similarity (95% CI)', similarity(ma), similarity(mb), '']);
+    for (const [metric, label] of GRADED_METRICS) {
+      if (ma[metric] || mb[metric])
+        rows.push([
+          `${label} (95% CI)`,
+          formatInterval(ma[metric]),
+          formatInterval(mb[metric]),
+          '',
+        ]);
     }
   }
   return (

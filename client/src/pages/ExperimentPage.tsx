@@ -4,6 +4,7 @@ import { LatencyHistogram, PhaseTimeChart } from '../components/charts.tsx';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { GatesPanel } from '../components/GatesPanel.tsx';
 import { LiveFeed } from '../components/LiveFeed.tsx';
+import { GRADED_METRICS, intervalHint, kebab } from '../model-graded.ts';
 import { MetricCard } from '../components/MetricCard.tsx';
 import { ProfileSection } from '../components/ProfileSection.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
@@ -281,14 +282,18 @@ function Metrics({ experiment }: { experiment: Experiment }) {
         testId="metric-tokens"
         hint={`${formatInteger(m.tokensInput)} in · ${formatInteger(m.tokensOutput)} out${m.estimatedCostUsd != null ? ` · ${formatUsd(m.estimatedCostUsd)}` : ''}`}
       />
-      {m.semanticSimilarity ? (
-        <MetricCard
-          label="Semantic similarity"
-          value={formatScore(m.semanticSimilarity.mean)}
-          testId="metric-semantic-similarity"
-          hint={`95% CI ${formatScore(m.semanticSimilarity.ciLow)}–${formatScore(m.semanticSimilarity.ciHigh)} · n ${formatInteger(m.semanticSimilarity.n)}`}
-        />
-      ) : null}
+      {GRADED_METRICS.map(([metric, label]) => {
+        const interval = m[metric];
+        return interval ? (
+          <MetricCard
+            key={metric}
+            label={label}
+            value={formatScore(interval.mean)}
+            testId={`metric-${kebab(metric)}`}
+            hint={intervalHint(interval)}
+          />
+        ) : null;
+      })}
       {m.failed > 0 ? (
         <MetricCard label="Failed samples" value={formatInteger(m.failed)} testId="metric-failed" />
       ) : null}

@@ -8,6 +8,7 @@ import {
 } from 'react';
 import { useMutation, useQuery, type CombinedError } from 'urql';
 import { ErrorNote } from '../components/ErrorNote.tsx';
+import { MetricsFields } from '../components/MetricsFields.tsx';
 import { GradersFields } from '../components/GradersFields.tsx';
 import { Field } from '../components/Field.tsx';
 import { METHODS } from '../enums.ts';
@@ -106,6 +107,7 @@ export function NewExperimentPage() {
         <MethodFields form={form} setForm={setForm} errors={errors} options={options} />
         <GenerationFields form={form} setForm={setForm} errors={errors} />
         <GradersFields form={form} setForm={setForm} errors={errors} />
+        <MetricsFields form={form} setForm={setForm} errors={errors} />
         <OptimizationFields form={form} setForm={setForm} errors={errors} />
       </div>
       {failure ? <ErrorNote error={failure} /> : null}

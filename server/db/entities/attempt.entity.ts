@@ -1,6 +1,7 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
 import type { ExperimentMetrics } from '../../engine/metrics/aggregate.ts';
 import type { RegressionReport } from '../../experiments/regression.ts';
+import type { JudgeRunReport } from '../../experiments/judge-run.ts';
 import type { RunManifest } from '../../experiments/run-manifest.ts';
 import type { OptimizationProfile } from '../../engine/optimization-profile.ts';
 import { Experiment, type ExperimentStatus } from './experiment.entity.ts';
@@ -29,6 +30,8 @@ export class Attempt {
   manifestHash: string | null = null;
   /** The last regression check of this attempt as a candidate. */
   regression: RegressionReport | null = null;
+  /** The last judgeExperiment run over this attempt's results. */
+  judgeRun: JudgeRunReport | null = null;
   createdAt: Date & Opt = new Date();
   startedAt: Date | null = null;
   completedAt: Date | null = null;
@@ -55,6 +58,7 @@ export const AttemptSchema = new EntitySchema<Attempt>({
     manifest: { type: 'json', columnType: 'json', nullable: true },
     manifestHash: { type: 'string', length: 64, nullable: true },
     regression: { type: 'json', columnType: 'json', nullable: true, lazy: true },
+    judgeRun: { type: 'json', columnType: 'json', nullable: true, lazy: true },
     createdAt: { type: 'datetime' },
     startedAt: { type: 'datetime', nullable: true },
     completedAt: { type: 'datetime', nullable: true },

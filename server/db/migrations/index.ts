@@ -8,6 +8,7 @@ import { Migration20261203110000_datasets_as_data } from './Migration20261203110
 import { Migration20261203120000_vector_indexes } from './Migration20261203120000_vector_indexes.ts';
 import { Migration20261203160000_prompts_graders_manifests } from './Migration20261203160000_prompts_graders_manifests.ts';
 import { Migration20261203160100_regression_gates } from './Migration20261203160100_regression_gates.ts';
+import { Migration20261203170000_judge_runs } from './Migration20261203170000_judge_runs.ts';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered on disk) so they run the same under
@@ -39,4 +40,5 @@ export const migrationsList: MigrationObject[] = [
     name: 'Migration20261203160100_regression_gates',
     class: Migration20261203160100_regression_gates,
   },
+  { name: 'Migration20261203170000_judge_runs', class: Migration20261203170000_judge_runs },
 ];

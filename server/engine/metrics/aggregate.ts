@@ -13,6 +13,27 @@ export interface SampleOutcome {
   failed: boolean;
   /** Model-graded values, where the experiment asks for them. */
   semanticSimilarity?: number | null;
+  faithfulness?: number | null;
+  /** Whether any claim of the answer is unsupported; hallucinationRate is the share of samples where it is. */
+  hallucinated?: boolean | null;
+  contextRelevance?: number | null;
+  judge?: number | null;
+}
+
+/** The model-graded aggregates: each the mean of the samples with a value, with its 95 % interval. */
+const GRADED = [
+  'semanticSimilarity',
+  'faithfulness',
+  'hallucinationRate',
+  'contextRelevance',
+  'judge',
+] as const;
+type GradedMetric = (typeof GRADED)[number];
+
+function gradedValue(outcome: SampleOutcome, metric: GradedMetric): number | null | undefined {
+  if (metric !== 'hallucinationRate') return outcome[metric];
+  const hallucinated = outcome.hallucinated;
+  return typeof hallucinated === 'boolean' ? (hallucinated ? 1 : 0) : hallucinated;
 }
 
 export interface ExperimentMetrics {
@@ -34,6 +55,13 @@ export interface ExperimentMetrics {
   grading?: GradingMetrics;
   /** Mean semantic similarity of answer and gold with its 95 % interval; absent unless configured. */
   semanticSimilarity?: MeanInterval | null;
+  /** Mean share of supported claims; absent unless configured, null when no sample has a value. */
+  faithfulness?: MeanInterval | null;
+  /** Share of samples with at least one unsupported claim. */
+  hallucinationRate?: MeanInterval | null;
+  contextRelevance?: MeanInterval | null;
+  /** Mean LLM-judge score mapped to 0..1. */
+  judge?: MeanInterval | null;
 }
 
 export interface TokenPrice {
@@ -54,12 +82,18 @@ export class MetricsAccumulator {
   private tokensInput = 0;
   private tokensOutput = 0;
   private readonly latencies: number[] = [];
-  private readonly similarities: number[] = [];
-  private semanticGraded = false;
+  /** Values per model-graded metric; a metric is listed once any sample had it on. */
+  private readonly graded = new Map<GradedMetric, number[]>();
 
   add(outcome: SampleOutcome): void {
     this.samples++;
-    if (outcome.semanticSimilarity !== undefined) this.semanticGraded = true;
+    for (const metric of GRADED) {
+      const value = gradedValue(outcome, metric);
+      if (value === undefined) continue;
+      const values = this.graded.get(metric) ?? [];
+      this.graded.set(metric, values);
+      if (typeof value === 'number' && !outcome.failed) values.push(value);
+    }
     // Failed samples still consumed tokens, so they are billed even though they score nothing.
     this.tokensInput += outcome.tokensInput;
     this.tokensOutput += outcome.tokensOutput;
@@ -72,8 +106,6 @@ export class MetricsAccumulator {
     if (outcome.correct) this.correct++;
     this.f1Sum += outcome.f1;
     this.latencies.push(outcome.latencyMs);
-    if (typeof outcome.semanticSimilarity === 'number')
-      this.similarities.push(outcome.semanticSimilarity);
   }
 
   result(wallTimeMs: number, price?: TokenPrice | null): ExperimentMetrics {
@@ -93,7 +125,9 @@ export class MetricsAccumulator {
       tokensInput: this.tokensInput,
       tokensOutput: this.tokensOutput,
       estimatedCostUsd: price ? this.costUsd(price) : null,
-      ...(this.semanticGraded ? { semanticSimilarity: meanInterval(this.similarities) } : {}),
+      ...Object.fromEntries(
+        [...this.graded].map(([metric, values]) => [metric, meanInterval(values)]),
+      ),
     };
   }
 

@@ -3,8 +3,25 @@ import type { Example } from '../types.ts';
 
 /** Model-graded values of one sample; null where the metric is on but could not be computed (`…Error` says why). */
 export interface ModelGradedMetrics {
-  semanticSimilarity: number | null;
+  /** Absent when the metric is off (each metric below likewise). */
+  semanticSimilarity?: number | null;
   semanticSimilarityError?: string;
+  /** Supported claims / claims of the answer, judged against the retrieved passages. */
+  faithfulness?: number | null;
+  /** Whether any claim of the answer is unsupported by the passages (null with faithfulness). */
+  hallucinated?: boolean | null;
+  faithfulnessError?: string;
+  /** Relevant passages / retrieved passages, as judged. */
+  contextRelevance?: number | null;
+  contextRelevanceError?: string;
+  /** The LLM judge's score mapped to 0..1: (judgeRaw − 1) / (scale − 1). */
+  judge?: number | null;
+  /** The judge's own score on its 1..scale scale. */
+  judgeRaw?: number | null;
+  judgeError?: string;
+  /** The judge's own messages (JSON text) and its reply verbatim, for the sample trace. */
+  judgePrompt?: string;
+  judgeReply?: string;
 }
 
 /**

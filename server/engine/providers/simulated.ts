@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Dataset } from '../datasets/dataset.ts';
 import { createPrng, randomIndex, type Prng } from '../datasets/random.ts';
 import { conclusion } from '../methods/cot.ts';
-import { simulatedVerdict } from './simulated-judge.ts';
+import { simulatedMetricReply, simulatedVerdict } from './simulated-judge.ts';
 import {
   CHARS_PER_TOKEN,
   type ChatMessage,
@@ -111,6 +111,8 @@ export class SimulatedProvider implements Provider {
       (subject && oracle.findExample?.(subject.dataset, subject.exampleId)) ||
       (metadata === undefined ? undefined : oracle.findByQuestion(metadata.question));
     if (metadata?.judge) return simulatedVerdict(metadata.judge, match?.example);
+    if (metadata?.grading)
+      return simulatedMetricReply(metadata.grading, metadata.question, match?.example);
     if (!match) return formatReply(shape, UNKNOWN_ANSWER, undefined, random);
     const family = KIND_FAMILY[match.dataset?.kind ?? 'GENERAL'];
     const correct =
