@@ -121,6 +121,12 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger)
       : null;
   const metricsRegistry = new Registry();
+  // sqlite-vec lives in the SQLite file; on PostgreSQL (pgvector would be the engine there) the index is in memory.
+  const vectorOptions = { exactSearchLimit: config.exactSearchLimit };
+  const vectors =
+    dialectOf(orm) === 'sqlite'
+      ? new SqliteVectorIndexStore(orm, vectorOptions)
+      : new MemoryVectorIndexStore(vectorOptions);
   const localScheduler = new AttemptScheduler(
     {
       orm,
@@ -136,11 +142,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       breakers: new BreakerRegistry(),
       timeSlice: new TimeSlice(),
       lifecycle,
-      // sqlite-vec lives in the SQLite file; on PostgreSQL (pgvector would be the engine there) the index is exact, in memory.
-      vectors:
-        dialectOf(orm) === 'sqlite'
-          ? new SqliteVectorIndexStore(orm)
-          : new MemoryVectorIndexStore(),
+      vectors,
       embeddingCache: new EmbeddingCache(responseCache),
     },
     config.maxConcurrentRuns,
