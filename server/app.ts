@@ -127,6 +127,8 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     dialectOf(orm) === 'sqlite'
       ? new SqliteVectorIndexStore(orm, vectorOptions)
       : new MemoryVectorIndexStore(vectorOptions);
+  const limiters = countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry);
+  const embeddingCache = new EmbeddingCache(responseCache);
   const localScheduler = new AttemptScheduler(
     {
       orm,
@@ -138,12 +140,12 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       credentials: providerCredentials,
       responseCache,
       secrets,
-      limiters: countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry),
+      limiters,
       breakers: new BreakerRegistry(),
       timeSlice: new TimeSlice(),
       lifecycle,
       vectors,
-      embeddingCache: new EmbeddingCache(responseCache),
+      embeddingCache,
     },
     config.maxConcurrentRuns,
   );
@@ -200,6 +202,10 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       eventStore,
       responseCache,
       providerCredentials,
+      retrieval: {
+        vectors,
+        models: { cache: embeddingCache, credentials: providerCredentials, limiters, secrets },
+      },
       subscriptions: {
         bufferSize: config.subscriberBufferSize,
         profileIntervalMs: config.profileIntervalMs,

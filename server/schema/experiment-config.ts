@@ -240,7 +240,7 @@ const AgentInput = builder.inputType('AgentInput', {
   }),
 });
 
-const ModelEndpointInput = builder.inputType('ModelEndpointInput', {
+export const ModelEndpointInput = builder.inputType('ModelEndpointInput', {
   fields: (t) => ({
     provider: t.field({ type: ProviderInput, description: 'default SIMULATED' }),
     model: t.string({

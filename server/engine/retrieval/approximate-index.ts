@@ -46,7 +46,9 @@ export class ApproximateVectorIndex implements VectorIndex {
     for (let start = 0; start < vectors.length; start += ADD_SLICE) {
       const slice = vectors.slice(start, start + ADD_SLICE);
       const matrix = new Float32Array(slice.length * dimensions);
-      slice.forEach((vector, offset) => matrix.set(vector, offset * dimensions));
+      slice.forEach((vector, offset) => {
+        matrix.set(vector, offset * dimensions);
+      });
       const keys = BigUint64Array.from(slice, (_vector, offset) => BigInt(start + offset));
       index.add(keys, matrix, options.threads ?? 0);
       if (start + ADD_SLICE < vectors.length) await new Promise((done) => setImmediate(done));
