@@ -10,6 +10,7 @@ import { useMutation, useQuery, type CombinedError } from 'urql';
 import { ErrorNote } from '../components/ErrorNote.tsx';
 import { GradersFields } from '../components/GradersFields.tsx';
 import { Field } from '../components/Field.tsx';
+import { RetrievalModelFields } from '../components/RetrievalModelFields.tsx';
 import { METHODS } from '../enums.ts';
 import {
   checkForm,
@@ -417,6 +418,22 @@ function MethodFields({
             />
           </Field>
         </div>
+      ) : null}
+      {form.reasoningMethod === 'RAG' && form.retrieval !== 'BM25' ? (
+        <RetrievalModelFields
+          role="embedding"
+          row={form.embedding}
+          onChange={(embedding) => setForm({ ...form, embedding })}
+          errors={errors}
+        />
+      ) : null}
+      {form.reasoningMethod === 'RAG' && form.retrieval === 'RERANKED' ? (
+        <RetrievalModelFields
+          role="reranker"
+          row={form.reranker}
+          onChange={(reranker) => setForm({ ...form, reranker })}
+          errors={errors}
+        />
       ) : null}
     </fieldset>
   );
