@@ -257,7 +257,7 @@ const RagInput = builder.inputType('RagInput', {
     }),
     reranker: t.field({
       type: ModelEndpointInput,
-      description: `RERANKED: the cross-encoder (OPENAI_COMPATIBLE: a /rerank endpoint); default SIMULATED ${d.rerankerModel}`,
+      description: `RERANKED: the cross-encoder (OPENAI_COMPATIBLE: a /rerank endpoint; HUGGINGFACE: text classification of (question, passage) pairs); default SIMULATED ${d.rerankerModel}`,
     }),
     retrieval: t.field({ type: RetrievalMethodEnum, description: `default ${d.rag.retrieval}` }),
     topK: t.int({
