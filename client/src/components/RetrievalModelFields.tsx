@@ -18,24 +18,24 @@ const KINDS: { kind: ProviderKindValue; name: string }[] = [
  * SIMULATED offers its offline models; the others take any model name the server serves.
  */
 export function RetrievalModelFields({
-  role,
+  part,
   row,
   onChange,
   errors,
 }: {
-  role: 'embedding' | 'reranker';
+  part: 'embedding' | 'reranker';
   row: EndpointRow;
   onChange: (row: EndpointRow) => void;
   errors: FieldErrors;
 }) {
-  const field = `config.rag.${role}`;
-  const label = role === 'embedding' ? 'Embedding' : 'Reranker';
-  const simulated = role === 'embedding' ? SIMULATED_EMBEDDINGS : SIMULATED_RERANKERS;
+  const field = `config.rag.${part}`;
+  const label = part === 'embedding' ? 'Embedding' : 'Reranker';
+  const simulated = part === 'embedding' ? SIMULATED_EMBEDDINGS : SIMULATED_RERANKERS;
   return (
     <div className="row">
       <Field label={`${label} provider`} field={`${field}.provider.kind`} errors={errors}>
         <select
-          name={`${role}Provider`}
+          name={`${part}Provider`}
           value={row.provider}
           onChange={(e) => {
             const provider = e.target.value as ProviderKindValue;
@@ -59,14 +59,14 @@ export function RetrievalModelFields({
         field={`${field}.model`}
         errors={errors}
         hint={
-          row.provider === 'HUGGINGFACE' && role === 'reranker'
+          row.provider === 'HUGGINGFACE' && part === 'reranker'
             ? 'a cross-encoder, scored by text classification'
             : undefined
         }
       >
         {row.provider === 'SIMULATED' ? (
           <select
-            name={`${role}Model`}
+            name={`${part}Model`}
             value={row.model}
             onChange={(e) => onChange({ ...row, model: e.target.value })}
           >
@@ -78,10 +78,10 @@ export function RetrievalModelFields({
           </select>
         ) : (
           <input
-            name={`${role}Model`}
+            name={`${part}Model`}
             value={row.model}
             placeholder={
-              role === 'embedding'
+              part === 'embedding'
                 ? 'BAAI/bge-small-en-v1.5'
                 : 'cross-encoder/ms-marco-MiniLM-L-6-v2'
             }
@@ -96,14 +96,14 @@ export function RetrievalModelFields({
           errors={errors}
           hint={
             row.provider === 'OPENAI_COMPATIBLE'
-              ? role === 'embedding'
+              ? part === 'embedding'
                 ? 'serves /embeddings'
                 : 'serves /rerank'
               : 'optional; empty: the Hugging Face router'
           }
         >
           <input
-            name={`${role}Endpoint`}
+            name={`${part}Endpoint`}
             value={row.endpoint}
             onChange={(e) => onChange({ ...row, endpoint: e.target.value })}
           />

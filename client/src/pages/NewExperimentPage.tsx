@@ -421,7 +421,7 @@ function MethodFields({
       ) : null}
       {form.reasoningMethod === 'RAG' && form.retrieval !== 'BM25' ? (
         <RetrievalModelFields
-          role="embedding"
+          part="embedding"
           row={form.embedding}
           onChange={(embedding) => setForm({ ...form, embedding })}
           errors={errors}
@@ -429,7 +429,7 @@ function MethodFields({
       ) : null}
       {form.reasoningMethod === 'RAG' && form.retrieval === 'RERANKED' ? (
         <RetrievalModelFields
-          role="reranker"
+          part="reranker"
           row={form.reranker}
           onChange={(reranker) => setForm({ ...form, reranker })}
           errors={errors}
