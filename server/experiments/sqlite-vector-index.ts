@@ -1,5 +1,4 @@
-import { mkdirSync, renameSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Database } from '../db/orm.ts';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { VectorIndexRecord } from '../db/entities/vector-index.entity.ts';
@@ -117,14 +116,7 @@ export class SqliteVectorIndexStore implements VectorIndexStore {
     const saved = file ? ApproximateVectorIndex.open(file, record.dimensions) : null;
     if (saved?.size === record.passageCount) return saved;
     const vectors = given ?? (await new SqliteVectorIndex(this.orm, record).vectors());
-    const graph = await ApproximateVectorIndex.build(vectors);
-    if (file) {
-      // Written aside and renamed, so a crash never leaves a half-written graph under the real name.
-      mkdirSync(dirname(file), { recursive: true });
-      graph.save(`${file}.partial`);
-      renameSync(`${file}.partial`, file);
-    }
-    return graph;
+    return ApproximateVectorIndex.build(vectors, file ? { file } : {});
   }
 
   private async build(

@@ -1,3 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Index, MetricKind } from 'usearch';
 import type { VectorHit, VectorIndex } from './vector-index.ts';
 
@@ -13,9 +19,6 @@ export const EXACT_SEARCH_LIMIT = 20_000;
 const CONNECTIVITY = 16;
 const EXPANSION_ADD = 128;
 const EXPANSION_SEARCH = 128;
-/** Vectors added per slice: building yields to the event loop between slices, so a server keeps answering. */
-const ADD_SLICE = 2_000;
-
 /**
  * An approximate nearest-neighbour index (usearch's HNSW, cosine metric) over passage vectors; key
  * = passage position. Saved to and opened from a file, so a restart reads the graph instead of
@@ -34,26 +37,46 @@ export class ApproximateVectorIndex implements VectorIndex {
     return this.index.size();
   }
 
-  /** Builds the graph in slices; `threads` 0 lets usearch use every core, 1 gives a reproducible graph. */
+  /**
+   * Builds the graph in a worker thread (inserting tens of thousands of vectors takes seconds of
+   * CPU, which would stall every request of the server), saves it to `file` (written aside and
+   * renamed, so a crash never leaves a half-written graph under the real name) and opens it. Without
+   * `file` the graph goes through a temporary file that is removed once read.
+   */
   static async build(
     vectors: readonly Float32Array[],
-    options: { threads?: number } = {},
+    options: { file?: string } = {},
   ): Promise<ApproximateVectorIndex> {
     const dimensions = vectors[0]?.length ?? 0;
     if (dimensions === 0)
       throw new RangeError('a vector index needs at least one non-empty vector');
-    const index = ApproximateVectorIndex.empty(dimensions);
-    for (let start = 0; start < vectors.length; start += ADD_SLICE) {
-      const slice = vectors.slice(start, start + ADD_SLICE);
-      const matrix = new Float32Array(slice.length * dimensions);
-      slice.forEach((vector, offset) => {
-        matrix.set(vector, offset * dimensions);
+    const matrix = new Float32Array(vectors.length * dimensions);
+    vectors.forEach((vector, offset) => {
+      matrix.set(vector, offset * dimensions);
+    });
+    const file = options.file ?? join(tmpdir(), `llmforge-hnsw-${randomUUID()}.usearch`);
+    mkdirSync(dirname(file), { recursive: true });
+    const partial = `${file}.partial`;
+    await new Promise<void>((resolve, reject) => {
+      const worker = new Worker(BUILD_IN_WORKER, {
+        eval: true,
+        workerData: { usearch: USEARCH_PATH, settings: settings(dimensions), matrix, partial },
+        transferList: [matrix.buffer],
       });
-      const keys = BigUint64Array.from(slice, (_vector, offset) => BigInt(start + offset));
-      index.add(keys, matrix, options.threads ?? 0);
-      if (start + ADD_SLICE < vectors.length) await new Promise((done) => setImmediate(done));
-    }
-    return new ApproximateVectorIndex(index);
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+      worker.once('exit', (code) =>
+        reject(
+          new Error(`the HNSW build worker stopped (exit code ${code}) before saving the graph`),
+        ),
+      );
+    });
+    renameSync(partial, file);
+    const index = ApproximateVectorIndex.open(file, dimensions);
+    if (!options.file) rmSync(file, { force: true });
+    if (index?.size !== vectors.length)
+      throw new Error(`the HNSW graph saved to ${file} could not be read back`);
+    return index;
   }
 
   /** Reads a graph {@link save}d before; null when the file is missing or is not a graph of `dimensions`. */
@@ -65,10 +88,6 @@ export class ApproximateVectorIndex implements VectorIndex {
       return null;
     }
     return index.dimensions() === dimensions ? new ApproximateVectorIndex(index) : null;
-  }
-
-  save(path: string): void {
-    this.index.save(path);
   }
 
   async search(vector: Float32Array, k: number): Promise<VectorHit[]> {
@@ -84,12 +103,33 @@ export class ApproximateVectorIndex implements VectorIndex {
   }
 
   private static empty(dimensions: number): Index {
-    return new Index({
-      dimensions,
-      metric: MetricKind.Cos,
-      connectivity: CONNECTIVITY,
-      expansion_add: EXPANSION_ADD,
-      expansion_search: EXPANSION_SEARCH,
-    } as ConstructorParameters<typeof Index>[0]);
+    return new Index(settings(dimensions) as ConstructorParameters<typeof Index>[0]);
   }
 }
+
+function settings(dimensions: number) {
+  return {
+    dimensions,
+    metric: MetricKind.Cos,
+    connectivity: CONNECTIVITY,
+    expansion_add: EXPANSION_ADD,
+    expansion_search: EXPANSION_SEARCH,
+  };
+}
+
+/** usearch's entry point, resolved here so the worker loads the same copy wherever the server runs from. */
+const USEARCH_PATH = createRequire(import.meta.url).resolve('usearch');
+
+/** The worker: inserts every vector (keys = positions, all cores) and saves the graph. Plain CommonJS: it runs without tsx. */
+const BUILD_IN_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Index } = require(workerData.usearch);
+const { settings, matrix, partial } = workerData;
+const index = new Index(settings);
+const count = matrix.length / settings.dimensions;
+const keys = new BigUint64Array(count);
+for (let i = 0; i < count; i++) keys[i] = BigInt(i);
+index.add(keys, matrix, 0);
+index.save(partial);
+parentPort.postMessage('saved');
+`;
