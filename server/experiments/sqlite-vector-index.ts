@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Database } from '../db/orm.ts';
+import { sha256Hex } from '../engine/hashing.ts';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { VectorIndexRecord } from '../db/entities/vector-index.entity.ts';
 import {
@@ -36,7 +37,7 @@ export interface SqliteVectorIndexStoreOptions extends VectorIndexStoreOptions {
  * openDatabase): a `vector_indexes` row per (knowledge base content hash, embedding model) and a
  * vec0 table of its passage vectors, cosine distance, rowid = passage position + 1. Up to the exact
  * search limit the vec0 table is searched (exact); above it a usearch HNSW graph built from the same
- * vectors answers, saved beside the SQLite file as `<id>.usearch` (rebuilt from the table if that file
+ * vectors answers, saved beside the SQLite file, named by its version key (rebuilt from the table if that file
  * is lost). Built once: a build in progress is shared, and a finished one is found by its key ever after.
  */
 export class SqliteVectorIndexStore implements VectorIndexStore {
@@ -112,7 +113,7 @@ export class SqliteVectorIndexStore implements VectorIndexStore {
     record: VectorIndexRecord,
     given: readonly Float32Array[] | null,
   ): Promise<ApproximateVectorIndex> {
-    const file = this.graphDirectory ? join(this.graphDirectory, `${record.id}.usearch`) : null;
+    const file = this.graphDirectory ? join(this.graphDirectory, graphFileName(record)) : null;
     const saved = file ? ApproximateVectorIndex.open(file, record.dimensions) : null;
     if (saved?.size === record.passageCount) return saved;
     const vectors = given ?? (await new SqliteVectorIndex(this.orm, record).vectors());
@@ -211,6 +212,14 @@ class SqliteVectorIndex implements VectorIndex {
         ),
     );
   }
+}
+
+/**
+ * Named by the version key, not the row id: a graph left beside a database that was deleted and
+ * created again can then only be the graph of the same vectors.
+ */
+export function graphFileName(key: VectorIndexKey): string {
+  return `${sha256Hex(`${key.knowledgeBaseHash}\u0000${key.embeddingModel}`)}.usearch`;
 }
 
 function tableName(id: number): string {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { graphFileName } from '../../server/experiments/sqlite-vector-index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandinServer, type StandinServer } from '../../scripts/standin-server.ts';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
@@ -305,6 +306,11 @@ describe('vector indexes built once, at import or on first use', () => {
       (k: { name: string }) => k.name === name,
     )?.chunkCount as number | undefined;
 
+  const builtinHash = async () =>
+    (await t.gql('{ knowledgeBases { name contentHash } }')).data!.knowledgeBases.find(
+      (k: { name: string }) => k.name === 'builtin',
+    ).contentHash as string;
+
   it('should embed the passages once when two runs need the same new index at the same time, and search it approximately', async () => {
     const [a, b] = await Promise.all([
       dense('first use A', 'builtin', 3),
@@ -326,7 +332,12 @@ describe('vector indexes built once, at import or on first use', () => {
       .getConnection()
       .execute('select id, passage_count from vector_indexes');
     expect(rows).toEqual([{ id: 1, passage_count: passages }]);
-    expect(existsSync(`${t.databasePath}.vectors/1.usearch`)).toBe(true);
+    expect(readdirSync(`${t.databasePath}.vectors`)).toEqual([
+      graphFileName({
+        knowledgeBaseHash: await builtinHash(),
+        embeddingModel: `${standin.url}:${MODEL}`,
+      }),
+    ]);
     const result = await t.gql(
       `query ($id: ID!) { experiment(id: $id) { metrics { failed } samples(first: 3) { nodes { retrieval { passages { rank } } } } } }`,
       { id: a },

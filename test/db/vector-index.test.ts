@@ -7,7 +7,10 @@ import {
   ExactVectorIndex,
   MemoryVectorIndexStore,
 } from '../../server/engine/retrieval/vector-index.ts';
-import { SqliteVectorIndexStore } from '../../server/experiments/sqlite-vector-index.ts';
+import {
+  graphFileName,
+  SqliteVectorIndexStore,
+} from '../../server/experiments/sqlite-vector-index.ts';
 import { newDatabasePath } from '../helpers/test-app.ts';
 
 const KEY = { knowledgeBaseHash: 'a'.repeat(64), embeddingModel: 'simulated:lexical-hash-384' };
@@ -82,7 +85,7 @@ describe('the sqlite-vec vector index store', () => {
     const passages = all.slice(0, 3000);
     const questions = all.slice(3000);
     const truth = new ExactVectorIndex(passages);
-    const graphFile = `${path}.vectors/1.usearch`;
+    const graphFile = `${path}.vectors/${graphFileName(KEY)}`;
     const orm = await openDatabase(path);
     let recallBefore: number;
     try {

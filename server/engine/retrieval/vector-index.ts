@@ -82,7 +82,10 @@ export class VectorDimensionMismatchError extends Error {
   }
 }
 
-/** An exact (brute-force cosine) index in memory: the fallback when the database has no vector extension. */
+/**
+ * Indexes in process memory: the fallback when the database has no vector extension (PostgreSQL
+ * without a pgvector store). Exact up to the limit, a usearch graph above; rebuilt after a restart.
+ */
 export class MemoryVectorIndexStore implements VectorIndexStore {
   readonly engine: string;
   private readonly indexes = new Map<string, VectorIndex>();
