@@ -1,3 +1,4 @@
+import { EXACT_SEARCH_LIMIT } from './engine/retrieval/approximate-index.ts';
 import { credentialsFromEnv, type ProviderCredentials } from './engine/providers/credentials.ts';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
 
