@@ -7,6 +7,7 @@
  *   npm run hit-rate -- --chunk-size 64 --overlap 16   # another chunking
  *   npm run hit-rate -- --embedding-url http://127.0.0.1:8000 --embedding-model m   # an OpenAI-compatible /v1/embeddings
  *   npm run hit-rate -- --database ./data/llmforge.db  # keep the vector index and the embeddings (a re-run sends none)
+ *   npm run hit-rate -- --exact-search-limit 50        # search the 121-passage index approximately (usearch HNSW)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     'reranker-url': { type: 'string' },
     'reranker-model': { type: 'string' },
     database: { type: 'string' },
+    'exact-search-limit': { type: 'string' },
   },
 });
 
@@ -80,7 +82,9 @@ try {
     apiKey: process.env.LLMFORGE_EMBEDDING_KEY ?? null,
   };
   const embedder = createEmbedder(embedding, models);
-  const vectors = new SqliteVectorIndexStore(orm);
+  const vectors = new SqliteVectorIndexStore(orm, {
+    exactSearchLimit: args['exact-search-limit'] ? Number(args['exact-search-limit']) : undefined,
+  });
   const retriever = new Retriever({
     knowledgeBase,
     contentHash: knowledgeBaseHash(documents, chunking),
@@ -101,7 +105,7 @@ try {
       `${answerable} of ${questions} questions have an answer-bearing passage`,
   );
   console.log(
-    `embedding ${embedder.identity} (${index.dimensions} dimensions), vector index: ${vectors.engine}; reranker ${reranking.provider.kind}:${reranking.model}\n`,
+    `embedding ${embedder.identity} (${index.dimensions} dimensions), vector index: ${index.engine} (${index.size} vectors); reranker ${reranking.provider.kind}:${reranking.model}\n`,
   );
   console.log(`| method | ${KS.map((k) => `hit@${k}`).join(' | ')} | MRR@${Math.max(...KS)} |`);
   console.log(`|---|${KS.map(() => '---:').join('|')}|---:|`);

@@ -6,7 +6,9 @@
  * beyond which it answers 429, unknown models, a required key, exhausted quota. It counts everything.
  * It also serves `POST …/embeddings` (batched, the simulated lexical embedding) and `POST …/rerank`
  * (Text Embeddings Inference's shape, the simulated reranker), with the same keys, model list and
- * injected failures, plus a queue of statuses to answer the next embedding requests with.
+ * injected failures, plus a queue of statuses to answer the next embedding requests with. Any other
+ * `POST …/classify` is a Hugging Face text-classification endpoint (`endpointUrl`) scoring
+ * `{ text, text_pair }` with the simulated reranker, as a cross-encoder would.
  *
  *   tsx scripts/standin-server.ts --port 8000 --latency-ms 50 --jitter-ms 10 --rate-limit-rate 0.1 \
  *     --server-error-rate 0.05 --retry-after-ms 100 --max-in-flight 4 --models a,b --api-key KEY
@@ -49,6 +51,8 @@ export interface StandinOptions {
   embeddingFailures: number[];
   /** Models whose chat replies are this fixed text instead of the simulator's (a judge that answers garbage). */
   fixedReplies: Readonly<Record<string, string>>;
+  /** Statuses to answer the next text-classification (`…/classify`) requests with, one each. */
+  classifyFailures: number[];
 }
 
 export interface StandinStats {
@@ -75,6 +79,8 @@ export interface StandinStats {
   embeddedTexts: number;
   embeddingBatches: number[];
   rerankRequests: number;
+  /** Text-classification requests received (one per (query, passage) pair). */
+  classifyRequests: number;
 }
 
 export interface StandinServer {
@@ -112,6 +118,7 @@ export const DEFAULT_STANDIN_OPTIONS: StandinOptions = {
   embeddingDimensions: 384,
   embeddingFailures: [],
   fixedReplies: {},
+  classifyFailures: [],
 };
 
 interface Failure {
@@ -143,6 +150,7 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
     embeddedTexts: 0,
     embeddingBatches: [],
     rerankRequests: 0,
+    classifyRequests: 0,
   };
   const watchers = new Set<{ condition: (s: StandinStats) => boolean; resolve: () => void }>();
   const changed = () => {
@@ -273,28 +281,55 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
     return failure !== null;
   };
 
+  /** Answers with the next queued status, if any. */
+  const queuedFailure = (queue: number[], res: ServerResponse, atMs: number): boolean => {
+    const queued = queue.shift();
+    if (queued === undefined) return false;
+    const failure =
+      queued === 429
+        ? RATE_LIMITED
+        : queued === 503
+          ? OVERLOADED
+          : {
+              status: queued,
+              body: { error: { message: 'injected failure', type: 'server_error' } },
+            };
+    reject(
+      res,
+      atMs,
+      { ...failure, hint: true },
+      queued === 429 ? 'rateLimited' : queued >= 500 ? 'serverErrors' : 'clientErrors',
+    );
+    return true;
+  };
+
+  const handleClassify = async (req: IncomingMessage, res: ServerResponse) => {
+    const atMs = elapsed();
+    stats.classifyRequests += 1;
+    const raw = await readBody(req);
+    if (queuedFailure(options.classifyFailures, res, atMs)) return;
+    if (refused(req, res, atMs)) return;
+    const inputs = parseJsonObject(raw)?.inputs as { text?: unknown; text_pair?: unknown } | null;
+    if (typeof inputs?.text !== 'string' || typeof inputs.text_pair !== 'string') {
+      return reject(
+        res,
+        atMs,
+        { status: 400, body: { error: 'inputs must be { text, text_pair }' } },
+        'clientErrors',
+      );
+    }
+    const [score] = await reranker.score(inputs.text, [inputs.text_pair]);
+    stats.ok += 1;
+    stats.log.push({ atMs, status: 200 });
+    answer(res, 200, [[{ label: 'LABEL_0', score }]]);
+    changed();
+  };
+
   const handleEmbeddings = async (req: IncomingMessage, res: ServerResponse) => {
     const atMs = elapsed();
     stats.embeddingRequests += 1;
     const raw = await readBody(req);
-    const queued = options.embeddingFailures.shift();
-    if (queued !== undefined) {
-      const failure =
-        queued === 429
-          ? RATE_LIMITED
-          : queued === 503
-            ? OVERLOADED
-            : {
-                status: queued,
-                body: { error: { message: 'injected failure', type: 'server_error' } },
-              };
-      return reject(
-        res,
-        atMs,
-        { ...failure, hint: true },
-        queued === 429 ? 'rateLimited' : queued >= 500 ? 'serverErrors' : 'clientErrors',
-      );
-    }
+    if (queuedFailure(options.embeddingFailures, res, atMs)) return;
     if (refused(req, res, atMs)) return;
     const body = parseJsonObject(raw);
     const input = typeof body?.input === 'string' ? [body.input] : body?.input;
@@ -384,6 +419,8 @@ export async function startStandinServer(start: StartOptions = {}): Promise<Stan
       handleEmbeddings(req, res).catch(failed);
     } else if (req.method === 'POST' && path.endsWith('/rerank')) {
       handleRerank(req, res).catch(failed);
+    } else if (req.method === 'POST' && path.endsWith('/classify')) {
+      handleClassify(req, res).catch(failed);
     } else if (req.method === 'GET' && path.endsWith('/models')) {
       answer(res, 200, {
         object: 'list',

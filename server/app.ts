@@ -121,8 +121,15 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger)
       : null;
   const metricsRegistry = new Registry();
+  // sqlite-vec lives in the SQLite file; on PostgreSQL (pgvector would be the engine there) the index is in memory.
+  const vectorOptions = { exactSearchLimit: config.exactSearchLimit };
+  const vectors =
+    dialectOf(orm) === 'sqlite'
+      ? new SqliteVectorIndexStore(orm, vectorOptions)
+      : new MemoryVectorIndexStore(vectorOptions);
   const limiters = countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry);
   const breakers = new BreakerRegistry();
+  const embeddingCache = new EmbeddingCache(responseCache);
   const localScheduler = new AttemptScheduler(
     {
       orm,
@@ -138,12 +145,8 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       breakers,
       timeSlice: new TimeSlice(),
       lifecycle,
-      // sqlite-vec lives in the SQLite file; on PostgreSQL (pgvector would be the engine there) the index is exact, in memory.
-      vectors:
-        dialectOf(orm) === 'sqlite'
-          ? new SqliteVectorIndexStore(orm)
-          : new MemoryVectorIndexStore(),
-      embeddingCache: new EmbeddingCache(responseCache),
+      vectors,
+      embeddingCache,
     },
     config.maxConcurrentRuns,
   );
@@ -207,6 +210,10 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
         secrets,
         limiters,
         breakers,
+      },
+      retrieval: {
+        vectors,
+        models: { cache: embeddingCache, credentials: providerCredentials, limiters, secrets },
       },
       subscriptions: {
         bufferSize: config.subscriberBufferSize,

@@ -1,3 +1,4 @@
+import { EXACT_SEARCH_LIMIT } from './engine/retrieval/approximate-index.ts';
 import { credentialsFromEnv, type ProviderCredentials } from './engine/providers/credentials.ts';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
 
@@ -32,6 +33,8 @@ export interface ServerConfig {
   profileIntervalMs: number;
   /** Rows the persistent response-cache tier keeps, least recently used evicted first (default 100 000). */
   cacheMaxRows?: number;
+  /** Vector indexes of more passages than this are searched approximately (usearch HNSW); default 20 000 (LLMFORGE_EXACT_SEARCH_LIMIT). */
+  exactSearchLimit?: number;
   /** HF_TOKEN, LLMFORGE_OPENAI_ENDPOINTS, OPENAI_API_KEY; none when absent (tests). Held in memory only. */
   providerCredentials?: ProviderCredentials;
 }
@@ -78,6 +81,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       env.LLMFORGE_CACHE_MAX_ROWS,
       DEFAULT_CACHE_MAX_ROWS,
       'LLMFORGE_CACHE_MAX_ROWS',
+    ),
+    exactSearchLimit: integer(
+      env.LLMFORGE_EXACT_SEARCH_LIMIT,
+      20_000,
+      'LLMFORGE_EXACT_SEARCH_LIMIT',
     ),
     providerCredentials: credentialsFromEnv(env),
   };

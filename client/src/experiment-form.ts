@@ -6,11 +6,19 @@ import {
   type AgentTool,
   type Range,
 } from '../../server/engine/experiment-config.ts';
+import {
+  SIMULATED_EMBEDDING_MODELS,
+  SIMULATED_RERANKER_MODELS,
+} from '../../server/engine/embeddings/simulated-models.ts';
 import type { VariablesOf } from './graphql.ts';
 import type { LaunchExperimentMutation } from './operations/form.ts';
 
 // The limits and defaults are the server's own, so the form never disagrees with it.
 export { LIMITS };
+
+/** The offline embedding models and reranker the RAG fields offer when the provider is SIMULATED. */
+export const SIMULATED_EMBEDDINGS = Object.keys(SIMULATED_EMBEDDING_MODELS);
+export const SIMULATED_RERANKERS: readonly string[] = SIMULATED_RERANKER_MODELS;
 
 export type ExperimentInput = VariablesOf<typeof LaunchExperimentMutation>['input'];
 type ConfigInput = NonNullable<ExperimentInput['config']>;
@@ -26,6 +34,16 @@ export interface GraderRow {
   path: string;
   tolerance: string;
   weight: string;
+}
+
+/**
+ * An embedding model or reranker as typed. `endpoint` is the base URL of an OPENAI_COMPATIBLE server
+ * (required) or a Hugging Face dedicated endpoint (optional; empty: the router).
+ */
+export interface EndpointRow {
+  provider: ProviderKindValue;
+  model: string;
+  endpoint: string;
 }
 
 /** What the form holds: text as typed, so a half-typed number is not lost. */
@@ -51,6 +69,10 @@ export interface FormState {
   tools: AgentTool[];
   retrieval: RetrievalValue;
   topK: string;
+  /** DENSE, HYBRID, RERANKED: the embedding model and where it runs. */
+  embedding: EndpointRow;
+  /** RERANKED: the cross-encoder and where it runs. */
+  reranker: EndpointRow;
   enableBatching: boolean;
   batchSize: string;
   enableCaching: boolean;
@@ -96,6 +118,8 @@ export const INITIAL_FORM: FormState = {
   tools: [...DEFAULTS.agent.tools],
   retrieval: DEFAULTS.rag.retrieval,
   topK: String(DEFAULTS.rag.topK),
+  embedding: { provider: 'SIMULATED', model: DEFAULTS.embeddingModel, endpoint: '' },
+  reranker: { provider: 'SIMULATED', model: DEFAULTS.rerankerModel, endpoint: '' },
   enableBatching: DEFAULTS.optimization.enableBatching,
   batchSize: String(DEFAULTS.optimization.batchSize),
   enableCaching: DEFAULTS.optimization.enableCaching,
@@ -196,6 +220,12 @@ export function checkForm(form: FormState): FormCheck {
     config.rag = {
       retrieval: form.retrieval,
       topK: integer('config.rag.topK', form.topK, LIMITS.topK),
+      ...(form.retrieval !== 'BM25'
+        ? { embedding: endpointInput(form.embedding, 'config.rag.embedding', required) }
+        : {}),
+      ...(form.retrieval === 'RERANKED'
+        ? { reranker: endpointInput(form.reranker, 'config.rag.reranker', required) }
+        : {}),
     };
   }
   if (form.promptName.trim() !== '') {
@@ -267,6 +297,33 @@ function providerInput(
       return {
         kind: 'OPENAI_COMPATIBLE',
         baseUrl: required('config.provider.baseUrl', form.baseUrl),
+      };
+  }
+}
+
+type RagInput = NonNullable<ConfigInput['rag']>;
+
+function endpointInput(
+  row: EndpointRow,
+  field: string,
+  required: (field: string, text: string) => string,
+): RagInput['embedding'] {
+  const model = required(`${field}.model`, row.model);
+  switch (row.provider) {
+    case 'SIMULATED':
+      return { provider: { kind: 'SIMULATED' }, model };
+    case 'HUGGINGFACE':
+      return {
+        provider: { kind: 'HUGGINGFACE', endpointUrl: row.endpoint.trim() || null },
+        model,
+      };
+    case 'OPENAI_COMPATIBLE':
+      return {
+        provider: {
+          kind: 'OPENAI_COMPATIBLE',
+          baseUrl: required(`${field}.provider.baseUrl`, row.endpoint),
+        },
+        model,
       };
   }
 }

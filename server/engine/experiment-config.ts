@@ -677,9 +677,10 @@ function validateRag(
 
 /**
  * An embedding model or reranker: SIMULATED (the offline lexical models, default), OPENAI_COMPATIBLE
- * (`/v1/embeddings`, `/rerank`) or HUGGINGFACE (feature extraction; no reranker yet).
+ * (`/v1/embeddings`, `/rerank`) or HUGGINGFACE (feature extraction; text classification of
+ * (query, passage) pairs for a cross-encoder reranker).
  */
-function validateModelEndpoint(
+export function validateModelEndpoint(
   input: ModelEndpointInput,
   field: string,
   simulatedDefault: string,
@@ -696,12 +697,6 @@ function validateModelEndpoint(
         `unknown simulated model "${model}" (known: ${known.join(', ')})`,
       );
     return { provider, model };
-  }
-  if (field.endsWith('reranker') && provider.kind === 'HUGGINGFACE') {
-    throw new ValidationError(
-      `${field}.provider.kind`,
-      'HUGGINGFACE rerankers are not supported yet; use OPENAI_COMPATIBLE with a server that has /rerank (Text Embeddings Inference, vLLM)',
-    );
   }
   return { provider, model: requiredText(input.model, `${field}.model`, LIMITS.identifierLength) };
 }

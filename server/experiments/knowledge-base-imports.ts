@@ -10,7 +10,15 @@ import {
   type KnowledgeBaseFormat,
 } from '../engine/retrieval/knowledge-base-import.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
-import { ConflictError, ValidationError } from '../errors.ts';
+import { createEmbedder } from '../engine/embeddings/index.ts';
+import {
+  validateModelEndpoint,
+  DEFAULTS,
+  type ModelEndpointInput,
+} from '../engine/experiment-config.ts';
+import type { RetrievalServices } from '../engine/methods/index.ts';
+import { passageText } from '../engine/retrieval/retriever.ts';
+import { AppError, ConflictError, ValidationError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 export interface ImportKnowledgeBaseInput {
@@ -23,6 +31,19 @@ export interface ImportKnowledgeBaseInput {
   title?: string | null;
   chunkSize?: number | null;
   chunkOverlap?: number | null;
+  /** Builds the vector index for this embedding model now, so the first DENSE run finds it ready. */
+  embedding?: ModelEndpointInput | null;
+}
+
+/** The passages could not be embedded while importing: nothing was stored. */
+export class IndexBuildError extends AppError {
+  constructor(model: string, reason: string) {
+    super(
+      `the knowledge base was not imported: embedding its passages with ${model} failed: ${reason}`,
+      'INDEX_BUILD_FAILED',
+      { model },
+    );
+  }
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -36,6 +57,7 @@ export async function importKnowledgeBase(
   em: EntityManager,
   registry: DatasetRegistry,
   input: ImportKnowledgeBaseInput,
+  retrieval?: RetrievalServices,
 ): Promise<KnowledgeBaseEntry> {
   const name = input.name.trim();
   if (!NAME_PATTERN.test(name)) {
@@ -51,6 +73,12 @@ export async function importKnowledgeBase(
   if (!KNOWLEDGE_BASE_FORMATS.includes(format))
     throw new ValidationError('format', `must be one of ${KNOWLEDGE_BASE_FORMATS.join(', ')}`);
   const chunking = validateChunking(input.chunkSize, input.chunkOverlap);
+  const embedding =
+    input.embedding != null
+      ? validateModelEndpoint(input.embedding, 'embedding', DEFAULTS.embeddingModel)
+      : null;
+  if (embedding && !retrieval)
+    throw new ValidationError('embedding', 'this server builds no vector indexes');
   if (registry.knowledgeBases.get(name)) {
     throw new ConflictError(
       `a knowledge base named "${name}" already exists; knowledge bases are immutable, import under a new name`,
@@ -65,6 +93,22 @@ export async function importKnowledgeBase(
     documents,
     contentHash,
   );
+  if (embedding && retrieval) {
+    // Built before the corpus is stored: when embedding fails, nothing is stored. An index left
+    // behind by a later failure (a name taken meanwhile) is keyed by content and reused by a re-import.
+    const embedder = createEmbedder(embedding, retrieval.models);
+    try {
+      await retrieval.vectors.openOrBuild(
+        { knowledgeBaseHash: contentHash, embeddingModel: embedder.identity },
+        () => embedder.embed(entry.index().passages.map(passageText)),
+      );
+    } catch (error) {
+      throw new IndexBuildError(
+        `${embedding.provider.kind}:${embedding.model}`,
+        (error as Error).message,
+      );
+    }
+  }
   em.create(StoredKnowledgeBase, {
     name,
     description,

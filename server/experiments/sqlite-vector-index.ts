@@ -1,52 +1,129 @@
+import { join, resolve } from 'node:path';
 import type { Database } from '../db/orm.ts';
+import { sha256Hex } from '../engine/hashing.ts';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { VectorIndexRecord } from '../db/entities/vector-index.entity.ts';
-import type {
-  VectorHit,
-  VectorIndex,
-  VectorIndexKey,
-  VectorIndexStore,
+import {
+  ApproximateVectorIndex,
+  EXACT_SEARCH_LIMIT,
+} from '../engine/retrieval/approximate-index.ts';
+import {
+  IndexBuilds,
+  type VectorHit,
+  type VectorIndex,
+  type VectorIndexKey,
+  type VectorIndexStore,
+  type VectorIndexStoreOptions,
 } from '../engine/retrieval/vector-index.ts';
 
 /**
- * Exact (brute-force) search is what sqlite-vec's vec0 tables do. It stays interactive up to about
- * this many passages per index at a few hundred dimensions; a larger corpus belongs on a deployment
- * with an approximate index (pgvector's HNSW on PostgreSQL), so building one refuses beyond it.
+ * The most passages one index in the SQLite file takes: the vectors are kept in the file (the exact
+ * engine's table, and what the approximate graph is rebuilt from), so a corpus beyond this belongs on
+ * a vector database (pgvector on PostgreSQL) behind the same VectorIndexStore interface.
  */
 export const MAX_EXACT_VECTORS = 200_000;
 const INSERT_BATCH = 500;
 
+export interface SqliteVectorIndexStoreOptions extends VectorIndexStoreOptions {
+  /**
+   * Where approximate graphs are saved: default `<database file>.vectors/` beside the SQLite file;
+   * null (and an in-memory database) keeps them in memory only, rebuilt from the stored vectors.
+   */
+  graphDirectory?: string | null;
+}
+
 /**
  * Vector indexes in the SQLite file itself, with sqlite-vec (loaded into every connection by
  * openDatabase): a `vector_indexes` row per (knowledge base content hash, embedding model) and a
- * vec0 table of its passage vectors, cosine distance, rowid = passage position + 1. Built once: a
- * build in progress is shared, and a finished one is found by its key ever after.
+ * vec0 table of its passage vectors, cosine distance, rowid = passage position + 1. Up to the exact
+ * search limit the vec0 table is searched (exact); above it a usearch HNSW graph built from the same
+ * vectors answers, saved beside the SQLite file, named by its version key (rebuilt from the table if that file
+ * is lost). Built once: a build in progress is shared, and a finished one is found by its key ever after.
  */
 export class SqliteVectorIndexStore implements VectorIndexStore {
-  readonly engine = 'sqlite-vec (exact)';
+  readonly engine: string;
   private readonly building = new Map<string, Promise<VectorIndex>>();
+  private readonly builds = new IndexBuilds(this);
+  private readonly graphs = new Map<number, Promise<ApproximateVectorIndex>>();
+  private readonly exactSearchLimit: number;
+  private readonly graphDirectory: string | null;
 
-  constructor(private readonly orm: Database) {}
+  constructor(
+    private readonly orm: Database,
+    options: SqliteVectorIndexStoreOptions = {},
+  ) {
+    this.exactSearchLimit = options.exactSearchLimit ?? EXACT_SEARCH_LIMIT;
+    const dbName = String(orm.config.get('dbName') ?? ':memory:');
+    this.graphDirectory =
+      options.graphDirectory !== undefined
+        ? options.graphDirectory
+        : dbName === ':memory:' || dbName === ''
+          ? null
+          : `${resolve(dbName)}.vectors`;
+    this.engine = `sqlite-vec (exact) up to ${this.exactSearchLimit} vectors, usearch HNSW (approximate) above`;
+  }
 
   async open(key: VectorIndexKey): Promise<VectorIndex | null> {
     const record = await this.orm.em.fork().findOne(VectorIndexRecord, {
       knowledgeBaseHash: key.knowledgeBaseHash,
       embeddingModel: key.embeddingModel,
     });
-    return record ? new SqliteVectorIndex(this.orm, record) : null;
+    if (!record) return null;
+    return record.passageCount > this.exactSearchLimit
+      ? this.graph(record, null)
+      : new SqliteVectorIndex(this.orm, record);
+  }
+
+  openOrBuild(key: VectorIndexKey, vectors: () => Promise<Float32Array[]>): Promise<VectorIndex> {
+    return this.builds.openOrBuild(key, vectors);
   }
 
   create(key: VectorIndexKey, vectors: readonly Float32Array[]): Promise<VectorIndex> {
     const name = `${key.knowledgeBaseHash}\u0000${key.embeddingModel}`;
     let pending = this.building.get(name);
     if (!pending) {
-      pending = this.build(key, vectors).finally(() => this.building.delete(name));
+      pending = this.build(key, vectors)
+        .then((exact): VectorIndex | Promise<VectorIndex> =>
+          exact.size > this.exactSearchLimit ? this.graph(exact.record, vectors) : exact,
+        )
+        .finally(() => this.building.delete(name));
       this.building.set(name, pending);
     }
     return pending;
   }
 
-  private async build(key: VectorIndexKey, vectors: readonly Float32Array[]): Promise<VectorIndex> {
+  /**
+   * The approximate graph of a stored index: from memory, else from its file, else built from
+   * `vectors` (or the vectors stored in the table) and saved. One per index in this process.
+   */
+  private graph(
+    record: VectorIndexRecord,
+    vectors: readonly Float32Array[] | null,
+  ): Promise<ApproximateVectorIndex> {
+    let graph = this.graphs.get(record.id);
+    if (!graph) {
+      graph = this.loadOrBuildGraph(record, vectors);
+      graph.catch(() => this.graphs.delete(record.id));
+      this.graphs.set(record.id, graph);
+    }
+    return graph;
+  }
+
+  private async loadOrBuildGraph(
+    record: VectorIndexRecord,
+    given: readonly Float32Array[] | null,
+  ): Promise<ApproximateVectorIndex> {
+    const file = this.graphDirectory ? join(this.graphDirectory, graphFileName(record)) : null;
+    const saved = file ? ApproximateVectorIndex.open(file, record.dimensions) : null;
+    if (saved?.size === record.passageCount) return saved;
+    const vectors = given ?? (await new SqliteVectorIndex(this.orm, record).vectors());
+    return ApproximateVectorIndex.build(vectors, file ? { file } : {});
+  }
+
+  private async build(
+    key: VectorIndexKey,
+    vectors: readonly Float32Array[],
+  ): Promise<SqliteVectorIndex> {
     if (vectors.length > MAX_EXACT_VECTORS) {
       throw new RangeError(
         `${vectors.length} passages exceed the ${MAX_EXACT_VECTORS} an exact sqlite-vec index serves; use a deployment with an approximate index (pgvector)`,
@@ -85,8 +162,11 @@ export class SqliteVectorIndexStore implements VectorIndexStore {
     } catch (error) {
       // Another process built the same version meanwhile: use theirs.
       if (error instanceof UniqueConstraintViolationException) {
-        const existing = await this.open(key);
-        if (existing) return existing;
+        const existing = await this.orm.em.fork().findOne(VectorIndexRecord, {
+          knowledgeBaseHash: key.knowledgeBaseHash,
+          embeddingModel: key.embeddingModel,
+        });
+        if (existing) return new SqliteVectorIndex(this.orm, existing);
       }
       throw error;
     }
@@ -94,12 +174,13 @@ export class SqliteVectorIndexStore implements VectorIndexStore {
 }
 
 class SqliteVectorIndex implements VectorIndex {
+  readonly engine = 'sqlite-vec (exact)';
   readonly dimensions: number;
   readonly size: number;
 
   constructor(
     private readonly orm: Database,
-    private readonly record: VectorIndexRecord,
+    readonly record: VectorIndexRecord,
   ) {
     this.dimensions = record.dimensions;
     this.size = record.passageCount;
@@ -115,6 +196,30 @@ class SqliteVectorIndex implements VectorIndex {
       );
     return rows.map((row) => ({ index: row.rowid - 1, distance: row.distance }));
   }
+
+  /** Every stored vector, in passage order: what an approximate graph is rebuilt from. */
+  async vectors(): Promise<Float32Array[]> {
+    const rows = await this.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ rowid: number; embedding: Buffer }[]>(
+        `select rowid, embedding from ${tableName(this.record.id)} order by rowid`,
+      );
+    return rows.map(
+      ({ embedding }) =>
+        new Float32Array(
+          embedding.buffer.slice(embedding.byteOffset, embedding.byteOffset + embedding.byteLength),
+        ),
+    );
+  }
+}
+
+/**
+ * Named by the version key, not the row id: a graph left beside a database that was deleted and
+ * created again can then only be the graph of the same vectors.
+ */
+export function graphFileName(key: VectorIndexKey): string {
+  return `${sha256Hex(`${key.knowledgeBaseHash}\u0000${key.embeddingModel}`)}.usearch`;
 }
 
 function tableName(id: number): string {

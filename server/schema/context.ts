@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
+import type { RetrievalServices } from '../engine/methods/index.ts';
 import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
@@ -18,6 +19,8 @@ export interface Context {
   responseCache: PersistentResponseCache;
   /** Keys from the server environment: resolvers may say whether they are set, never what they are. */
   providerCredentials: ProviderCredentials;
+  /** Vector indexes and embedding models, for building an index when a knowledge base is imported. */
+  retrieval: RetrievalServices;
   subscriptions: SubscriptionSettings;
   /** What judgeExperiment needs to reach a judge model (the same layers and cache as a run). */
   judging: JudgeRunDeps;

@@ -272,7 +272,7 @@ const AgentInput = builder.inputType('AgentInput', {
   }),
 });
 
-const ModelEndpointInput = builder.inputType('ModelEndpointInput', {
+export const ModelEndpointInput = builder.inputType('ModelEndpointInput', {
   fields: (t) => ({
     provider: t.field({ type: ProviderInput, description: 'default SIMULATED' }),
     model: t.string({
@@ -304,7 +304,7 @@ const RagInput = builder.inputType('RagInput', {
     }),
     reranker: t.field({
       type: ModelEndpointInput,
-      description: `RERANKED: the cross-encoder (OPENAI_COMPATIBLE: a /rerank endpoint); default SIMULATED ${d.rerankerModel}`,
+      description: `RERANKED: the cross-encoder (OPENAI_COMPATIBLE: a /rerank endpoint; HUGGINGFACE: text classification of (question, passage) pairs); default SIMULATED ${d.rerankerModel}`,
     }),
     retrieval: t.field({ type: RetrievalMethodEnum, description: `default ${d.rag.retrieval}` }),
     topK: t.int({

@@ -6,6 +6,7 @@ import {
 import { ValidationError } from '../errors.ts';
 import { importKnowledgeBase } from '../experiments/knowledge-base-imports.ts';
 import { builder } from './builder.ts';
+import { ModelEndpointInput } from './experiment-config.ts';
 
 const KnowledgeBaseRef = builder.objectRef<KnowledgeBaseEntry>('KnowledgeBase').implement({
   description:
@@ -69,6 +70,11 @@ const ImportKnowledgeBaseInput = builder.inputType('ImportKnowledgeBaseInput', {
     chunkOverlap: t.int({
       description: `Words a passage repeats from the one before, 0..chunkSize−1; default ${DEFAULT_WORD_CHUNKING.chunkOverlap} (at most half of chunkSize)`,
     }),
+    embedding: t.field({
+      type: ModelEndpointInput,
+      description:
+        'Embeds the passages and builds the vector index for this model during the import, so DENSE/HYBRID/RERANKED runs with it start at once; if embedding fails nothing is stored (INDEX_BUILD_FAILED)',
+    }),
   }),
 });
 
@@ -83,7 +89,7 @@ builder.mutationFields((t) => ({
       if ((input.content == null) === (input.file == null))
         throw new ValidationError('content', 'give either content or file');
       const content = input.content ?? (await (input.file as File).text());
-      return importKnowledgeBase(ctx.em, ctx.datasets, { ...input, content });
+      return importKnowledgeBase(ctx.em, ctx.datasets, { ...input, content }, ctx.retrieval);
     },
   }),
 }));

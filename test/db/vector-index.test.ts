@@ -1,8 +1,16 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/orm.ts';
-import { SqliteVectorIndexStore } from '../../server/experiments/sqlite-vector-index.ts';
+import { measureRecall, syntheticVectors } from '../../server/engine/retrieval/ann-recall.ts';
+import {
+  ExactVectorIndex,
+  MemoryVectorIndexStore,
+} from '../../server/engine/retrieval/vector-index.ts';
+import {
+  graphFileName,
+  SqliteVectorIndexStore,
+} from '../../server/experiments/sqlite-vector-index.ts';
 import { newDatabasePath } from '../helpers/test-app.ts';
 
 const KEY = { knowledgeBaseHash: 'a'.repeat(64), embeddingModel: 'simulated:lexical-hash-384' };
@@ -67,5 +75,76 @@ describe('the sqlite-vec vector index store', () => {
     } finally {
       await reopened.close(true);
     }
+  });
+
+  it('should search approximately above the exact-search limit, with recall@10 of at least 0.95 against exact search, and reopen the graph from its file', async () => {
+    const path = newDatabasePath();
+    paths.push(path);
+    // 3000 passages in 64 dimensions, 50 questions: reproducible (seeded); the limit is lowered to 1000.
+    const all = syntheticVectors(3050, 64, 11);
+    const passages = all.slice(0, 3000);
+    const questions = all.slice(3000);
+    const truth = new ExactVectorIndex(passages);
+    const graphFile = `${path}.vectors/${graphFileName(KEY)}`;
+    const orm = await openDatabase(path);
+    let recallBefore: number;
+    try {
+      const store = new SqliteVectorIndexStore(orm, { exactSearchLimit: 1000 });
+      const built = await store.create(KEY, passages);
+      expect(built.engine).toBe('usearch HNSW (approximate)');
+      expect(built.size).toBe(3000);
+      expect(existsSync(graphFile)).toBe(true);
+      recallBefore = (await measureRecall(truth, built, questions, 10)).recall;
+      expect(recallBefore).toBeGreaterThanOrEqual(0.95);
+      // The same stored vectors, under the default limit (20 000), are searched exactly by sqlite-vec.
+      const exact = await new SqliteVectorIndexStore(orm).open(KEY);
+      expect(exact?.engine).toBe('sqlite-vec (exact)');
+      expect((await measureRecall(truth, exact!, questions, 10)).recall).toBe(1);
+    } finally {
+      await orm.close(true);
+    }
+    const reopened = await openDatabase(path);
+    try {
+      const fromFile = await new SqliteVectorIndexStore(reopened, { exactSearchLimit: 1000 }).open(
+        KEY,
+      );
+      expect(fromFile?.engine).toBe('usearch HNSW (approximate)');
+      expect((await measureRecall(truth, fromFile!, questions, 10)).recall).toBe(recallBefore);
+      // A lost graph file is rebuilt from the vectors in the SQLite file, with no embedding call.
+      rmSync(graphFile);
+      const rebuilt = await new SqliteVectorIndexStore(reopened, { exactSearchLimit: 1000 }).open(
+        KEY,
+      );
+      expect(rebuilt?.size).toBe(3000);
+      expect(existsSync(graphFile)).toBe(true);
+      expect((await measureRecall(truth, rebuilt!, questions, 10)).recall).toBeGreaterThanOrEqual(
+        0.95,
+      );
+    } finally {
+      await reopened.close(true);
+    }
+  });
+
+  it('should embed once when two first uses of the same index arrive together', async () => {
+    const store = new MemoryVectorIndexStore({ exactSearchLimit: 2 });
+    let embeddings = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const embed = async () => {
+      embeddings += 1;
+      await gate;
+      return vectors;
+    };
+    const first = store.openOrBuild(KEY, embed);
+    const second = store.openOrBuild(KEY, embed);
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect(b).toBe(a);
+    expect(embeddings).toBe(1);
+    expect(a.engine).toBe('usearch HNSW (approximate)');
+    expect(await store.openOrBuild(KEY, embed)).toBe(a);
+    expect(embeddings).toBe(1);
   });
 });

@@ -29,6 +29,56 @@ describe('the new-experiment form', () => {
     });
   });
 
+  it('should send the embedding model for dense retrieval and the reranker for RERANKED, only when used', () => {
+    const rag = (changes: Partial<FormState>) =>
+      checkForm(form({ reasoningMethod: 'RAG', ...changes })).input?.config?.rag;
+    expect(rag({ retrieval: 'BM25' })).toEqual({ retrieval: 'BM25', topK: 3 });
+    expect(rag({ retrieval: 'DENSE' })).toEqual({
+      retrieval: 'DENSE',
+      topK: 3,
+      embedding: { provider: { kind: 'SIMULATED' }, model: 'lexical-hash-384' },
+    });
+    expect(
+      rag({
+        retrieval: 'RERANKED',
+        embedding: {
+          provider: 'OPENAI_COMPATIBLE',
+          model: 'bge-small',
+          endpoint: 'http://127.0.0.1:8080/v1',
+        },
+        reranker: { provider: 'HUGGINGFACE', model: 'cross-encoder/ms-marco', endpoint: ' ' },
+      }),
+    ).toEqual({
+      retrieval: 'RERANKED',
+      topK: 3,
+      embedding: {
+        provider: { kind: 'OPENAI_COMPATIBLE', baseUrl: 'http://127.0.0.1:8080/v1' },
+        model: 'bge-small',
+      },
+      reranker: {
+        provider: { kind: 'HUGGINGFACE', endpointUrl: null },
+        model: 'cross-encoder/ms-marco',
+      },
+    });
+  });
+
+  it('should require a remote embedding model and an OpenAI-compatible base URL, keyed by the server paths', () => {
+    const { input, errors } = checkForm(
+      form({
+        reasoningMethod: 'RAG',
+        retrieval: 'RERANKED',
+        embedding: { provider: 'OPENAI_COMPATIBLE', model: ' ', endpoint: '' },
+        reranker: { provider: 'OPENAI_COMPATIBLE', model: 'rr', endpoint: '' },
+      }),
+    );
+    expect(input).toBeNull();
+    expect(errors).toEqual({
+      'config.rag.embedding.model': 'must not be empty',
+      'config.rag.embedding.provider.baseUrl': 'must not be empty',
+      'config.rag.reranker.provider.baseUrl': 'must not be empty',
+    });
+  });
+
   it('should key errors by the server field paths and refuse to build an input', () => {
     const { input, errors } = checkForm(
       form({
@@ -78,7 +128,11 @@ describe('the new-experiment form', () => {
     });
     const rag = checkForm(form({ reasoningMethod: 'RAG', retrieval: 'HYBRID', topK: '5' })).input
       ?.config;
-    expect(rag?.rag).toEqual({ retrieval: 'HYBRID', topK: 5 });
+    expect(rag?.rag).toEqual({
+      retrieval: 'HYBRID',
+      topK: 5,
+      embedding: { provider: { kind: 'SIMULATED' }, model: 'lexical-hash-384' },
+    });
     expect(rag?.agent).toBeUndefined();
   });
 

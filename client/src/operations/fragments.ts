@@ -33,6 +33,10 @@ export const ConfigFields = graphql(`
     provider { kind latencyMs jitterMs hfProvider endpointUrl baseUrl }
     optimization { enableBatching batchSize enableCaching cacheMaxSize enableProfiling }
     agent { maxIterations tools }
-    rag { retrieval topK }
+    rag {
+      retrieval topK knowledgeBase
+      embedding { model provider { kind baseUrl endpointUrl hfProvider } }
+      reranker { model provider { kind baseUrl endpointUrl hfProvider } }
+    }
   }
 `);

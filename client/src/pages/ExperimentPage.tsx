@@ -342,8 +342,20 @@ function ConfigPanel({ experiment }: { experiment: Experiment }) {
           <>
             <dt>Retrieval</dt>
             <dd>
-              {c.rag.retrieval} · top {c.rag.topK}
+              {c.rag.retrieval} · top {c.rag.topK} · {c.rag.knowledgeBase}
             </dd>
+            {c.rag.embedding ? (
+              <>
+                <dt>Embedding</dt>
+                <dd data-testid="config-embedding">{endpointText(c.rag.embedding)}</dd>
+              </>
+            ) : null}
+            {c.rag.reranker ? (
+              <>
+                <dt>Reranker</dt>
+                <dd data-testid="config-reranker">{endpointText(c.rag.reranker)}</dd>
+              </>
+            ) : null}
           </>
         ) : null}
         <dt>Created</dt>
@@ -387,4 +399,19 @@ function AttemptsPanel({ experiment }: { experiment: Experiment }) {
       )}
     </section>
   );
+}
+
+/** `model · KIND (where)` of an embedding model or reranker. */
+function endpointText(endpoint: {
+  model: string;
+  provider: {
+    kind: string;
+    baseUrl?: string | null;
+    endpointUrl?: string | null;
+    hfProvider?: string | null;
+  };
+}): string {
+  const { kind, baseUrl, endpointUrl, hfProvider } = endpoint.provider;
+  const where = baseUrl ?? endpointUrl ?? hfProvider;
+  return `${endpoint.model} · ${kind}${where ? ` (${where})` : ''}`;
 }

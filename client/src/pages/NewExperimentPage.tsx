@@ -11,6 +11,7 @@ import { ErrorNote } from '../components/ErrorNote.tsx';
 import { MetricsFields } from '../components/MetricsFields.tsx';
 import { GradersFields } from '../components/GradersFields.tsx';
 import { Field } from '../components/Field.tsx';
+import { RetrievalModelFields } from '../components/RetrievalModelFields.tsx';
 import { METHODS } from '../enums.ts';
 import {
   checkForm,
@@ -419,6 +420,22 @@ function MethodFields({
             />
           </Field>
         </div>
+      ) : null}
+      {form.reasoningMethod === 'RAG' && form.retrieval !== 'BM25' ? (
+        <RetrievalModelFields
+          part="embedding"
+          row={form.embedding}
+          onChange={(embedding) => setForm({ ...form, embedding })}
+          errors={errors}
+        />
+      ) : null}
+      {form.reasoningMethod === 'RAG' && form.retrieval === 'RERANKED' ? (
+        <RetrievalModelFields
+          part="reranker"
+          row={form.reranker}
+          onChange={(reranker) => setForm({ ...form, reranker })}
+          errors={errors}
+        />
       ) : null}
     </fieldset>
   );

@@ -7,9 +7,15 @@ import {
   type KeyDeps,
   type ProviderDeps,
 } from '../providers/index.ts';
-import { HttpReranker, SimulatedReranker, type Reranker } from '../retrieval/reranker.ts';
+import {
+  CachedReranker,
+  HttpReranker,
+  SimulatedReranker,
+  type Reranker,
+} from '../retrieval/reranker.ts';
 import { Embedder, type EmbeddingCache } from './embedder.ts';
 import { HuggingFaceEmbeddingTransport } from './huggingface-embeddings.ts';
+import { HuggingFaceReranker } from './huggingface-reranker.ts';
 import { OpenAiEmbeddingTransport } from './openai-embeddings.ts';
 import { simulatedEmbedding } from './simulated-embedding.ts';
 import { SIMULATED_EMBEDDING_MODELS } from './simulated-models.ts';
@@ -66,21 +72,38 @@ export function createEmbedder(config: ModelEndpointConfig, deps: EmbeddingDeps)
   }
 }
 
-/** The reranker of RERANKED: the offline one, or a `/rerank` endpoint (the validator refuses Hugging Face). */
+/**
+ * The reranker of RERANKED: the offline one, a `/rerank` endpoint, or a Hugging Face cross-encoder
+ * (text classification of (query, passage) pairs). Remote scores are cached like embeddings.
+ */
 export function createReranker(config: ModelEndpointConfig, deps: EmbeddingDeps): Reranker {
   const { provider, model } = config;
+  const identity = `${providerEndpoint(provider) ?? 'simulated'}:${model}`;
+  const cached = (reranker: Reranker) =>
+    deps.cache ? new CachedReranker(reranker, deps.cache) : reranker;
   switch (provider.kind) {
     case 'SIMULATED':
       return new SimulatedReranker();
     case 'OPENAI_COMPATIBLE':
-      return new HttpReranker(
-        provider.baseUrl,
-        model,
-        openAiKey(provider, deps),
-        retryPolicy(provider),
-        deps.limiters.for(provider.baseUrl),
+      return cached(
+        new HttpReranker(
+          provider.baseUrl,
+          model,
+          openAiKey(provider, deps),
+          retryPolicy(provider),
+          deps.limiters.for(provider.baseUrl),
+        ),
       );
     case 'HUGGINGFACE':
-      throw new RangeError('Hugging Face rerankers are not supported yet');
+      return cached(
+        new HuggingFaceReranker(
+          identity,
+          provider,
+          model,
+          huggingFaceToken(provider, deps),
+          retryPolicy(provider),
+          deps.limiters.for(providerEndpoint(provider) as string),
+        ),
+      );
   }
 }

@@ -1,3 +1,5 @@
+import type { EmbeddingCache } from '../embeddings/embedder.ts';
+import { sha256Hex } from '../hashing.ts';
 import { postJson } from '../providers/openai-compatible.ts';
 import { ProviderCallError } from '../providers/provider-error.ts';
 import { callWithRetry, type RetryPolicy } from '../providers/retry.ts';
@@ -34,6 +36,45 @@ export class SimulatedReranker implements Reranker {
           : queryPairs.filter((pair) => passagePairs.has(pair)).length / queryPairs.length;
       return Math.round((0.8 * covered + 0.2 * adjacent) * 1e6) / 1e6;
     });
+  }
+}
+
+/**
+ * A remote reranker's scores kept in the app's vector cache (memory, then the durable response-cache
+ * tier), keyed by (reranker, query, passage): a re-run reranks without a request. Scores are float32
+ * (as cached), fresh or not, so a cached run orders passages exactly as the first one did.
+ */
+export class CachedReranker implements Reranker {
+  readonly identity: string;
+
+  constructor(
+    private readonly inner: Reranker,
+    private readonly cache: EmbeddingCache,
+  ) {
+    this.identity = inner.identity;
+  }
+
+  async score(query: string, passages: readonly string[], signal?: AbortSignal): Promise<number[]> {
+    const keys = passages.map((passage) =>
+      sha256Hex(`rerank\u0000${this.identity}\u0000${query}\u0000${passage}`),
+    );
+    const scores = (await Promise.all(keys.map((key) => this.cache.get(key)))).map(
+      (cached) => cached?.[0],
+    );
+    const missing = scores.flatMap((score, index) => (score === undefined ? [index] : []));
+    if (missing.length > 0) {
+      const fresh = await this.inner.score(
+        query,
+        missing.map((index) => passages[index] as string),
+        signal,
+      );
+      missing.forEach((index, offset) => {
+        const score = Math.fround(fresh[offset] as number);
+        scores[index] = score;
+        this.cache.set(keys[index] as string, Float32Array.of(score));
+      });
+    }
+    return scores as number[];
   }
 }
 

@@ -94,14 +94,12 @@ export class Retriever {
   private async openOrBuild(signal: AbortSignal | undefined): Promise<VectorIndex> {
     const embedder = this.required(this.parts.embedder, 'an embedding model');
     const store = this.required(this.parts.vectors, 'a vector index store');
-    const key = this.key(embedder);
-    const existing = await store.open(key);
-    if (existing) return existing;
-    const vectors = await embedder.embed(
-      this.parts.knowledgeBase.passages.map(passageText),
-      signal,
+    // The build is shared with every other run that needs the same index at the same time, so it
+    // does not stop with this run: this run only stops waiting for it.
+    const build = store.openOrBuild(this.key(embedder), () =>
+      embedder.embed(this.parts.knowledgeBase.passages.map(passageText)),
     );
-    return store.create(key, vectors);
+    return signal ? abortable(build, signal) : build;
   }
 
   private key(embedder: Embedder) {
@@ -139,6 +137,15 @@ export class Retriever {
       throw new Error(`this retrieval method needs ${what}, and none was configured`);
     return part;
   }
+}
+
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
 }
 
 /** What is embedded and reranked for a passage: its title names what it is about. */
