@@ -34,6 +34,7 @@ import { RedisEventTransport } from './events/redis-event-transport.ts';
 import { registerImportedDatasets } from './experiments/dataset-imports.ts';
 import { registerImportedKnowledgeBases } from './experiments/knowledge-base-imports.ts';
 import { ExperimentService } from './experiments/experiment-service.ts';
+import { DatasetGenerations } from './experiments/dataset-generation.ts';
 import { ExperimentLifecycle } from './experiments/lifecycle.ts';
 import { PersistentResponseCache } from './experiments/persistent-cache.ts';
 import { AttemptScheduler, type AttemptDispatcher } from './experiments/scheduler.ts';
@@ -121,6 +122,9 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger)
       : null;
   const metricsRegistry = new Registry();
+  // One window and one breaker per endpoint for everything the app calls: experiments and dataset generation alike.
+  const limiters = countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry);
+  const breakers = new BreakerRegistry();
   const localScheduler = new AttemptScheduler(
     {
       orm,
@@ -132,8 +136,8 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       credentials: providerCredentials,
       responseCache,
       secrets,
-      limiters: countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry),
-      breakers: new BreakerRegistry(),
+      limiters,
+      breakers,
       timeSlice: new TimeSlice(),
       lifecycle,
       // sqlite-vec lives in the SQLite file; on PostgreSQL (pgvector would be the engine there) the index is exact, in memory.
@@ -187,6 +191,16 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     };
   };
   const experiments = new ExperimentService(datasets, scheduler, lifecycle, eventStore);
+  const datasetGenerations = new DatasetGenerations({
+    orm,
+    datasets,
+    logger,
+    credentials: providerCredentials,
+    responseCache,
+    secrets,
+    limiters,
+    breakers,
+  });
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
@@ -194,6 +208,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       em: orm.em.fork(),
       experiments,
       datasets,
+      datasetGenerations,
       bus,
       eventStore,
       responseCache,
@@ -266,6 +281,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
         await webSocket.dispose();
         server.closeAllConnections();
         await scheduler.shutdown();
+        await datasetGenerations.shutdown();
         await eventStore.flush();
         await responseCache.flush();
         await bus.stop();

@@ -201,6 +201,9 @@ export const LIMITS = {
   stopSequences: 16,
   stopSequenceLength: 200,
   pricePerMillionTokens: { min: 0, max: 1_000_000 },
+  /** generateDataset: pairs asked of the generator per chunk, and chunks used. */
+  pairsPerChunk: { min: 1, max: 5 },
+  maxChunks: { min: 1, max: 200 },
 } as const;
 
 /** Whether `n` lies in `range`. */
@@ -248,6 +251,8 @@ export const DEFAULTS = {
   /** The offline embedding model and reranker the dense methods use unless given others. */
   embeddingModel: DEFAULT_SIMULATED_EMBEDDING_MODEL,
   rerankerModel: SIMULATED_RERANKER_MODELS[0],
+  /** generateDataset: pairs per chunk, chunks and seed when not given. */
+  generation: { pairsPerChunk: 3, maxChunks: 10, seed: 42 },
 } as const;
 
 /**
@@ -635,6 +640,19 @@ function validateModelEndpoint(
     );
   }
   return { provider, model: requiredText(input.model, `${field}.model`, LIMITS.identifierLength) };
+}
+
+/** The model a dataset generator calls: any provider; the model name defaults to {@link DEFAULTS.modelName} for SIMULATED only. */
+export function validateGenerator(input: ModelEndpointInput, field: string): ModelEndpointConfig {
+  const provider = validateProvider(input.provider ?? {}, `${field}.provider`);
+  const model =
+    input.model == null && provider.kind === 'SIMULATED' ? DEFAULTS.modelName : input.model;
+  return { provider, model: requiredText(model, `${field}.model`, LIMITS.identifierLength) };
+}
+
+/** A whole number in `range`, else BAD_USER_INPUT on `field`. */
+export function checkedInteger(value: unknown, range: Range, field: string): number {
+  return integerIn(value, range, field);
 }
 
 function validatePricing(input: ExperimentConfigInput['pricing']): PricingConfig | null {

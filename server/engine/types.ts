@@ -80,6 +80,8 @@ export interface RequestMetadata {
   observations?: number;
   /** An LLM_RUBRIC grader's judge call: the rubric and the answer it grades (the reply is a JSON verdict). */
   judge?: { rubric: string; answer: string };
+  /** A dataset generator's call: write `count` question–answer pairs grounded in `passage` (the reply is JSON). */
+  synthesize?: { title: string; passage: string; count: number };
 }
 
 export interface CompletionRequest {
