@@ -63,6 +63,8 @@ export interface App {
   bus: EventBus;
   eventStore: EventStore;
   datasets: DatasetRegistry;
+  /** Dataset generations from knowledge bases (background jobs of this process). */
+  datasetGenerations: DatasetGenerations;
   logger: Logger;
   /** Listens on `config.port` (0 = any free port) and resumes interrupted attempts; returns the base URL. */
   start(): Promise<string>;
@@ -252,6 +254,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     bus,
     eventStore,
     datasets,
+    datasetGenerations,
     logger,
     async start() {
       await new Promise<void>((resolve, reject) => {

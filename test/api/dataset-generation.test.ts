@@ -417,3 +417,25 @@ describe('generateDataset', () => {
     await expect(collect(client(), SUBSCRIBE, { id: 'nope' })).rejects.toThrow(/NOT_FOUND/);
   });
 });
+
+describe('generateDataset at shutdown', () => {
+  it('should end a running generation FAILED and store nothing when the server stops', async () => {
+    const t = await createTestApp();
+    const { datasetGenerations, datasets } = t.app;
+    // A slow simulated generator: the job is still waiting on its first calls when the server stops.
+    const job = datasetGenerations.start({
+      knowledgeBase: 'builtin',
+      maxChunks: 20,
+      name: 'never_stored',
+      generator: { provider: { kind: 'SIMULATED', latencyMs: 60_000 } },
+    });
+    expect(job.status).toBe('RUNNING');
+    await t.dispose();
+    expect(datasetGenerations.get(job.id)).toMatchObject({
+      status: 'FAILED',
+      error: 'server shutting down',
+      chunksDone: 0,
+    });
+    expect(datasets.get('never_stored')).toBeUndefined();
+  });
+});
