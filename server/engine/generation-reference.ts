@@ -1,3 +1,4 @@
+import { MIN_CHUNK_WORDS } from './datasets/synthetic.ts';
 import { DEFAULTS, describeRange, LIMITS } from './experiment-config.ts';
 
 /** The README's table of generateDataset's arguments, built from {@link LIMITS} and {@link DEFAULTS}. */
@@ -17,7 +18,7 @@ export function generationReference(): { argument: string; default: string; limi
     {
       argument: '`maxChunks`',
       default: String(d.maxChunks),
-      limits: `${describeRange(LIMITS.maxChunks)}: a seeded sample of the chunks (all of them when the knowledge base has fewer)`,
+      limits: `${describeRange(LIMITS.maxChunks)}: a seeded sample of the chunks (all of them when the knowledge base has fewer); chunks under ${MIN_CHUNK_WORDS} words are left out`,
     },
     {
       argument: '`seed`',

@@ -109,6 +109,12 @@ describe('pickChunks', () => {
     expect(ids(7)).not.toEqual(ids(8));
     expect(new Set(ids(7)).size).toBe(5);
     expect(pickChunks(passages.slice(0, 3), 10, 7).map((p) => p.id)).toEqual(['c#1', 'c#2', 'c#3']);
+    const short = { ...CHUNK, id: 'short#1', text: 'Too short to ask about.' };
+    expect(pickChunks([short, ...passages.slice(0, 2)], 10, 7).map((p) => p.id)).toEqual([
+      'c#1',
+      'c#2',
+    ]);
+    expect(pickChunks([short], 10, 7).map((p) => p.id)).toEqual(['short#1']);
   });
 });
 

@@ -56,13 +56,21 @@ export interface ChunkOutcome {
   rejected: Rejection[];
 }
 
-/** The chunks to generate from: `maxChunks` of them, a seeded sample in a fixed order (all when there are fewer). */
+/** Chunks shorter than this (the tail of a word window without overlap, say) hold no fact worth a question. */
+export const MIN_CHUNK_WORDS = 8;
+
+/**
+ * The chunks to generate from: `maxChunks` of them, a seeded sample in a fixed order (all when there
+ * are fewer), leaving out chunks under {@link MIN_CHUNK_WORDS} words unless there are no others.
+ */
 export function pickChunks(
   passages: readonly Passage[],
   maxChunks: number,
   seed: number,
 ): Passage[] {
-  return sampleIndices(passages.length, maxChunks, seed).map((index) => passages[index] as Passage);
+  const long = passages.filter((p) => p.text.split(/\s+/).length >= MIN_CHUNK_WORDS);
+  const pool = long.length > 0 ? long : passages;
+  return sampleIndices(pool.length, maxChunks, seed).map((index) => pool[index] as Passage);
 }
 
 /** The generator's prompt: grounded, self-contained questions with short answers copied from the chunk, as one JSON object. */
