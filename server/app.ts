@@ -34,6 +34,7 @@ import { RedisEventTransport } from './events/redis-event-transport.ts';
 import { registerImportedDatasets } from './experiments/dataset-imports.ts';
 import { registerImportedKnowledgeBases } from './experiments/knowledge-base-imports.ts';
 import { ExperimentService } from './experiments/experiment-service.ts';
+import { DatasetGenerations } from './experiments/dataset-generation.ts';
 import { ExperimentLifecycle } from './experiments/lifecycle.ts';
 import { PersistentResponseCache } from './experiments/persistent-cache.ts';
 import { AttemptScheduler, type AttemptDispatcher } from './experiments/scheduler.ts';
@@ -62,6 +63,8 @@ export interface App {
   bus: EventBus;
   eventStore: EventStore;
   datasets: DatasetRegistry;
+  /** Dataset generations from knowledge bases (background jobs of this process). */
+  datasetGenerations: DatasetGenerations;
   logger: Logger;
   /** Listens on `config.port` (0 = any free port) and resumes interrupted attempts; returns the base URL. */
   start(): Promise<string>;
@@ -127,6 +130,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     dialectOf(orm) === 'sqlite'
       ? new SqliteVectorIndexStore(orm, vectorOptions)
       : new MemoryVectorIndexStore(vectorOptions);
+  // One window and one breaker per endpoint for everything the app calls: experiments and dataset generation alike.
   const limiters = countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry);
   const breakers = new BreakerRegistry();
   const embeddingCache = new EmbeddingCache(responseCache);
@@ -192,6 +196,16 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     };
   };
   const experiments = new ExperimentService(datasets, scheduler, lifecycle, eventStore);
+  const datasetGenerations = new DatasetGenerations({
+    orm,
+    datasets,
+    logger,
+    credentials: providerCredentials,
+    responseCache,
+    secrets,
+    limiters,
+    breakers,
+  });
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
@@ -199,6 +213,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       em: orm.em.fork(),
       experiments,
       datasets,
+      datasetGenerations,
       bus,
       eventStore,
       responseCache,
@@ -254,6 +269,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     bus,
     eventStore,
     datasets,
+    datasetGenerations,
     logger,
     async start() {
       await new Promise<void>((resolve, reject) => {
@@ -283,6 +299,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
         await webSocket.dispose();
         server.closeAllConnections();
         await scheduler.shutdown();
+        await datasetGenerations.shutdown();
         await eventStore.flush();
         await responseCache.flush();
         await bus.stop();

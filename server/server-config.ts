@@ -84,7 +84,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     ),
     exactSearchLimit: integer(
       env.LLMFORGE_EXACT_SEARCH_LIMIT,
-      20_000,
+      EXACT_SEARCH_LIMIT,
       'LLMFORGE_EXACT_SEARCH_LIMIT',
     ),
     providerCredentials: credentialsFromEnv(env),

@@ -3,6 +3,7 @@ import { ComparePage } from './pages/ComparePage.tsx';
 import { ExperimentPage } from './pages/ExperimentPage.tsx';
 import { ExperimentsPage } from './pages/ExperimentsPage.tsx';
 import { NewExperimentPage } from './pages/NewExperimentPage.tsx';
+import { KnowledgeBasesPage } from './pages/KnowledgeBasesPage.tsx';
 import { PromptsPage } from './pages/PromptsPage.tsx';
 import { Link, useLocation } from './router.tsx';
 
@@ -31,6 +32,12 @@ export function App() {
           <Link to="/prompts" className={path === '/prompts' ? 'active' : undefined}>
             Prompts
           </Link>
+          <Link
+            to="/knowledge-bases"
+            className={path === '/knowledge-bases' ? 'active' : undefined}
+          >
+            Knowledge bases
+          </Link>
           <a href="/graphql">GraphiQL</a>
         </nav>
         <ApiTokenField />
@@ -47,6 +54,7 @@ function Page({ path }: { path: string }) {
   if (path === '/experiments/new') return <NewExperimentPage />;
   if (path === '/compare') return <ComparePage />;
   if (path === '/prompts') return <PromptsPage />;
+  if (path === '/knowledge-bases') return <KnowledgeBasesPage />;
   const detail = path.match(/^\/experiments\/([^/]+)$/);
   if (detail)
     return <ExperimentPage key={detail[1]} id={decodeURIComponent(detail[1] as string)} />;

@@ -8,6 +8,8 @@ import type { ChatMessage, ReasoningMethod, RequestMetadata } from '../../server
  * any other prompt is a question the simulator does not know.
  */
 export function promptMetadata(messages: readonly ChatMessage[]): RequestMetadata | undefined {
+  const generation = generationMetadata(messages);
+  if (generation) return generation;
   const questionAt = messages.findLastIndex(
     (m) => m.role === 'user' && m.content.includes('Question:'),
   );
@@ -45,4 +47,16 @@ function ragContext(beforeQuestion: string): string {
   return (
     start < 0 ? beforeQuestion : beforeQuestion.slice(start).replace(/^\s*Context:/, '')
   ).trim();
+}
+
+const GENERATION_REQUEST = /Write (\d+) question-answer pairs grounded in the passage below\./;
+
+/** generateDataset's prompt: how many pairs, the title and the passage between the triple quotes. */
+function generationMetadata(messages: readonly ChatMessage[]): RequestMetadata | undefined {
+  const prompt = messages.findLast((m) => m.role === 'user' && GENERATION_REQUEST.test(m.content));
+  if (!prompt) return undefined;
+  const count = Number(GENERATION_REQUEST.exec(prompt.content)?.[1]);
+  const title = /^Title: (.*)$/m.exec(prompt.content)?.[1] ?? '';
+  const passage = /^Passage:\n"""\n([\s\S]*)\n"""\s*$/m.exec(prompt.content)?.[1] ?? '';
+  return { method: 'NAIVE', question: '', synthesize: { title, passage, count } };
 }

@@ -227,6 +227,9 @@ export const LIMITS = {
   judgeRubricLength: 4000,
   /** Results judgeExperiment grades in one call. */
   judgeSampleSize: { min: 1, max: 1000 },
+  /** generateDataset: pairs asked of the generator per chunk, and chunks used. */
+  pairsPerChunk: { min: 1, max: 5 },
+  maxChunks: { min: 1, max: 200 },
 } as const;
 
 /** Whether `n` lies in `range`. */
@@ -279,6 +282,8 @@ export const DEFAULTS = {
   judgeScale: 5,
   judgeRubric:
     'The answer is correct and complete for the question, and says nothing false. Judge the facts, not the wording.',
+  /** generateDataset: pairs per chunk, chunks and seed when not given. */
+  generation: { pairsPerChunk: 3, maxChunks: 10, seed: 42 },
 } as const;
 
 /**
@@ -699,6 +704,19 @@ export function validateModelEndpoint(
     return { provider, model };
   }
   return { provider, model: requiredText(input.model, `${field}.model`, LIMITS.identifierLength) };
+}
+
+/** The model a dataset generator calls: any provider; the model name defaults to {@link DEFAULTS.modelName} for SIMULATED only. */
+export function validateGenerator(input: ModelEndpointInput, field: string): ModelEndpointConfig {
+  const provider = validateProvider(input.provider ?? {}, `${field}.provider`);
+  const model =
+    input.model == null && provider.kind === 'SIMULATED' ? DEFAULTS.modelName : input.model;
+  return { provider, model: requiredText(model, `${field}.model`, LIMITS.identifierLength) };
+}
+
+/** A whole number in `range`, else BAD_USER_INPUT on `field`. */
+export function checkedInteger(value: unknown, range: Range, field: string): number {
+  return integerIn(value, range, field);
 }
 
 function validatePricing(input: ExperimentConfigInput['pricing']): PricingConfig | null {

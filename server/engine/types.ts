@@ -89,6 +89,8 @@ export interface RequestMetadata {
     /** JUDGE: the top of the 1..scale score. */
     scale?: number;
   };
+  /** A dataset generator's call: write `count` question–answer pairs grounded in `passage` (the reply is JSON). */
+  synthesize?: { title: string; passage: string; count: number };
 }
 
 export interface CompletionRequest {

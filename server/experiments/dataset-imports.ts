@@ -9,7 +9,7 @@ import {
   isDatasetKind,
   parseImportedExamples,
 } from '../engine/datasets/import.ts';
-import { DATASET_KINDS, type DatasetKind } from '../engine/types.ts';
+import { DATASET_KINDS, type DatasetKind, type Example } from '../engine/types.ts';
 import { refuseNul } from '../engine/experiment-config.ts';
 import { IMPORT_FORMATS, type ImportFormat } from '../engine/datasets/import-formats.ts';
 import type { DatasetRegistry } from '../engine/datasets/registry.ts';
@@ -38,13 +38,7 @@ export async function importDataset(
   registry: DatasetRegistry,
   input: ImportDatasetInput,
 ): Promise<Dataset> {
-  const name = input.name.trim();
-  if (!NAME_PATTERN.test(name)) {
-    throw new ValidationError(
-      'name',
-      'must be 1..100 letters, digits, "_", "-" or ".", starting with a letter or digit',
-    );
-  }
+  const name = datasetName(input.name);
   if (input.description) refuseNul(input.description, 'description');
   if ((input.description?.length ?? 0) > DESCRIPTION_LENGTH) {
     throw new ValidationError('description', `must be at most ${DESCRIPTION_LENGTH} characters`);
@@ -54,15 +48,48 @@ export async function importDataset(
     throw new ValidationError('format', `must be one of ${IMPORT_FORMATS.join(', ')}`);
   if (input.kind != null && !isDatasetKind(input.kind))
     throw new ValidationError('kind', `must be one of ${DATASET_KINDS.join(', ')}`);
+  refuseTakenName(registry, name);
+  const examples = parseImportedExamples(format, input.content);
+  const description = input.description?.trim() || null;
+  const kind: DatasetKind =
+    (input.kind as DatasetKind | null | undefined) ?? inferDatasetKind(examples);
+  return storeDataset(em, registry, { name, description, format, kind, examples });
+}
+
+/** A valid dataset name (trimmed), else BAD_USER_INPUT on `field`. */
+export function datasetName(raw: string, field = 'name'): string {
+  const name = raw.trim();
+  if (!NAME_PATTERN.test(name)) {
+    throw new ValidationError(
+      field,
+      'must be 1..100 letters, digits, "_", "-" or ".", starting with a letter or digit',
+    );
+  }
+  return name;
+}
+
+/** CONFLICT when a dataset of that name is registered. */
+export function refuseTakenName(registry: DatasetRegistry, name: string): void {
   if (registry.get(name))
     throw new ConflictError(
       `a dataset named "${name}" already exists; datasets are immutable, import under a new name`,
     );
-  const examples = parseImportedExamples(format, input.content);
+}
+
+/** Stores validated examples as an imported dataset and registers it (CONFLICT if the name was taken meanwhile). */
+export async function storeDataset(
+  em: EntityManager,
+  registry: DatasetRegistry,
+  input: {
+    name: string;
+    description: string | null;
+    format: string;
+    kind: DatasetKind;
+    examples: Example[];
+  },
+): Promise<Dataset> {
+  const { name, description, format, kind, examples } = input;
   const contentHash = examplesHash(examples);
-  const description = input.description?.trim() || null;
-  const kind: DatasetKind =
-    (input.kind as DatasetKind | null | undefined) ?? inferDatasetKind(examples);
   em.create(ImportedDataset, {
     name,
     description,

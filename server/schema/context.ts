@@ -5,6 +5,7 @@ import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { ExperimentService } from '../experiments/experiment-service.ts';
+import type { DatasetGenerations } from '../experiments/dataset-generation.ts';
 import type { JudgeRunDeps } from '../experiments/judge-run.ts';
 import type { PersistentResponseCache } from '../experiments/persistent-cache.ts';
 
@@ -13,6 +14,8 @@ export interface Context {
   em: EntityManager;
   experiments: ExperimentService;
   datasets: DatasetRegistry;
+  /** Synthetic datasets being generated from knowledge bases (background jobs of this process). */
+  datasetGenerations: DatasetGenerations;
   bus: EventBus;
   eventStore: EventStore;
   /** The persistent response-cache tier shared by all experiments. */

@@ -12,7 +12,7 @@ export const DatasetKindEnum = builder.enumType('DatasetKind', {
   values: DATASET_KINDS,
 });
 
-const DatasetRef = builder.objectRef<Dataset>('Dataset').implement({
+export const DatasetRef = builder.objectRef<Dataset>('Dataset').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     kind: t.field({ type: DatasetKindEnum, resolve: (d) => d.kind }),

@@ -90,7 +90,7 @@ const AgentSettings = builder.objectRef<AgentConfig>('AgentSettings').implement(
   }),
 });
 
-const ModelEndpointSettings = builder
+export const ModelEndpointSettings = builder
   .objectRef<ModelEndpointConfig>('ModelEndpointSettings')
   .implement({
     description: 'An embedding model or reranker and the provider that serves it',
@@ -226,7 +226,7 @@ const HyperparametersInput = builder.inputType('HyperparametersInput', {
 
 const REMOTE = 'HUGGINGFACE, OPENAI_COMPATIBLE';
 
-const ProviderInput = builder.inputType('ProviderInput', {
+export const ProviderInput = builder.inputType('ProviderInput', {
   fields: (t) => ({
     kind: t.field({ type: ProviderKindEnum, description: `default ${d.providerKind}` }),
     latencyMs: t.int({

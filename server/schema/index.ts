@@ -12,6 +12,7 @@ import './experiment.ts';
 import './events.ts';
 import './dataset.ts';
 import './knowledge-base.ts';
+import './dataset-generation.ts';
 import './prompt.ts';
 import './regression.ts';
 import './judge-run.ts';

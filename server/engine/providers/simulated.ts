@@ -3,6 +3,7 @@ import type { Dataset } from '../datasets/dataset.ts';
 import { createPrng, randomIndex, type Prng } from '../datasets/random.ts';
 import { conclusion } from '../methods/cot.ts';
 import { simulatedMetricReply, simulatedVerdict } from './simulated-judge.ts';
+import { simulatedPairs } from './simulated-generator.ts';
 import {
   CHARS_PER_TOKEN,
   type ChatMessage,
@@ -106,6 +107,7 @@ export class SimulatedProvider implements Provider {
       format: metadata?.method ?? 'NAIVE',
       observations: metadata?.observations ?? 0,
     };
+    if (metadata?.synthesize) return simulatedPairs(metadata.synthesize);
     const { oracle } = this.options;
     const match =
       (subject && oracle.findExample?.(subject.dataset, subject.exampleId)) ||
