@@ -15,6 +15,7 @@ import { RedisConcurrencyWindows } from './cluster/shared-window.ts';
 import {
   DEFAULT_CACHE_MAX_ROWS,
   DEFAULT_LEASE_MS,
+  DEFAULT_SUBSCRIBER_BUFFER_BYTES,
   type ServerConfig,
   type ServerRole,
 } from './server-config.ts';
@@ -29,6 +30,7 @@ import { TimeSlice } from './engine/time-slice.ts';
 import { AppError } from './errors.ts';
 import { EventBus } from './events/event-bus.ts';
 import { EventStore } from './events/event-store.ts';
+import { FanOut } from './events/fan-out.ts';
 import { LocalEventTransport } from './events/event-transport.ts';
 import { RedisEventTransport } from './events/redis-event-transport.ts';
 import { registerImportedDatasets } from './experiments/dataset-imports.ts';
@@ -61,6 +63,8 @@ export interface App {
   lifecycle: ExperimentLifecycle;
   bus: EventBus;
   eventStore: EventStore;
+  /** Event subscribers grouped by selection; its `stats` count executions (shared vs. per subscriber). */
+  fanOut: FanOut;
   datasets: DatasetRegistry;
   logger: Logger;
   /** Listens on `config.port` (0 = any free port) and resumes interrupted attempts; returns the base URL. */
@@ -121,6 +125,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger)
       : null;
   const metricsRegistry = new Registry();
+  const fanOut = new FanOut(bus, eventStore);
   const localScheduler = new AttemptScheduler(
     {
       orm,
@@ -167,6 +172,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       scheduler,
       attemptsRunning: () => localScheduler.running,
       queueDepth: queued ? () => queued.depth() : undefined,
+      fanOut,
     },
     metricsRegistry,
   );
@@ -198,8 +204,10 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       eventStore,
       responseCache,
       providerCredentials,
+      fanOut,
       subscriptions: {
         bufferSize: config.subscriberBufferSize,
+        maxBufferedBytes: config.subscriberBufferBytes ?? DEFAULT_SUBSCRIBER_BUFFER_BYTES,
         profileIntervalMs: config.profileIntervalMs,
       },
       authorized: isAuthorized(config.apiToken, initial.request, initial.connectionParams),
@@ -236,6 +244,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     lifecycle,
     bus,
     eventStore,
+    fanOut,
     datasets,
     logger,
     async start() {

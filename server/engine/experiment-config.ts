@@ -201,6 +201,8 @@ export const LIMITS = {
   stopSequences: 16,
   stopSequenceLength: 200,
   pricePerMillionTokens: { min: 0, max: 1_000_000 },
+  /** How long the batched event subscription gathers events into one frame. */
+  eventBatchDelayMs: { min: 10, max: 10_000 },
 } as const;
 
 /** Whether `n` lies in `range`. */
@@ -248,6 +250,8 @@ export const DEFAULTS = {
   /** The offline embedding model and reranker the dense methods use unless given others. */
   embeddingModel: DEFAULT_SIMULATED_EMBEDDING_MODEL,
   rerankerModel: SIMULATED_RERANKER_MODELS[0],
+  /** experimentEventBatches without maxDelayMs: a batch about ten times a second. */
+  eventBatchDelayMs: 100,
 } as const;
 
 /**

@@ -3,6 +3,7 @@ import type { DatasetRegistry } from '../engine/datasets/registry.ts';
 import type { ProviderCredentials } from '../engine/providers/credentials.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
+import type { FanOut, FrameSink } from '../events/fan-out.ts';
 import type { ExperimentService } from '../experiments/experiment-service.ts';
 import type { PersistentResponseCache } from '../experiments/persistent-cache.ts';
 
@@ -18,6 +19,13 @@ export interface Context {
   /** Keys from the server environment: resolvers may say whether they are set, never what they are. */
   providerCredentials: ProviderCredentials;
   subscriptions: SubscriptionSettings;
+  /** Shares one execution and one serialized payload among the subscribers of a selection. */
+  fanOut: FanOut;
+  /**
+   * Set by a transport that takes pre-serialized frames (the WebSocket): event subscriptions then
+   * write to it through the fan-out instead of yielding results to be executed per subscriber.
+   */
+  live?: FrameSink;
   /** False when LLMFORGE_API_TOKEN is set and the request did not present it. */
   authorized: boolean;
 }
@@ -25,6 +33,8 @@ export interface Context {
 export interface SubscriptionSettings {
   /** Live events one subscriber may have waiting before it is told it overflowed. */
   bufferSize: number;
+  /** Bytes a live WebSocket subscriber may leave unsent before it is told it overflowed. */
+  maxBufferedBytes: number;
   /** Shortest gap between two pushes of experimentProfile. */
   profileIntervalMs: number;
 }
