@@ -287,12 +287,18 @@ class Member {
 
   private deliver(frames: readonly Frame[]): void {
     // Measured before this flush's own writes (corked writes count as buffered until uncorked).
-    if (this.sink.bufferedAmount > this.options.maxBufferedBytes) return this.cutOff();
+    if (this.sink.bufferedAmount > this.options.maxBufferedBytes) {
+      this.cutOff();
+      return;
+    }
     this.sink.cork();
     try {
       for (const frame of frames) {
         if (this.done) return;
-        if (!this.sink.open) return this.finish();
+        if (!this.sink.open) {
+          this.finish();
+          return;
+        }
         // Only what this member has not had, up to the end of its attempt.
         let from = 0;
         while (
@@ -313,7 +319,10 @@ class Member {
           this.fanOut.count('own');
           this.write(part, this.selection.render(part));
         }
-        if (ends) return this.finish();
+        if (ends) {
+          this.finish();
+          return;
+        }
       }
     } finally {
       this.sink.uncork();

@@ -261,12 +261,13 @@ function selectionOf(info: GraphQLResolveInfo, ctx: Context, batched: boolean): 
   const after = info.fieldNodes[0]?.arguments?.find((arg) => arg.name.value === 'after')?.value;
   if (after?.kind === Kind.VARIABLE) {
     let uses = 0;
-    const count = {
-      Variable: (node: { name: { value: string } }) =>
-        void (node.name.value === after.name.value && uses++),
+    const visitor = {
+      enter(node: { kind: string; name?: { value: string } }) {
+        if (node.kind === Kind.VARIABLE && node.name?.value === after.name.value) uses++;
+      },
     };
-    visit(info.operation.selectionSet, count);
-    for (const fragment of Object.values(info.fragments)) visit(fragment, count);
+    visit(info.operation.selectionSet, visitor);
+    for (const fragment of Object.values(info.fragments)) visit(fragment, visitor);
     if (uses === 1) delete shared[after.name.value];
   }
   const operationName = info.operation.name?.value ?? null;
