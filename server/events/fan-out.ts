@@ -75,11 +75,31 @@ interface Frame {
 export class FanOut {
   readonly stats: FanOutStats = { shared: 0, replay: 0, own: 0, frames: 0 };
   private readonly groups = new Map<string, FeedGroup>();
+  private members = 0;
+  private readonly watchers = new Set<() => void>();
 
   constructor(
     private readonly bus: EventBus,
     private readonly store: EventStore,
   ) {}
+
+  /** Subscribers following through the fan-out now (replaying or live). */
+  get subscriberCount(): number {
+    return this.members;
+  }
+
+  /** Resolves once at least `count` subscribers follow through the fan-out (tests start a run then). */
+  whenSubscribers(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.members < count) return;
+        this.watchers.delete(check);
+        resolve();
+      };
+      this.watchers.add(check);
+      check();
+    });
+  }
 
   /** Groups alive now (one per experiment × selection × batch delay with live subscribers). */
   get groupCount(): number {
@@ -105,6 +125,8 @@ export class FanOut {
       const member = new Member(this, sink, selection, options);
       // Joined before the replay bound is read: anything published after it reaches the member's queue.
       group.add(member);
+      this.members++;
+      for (const watcher of [...this.watchers]) watcher();
       let stopped = false;
       void stop.then(() => {
         stopped = true;
@@ -152,6 +174,7 @@ export class FanOut {
         await Promise.race([member.finished, stop]);
       } finally {
         member.finish();
+        this.members--;
         stop();
       }
     });
