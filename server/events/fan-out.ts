@@ -232,10 +232,18 @@ class FeedGroup {
     const events = this.pending;
     this.pending = [];
     if (events.length === 0 || this.members.size === 0) return;
-    const frames: Frame[] =
-      this.delayMs > 0
-        ? [{ events, payload: this.selection.render(events) }]
-        : events.map((event) => ({ events: [event], payload: this.selection.render([event]) }));
+    let frames: Frame[];
+    try {
+      frames =
+        this.delayMs > 0
+          ? [{ events, payload: this.selection.render(events) }]
+          : events.map((event) => ({ events: [event], payload: this.selection.render([event]) }));
+    } catch {
+      // Not expected (event fields are plain reads); never let it escape into the event loop: the
+      // members' streams end, and a client resubscribing with `after` gets a replay of its own.
+      for (const member of [...this.members]) member.finish();
+      return;
+    }
     this.fanOut.count('shared', frames.length);
     for (const member of [...this.members]) member.offer(frames);
   }
