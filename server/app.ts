@@ -15,6 +15,7 @@ import { RedisConcurrencyWindows } from './cluster/shared-window.ts';
 import {
   DEFAULT_CACHE_MAX_ROWS,
   DEFAULT_LEASE_MS,
+  DEFAULT_SUBSCRIBER_BUFFER_BYTES,
   type ServerConfig,
   type ServerRole,
 } from './server-config.ts';
@@ -29,6 +30,7 @@ import { TimeSlice } from './engine/time-slice.ts';
 import { AppError } from './errors.ts';
 import { EventBus } from './events/event-bus.ts';
 import { EventStore } from './events/event-store.ts';
+import { FanOut } from './events/fan-out.ts';
 import { LocalEventTransport } from './events/event-transport.ts';
 import { RedisEventTransport } from './events/redis-event-transport.ts';
 import { registerImportedDatasets } from './experiments/dataset-imports.ts';
@@ -62,6 +64,8 @@ export interface App {
   lifecycle: ExperimentLifecycle;
   bus: EventBus;
   eventStore: EventStore;
+  /** Event subscribers grouped by selection; its `stats` count executions (shared vs. per subscriber). */
+  fanOut: FanOut;
   datasets: DatasetRegistry;
   /** Dataset generations from knowledge bases (background jobs of this process). */
   datasetGenerations: DatasetGenerations;
@@ -134,6 +138,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   const limiters = countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry);
   const breakers = new BreakerRegistry();
   const embeddingCache = new EmbeddingCache(responseCache);
+  const fanOut = new FanOut(bus, eventStore);
   const localScheduler = new AttemptScheduler(
     {
       orm,
@@ -176,6 +181,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       scheduler,
       attemptsRunning: () => localScheduler.running,
       queueDepth: queued ? () => queued.depth() : undefined,
+      fanOut,
     },
     metricsRegistry,
   );
@@ -230,8 +236,10 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
         vectors,
         models: { cache: embeddingCache, credentials: providerCredentials, limiters, secrets },
       },
+      fanOut,
       subscriptions: {
         bufferSize: config.subscriberBufferSize,
+        maxBufferedBytes: config.subscriberBufferBytes ?? DEFAULT_SUBSCRIBER_BUFFER_BYTES,
         profileIntervalMs: config.profileIntervalMs,
       },
       authorized: isAuthorized(config.apiToken, initial.request, initial.connectionParams),
@@ -268,6 +276,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     lifecycle,
     bus,
     eventStore,
+    fanOut,
     datasets,
     datasetGenerations,
     logger,

@@ -29,6 +29,11 @@ export interface ServerConfig {
   apiToken: string | null;
   /** Live events one subscriber may have waiting before it is told it overflowed. */
   subscriberBufferSize: number;
+  /**
+   * Bytes a live WebSocket subscriber may leave unsent (beyond what the kernel holds) before it is
+   * told it overflowed (LLMFORGE_SUBSCRIBER_BUFFER_BYTES, default 1 MiB).
+   */
+  subscriberBufferBytes?: number;
   /** Shortest gap between two pushes of the experimentProfile subscription. */
   profileIntervalMs: number;
   /** Rows the persistent response-cache tier keeps, least recently used evicted first (default 100 000). */
@@ -42,6 +47,8 @@ export interface ServerConfig {
 export const DEFAULT_CACHE_MAX_ROWS = 100_000;
 
 export const DEFAULT_LEASE_MS = 5000;
+
+export const DEFAULT_SUBSCRIBER_BUFFER_BYTES = 1024 * 1024;
 
 export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
 export type ServerRole = (typeof SERVER_ROLES)[number];
@@ -71,6 +78,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       env.LLMFORGE_SUBSCRIBER_BUFFER,
       10_000,
       'LLMFORGE_SUBSCRIBER_BUFFER',
+    ),
+    subscriberBufferBytes: integer(
+      env.LLMFORGE_SUBSCRIBER_BUFFER_BYTES,
+      DEFAULT_SUBSCRIBER_BUFFER_BYTES,
+      'LLMFORGE_SUBSCRIBER_BUFFER_BYTES',
     ),
     profileIntervalMs: integer(
       env.LLMFORGE_PROFILE_INTERVAL_MS,

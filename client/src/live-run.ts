@@ -4,11 +4,13 @@ import type { SampleEvent } from './components/LiveFeed.tsx';
 import type { Profile } from './components/ProfileSection.tsx';
 import type { ResultOf } from './graphql.ts';
 import {
-  ExperimentEventsSubscription,
+  ExperimentEventBatchesSubscription,
   ExperimentProfileSubscription,
 } from './operations/experiment.ts';
 
-type ExperimentEvent = ResultOf<typeof ExperimentEventsSubscription>['experimentEvents'];
+type ExperimentEvent = ResultOf<
+  typeof ExperimentEventBatchesSubscription
+>['experimentEventBatches']['events'][number];
 type ProgressEvent = Extract<ExperimentEvent, { __typename: 'ExperimentProgress' }>;
 
 export interface LiveRun {
@@ -73,11 +75,15 @@ export function useLiveRun(experimentId: string, active: boolean, refresh: () =>
       renderTimer ??= setTimeout(render, RENDER_INTERVAL_MS);
     };
     const events = client
-      .subscription(ExperimentEventsSubscription, { id: experimentId })
+      .subscription(ExperimentEventBatchesSubscription, { id: experimentId })
       .subscribe(({ data }) => {
         if (!data) return;
-        if (data.experimentEvents.__typename === 'ExperimentStatusChanged') refresh();
-        update(accumulate(current, data.experimentEvents));
+        let next = current;
+        for (const event of data.experimentEventBatches.events) {
+          if (event.__typename === 'ExperimentStatusChanged') refresh();
+          next = accumulate(next, event);
+        }
+        update(next);
       });
     // The first push of the profile also tells a page loaded just before the end that the run is over.
     const profiles = client

@@ -230,6 +230,8 @@ export const LIMITS = {
   /** generateDataset: pairs asked of the generator per chunk, and chunks used. */
   pairsPerChunk: { min: 1, max: 5 },
   maxChunks: { min: 1, max: 200 },
+  /** How long the batched event subscription gathers events into one frame. */
+  eventBatchDelayMs: { min: 10, max: 10_000 },
 } as const;
 
 /** Whether `n` lies in `range`. */
@@ -284,6 +286,8 @@ export const DEFAULTS = {
     'The answer is correct and complete for the question, and says nothing false. Judge the facts, not the wording.',
   /** generateDataset: pairs per chunk, chunks and seed when not given. */
   generation: { pairsPerChunk: 3, maxChunks: 10, seed: 42 },
+  /** experimentEventBatches without maxDelayMs: a batch about ten times a second. */
+  eventBatchDelayMs: 100,
 } as const;
 
 /**

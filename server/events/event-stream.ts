@@ -100,7 +100,14 @@ export function experimentEventStream(
         const event = await live.take();
         if (event === CLOSED) return;
         if (event === OVERFLOW) {
-          await push(overflow(experimentId, lastSeq, lastAttempt, options.bufferSize));
+          await push(
+            overflow(
+              experimentId,
+              lastSeq,
+              lastAttempt,
+              `${options.bufferSize} events were waiting for this subscriber`,
+            ),
+          );
           return;
         }
         if (await deliver(event)) return;
@@ -116,7 +123,7 @@ export function experimentEventStream(
  * Stored and pending events merged in seq order, each once. Pending events are not all newer than the
  * stored ones: a sample's SampleCompleted commits with its result, possibly after later events did.
  */
-async function* mergeBySeq(
+export async function* mergeBySeq(
   stored: AsyncGenerator<ExperimentEvent>,
   pending: readonly ExperimentEvent[],
 ): AsyncGenerator<ExperimentEvent> {
@@ -131,11 +138,12 @@ async function* mergeBySeq(
   while (next < waiting.length) yield waiting[next++] as ExperimentEvent;
 }
 
-function overflow(
+/** The last item of a stream cut off because `waiting` (what was held for it) grew too large. */
+export function overflow(
   experimentId: string,
   seq: number,
   attempt: number,
-  bufferSize: number,
+  waiting: string,
 ): StreamOverflow {
   return {
     type: 'StreamOverflow',
@@ -143,7 +151,7 @@ function overflow(
     seq,
     attempt,
     at: new Date().toISOString(),
-    message: `more than ${bufferSize} events were waiting for this subscriber; resubscribe with after: ${seq} to continue`,
+    message: `more than ${waiting}; resubscribe with after: ${seq} to continue`,
   };
 }
 
@@ -204,3 +212,57 @@ export class BoundedQueue<T> {
     return new Promise((resolve) => (this.waiter = resolve));
   }
 }
+
+/** Events delivered together by the batched subscription. */
+export interface EventBatch {
+  events: StreamItem[];
+}
+
+/**
+ * A subscriber's stream gathered into batches: the first event opens a batch, which goes out
+ * `maxDelayMs` later with every event that came meanwhile (or at once when the stream ends). While
+ * the consumer is busy with a batch nothing is pulled, so the inner stream's bounded queue — and its
+ * StreamOverflow — apply unchanged; the seq stays contiguous across batches.
+ */
+export function batchedStream(
+  inner: Repeater<StreamItem>,
+  maxDelayMs: number,
+): Repeater<EventBatch> {
+  return new Repeater<EventBatch>(async (push, stop) => {
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = stop.then((): typeof STOPPED => STOPPED);
+    try {
+      let next = inner.next();
+      for (;;) {
+        const first = await Promise.race([next, stopped]);
+        if (first === STOPPED || first.done) return;
+        const events: StreamItem[] = [first.value];
+        const deadline = new Promise<typeof DEADLINE>((resolve) => {
+          timer = setTimeout(() => resolve(DEADLINE), maxDelayMs);
+        });
+        let ended = false;
+        for (;;) {
+          next = inner.next();
+          const item = await Promise.race([next, deadline, stopped]);
+          if (item === STOPPED) return;
+          if (item === DEADLINE) break;
+          if (item.done) {
+            ended = true;
+            break;
+          }
+          events.push(item.value);
+        }
+        clearTimeout(timer);
+        await push({ events });
+        if (ended) return;
+      }
+    } finally {
+      clearTimeout(timer);
+      stop();
+      inner.return().catch(() => undefined);
+    }
+  });
+}
+
+const STOPPED: unique symbol = Symbol('stopped');
+const DEADLINE: unique symbol = Symbol('deadline');

@@ -4,6 +4,7 @@ import type {
   ConcurrencyWindows,
 } from '../engine/providers/adaptive-limiter.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { FanOut, FanOutStats } from '../events/fan-out.ts';
 import type { AttemptDispatcher } from '../experiments/scheduler.ts';
 
 export interface MetricsSources {
@@ -13,6 +14,8 @@ export interface MetricsSources {
   queueDepth?: () => Promise<{ waiting: number; active: number }>;
   /** Attempts running in this process. */
   attemptsRunning: () => number;
+  /** Event subscribers grouped by selection. */
+  fanOut?: FanOut;
 }
 
 /**
@@ -68,6 +71,37 @@ export function createMetrics(
       this.set(sources.bus.listenerCount());
     },
   });
+  if (sources.fanOut) {
+    const fanOut = sources.fanOut;
+    new Counter({
+      name: 'llmforge_subscription_executions_total',
+      help: 'Executions of event-subscription selections over WebSocket: shared (once per event and distinct selection), replay and own (per subscriber)',
+      labelNames: ['path'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const path of ['shared', 'replay', 'own'] as const satisfies (keyof FanOutStats)[])
+          this.inc({ path }, fanOut.stats[path]);
+      },
+    });
+    new Counter({
+      name: 'llmforge_subscription_frames_total',
+      help: 'Event frames written to WebSocket subscribers',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(fanOut.stats.frames);
+      },
+    });
+    new Gauge({
+      name: 'llmforge_subscription_groups',
+      help: 'Distinct (experiment, selection) groups sharing one execution per event',
+      registers: [registry],
+      collect() {
+        this.set(fanOut.groupCount);
+      },
+    });
+  }
   new Gauge({
     name: 'llmforge_attempts_running',
     help: 'Attempts running in this process',

@@ -3,7 +3,8 @@ import type { ExecutionArgs } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { FrameSink } from '../events/fan-out.ts';
 import type { Context } from '../schema/context.ts';
 import { isAuthorized } from './auth.ts';
 import { originAllowed } from './security.ts';
@@ -50,19 +51,22 @@ export function attachGraphQLWebSocket(
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
       // Refusing here closes the socket with 4403 Forbidden before any operation runs.
       onConnect: (ctx) => isAuthorized(apiToken, undefined, ctx.connectionParams),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
         });
+        const contextValue = await contextFactory();
+        // Event subscriptions write shared, pre-serialized frames for this operation id here.
+        contextValue.live = frameSink(ctx.extra.socket, id);
         const args = {
           schema,
           operationName: params.operationName,
           document: parse(params.query),
           variableValues: params.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
@@ -76,6 +80,48 @@ export function attachGraphQLWebSocket(
       for (const client of wss.clients) client.terminate();
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Writes `next` messages of one operation straight to the socket, the payload JSON given as text: a
+ * payload serialized once is framed for each subscriber by concatenation, not by JSON.stringify of
+ * the whole message per socket as graphql-ws does. The messages are exactly graphql-ws's
+ * (`{"id":…,"type":"next","payload":…}`), sent in order with graphql-ws's own on the same socket.
+ */
+function frameSink(socket: WebSocket, id: string): FrameSink {
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  // ws keeps the TCP socket private; cork/uncork on it makes one flush's frames one write.
+  const tcp = (socket as unknown as { _socket?: import('node:net').Socket })._socket;
+  return {
+    send(payloadJson) {
+      if (socket.readyState === WebSocket.OPEN) socket.send(`${head}${payloadJson}}`);
+    },
+    get bufferedAmount() {
+      return socket.bufferedAmount;
+    },
+    get open() {
+      return socket.readyState === WebSocket.OPEN;
+    },
+    cork() {
+      tcp?.cork();
+    },
+    uncork() {
+      tcp?.uncork();
+    },
+    drained() {
+      return new Promise((resolve) => {
+        if (!tcp || socket.readyState !== WebSocket.OPEN || socket.bufferedAmount === 0)
+          return resolve();
+        const done = () => {
+          tcp.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        tcp.once('drain', done);
+        socket.once('close', done);
+      });
     },
   };
 }

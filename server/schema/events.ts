@@ -4,11 +4,24 @@ import {
   type ExperimentEvent,
   type ExperimentEventBody,
 } from '../events/event-bus.ts';
+import { execute, Kind, print, visit, type DocumentNode, type GraphQLResolveInfo } from 'graphql';
+import { maskError } from 'graphql-yoga';
 import {
+  batchedStream,
   experimentEventStream,
+  type EventBatch,
   type StreamItem,
   type StreamOverflow,
 } from '../events/event-stream.ts';
+import type { FollowOptions, Selection } from '../events/fan-out.ts';
+import {
+  DEFAULTS,
+  describeRange,
+  inRange,
+  LIMITS,
+  rangeMessage,
+} from '../engine/experiment-config.ts';
+import type { Context } from './context.ts';
 import { profileStream } from '../events/profile-stream.ts';
 import { emptyProfile } from '../engine/optimization-profile.ts';
 import { ValidationError } from '../errors.ts';
@@ -121,6 +134,14 @@ builder.objectRef<StreamOverflow>('StreamOverflow').implement({
   fields: (t) => ({ message: t.exposeString('message') }),
 });
 
+const ExperimentEventBatchRef = builder.objectRef<EventBatch>('ExperimentEventBatch').implement({
+  description:
+    'Events of one experiment delivered together, in seq order; the seq continues from one batch to the next with no gap.',
+  fields: (t) => ({
+    events: t.field({ type: [ExperimentEventRef], resolve: (batch) => batch.events }),
+  }),
+});
+
 const ChangeKindEnum = builder.enumType('ExperimentChangeKind', {
   values: ['CREATED', 'STATUS_CHANGED', 'DELETED'] as const,
 });
@@ -150,18 +171,32 @@ builder.subscriptionFields((t) => ({
       experimentId: t.arg.id({ required: true }),
       after: t.arg.int({ description: 'Replay stored events with a larger seq first' }),
     },
-    subscribe: async (_root, { experimentId, after }, ctx) => {
-      const experiment = await ctx.experiments.getOrFail(ctx.em, String(experimentId));
-      if (after != null && after < 0) throw new ValidationError('after', 'must be 0 or more');
-      return experimentEventStream(ctx.bus, ctx.eventStore, {
-        experimentId: experiment.id,
-        after: after ?? ctx.bus.lastSeqOf(experiment.id),
-        status: experiment.status,
-        currentAttempt: experiment.currentAttempt,
-        bufferSize: ctx.subscriptions.bufferSize,
-      });
+    subscribe: async (_root, { experimentId, after }, ctx, info) => {
+      const options = await followOptions(ctx, String(experimentId), after, 0);
+      if (ctx.live) return ctx.fanOut.follow(ctx.live, selectionOf(info, ctx, false), options);
+      return experimentEventStream(ctx.bus, ctx.eventStore, options);
     },
     resolve: (event) => event,
+  }),
+  experimentEventBatches: t.field({
+    type: ExperimentEventBatchRef,
+    description: `The events of experimentEvents (same \`after\`, same order, same end, same StreamOverflow as the last event), gathered into batches: a batch opens with an event and goes out \`maxDelayMs\` later with every event that came meanwhile. For dashboards of fast runs: one frame per batch instead of one per event.`,
+    args: {
+      experimentId: t.arg.id({ required: true }),
+      after: t.arg.int({ description: 'Replay stored events with a larger seq first' }),
+      maxDelayMs: t.arg.int({
+        description: `Longest wait between an event and the frame carrying it, ${describeRange(LIMITS.eventBatchDelayMs)} ms; default ${DEFAULTS.eventBatchDelayMs}`,
+      }),
+    },
+    subscribe: async (_root, { experimentId, after, maxDelayMs }, ctx, info) => {
+      const delay = maxDelayMs ?? DEFAULTS.eventBatchDelayMs;
+      if (!inRange(delay, LIMITS.eventBatchDelayMs))
+        throw new ValidationError('maxDelayMs', rangeMessage(LIMITS.eventBatchDelayMs));
+      const options = await followOptions(ctx, String(experimentId), after, delay);
+      if (ctx.live) return ctx.fanOut.follow(ctx.live, selectionOf(info, ctx, true), options);
+      return batchedStream(experimentEventStream(ctx.bus, ctx.eventStore, options), delay);
+    },
+    resolve: (batch) => batch,
   }),
   experimentProfile: t.field({
     type: ProfileRef,
@@ -190,3 +225,70 @@ builder.subscriptionFields((t) => ({
     resolve: (change) => change,
   }),
 }));
+
+async function followOptions(
+  ctx: Context,
+  experimentId: string,
+  after: number | null | undefined,
+  batchDelayMs: number,
+): Promise<FollowOptions> {
+  const experiment = await ctx.experiments.getOrFail(ctx.em, experimentId);
+  if (after != null && after < 0) throw new ValidationError('after', 'must be 0 or more');
+  return {
+    experimentId: experiment.id,
+    after: after ?? ctx.bus.lastSeqOf(experiment.id),
+    status: experiment.status,
+    currentAttempt: experiment.currentAttempt,
+    bufferSize: ctx.subscriptions.bufferSize,
+    maxBufferedBytes: ctx.subscriptions.maxBufferedBytes,
+    batchDelayMs,
+  };
+}
+
+/**
+ * The subscriber's selection set as something the fan-out can share: subscribers whose document,
+ * operation name and variables match (the replay cursor `after` aside, when it is only a variable
+ * of the root field) get the same payloads, so the selection runs once per event for all of them.
+ * The root field's resolver returns its root value, so executing the operation with the event (or
+ * the batch) as root value is exactly what a per-subscriber subscription would produce.
+ */
+function selectionOf(info: GraphQLResolveInfo, ctx: Context, batched: boolean): Selection {
+  const document: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [info.operation, ...Object.values(info.fragments)],
+  };
+  const shared: Record<string, unknown> = { ...info.variableValues };
+  const after = info.fieldNodes[0]?.arguments?.find((arg) => arg.name.value === 'after')?.value;
+  if (after?.kind === Kind.VARIABLE) {
+    let uses = 0;
+    const visitor = {
+      enter(node: { kind: string; name?: { value: string } }) {
+        if (node.kind === Kind.VARIABLE && node.name?.value === after.name.value) uses++;
+      },
+    };
+    visit(info.operation.selectionSet, visitor);
+    for (const fragment of Object.values(info.fragments)) visit(fragment, visitor);
+    if (uses === 1) delete shared[after.name.value];
+  }
+  const operationName = info.operation.name?.value ?? null;
+  return {
+    key: JSON.stringify([print(document), operationName, shared]),
+    render(items) {
+      const result = execute({
+        schema: info.schema,
+        document,
+        rootValue: batched ? { events: items } : items[0],
+        contextValue: ctx,
+        variableValues: info.variableValues,
+        operationName,
+      });
+      if (result instanceof Promise)
+        throw new Error(
+          'an event selection resolved asynchronously; event fields must be synchronous',
+        );
+      // As yoga would mask them (event fields never fail; nothing internal may leak if one does).
+      const errors = result.errors?.map((error) => maskError(error, 'Unexpected error.'));
+      return JSON.stringify(errors ? { ...result, errors } : result);
+    },
+  };
+}

@@ -72,4 +72,33 @@ describe('experimentEvents over SSE', () => {
       'complete',
     ]);
   });
+
+  it('should stream experimentEventBatches over SSE with the seq contiguous across batches', async () => {
+    const id = await launch(t, 'sse-batches', {
+      numSamples: 300,
+      datasetName: 'arithmetic',
+      provider: { kind: 'SIMULATED', latencyMs: 0 },
+      optimization: { enableBatching: true, batchSize: 32 },
+    });
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({
+        query: `subscription ($id: ID!) { experimentEventBatches(experimentId: $id, after: 0, maxDelayMs: 20) {
+          events { __typename seq ... on ExperimentStatusChanged { status } } } }`,
+        variables: { id },
+      }),
+    });
+    const messages: SseMessage[] = [];
+    for await (const message of readSse(response)) messages.push(message);
+    expect(messages.at(-1)!.event).toBe('complete');
+    const batches = messages
+      .filter((m) => m.event === 'next')
+      .map((m) => m.data.data.experimentEventBatches.events as { seq: number; status?: string }[]);
+    const events = batches.flat();
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.length).toBeGreaterThan(300);
+    expect(batches.length).toBeLessThan(events.length);
+    expect(events.at(-1)).toMatchObject({ status: 'COMPLETED' });
+  });
 });

@@ -1,8 +1,10 @@
 import { formatMs } from '../format.ts';
 import type { ResultOf } from '../graphql.ts';
-import type { ExperimentEventsSubscription } from '../operations/experiment.ts';
+import type { ExperimentEventBatchesSubscription } from '../operations/experiment.ts';
 
-type ExperimentEvent = ResultOf<typeof ExperimentEventsSubscription>['experimentEvents'];
+type ExperimentEvent = ResultOf<
+  typeof ExperimentEventBatchesSubscription
+>['experimentEventBatches']['events'][number];
 export type SampleEvent = Extract<ExperimentEvent, { __typename: 'SampleCompleted' }>;
 
 /** The latest finished samples, newest first, as they stream in. */

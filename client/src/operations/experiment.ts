@@ -27,15 +27,21 @@ export const LatenciesQuery = graphql(`
   }
 `);
 
-export const ExperimentEventsSubscription = graphql(`
-  subscription ExperimentEvents($id: ID!) {
-    experimentEvents(experimentId: $id) {
-      __typename seq attempt
-      ... on SampleCompleted {
-        sampleIndex exampleId parsedAnswer expectedAnswer correct f1 latencyMs cacheHit cacheTier error
+/**
+ * The live feed's events, in batches: a fast run sends thousands of events a second, and one frame
+ * every 100 ms is all a page can draw anyway (the server gathers them, once for every viewer).
+ */
+export const ExperimentEventBatchesSubscription = graphql(`
+  subscription ExperimentEventBatches($id: ID!) {
+    experimentEventBatches(experimentId: $id, maxDelayMs: 100) {
+      events {
+        __typename seq attempt
+        ... on SampleCompleted {
+          sampleIndex exampleId parsedAnswer expectedAnswer correct f1 latencyMs cacheHit cacheTier error
+        }
+        ... on ExperimentProgress { done total failed hitRate throughput }
+        ... on ExperimentStatusChanged { status error }
       }
-      ... on ExperimentProgress { done total failed hitRate throughput }
-      ... on ExperimentStatusChanged { status error }
     }
   }
 `);
