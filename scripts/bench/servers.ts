@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -70,7 +70,6 @@ export async function startChild(options: ChildOptions = {}): Promise<TargetServ
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
-  const startedAt = Date.now();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // A benchmark that dies (an error, Ctrl-C) takes its server with it.
   const stopChild = () => child.kill('SIGTERM');
@@ -114,19 +113,19 @@ export async function startChild(options: ChildOptions = {}): Promise<TargetServ
       child.kill('SIGTERM');
       await exited;
       rmSync(folder, { recursive: true, force: true });
-      return options.cpuProfDir ? newestProfile(resolve(options.cpuProfDir), startedAt) : null;
+      return options.cpuProfDir && child.pid
+        ? mainThreadProfile(resolve(options.cpuProfDir), child.pid)
+        : null;
     },
   };
 }
 
-/** The CPU profile node wrote at exit (its name holds the pid, but the newest one since start is enough). */
-function newestProfile(folder: string, since: number): string | null {
-  const files = readdirSync(folder)
-    .filter((name) => name.endsWith('.cpuprofile'))
-    .map((name) => ({ path: join(folder, name), at: statSync(join(folder, name)).mtimeMs }))
-    .filter((file) => file.at >= since)
-    .sort((a, b) => b.at - a.at);
-  return files[0]?.path ?? null;
+/** The main thread's profile node wrote at exit: CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, thread 0. */
+function mainThreadProfile(folder: string, pid: number): string | null {
+  const name = readdirSync(folder).find((file) =>
+    new RegExp(`^CPU\\.\\d+\\.\\d+\\.${pid}\\.0\\.\\d+\\.cpuprofile$`).test(file),
+  );
+  return name ? join(folder, name) : null;
 }
 
 /** Peak and current resident memory of a process, in MB (Linux /proc). */

@@ -339,9 +339,11 @@ async function queryClients(
     tick: number,
   ) => { query: string; variables?: Record<string, unknown> }[],
   progress: ProgressBar,
-): Promise<LatencyStats> {
+): Promise<LatencyStats & { timeline: [number, number][] }> {
   const running = new Set(ids);
   const latencies: number[] = [];
+  const timeline: [number, number][] = [];
+  const t0 = performance.now();
   let errors = 0;
   const watch = (async () => {
     while (running.size > 0) {
@@ -363,6 +365,7 @@ async function queryClients(
         try {
           await client.request(query, variables);
           latencies.push(performance.now() - sent);
+          timeline.push([Math.round(sent - t0), Math.round(performance.now() - sent)]);
         } catch {
           errors += 1;
         }
@@ -371,7 +374,7 @@ async function queryClients(
     }
   };
   await Promise.all([watch, ...Array.from({ length: clients }, (_, i) => loop(i))]);
-  return stats(latencies, errors);
+  return { ...stats(latencies, errors), timeline };
 }
 
 /**
