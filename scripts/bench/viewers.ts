@@ -291,7 +291,7 @@ export async function fanoutRows(
         measure: `${subscribers} WebSocket subscribers of a 2 000-sample run at 20 ms, batchSize 32`,
         target: 'every subscriber receives every event, in order',
         measured:
-          `${result.complete}/${subscribers} got all ${result.lastSeq} events in order` +
+          `${result.complete}/${subscribers} got all ${result.lastSeq || '–'} events in order (each got ${result.eventsMin}–${result.eventsMax})` +
           `${result.lastEventAtMs === null ? ` (stopped after ${fixed(options.fanoutTimeoutMs / 1000, 0)} s)` : ` by ${fixed(result.lastEventAtMs / 1000, 2)} s after the run started (attempt ${fixed(run.wallMs / 1000, 2)} s)`}` +
           `; ${delivered} events delivered, server CPU ${fixed(cpuUsPerDelivery, 1)} µs per event per subscriber` +
           (result.overflows ? `; ${result.overflows} overflows` : ''),
