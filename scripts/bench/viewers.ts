@@ -167,14 +167,19 @@ function spawnSwarm(
   process.once('exit', stopChild);
   let onReady: () => void = () => {};
   let onResult: (result: SwarmResult) => void = () => {};
+  let received: SwarmResult | null = null;
   const ready = new Promise<void>((resolve) => (onReady = resolve));
   const finished = new Promise<SwarmResult>((resolve) => (onResult = resolve));
   createInterface({ input: child.stdout }).on('line', (line) => {
     const message = JSON.parse(line) as { ready?: number; result?: SwarmResult };
     if (message.ready !== undefined) onReady();
-    if (message.result) onResult(message.result);
+    if (message.result) {
+      received = message.result;
+      onResult(message.result);
+    }
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': it comes after the last line of stdout has been read.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   void exited.then(() => process.off('exit', stopChild));
   return {
     ready: Promise.race([
@@ -185,7 +190,13 @@ function spawnSwarm(
     async result(timeoutMs) {
       const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
       try {
-        return await finished;
+        return await Promise.race([
+          finished,
+          exited.then(() => {
+            if (!received) throw new Error('the subscriber process exited without a result');
+            return received;
+          }),
+        ]);
       } finally {
         clearTimeout(timer);
         await exited;
@@ -293,7 +304,7 @@ export async function fanoutRows(
         measured:
           `${result.complete}/${subscribers} got all ${result.lastSeq || '–'} events in order (each got ${result.eventsMin}–${result.eventsMax})` +
           `${result.lastEventAtMs === null ? ` (stopped after ${fixed(options.fanoutTimeoutMs / 1000, 0)} s)` : ` by ${fixed(result.lastEventAtMs / 1000, 2)} s after the run started (attempt ${fixed(run.wallMs / 1000, 2)} s)`}` +
-          `; ${delivered} events delivered, server CPU ${fixed(cpuUsPerDelivery, 1)} µs per event per subscriber` +
+          `; ${delivered} events delivered, server CPU ${fixed(cpuUsPerDelivery, 1)} µs per event per subscriber (all its CPU over the row, the run's own included)` +
           (result.overflows ? `; ${result.overflows} overflows` : ''),
         met: allDone,
         details: { samples, subscribers, swarm: result, serverCpuMs: cpuMs, cpuUsPerDelivery, run },
