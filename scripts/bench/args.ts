@@ -29,14 +29,24 @@ export interface BenchOptions {
   clusterDatabaseServer: string;
   /** The Redis of the cluster suite. */
   clusterRedisUrl: string;
+  /** Run the server of this checkout instead of this one's (a before/after comparison). */
+  serverDir: string | null;
+  /** Write a CPU profile of each perf-suite server into this folder, and summarize it for rows that miss. */
+  cpuProf: string | null;
+  /** Subscribers of the fan-out row. */
+  fanoutSubscribers: number;
+  /** How long subscriber rows wait for every subscriber to end before reporting what arrived. */
+  fanoutTimeoutMs: number;
 }
 
 export const PERF_ROWS = [
   'efficiency',
   'overhead',
-  'subscribers',
+  'throughput',
+  'fanout',
   'warm',
   'queries',
+  'polling',
   'memory',
 ] as const;
 export type PerfRow = (typeof PERF_ROWS)[number];
@@ -59,7 +69,14 @@ export const USAGE = `npm run bench -- [options]
   --base-url URL          the OpenAI-compatible server for --provider openai (e.g. http://127.0.0.1:8000/v1)
   --api-key KEY           a key for that server, for these runs only (or set it in the server environment)
   --token TOKEN           the server's LLMFORGE_API_TOKEN, if it has one (default: $LLMFORGE_API_TOKEN)
-  --only a,b              perf suite rows to measure: efficiency, overhead, subscribers, warm, queries, memory (default: all)
+  --only a,b              perf suite rows to measure: efficiency, overhead, throughput, fanout, warm, queries, polling,
+                          memory (default: all)
+  --server-dir DIR        perf suite: run the server of another checkout (with node_modules) instead of this one, for a
+                          before/after table; the rows use only API that older servers have too
+  --cpu-prof DIR          perf suite: write a V8 CPU profile of each server into DIR and print the top functions of
+                          rows that miss their target
+  --fanout-subscribers N  perf suite fanout row: WebSocket subscribers (default 1000)
+  --fanout-timeout S      perf suite: seconds subscriber rows wait for every subscriber (default 180)
   --follow poll|subscription
                           how runs are followed (default poll: a status query every 25 ms). "subscription"
                           streams every event of the run to the benchmark (experimentEvents), which costs the
@@ -87,6 +104,10 @@ export function parseOptions(argv: string[]): BenchOptions {
       follow: { type: 'string', default: 'poll' },
       'pg-server': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
       'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
+      'server-dir': { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      'fanout-subscribers': { type: 'string', default: '1000' },
+      'fanout-timeout': { type: 'string', default: '180' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -115,6 +136,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     follow: oneOf(values.follow, ['poll', 'subscription'] as const, '--follow'),
     clusterDatabaseServer: values['pg-server'].replace(/\/+$/, ''),
     clusterRedisUrl: values['redis-url'],
+    serverDir: values['server-dir'] ?? null,
+    cpuProf: values['cpu-prof'] ?? null,
+    fanoutSubscribers: positiveInteger(values['fanout-subscribers'], '--fanout-subscribers'),
+    fanoutTimeoutMs: positiveInteger(values['fanout-timeout'], '--fanout-timeout') * 1000,
   };
 }
 

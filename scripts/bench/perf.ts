@@ -1,10 +1,7 @@
 import type { BenchOptions, PerfRow } from './args.ts';
-import { BenchClient, TERMINAL } from './client.ts';
+import { BenchClient } from './client.ts';
 import {
   clearCache,
-  collect,
-  launch,
-  providerConfig,
   runExperiment,
   type Optimization,
   type RunResult,
@@ -13,6 +10,7 @@ import {
 import { ProgressBar } from './progress.ts';
 import { cpuSecondsOf, memoryOf, startChild, type TargetServer } from './servers.ts';
 import { fixed, formatTable } from './table.ts';
+import { fanoutRows, pollingUnderLoad, queriesUnderLoad, throughputRows } from './viewers.ts';
 
 export interface TargetResult {
   measure: string;
@@ -28,24 +26,13 @@ const LATENCY_MS = 50;
 const RUNS_PER_ROW: Record<PerfRow, number> = {
   efficiency: 2,
   overhead: 1,
-  subscribers: 2,
+  throughput: 3,
+  fanout: 1,
   warm: 4,
   queries: 1,
+  polling: 1,
   memory: 3,
 };
-
-const CANONICAL_QUERY = `query Status($id: ID!) {
-  experiment(id: $id) {
-    id status progress { done total failed }
-    metrics { accuracyExact accuracySubstring accuracyAny f1Mean latencyP50 latencyP95 latencyP99 throughput tokensInput tokensOutput }
-    profile {
-      totalWallTimeMs
-      profilingSummary { phase count totalMs meanMs p50Ms p95Ms p99Ms }
-      cacheStats { hits misses hitRate size maxSize totalLatencySavedMs }
-      batchStats { batchesProcessed totalPromptsBatched }
-    }
-  }
-}`;
 
 /**
  * The performance targets (docs/benchmarks.md), row by row, on the simulated provider at a fixed 50 ms (0 ms for the overhead and memory
@@ -54,7 +41,7 @@ const CANONICAL_QUERY = `query Status($id: ID!) {
  */
 export async function runPerfSuite(options: BenchOptions): Promise<TargetResult[]> {
   const progress = new ProgressBar(options.only.reduce((sum, row) => sum + RUNS_PER_ROW[row], 0));
-  const server = options.url ? null : await startChild();
+  const server = options.url ? null : await startChild({ serverDir: options.serverDir });
   const client = new BenchClient(options.url ?? (server as TargetServer).url, options.token);
   const run = (spec: Omit<RunSpec, 'method'>) => {
     progress.start(spec.name);
@@ -69,9 +56,11 @@ export async function runPerfSuite(options: BenchOptions): Promise<TargetResult[
   const rows: Record<PerfRow, () => Promise<TargetResult[]>> = {
     efficiency: () => batchingEfficiency(run),
     overhead: async () => [await engineOverhead(run, server?.pid ?? null)],
-    subscribers: async () => [await subscriberCost(client, options, progress)],
+    throughput: () => (options.url ? notMeasured('throughput') : throughputRows(options, progress)),
+    fanout: () => (options.url ? notMeasured('fan-out') : fanoutRows(options, progress)),
     warm: async () => [await warmCache(client, run)],
-    queries: async () => [await queryLatencyUnderLoad(client, options, progress)],
+    queries: () => (options.url ? notMeasured('queries') : queriesUnderLoad(options, progress)),
+    polling: () => (options.url ? notMeasured('polling') : pollingUnderLoad(options, progress)),
     memory: async () => (options.url ? [memoryNotMeasured()] : peakMemory(options, progress)),
   };
   try {
@@ -140,72 +129,6 @@ async function engineOverhead(run: Run, serverPid: number | null): Promise<Targe
   };
 }
 
-/**
- * What live subscribers cost: the engine's own samples/s with no subscriber and with 50 live graphql-ws
- * subscribers, each receiving every event of a 2 000-sample run at latency 0. Informational: there is no
- * target for it, so `met` only says every subscriber got every event.
- */
-async function subscriberCost(
-  client: BenchClient,
-  options: BenchOptions,
-  progress: ProgressBar,
-): Promise<TargetResult> {
-  const rates: Record<number, number> = {};
-  let complete = true;
-  for (const subscribers of [0, 50]) {
-    progress.start(`${subscribers} subscribers`);
-    const created = await client.request<{ createExperiment: { id: string } }>(
-      `mutation ($config: ExperimentConfigInput) { createExperiment(input: { name: "subscribers", config: $config }) { id } }`,
-      {
-        config: {
-          numSamples: 2000,
-          datasetName: 'arithmetic',
-          provider: providerConfig(options, 0),
-          optimization: BATCHED_32,
-        },
-      },
-    );
-    const id = created.createExperiment.id;
-    const watchers = Array.from(
-      { length: subscribers },
-      () => new BenchClient(client.url, options.token),
-    );
-    const counts = watchers.map(() => 0);
-    const followed = watchers.map((watcher, i) =>
-      watcher.follow(id, () => (counts[i] = (counts[i] ?? 0) + 1)),
-    );
-    await client.request(`mutation ($id: ID!) { runExperiment(id: $id) { id } }`, { id });
-    const ends = await Promise.all(followed);
-    await pollUntilEnded(client, id);
-    const result = await collect(client, id, 'subscribers', 0);
-    complete &&=
-      ends.every((end) => TERMINAL.has(String((end as { status?: string }).status))) &&
-      new Set(counts).size <= 1;
-    rates[subscribers] = result.throughput;
-    progress.finish(result.samples, result.samples, `${fixed(result.throughput, 0)} samples/s`);
-    await Promise.all(watchers.map((watcher) => watcher.close()));
-  }
-  return {
-    measure: 'engine samples/s, 2 000 samples at latency 0, with 0 and with 50 live subscribers',
-    target: 'report (no target)',
-    measured: `${fixed(rates[0] ?? 0, 0)}/s with none, ${fixed(rates[50] ?? 0, 0)}/s with 50`,
-    met: complete,
-    details: { samplesPerSecond: rates },
-  };
-}
-
-/** Waits for the end by polling, so the "no subscriber" run really has none. */
-async function pollUntilEnded(client: BenchClient, id: string): Promise<void> {
-  for (;;) {
-    const { experiment } = await client.request<{ experiment: { status: string } }>(
-      'query ($id: ID!) { experiment(id: $id) { status } }',
-      { id },
-    );
-    if (TERMINAL.has(experiment.status)) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 async function warmCache(client: BenchClient, run: Run): Promise<TargetResult> {
   const samples = 1000;
   const baseline = await run({
@@ -251,71 +174,13 @@ async function warmCache(client: BenchClient, run: Run): Promise<TargetResult> {
 }
 
 /**
- * Four experiments at batchSize 32, and meanwhile the canonical status query (CANONICAL_QUERY), one after another,
- * round the four. Nothing else talks to the server: the queries themselves tell when all four ended.
- */
-async function queryLatencyUnderLoad(
-  client: BenchClient,
-  options: BenchOptions,
-  progress: ProgressBar,
-): Promise<TargetResult> {
-  const samples = 2000;
-  progress.start('4 experiments at batchSize 32, canonical queries meanwhile');
-  const started = performance.now();
-  const specs = [1, 2, 3, 4].map((i) => ({
-    name: `load ${i}`,
-    method: 'NAIVE',
-    samples,
-    latencyMs: LATENCY_MS,
-    optimization: BATCHED_32,
-  }));
-  const ids = await Promise.all(specs.map((spec) => launch(client, options, spec)));
-  const running = new Set(ids);
-  const endedAt = new Map<string, number>();
-  const latencies: number[] = [];
-  while (running.size > 0) {
-    const id = ids[latencies.length % ids.length]!;
-    const start = performance.now();
-    const { experiment } = await client.request<{ experiment: { status: string } }>(
-      CANONICAL_QUERY,
-      { id },
-    );
-    latencies.push(performance.now() - start);
-    if (TERMINAL.has(experiment.status) && running.delete(id))
-      endedAt.set(id, performance.now() - started);
-    progress.update(latencies.length, 0);
-  }
-  const loads = await Promise.all(
-    ids.map((id, i) => collect(client, id, specs[i]!.name, endedAt.get(id)!)),
-  );
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-  progress.finish(sorted.length, sorted.length, `queries, p99 ${fixed(at(0.99), 1)} ms`);
-  return {
-    measure: 'GraphQL query p99 while 4 experiments run at batchSize 32',
-    target: '≤ 50 ms',
-    measured: `p99 ${fixed(at(0.99), 1)} ms (p50 ${fixed(at(0.5), 1)}, p95 ${fixed(at(0.95), 1)}, max ${fixed(at(1), 1)}; ${sorted.length} queries)`,
-    met: at(0.99) <= 50,
-    details: {
-      queries: sorted.length,
-      p50: at(0.5),
-      p95: at(0.95),
-      p99: at(0.99),
-      max: at(1),
-      experiments: loads,
-    },
-  };
-}
-
-/**
  * Peak RSS (VmHWM) of a fresh server that runs one experiment at latency 0, at 2 500, 10 000 and
  * 40 000 samples. "Not growing with N": the 40 000-sample peak is within 10 % of the 10 000 one.
  */
 async function peakMemory(options: BenchOptions, progress: ProgressBar): Promise<TargetResult[]> {
   const peaks: { samples: number; peakRssMb: number; idleRssMb: number; run: RunResult }[] = [];
   for (const samples of MEMORY_SIZES) {
-    const server = await startChild();
+    const server = await startChild({ serverDir: options.serverDir });
     const client = new BenchClient(server.url, options.token);
     try {
       const idleRssMb = memoryOf(server.pid as number).rssMb;
@@ -357,6 +222,19 @@ async function peakMemory(options: BenchOptions, progress: ProgressBar): Promise
 }
 
 const MEMORY_SIZES = [2500, 10_000, 40_000];
+
+async function notMeasured(row: string): Promise<TargetResult[]> {
+  return [
+    {
+      measure: row,
+      target: '–',
+      measured:
+        'not measured: with --url the benchmark cannot start a fresh server per row (run without --url)',
+      met: false,
+      details: {},
+    },
+  ];
+}
 
 function memoryNotMeasured(): TargetResult {
   return {

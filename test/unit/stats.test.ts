@@ -73,4 +73,25 @@ describe('summarize', () => {
       p99: 0,
     });
   });
+
+  it('gives the figures of a comparator sort, negatives, duplicates and fractions included', () => {
+    // A fixed pseudo-random sequence (no Math.random: the test stays deterministic).
+    let state = 7;
+    const values = Array.from({ length: 1001 }, () => {
+      state = (state * 48271) % 2147483647;
+      return ((state % 20_000) - 5000) / 7;
+    });
+    values.push(3, 3, 3, -0, 0);
+    const sorted = [...values].sort((a, b) => a - b);
+    const summary = summarize(values);
+    expect(summary.min).toBe(sorted[0]);
+    expect(summary.max).toBe(sorted.at(-1));
+    expect(summary.p50).toBe(percentile(sorted, 50));
+    expect(summary.p95).toBe(percentile(sorted, 95));
+    expect(summary.p99).toBe(percentile(sorted, 99));
+    expect(summary.total).toBeCloseTo(
+      values.reduce((sum, value) => sum + value, 0),
+      6,
+    );
+  });
 });

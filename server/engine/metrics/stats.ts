@@ -10,7 +10,7 @@ export interface Distribution {
 }
 
 /** Linear interpolation between closest ranks (numpy's default `method='linear'`). */
-export function percentile(sortedAscending: readonly number[], p: number): number {
+export function percentile(sortedAscending: ArrayLike<number>, p: number): number {
   if (Number.isNaN(p)) throw new RangeError('percentile: p must be a number in [0, 100]');
   const count = sortedAscending.length;
   if (count === 0) return 0;
@@ -26,8 +26,11 @@ export function summarize(values: readonly number[]): Distribution {
   if (values.length === 0) {
     return { count: 0, total: 0, mean: 0, min: 0, max: 0, p50: 0, p95: 0, p99: 0 };
   }
-  const sorted = [...values].sort((a, b) => a - b);
-  const total = sorted.reduce((sum, value) => sum + value, 0);
+  // A typed array sorts numerically without a comparator call per comparison: several times faster,
+  // and live figures sort every latency and phase timing on each read while a run goes.
+  const sorted = Float64Array.from(values).sort();
+  let total = 0;
+  for (const value of sorted) total += value;
   return {
     count: sorted.length,
     total,
