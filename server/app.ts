@@ -28,7 +28,7 @@ import { BreakerRegistry } from './engine/providers/circuit-breaker.ts';
 import { NO_CREDENTIALS } from './engine/providers/credentials.ts';
 import { TimeSlice } from './engine/time-slice.ts';
 import { AppError } from './errors.ts';
-import { EventBus } from './events/event-bus.ts';
+import { EventBus, type ExperimentEvent } from './events/event-bus.ts';
 import { EventStore } from './events/event-store.ts';
 import { FanOut } from './events/fan-out.ts';
 import { LocalEventTransport } from './events/event-transport.ts';
@@ -117,6 +117,21 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   }
   bus.seedSequences(await eventStore.lastSequences());
   bus.setSink((event) => eventStore.record(event));
+  bus.setGapReader(async (experimentId, after, before) => {
+    const events: ExperimentEvent[] = [];
+    try {
+      for await (const event of eventStore.stored(experimentId, after, before - 1))
+        events.push(event);
+    } catch (error) {
+      logger.warn('could not read the stored events of a gap in the event stream', {
+        experimentId,
+        after,
+        before,
+        error,
+      });
+    }
+    return events;
+  });
   const responseCache = new PersistentResponseCache(orm, logger, {
     maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS,
   });

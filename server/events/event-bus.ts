@@ -142,6 +142,12 @@ export class EventBus {
   private readonly channels: { events: string; changes: string };
   private sink: ((event: ExperimentEvent) => void) | null = null;
   private stopListening: (() => void)[] = [];
+  /** Over a shared transport: reads stored events (after < seq < before) to fill a gap in what arrived. */
+  private gapReader: GapReader | null = null;
+  /** The last seq handed to this process's subscribers, per experiment. */
+  private readonly dispatched = new Map<string, number>();
+  /** Events that arrived while the gap before them is being read from the store, per experiment. */
+  private readonly heldForGap = new Map<string, ExperimentEvent[]>();
 
   constructor(
     private readonly transport: EventTransport,
@@ -206,6 +212,15 @@ export class EventBus {
   /** Where every event goes first (durable storage), synchronously, in publishing order. */
   setSink(sink: (event: ExperimentEvent) => void): void {
     this.sink = sink;
+  }
+
+  /**
+   * How this process reads events a worker stored but never sent: a worker killed between committing
+   * events and sending them leaves a gap that its successor's events (numbered on from the store)
+   * reveal. Without a reader such events reach only subscribers that replay from the store.
+   */
+  setGapReader(reader: GapReader): void {
+    this.gapReader = reader;
   }
 
   publish(experimentId: string, attempt: number, body: ExperimentEventBody): ExperimentEvent {
@@ -320,17 +335,52 @@ export class EventBus {
   forget(experimentId: string): void {
     this.lastSeq.delete(experimentId);
     this.unsent.delete(experimentId);
+    this.dispatched.delete(experimentId);
   }
 
   private send(event: ExperimentEvent): void {
     this.transport.publish(this.channels.events, event);
   }
 
-  /** An event from the transport, to this process's subscribers. */
+  /** An event from the transport, to this process's subscribers, after any stored events it skips over. */
   private fanOut(event: ExperimentEvent): void {
-    if (event.seq > (this.lastSeq.get(event.experimentId) ?? 0))
-      this.lastSeq.set(event.experimentId, event.seq);
-    this.target.dispatchEvent(new CustomEvent(topicOf(event.experimentId), { detail: event }));
+    const { experimentId } = event;
+    if (event.seq > (this.lastSeq.get(experimentId) ?? 0))
+      this.lastSeq.set(experimentId, event.seq);
+    const held = this.heldForGap.get(experimentId);
+    if (held) {
+      held.push(event);
+      return;
+    }
+    const last = this.dispatched.get(experimentId);
+    if (this.gapReader && this.transport.shared && last !== undefined && event.seq > last + 1) {
+      this.heldForGap.set(experimentId, [event]);
+      void this.fillGap(this.gapReader, experimentId, last, event.seq);
+      return;
+    }
+    this.dispatch(event);
+  }
+
+  /** Hands the stored events of a gap to subscribers, then the events held behind it, in seq order. */
+  private async fillGap(
+    reader: GapReader,
+    experimentId: string,
+    after: number,
+    before: number,
+  ): Promise<void> {
+    // The reader logs its own failures; the held events go on either way (replays still have them).
+    const missing = await reader(experimentId, after, before).catch(() => []);
+    const held = this.heldForGap.get(experimentId) ?? [];
+    this.heldForGap.delete(experimentId);
+    for (const event of missing) if (event.seq > after && event.seq < before) this.dispatch(event);
+    for (const event of held) this.fanOut(event);
+  }
+
+  private dispatch(event: ExperimentEvent): void {
+    const { experimentId } = event;
+    if (event.seq > (this.dispatched.get(experimentId) ?? 0))
+      this.dispatched.set(experimentId, event.seq);
+    this.target.dispatchEvent(new CustomEvent(topicOf(experimentId), { detail: event }));
     this.target.dispatchEvent(new CustomEvent(ALL_EXPERIMENTS, { detail: event }));
   }
 
@@ -345,6 +395,13 @@ export class EventBus {
     };
   }
 }
+
+/** Stored events of an experiment with after < seq < before, in seq order. */
+export type GapReader = (
+  experimentId: string,
+  after: number,
+  before: number,
+) => Promise<ExperimentEvent[]>;
 
 const ALL_EXPERIMENTS = 'experiment:*';
 const CHANGES = 'experiments:changed';
