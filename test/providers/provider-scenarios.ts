@@ -254,11 +254,12 @@ export function describeProviderScenarios(kind: RemoteKind): void {
       const id = await launchFourWide('cancel in backoff', server);
       await server.until((s) => s.rateLimited >= 4);
       expect(await cancel(id)).toEqual({ status: 'CANCELLED', progress: { done: 0 } });
-      // Samples waiting out a Retry-After hand their window slots on, so a few more may have been sent
-      // before the cancel; once the run is CANCELLED nothing is in flight and every request was a 429.
+      // Samples waiting out a Retry-After hand their window slots on, so more of the 12 may have been
+      // sent before the cancel (how many depends on timing); none is retried within the 50 s Retry-After,
+      // so each is sent at most once. Once the run is CANCELLED nothing is in flight.
       expect(server.stats.inFlight).toBe(0);
       expect(server.stats.rateLimited).toBe(server.stats.requests);
-      expect(server.stats.requests).toBeLessThanOrEqual(8);
+      expect(server.stats.requests).toBeLessThanOrEqual(12);
     });
   });
 }
