@@ -84,10 +84,10 @@ const COMMON: Partial<Options> = {
 /**
  * Connections of the SQLite read replica. A statement holds its connection from the pool's hand-over
  * until its callback has run on the event loop, which while experiments run is mostly waiting for the
- * loop, not SQLite work: with one reader every query queued behind the others' statements. Four match
- * libuv's default thread pool, which node-sqlite3 runs statements on (the writer shares it).
+ * loop, not SQLite work: with one reader every query queued behind the others' statements. Eight
+ * answered about 6 × as many queries under load as one, with a lower p99 than four (docs/benchmarks.md).
  */
-const READERS = 4;
+const READERS = 8;
 
 /**
  * WAL with synchronous=NORMAL keeps every committed transaction across a process crash (kill -9)
