@@ -21,6 +21,17 @@ type Query = Parameters<SqliteConnection['execute']>[0];
  * raw SQL keeps the inlining path, where inlining is what it asks for.
  */
 export class BoundSqliteConnection extends SqliteConnection {
+  /**
+   * MikroORM's SQLite connection gives every connection the main `pool` option; a read replica that
+   * declares its own `pool` gets that one instead, so the reads can have several connections while
+   * the writes keep one.
+   */
+  override getKnexOptions(type: string): ReturnType<SqliteConnection['getKnexOptions']> {
+    const options = super.getKnexOptions(type);
+    const ownPool = this.type === 'read' ? this.options.pool : undefined;
+    return ownPool ? { ...options, pool: ownPool } : options;
+  }
+
   override async execute<
     T extends
       | QueryResult

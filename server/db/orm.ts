@@ -82,39 +82,50 @@ const COMMON: Partial<Options> = {
 };
 
 /**
+ * Connections of the SQLite read replica. A statement holds its connection from the pool's hand-over
+ * until its callback has run on the event loop, which while experiments run is mostly waiting for the
+ * loop, not SQLite work: with one reader every query queued behind the others' statements. Eight
+ * answered about 6 × as many queries under load as one, with a lower p99 than four (docs/benchmarks.md).
+ */
+const READERS = 8;
+
+/**
  * WAL with synchronous=NORMAL keeps every committed transaction across a process crash (kill -9)
  * while letting readers run beside the writer.
  */
 async function openSqlite(path: string, overrides: Partial<Options>): Promise<Database> {
   const { MikroORM } = await import('@mikro-orm/sqlite');
+  const pool = {
+    min: 1,
+    max: 1,
+    afterCreate: (
+      connection: SqliteConnection,
+      done: (error: Error | null, connection: unknown) => void,
+    ) => {
+      const pragmas =
+        path === ':memory:' ? '' : 'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;';
+      connection.exec(
+        `PRAGMA busy_timeout = 5000; ${pragmas} PRAGMA foreign_keys = ON;`,
+        (error) => {
+          if (error) return done(error, connection);
+          // sqlite-vec: the vector indexes of knowledge bases live in the same file. The callback form,
+          // so a failure to load is reported (the package's load() helper would drop it).
+          connection.loadExtension(getLoadablePath(), (loadError) => done(loadError, connection));
+        },
+      );
+    },
+  };
   return (await MikroORM.init({
     ...COMMON,
     dbName: path,
     driver: BoundSqliteDriver,
-    // A second connection for reads (SELECTs outside transactions), so a query never queues behind a
-    // batch of writes: in WAL mode it reads the last committed state while the writer writes or checkpoints.
-    replicas: path === ':memory:' ? [] : [{ name: 'reader' }],
+    // Reads (SELECTs outside transactions) have their own connections, so a query never queues behind
+    // a batch of writes: in WAL mode each reads the last committed state while the writer writes or
+    // checkpoints. Several of them, because a statement holds its connection until its callback has
+    // run on the event loop: with one, every query of every client queued behind the others.
+    replicas: path === ':memory:' ? [] : [{ name: 'reader', pool: { ...pool, max: READERS } }],
     preferReadReplicas: true,
-    pool: {
-      min: 1,
-      max: 1,
-      afterCreate: (
-        connection: SqliteConnection,
-        done: (error: Error | null, connection: unknown) => void,
-      ) => {
-        const pragmas =
-          path === ':memory:' ? '' : 'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;';
-        connection.exec(
-          `PRAGMA busy_timeout = 5000; ${pragmas} PRAGMA foreign_keys = ON;`,
-          (error) => {
-            if (error) return done(error, connection);
-            // sqlite-vec: the vector indexes of knowledge bases live in the same file. The callback form,
-            // so a failure to load is reported (the package's load() helper would drop it).
-            connection.loadExtension(getLoadablePath(), (loadError) => done(loadError, connection));
-          },
-        );
-      },
-    },
+    pool,
     ...overrides,
   } as Options)) as unknown as Database;
 }

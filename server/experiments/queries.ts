@@ -75,7 +75,10 @@ function storedModelMetrics(
   return kept;
 }
 
-/** Stored results and failures per attempt. */
+/**
+ * Stored results and failures per attempt. On the read connection: on SQLite the write connection is
+ * busy with the running attempts' result batches, and a query counting there waited behind all of them.
+ */
 export async function countResults(
   em: EntityManager,
   attemptIds: readonly number[],
@@ -84,7 +87,7 @@ export async function countResults(
   if (attemptIds.length === 0) return counts;
   const dialect = sqlDialect(em);
   const rows = await em
-    .getConnection()
+    .getConnection('read')
     .execute<{ attempt_id: number; done: unknown; failed: unknown }[]>(
       `select attempt_id, count(*) as done, sum(${dialect.countIf('error is not null')}) as failed
        from sample_results where attempt_id in (${attemptIds.map(() => '?').join(',')}) group by attempt_id`,
