@@ -281,15 +281,7 @@ export class AttemptExecution {
   }
 
   private createRunner(config: ExperimentConfig, startedWithRunKey: boolean): AttemptRunner {
-    this.provider = createProvider(config.provider, {
-      oracle: this.deps.datasets,
-      credentials: this.deps.credentials,
-      apiKey: this.apiKey,
-      runKeyLost: startedWithRunKey && !this.apiKey,
-      limiters: this.deps.limiters,
-      breakers: this.deps.breakers,
-      secrets: this.deps.secrets,
-    });
+    this.provider = createProvider(config.provider, this.providerLayers(startedWithRunKey));
     const semantic = config.metrics?.semanticSimilarity ?? null;
     return new AttemptRunner({
       semanticEmbedder: semantic ? createEmbedder(semantic, this.retrievalServices().models) : null,
@@ -320,20 +312,25 @@ export class AttemptExecution {
     });
   }
 
+  /** What every provider of this attempt is built with: keys, the app's windows, breakers and scrubber. */
+  private providerLayers(startedWithRunKey: boolean) {
+    return {
+      oracle: this.deps.datasets,
+      credentials: this.deps.credentials,
+      apiKey: this.apiKey,
+      runKeyLost: startedWithRunKey && !this.apiKey,
+      limiters: this.deps.limiters,
+      breakers: this.deps.breakers,
+      secrets: this.deps.secrets,
+    };
+  }
+
   /** The chat models of the judge-graded metrics, each with the app's retry, limiter and breaker layers. */
   private judges(config: ExperimentConfig, startedWithRunKey: boolean): ModelJudges {
     const target = (endpoint: ModelEndpointConfig | null | undefined) =>
       endpoint
         ? {
-            provider: createProvider(endpoint.provider, {
-              oracle: this.deps.datasets,
-              credentials: this.deps.credentials,
-              apiKey: this.apiKey,
-              runKeyLost: startedWithRunKey && !this.apiKey,
-              limiters: this.deps.limiters,
-              breakers: this.deps.breakers,
-              secrets: this.deps.secrets,
-            }),
+            provider: createProvider(endpoint.provider, this.providerLayers(startedWithRunKey)),
             model: endpoint.model,
             endpoint: providerEndpoint(endpoint.provider),
           }

@@ -1,3 +1,4 @@
+import { createPrng } from '../datasets/random.ts';
 import type { VectorIndex } from './vector-index.ts';
 
 /**
@@ -11,7 +12,7 @@ export function syntheticVectors(
   seed: number,
   clusters = 64,
 ): Float32Array[] {
-  const random = mulberry32(seed);
+  const random = createPrng(seed);
   const gaussian = () => {
     const u = random() || Number.MIN_VALUE;
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
@@ -61,17 +62,5 @@ export async function measureRecall(
     k,
     exactMs: exactMs / n,
     approximateMs: approximateMs / n,
-  };
-}
-
-/** A small, fast seeded PRNG (public-domain mulberry32): uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
