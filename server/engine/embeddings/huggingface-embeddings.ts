@@ -1,12 +1,7 @@
-import {
-  InferenceClient,
-  InferenceClientHubApiError,
-  InferenceClientInputError,
-  InferenceClientProviderApiError,
-  InferenceClientProviderOutputError,
-} from '@huggingface/inference';
+import { InferenceClient } from '@huggingface/inference';
 import type { HuggingFaceProviderConfig } from '../experiment-config.ts';
-import { httpFailure, networkFailure, ProviderCallError } from '../providers/provider-error.ts';
+import { callHuggingFace } from '../providers/huggingface.ts';
+import { ProviderCallError } from '../providers/provider-error.ts';
 import { isVector } from './openai-embeddings.ts';
 import type { EmbeddingTransport } from './transport.ts';
 
@@ -44,45 +39,5 @@ export class HuggingFaceEmbeddingTransport implements EmbeddingTransport {
       );
     }
     return output as number[][];
-  }
-}
-
-/**
- * One call through InferenceClient with its errors in the shared retry layer's terms: HTTP failures
- * keep their status and Retry-After (read from the response the library saw), bad input is a client
- * error, and network failures are retryable.
- */
-export async function callHuggingFace<T>(
-  signal: AbortSignal,
-  call: (fetch: typeof globalThis.fetch) => Promise<T>,
-): Promise<T> {
-  let lastResponse: Response | null = null;
-  const observingFetch: typeof fetch = async (input, init) => {
-    try {
-      lastResponse = await fetch(input, { ...init, signal });
-      return lastResponse;
-    } catch (error) {
-      throw networkFailure(error);
-    }
-  };
-  try {
-    return await call(observingFetch);
-  } catch (error) {
-    if (error instanceof ProviderCallError) throw error;
-    if (
-      error instanceof InferenceClientProviderApiError ||
-      error instanceof InferenceClientHubApiError
-    ) {
-      throw httpFailure(
-        error.httpResponse.status,
-        (lastResponse as Response | null)?.headers ?? null,
-        error.httpResponse.body,
-      );
-    }
-    if (error instanceof InferenceClientInputError)
-      throw new ProviderCallError(error.message, 'client');
-    if (error instanceof InferenceClientProviderOutputError)
-      throw new ProviderCallError(error.message, 'invalid_response');
-    throw error;
   }
 }

@@ -1,10 +1,10 @@
 import { InferenceClient } from '@huggingface/inference';
 import type { HuggingFaceProviderConfig } from '../experiment-config.ts';
 import type { ConcurrencyWindow } from '../providers/adaptive-limiter.ts';
+import { callHuggingFace } from '../providers/huggingface.ts';
 import { ProviderCallError } from '../providers/provider-error.ts';
 import { callWithRetry, type RetryPolicy } from '../providers/retry.ts';
 import type { Reranker } from '../retrieval/reranker.ts';
-import { callHuggingFace } from './huggingface-embeddings.ts';
 
 /** Labels a two-class cross-encoder gives the "relevant" class. */
 const RELEVANT_LABELS = /^(label_1|1|relevant|entailment|yes|true)$/i;

@@ -3,6 +3,7 @@ import {
   InferenceClientHubApiError,
   InferenceClientInputError,
   InferenceClientProviderApiError,
+  InferenceClientProviderOutputError,
 } from '@huggingface/inference';
 import type { HuggingFaceProviderConfig } from '../experiment-config.ts';
 import type { Completion, CompletionRequest } from '../types.ts';
@@ -26,20 +27,11 @@ export class HuggingFaceTransport implements ChatTransport {
   }
 
   async send(request: CompletionRequest, signal: AbortSignal): Promise<Completion> {
-    let lastResponse: Response | null = null;
-    const observingFetch: typeof fetch = async (input, init) => {
-      try {
-        lastResponse = await fetch(input, { ...init, signal });
-        return lastResponse;
-      } catch (error) {
-        throw networkFailure(error);
-      }
-    };
     const { model, messages, temperature, max_tokens, top_p, seed, stop } =
       chatCompletionBody(request);
     const { endpointUrl, hfProvider } = this.config;
-    try {
-      const output = await this.client.chatCompletion(
+    const output = await callHuggingFace(signal, (fetch) =>
+      this.client.chatCompletion(
         {
           model,
           messages,
@@ -52,28 +44,49 @@ export class HuggingFaceTransport implements ChatTransport {
           ...(stop ? { stop } : {}),
           ...(endpointUrl ? { endpointUrl } : { provider: (hfProvider ?? 'auto') as 'auto' }),
         },
-        { retry_on_error: false, signal, fetch: observingFetch },
-      );
-      return parseChatCompletion(output, request.messages);
-    } catch (error) {
-      throw classify(error, lastResponse);
-    }
+        { retry_on_error: false, signal, fetch },
+      ),
+    );
+    return parseChatCompletion(output, request.messages);
   }
 }
 
-function classify(error: unknown, response: Response | null): unknown {
-  if (error instanceof ProviderCallError) return error;
-  if (
-    error instanceof InferenceClientProviderApiError ||
-    error instanceof InferenceClientHubApiError
-  ) {
-    return httpFailure(
-      error.httpResponse.status,
-      response?.headers ?? null,
-      error.httpResponse.body,
-    );
+/**
+ * One call through InferenceClient with its errors in the shared retry layer's terms: HTTP failures
+ * keep their status and Retry-After (read from the response the library saw), bad input is a client
+ * error, and network failures are retryable.
+ */
+export async function callHuggingFace<T>(
+  signal: AbortSignal,
+  call: (fetch: typeof globalThis.fetch) => Promise<T>,
+): Promise<T> {
+  let lastResponse: Response | null = null;
+  const observingFetch: typeof fetch = async (input, init) => {
+    try {
+      lastResponse = await fetch(input, { ...init, signal });
+      return lastResponse;
+    } catch (error) {
+      throw networkFailure(error);
+    }
+  };
+  try {
+    return await call(observingFetch);
+  } catch (error) {
+    if (error instanceof ProviderCallError) throw error;
+    if (
+      error instanceof InferenceClientProviderApiError ||
+      error instanceof InferenceClientHubApiError
+    ) {
+      throw httpFailure(
+        error.httpResponse.status,
+        (lastResponse as Response | null)?.headers ?? null,
+        error.httpResponse.body,
+      );
+    }
+    if (error instanceof InferenceClientInputError)
+      throw new ProviderCallError(error.message, 'client');
+    if (error instanceof InferenceClientProviderOutputError)
+      throw new ProviderCallError(error.message, 'invalid_response');
+    throw error;
   }
-  if (error instanceof InferenceClientInputError)
-    return new ProviderCallError(error.message, 'client');
-  return error;
 }
