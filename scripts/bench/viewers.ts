@@ -132,7 +132,11 @@ async function start(client: BenchClient, id: string): Promise<void> {
   await client.request(`mutation ($id: ID!) { runExperiment(id: $id) { id } }`, { id });
 }
 
-/** Waits for the end by polling, so a "no subscriber" run really has none. */
+/**
+ * Waits for the end by polling, so a "no subscriber" run really has none. The rate is the server's own
+ * (the attempt's samples over its wall time), so the interval only bounds how long the row waits; a
+ * short one would put a stream of queries beside the engine it measures.
+ */
 async function pollUntilEnded(client: BenchClient, id: string): Promise<void> {
   for (;;) {
     const { experiment } = await client.request<{ experiment: { status: string } }>(
@@ -140,8 +144,27 @@ async function pollUntilEnded(client: BenchClient, id: string): Promise<void> {
       { id },
     );
     if (TERMINAL.has(experiment.status)) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Unmeasured runs before the throughput rows: see throughputRows. */
+const WARM_UP_RUNS = 3;
+
+/**
+ * Runs WARM_UP_RUNS zero-latency experiments of `samples` on a fresh server and returns each one's
+ * rate: V8 compiles the engine's hot paths over the first few thousand samples (a fresh server's first
+ * 2 000-sample run went at about 3 400 samples/s, its fourth at 5 000 – 7 800).
+ */
+async function warmUp(client: BenchClient, options: BenchOptions, samples: number) {
+  const rates: number[] = [];
+  for (let run = 1; run <= WARM_UP_RUNS; run++) {
+    const id = await create(client, options, `warm-up ${run}`, samples, 0);
+    await start(client, id);
+    await pollUntilEnded(client, id);
+    rates.push((await collect(client, id, `warm-up ${run}`, NaN)).throughput);
+  }
+  return rates;
 }
 
 interface Swarm {
@@ -209,6 +232,8 @@ function spawnSwarm(
  * Zero-latency engine throughput, 2 000 samples, with no subscriber, one, and 100 subscribers of the
  * same selection (each must receive every event, in order). The rate is the slower of the engine's
  * own (the attempt's samples/s) and the end to end one (run → the last subscriber's terminal event).
+ * The rows measure a warm server, as a server that has run before is: the warm-up runs' rates are
+ * printed beside the first row, so the cold figure is in the table too.
  */
 export async function throughputRows(
   options: BenchOptions,
@@ -222,6 +247,9 @@ export async function throughputRows(
   ];
   return onFreshServer(options, 'throughput', async (server, client) => {
     const results: TargetResult[] = [];
+    progress.start(`throughput, ${WARM_UP_RUNS} warm-up runs`);
+    const warmUpRates = await warmUp(client, options, samples);
+    progress.finish(samples, samples, warmUpRates.map((rate) => fixed(rate, 0)).join(', '));
     for (const [subscribers, target] of targets) {
       progress.start(`throughput, ${subscribers} subscribers`);
       const id = await create(client, options, `throughput ${subscribers}`, samples, 0);
@@ -249,6 +277,9 @@ export async function throughputRows(
           `${fixed(rate, 0)} samples/s (attempt ${fixed(run.throughput, 0)}/s` +
           `${subscribers > 0 ? `, run → last subscriber's end ${fixed(endToEnd, 0)}/s` : ''}); ` +
           `server CPU ${fixed(cpuMs / samples, 3)} ms/sample` +
+          (subscribers === 0
+            ? `; after ${WARM_UP_RUNS} warm-up runs at ${warmUpRates.map((rate) => fixed(rate, 0)).join(', ')}/s`
+            : '') +
           (swarmResult
             ? `; ${swarmResult.complete}/${subscribers} got all ${swarmResult.lastSeq} events in order` +
               (swarmResult.overflows ? `, ${swarmResult.overflows} overflows` : '')
@@ -257,6 +288,7 @@ export async function throughputRows(
         details: {
           samples,
           subscribers,
+          warmUpRates,
           rate,
           endToEndMs,
           serverCpuMs: cpuMs,
