@@ -1,6 +1,9 @@
 import { EmbeddingCache } from './engine/embeddings/embedder.ts';
 import { SqliteVectorIndexStore } from './experiments/sqlite-vector-index.ts';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { ThreadDispatcher } from './engine-thread/thread-dispatcher.ts';
+import { ThreadEventTransport } from './events/thread-event-transport.ts';
 import type { AddressInfo } from 'node:net';
 import type { Database } from './db/orm.ts';
 import {
@@ -99,8 +102,14 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   ]);
   await registerImportedDatasets(orm, datasets, logger);
   await registerImportedKnowledgeBases(orm, datasets, logger);
+  // The engine thread's bus and this one share a BroadcastChannel named for this app alone.
+  const busChannel = `llmforge-events-${randomUUID()}`;
   const bus = new EventBus(
-    config.redisUrl ? new RedisEventTransport(config.redisUrl, logger) : new LocalEventTransport(),
+    config.redisUrl
+      ? new RedisEventTransport(config.redisUrl, logger)
+      : config.engineThread
+        ? new ThreadEventTransport(busChannel)
+        : new LocalEventTransport(),
     {
       channelPrefix: config.redisPrefix,
     },
@@ -188,13 +197,26 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
         },
       )
     : null;
-  const scheduler: AttemptDispatcher = queued ?? localScheduler;
+  const threaded =
+    config.engineThread && !config.redisUrl
+      ? await ThreadDispatcher.start(config, busChannel, {
+          bus,
+          eventStore,
+          logger,
+          writeLog: overrides.logWriter ?? ((line) => process.stderr.write(line)),
+        }).catch(async (error: unknown) => {
+          await bus.stop();
+          await orm.close(true);
+          throw error;
+        })
+      : null;
+  const scheduler: AttemptDispatcher = queued ?? threaded ?? localScheduler;
   await queued?.start();
   const metrics = createMetrics(
     {
       bus,
       scheduler,
-      attemptsRunning: () => localScheduler.running,
+      engineThread: threaded ? () => threaded.metrics() : undefined,
       queueDepth: queued ? () => queued.depth() : undefined,
       fanOut,
     },

@@ -42,6 +42,11 @@ export interface ServerConfig {
   exactSearchLimit?: number;
   /** HF_TOKEN, LLMFORGE_OPENAI_ENDPOINTS, OPENAI_API_KEY; none when absent (tests). Held in memory only. */
   providerCredentials?: ProviderCredentials;
+  /**
+   * Run attempts in an engine thread of their own instead of on the thread that serves the API
+   * (LLMFORGE_ENGINE_THREAD, on by default for the server; buildApp's default is off). Without Redis only.
+   */
+  engineThread?: boolean;
 }
 
 export const DEFAULT_CACHE_MAX_ROWS = 100_000;
@@ -63,6 +68,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       .filter(Boolean),
     databasePath: env.LLMFORGE_DB ?? './data/llmforge.sqlite',
     redisUrl: env.LLMFORGE_REDIS_URL ? env.LLMFORGE_REDIS_URL : null,
+    engineThread: env.LLMFORGE_ENGINE_THREAD !== '0' && !env.LLMFORGE_REDIS_URL,
     redisPrefix: env.LLMFORGE_REDIS_PREFIX ?? 'llmforge:',
     role: role(env.LLMFORGE_ROLE ?? 'all', env.LLMFORGE_REDIS_URL),
     leaseMs: integer(env.LLMFORGE_LEASE_MS, DEFAULT_LEASE_MS, 'LLMFORGE_LEASE_MS'),

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { TERMINAL_STATUSES, type EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
-import type { AttemptExecution, AttemptFigures } from '../experiments/attempt-execution.ts';
+import type { AttemptFigures } from '../experiments/attempt-execution.ts';
 import type {
   AttemptDispatcher,
   AttemptScheduler,
@@ -137,8 +137,12 @@ export class QueuedAttemptScheduler implements AttemptDispatcher {
     return true;
   }
 
-  execution(experimentId: string): AttemptExecution | undefined {
-    return this.local.execution(experimentId);
+  runsHere(experimentId: string): boolean {
+    return this.local.runsHere(experimentId);
+  }
+
+  get running(): number {
+    return this.local.running;
   }
 
   liveFigures(experimentId: string, attemptNumber: number): AttemptFigures | null {

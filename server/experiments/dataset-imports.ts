@@ -111,19 +111,24 @@ export async function storeDataset(
   return dataset;
 }
 
-/** Registers every stored import at start-up. One already registered with the same content is skipped. */
+/**
+ * Registers every stored import at start-up. One already registered with the same content is skipped
+ * without loading its examples (the engine thread calls this before each attempt, to catch up with
+ * imports made through the API since it started).
+ */
 export async function registerImportedDatasets(
   orm: Database,
   registry: DatasetRegistry,
   logger: Logger,
 ): Promise<number> {
-  const stored = await orm.em
-    .fork()
-    .find(ImportedDataset, {}, { populate: ['examples'], orderBy: { id: 'asc' } });
+  const em = orm.em.fork();
+  const stored = (await em.find(ImportedDataset, {}, { orderBy: { id: 'asc' } })).filter(
+    (row) => registry.get(row.name)?.contentHash !== row.contentHash,
+  );
+  await em.populate(stored, ['examples']);
   let registered = 0;
   for (const row of stored) {
     const existing = registry.get(row.name);
-    if (existing?.contentHash === row.contentHash) continue;
     if (existing) {
       logger.error('imported dataset shadowed by another dataset of the same name', {
         name: row.name,

@@ -136,10 +136,14 @@ export async function registerImportedKnowledgeBases(
   orm: Database,
   registry: DatasetRegistry,
   logger: Logger,
+  /** Only those the registry lacks, without complaint (the engine thread catching up with imports). */
+  onlyNew = false,
 ): Promise<number> {
-  const stored = await orm.em
-    .fork()
-    .find(StoredKnowledgeBase, {}, { populate: ['documents'], orderBy: { id: 'asc' } });
+  const em = orm.em.fork();
+  const stored = (await em.find(StoredKnowledgeBase, {}, { orderBy: { id: 'asc' } })).filter(
+    (row) => !onlyNew || !registry.knowledgeBases.get(row.name),
+  );
+  await em.populate(stored, ['documents']);
   let registered = 0;
   for (const row of stored) {
     if (registry.knowledgeBases.get(row.name)) {

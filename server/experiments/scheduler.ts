@@ -21,8 +21,10 @@ export interface AttemptDispatcher {
   dequeue(experimentId: string): boolean | Promise<boolean>;
   /** Stops a running attempt wherever it runs and waits until it has recorded its end; false if none ran. */
   stop(experimentId: string): Promise<boolean>;
-  /** The execution of an experiment running in this process, if any (live figures). */
-  execution(experimentId: string): AttemptExecution | undefined;
+  /** Whether an attempt of the experiment runs in this process now (its samples count in this process's /metrics). */
+  runsHere(experimentId: string): boolean;
+  /** Attempts running in this process now. */
+  readonly running: number;
   /** The figures of the given attempt while it runs in this process; null otherwise (read the stored ones). */
   liveFigures(experimentId: string, attemptNumber: number): AttemptFigures | null;
   recover(): Promise<number>;
@@ -78,6 +80,15 @@ export class AttemptScheduler implements AttemptDispatcher {
     return this.active.size;
   }
 
+  /** Every execution running now. */
+  executions(): AttemptExecution[] {
+    return [...this.active.values()].map((entry) => entry.execution);
+  }
+
+  runsHere(experimentId: string): boolean {
+    return this.active.has(experimentId);
+  }
+
   /** The running execution of an experiment, if any. */
   execution(experimentId: string): AttemptExecution | undefined {
     return this.active.get(experimentId)?.execution;
@@ -108,6 +119,11 @@ export class AttemptScheduler implements AttemptDispatcher {
 
   /** Queues every attempt that was running or queued when the server last stopped, running ones first. */
   async recover(): Promise<number> {
+    return (await this.recoverAttempts()).length;
+  }
+
+  /** {@link recover}, resolving with the attempts queued again. */
+  async recoverAttempts(): Promise<QueuedAttempt[]> {
     const em = this.deps.orm.em.fork();
     const attempts = await em.find(
       Attempt,
@@ -118,18 +134,19 @@ export class AttemptScheduler implements AttemptDispatcher {
       ...attempts.filter((a) => a.status === 'RUNNING'),
       ...attempts.filter((a) => a.status === 'QUEUED'),
     ];
-    for (const attempt of ordered) {
+    const items = ordered.map((attempt) => ({
+      experimentId: attempt.experiment.id,
+      attemptId: attempt.id,
+      attemptNumber: attempt.number,
+    }));
+    for (const item of items) {
       this.deps.logger.info('resuming attempt', {
-        experimentId: attempt.experiment.id,
-        attempt: attempt.number,
+        experimentId: item.experimentId,
+        attempt: item.attemptNumber,
       });
-      this.enqueue({
-        experimentId: attempt.experiment.id,
-        attemptId: attempt.id,
-        attemptNumber: attempt.number,
-      });
+      this.enqueue(item);
     }
-    return ordered.length;
+    return items;
   }
 
   /**

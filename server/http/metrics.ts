@@ -1,4 +1,13 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from 'prom-client';
 import type {
   ConcurrencyWindow,
   ConcurrencyWindows,
@@ -12,8 +21,8 @@ export interface MetricsSources {
   scheduler: AttemptDispatcher;
   /** Attempts waiting and running in the cluster's queue; absent in a single process. */
   queueDepth?: () => Promise<{ waiting: number; active: number }>;
-  /** Attempts running in this process. */
-  attemptsRunning: () => number;
+  /** The metrics of this process's engine thread, when it has one (its provider calls), as JSON. */
+  engineThread?: () => Promise<MetricObjectWithValues<MetricValue<string>>[]>;
   /** Event subscribers grouped by selection. */
   fanOut?: FanOut;
 }
@@ -107,7 +116,7 @@ export function createMetrics(
     help: 'Attempts running in this process',
     registers: [registry],
     collect() {
-      this.set(sources.attemptsRunning());
+      this.set(sources.scheduler.running);
     },
   });
   if (sources.queueDepth) {
@@ -129,8 +138,7 @@ export function createMetrics(
   }
   sources.bus.subscribe('*', (event) => {
     events.inc({ type: event.type });
-    if (event.type !== 'SampleCompleted' || !sources.scheduler.execution(event.experimentId))
-      return;
+    if (event.type !== 'SampleCompleted' || !sources.scheduler.runsHere(event.experimentId)) return;
     const { sample } = event;
     samples.inc({ outcome: sample.error ? 'failed' : sample.score.correct ? 'correct' : 'wrong' });
     if (sample.cacheHit) cacheHits.inc({ tier: sample.cacheTier ?? 'unknown' });
@@ -140,7 +148,18 @@ export function createMetrics(
     for (const [phase, ms] of Object.entries(sample.timings ?? {}))
       phases.observe({ phase }, (ms as number) / 1000);
   });
-  return { registry, render: () => registry.metrics(), contentType: registry.contentType };
+  const engineThread = sources.engineThread;
+  return {
+    registry,
+    render: engineThread
+      ? async () =>
+          AggregatorRegistry.aggregate([
+            await registry.getMetricsAsJSON(),
+            await engineThread(),
+          ]).metrics()
+      : () => registry.metrics(),
+    contentType: registry.contentType,
+  };
 }
 
 /**

@@ -61,7 +61,7 @@ describe('deleting experiments', () => {
     });
     await samples.until(id, 2);
     expect(await remove(t, id)).toEqual({ data: { deleteExperiment: true } });
-    expect(t.app.scheduler.execution(id)).toBeUndefined();
+    expect(t.app.scheduler.runsHere(id)).toBe(false);
     expect(await count(t, 'select count(*) as n from experiments where id = ?', [id])).toBe(0);
     expect(await attemptCount(t, id)).toBe(0);
     expect(await sampleRowCount(t, id)).toBe(0);

@@ -47,6 +47,7 @@ export async function createTestApp(
     apiToken: null,
     subscriberBufferSize: 10_000,
     profileIntervalMs: 250,
+    engineThread: process.env.LLMFORGE_TEST_ENGINE_THREAD === '1',
     ...overrides,
   };
   sharedDatasets ??= DatasetRegistry.loadBuiltins();
@@ -85,7 +86,7 @@ export async function createTestApp(
             reject(new Error(`no experiment ${experimentId}`));
           } else if (
             TERMINAL_STATUSES.has(experiment.status) &&
-            !app.scheduler.execution(experimentId)
+            !app.scheduler.runsHere(experimentId)
           ) {
             stop();
             resolve(experiment.status);

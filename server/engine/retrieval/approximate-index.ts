@@ -4,8 +4,15 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Index, MetricKind } from 'usearch';
+import type { Index } from 'usearch';
 import type { VectorHit, VectorIndex } from './vector-index.ts';
+
+/**
+ * usearch's CommonJS build, which finds its native library from __dirname. Its ES module build
+ * finds it by walking up from a stack frame's file name, and in a worker thread under tsx (the
+ * engine thread) that walk never ended: the thread hung on import.
+ */
+const usearch = createRequire(import.meta.url)('usearch') as typeof import('usearch');
 
 /**
  * Up to this many vectors an index is searched exactly (brute force: every vector compared); above
@@ -103,14 +110,14 @@ export class ApproximateVectorIndex implements VectorIndex {
   }
 
   private static empty(dimensions: number): Index {
-    return new Index(settings(dimensions) as ConstructorParameters<typeof Index>[0]);
+    return new usearch.Index(settings(dimensions) as ConstructorParameters<typeof Index>[0]);
   }
 }
 
 function settings(dimensions: number) {
   return {
     dimensions,
-    metric: MetricKind.Cos,
+    metric: usearch.MetricKind.Cos,
     connectivity: CONNECTIVITY,
     expansion_add: EXPANSION_ADD,
     expansion_search: EXPANSION_SEARCH,
