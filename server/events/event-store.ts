@@ -4,7 +4,7 @@ import { bulkInsert, jsonValue } from '../db/bulk-insert.ts';
 import { sqlDialect, type SqlDialect } from '../db/dialect.ts';
 import { WriteBehind } from '../db/write-behind.ts';
 import type { Logger } from '../logger.ts';
-import type { ExperimentEvent } from './event-bus.ts';
+import { TERMINAL_STATUSES, type ExperimentEvent } from './event-bus.ts';
 
 /** Events per replay page: small enough that a reader who leaves wastes little of a read already in flight. */
 const PAGE = 250;
@@ -53,7 +53,10 @@ export class EventStore {
     else this.pending.set(event.experimentId, [event]);
     if (event.type === 'SampleCompleted') return;
     this.buffer.push(event);
-    this.writes.schedule(this.buffer.length >= this.maxBatch);
+    // The end of an attempt is written at once: between threads or processes an event is sent only
+    // once stored, and every viewer of the run waits for this one.
+    const ends = event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status);
+    this.writes.schedule(ends || this.buffer.length >= this.maxBatch);
   }
 
   /** Events another writer committed (or, when not `committed`, gave up on): no longer pending. */
