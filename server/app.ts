@@ -50,6 +50,7 @@ import { GRAPHIQL_DEFAULT_QUERY } from './http/graphiql-examples.ts';
 import { CLIENT_DIST, serveClient } from './http/client-files.ts';
 import { attachGraphQLWebSocket } from './http/websocket.ts';
 import { DEFAULT_LIMITS, useRequestLimits } from './http/limits.ts';
+import { useSharedQueries } from './http/shared-queries.ts';
 import { corsPolicy, useCsrfPrevention } from './http/security.ts';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { handleRest, type RestDeps } from './http/rest.ts';
@@ -295,6 +296,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       useCsrfPrevention(),
       useApiToken(),
       useRoutes({ orm, experiments }, logger, overrides.clientDir ?? CLIENT_DIST),
+      useSharedQueries(metrics.countQueryExecution),
     ],
   });
   const server = createServer(yoga);

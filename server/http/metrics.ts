@@ -15,6 +15,7 @@ import type {
 import type { EventBus } from '../events/event-bus.ts';
 import type { FanOut, FanOutStats } from '../events/fan-out.ts';
 import type { AttemptDispatcher } from '../experiments/scheduler.ts';
+import type { QueryExecution } from './shared-queries.ts';
 
 export interface MetricsSources {
   bus: EventBus;
@@ -34,7 +35,12 @@ export interface MetricsSources {
 export function createMetrics(
   sources: MetricsSources,
   registry = new Registry(),
-): { registry: Registry; render(): Promise<string>; contentType: string } {
+): {
+  registry: Registry;
+  render(): Promise<string>;
+  contentType: string;
+  countQueryExecution(kind: QueryExecution): void;
+} {
   collectDefaultMetrics({ register: registry, prefix: 'llmforge_process_' });
   const samples = new Counter({
     name: 'llmforge_samples_total',
@@ -148,8 +154,15 @@ export function createMetrics(
     for (const [phase, ms] of Object.entries(sample.timings ?? {}))
       phases.observe({ phase }, (ms as number) / 1000);
   });
+  const queryExecutions = new Counter({
+    name: 'llmforge_query_executions_total',
+    help: 'GraphQL query executions: own, or shared with an identical query in flight',
+    labelNames: ['path'],
+    registers: [registry],
+  });
   const engineThread = sources.engineThread;
   return {
+    countQueryExecution: (kind) => queryExecutions.inc({ path: kind }),
     registry,
     render: engineThread
       ? async () =>
