@@ -154,7 +154,7 @@ const WARM_UP_RUNS = 3;
 /**
  * Runs WARM_UP_RUNS zero-latency experiments of `samples` on a fresh server and returns each one's
  * rate: V8 compiles the engine's hot paths over the first few thousand samples (a fresh server's first
- * 2 000-sample run went at about 3 400 samples/s, its fourth at 5 000 – 7 800).
+ * 2 000-sample run went at about 2 000 – 3 400 samples/s, its fourth at 3 000 – 5 900).
  */
 async function warmUp(client: BenchClient, options: BenchOptions, samples: number) {
   const rates: number[] = [];
