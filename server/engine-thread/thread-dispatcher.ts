@@ -53,10 +53,56 @@ function withoutLoaderHooks(argv: readonly string[]): string[] {
   return kept;
 }
 
+/** A new engine thread, once it takes commands. */
+async function startWorker(
+  config: ServerConfig,
+  channel: string,
+  deps: ThreadDispatcherDeps,
+): Promise<Worker> {
+  const worker = new Worker(ENGINE_THREAD, {
+    eval: true,
+    execArgv: withoutLoaderHooks(process.execArgv),
+    workerData: { config, channel } satisfies EngineThreadData,
+  });
+  await new Promise<void>((resolve, reject) => {
+    // A thread that never becomes ready (a hang while loading) must not hang the server's start.
+    const timer = setTimeout(() => {
+      cleanup();
+      void worker.terminate();
+      reject(new Error(`the engine thread was not ready within ${START_TIMEOUT_MS / 1000} s`));
+    }, START_TIMEOUT_MS);
+    const onMessage = (message: EngineMessage) => {
+      if (message.kind === 'log') deps.writeLog(message.line);
+      if (message.kind !== 'ready') return;
+      cleanup();
+      resolve();
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new Error(`the engine thread exited while starting (code ${code})`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+  return worker;
+}
+
 /**
  * The API thread's side of the engine thread: every attempt runs there (see engine-thread.ts). The
  * commands of {@link AttemptDispatcher} become messages; live figures come from the snapshots the
- * engine thread posts every 100 ms; events arrive through the shared event bus.
+ * engine thread posts every 100 ms; events arrive through the shared event bus. An engine thread that
+ * dies is replaced, and the new one resumes its attempts from their stored samples.
  */
 export class ThreadDispatcher implements AttemptDispatcher {
   private nextId = 1;
@@ -67,20 +113,18 @@ export class ThreadDispatcher implements AttemptDispatcher {
   private figures = new Map<string, FiguresSnapshot>();
   /** Experiments whose attempt is queued or running in the engine thread (until its terminal event). */
   private readonly active = new Set<string>();
-  private exited: Error | null = null;
+  private worker: Worker | null = null;
+  /** Resolves once a (new) engine thread takes commands; rejects when none could be started. */
+  private ready: Promise<Worker> = Promise.reject(new Error('the engine thread is not started'));
+  private stopping = false;
   private readonly unsubscribe: () => void;
 
   private constructor(
-    private readonly worker: Worker,
+    private readonly config: ServerConfig,
+    private readonly channel: string,
     private readonly deps: ThreadDispatcherDeps,
   ) {
-    worker.on('message', (message: EngineMessage) => this.receive(message));
-    worker.on('error', (error) => deps.logger.error('engine thread failed', { error }));
-    worker.on('exit', (code) => {
-      this.exited = new Error(`the engine thread exited (code ${code})`);
-      for (const { reject } of this.waiting.values()) reject(this.exited);
-      this.waiting.clear();
-    });
+    this.ready.catch(() => undefined);
     // A run's figures are the stored ones from its terminal event on.
     this.unsubscribe = deps.bus.subscribe('*', (event) => {
       if (event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status)) {
@@ -96,43 +140,49 @@ export class ThreadDispatcher implements AttemptDispatcher {
     channel: string,
     deps: ThreadDispatcherDeps,
   ): Promise<ThreadDispatcher> {
-    const worker = new Worker(ENGINE_THREAD, {
-      eval: true,
-      execArgv: withoutLoaderHooks(process.execArgv),
-      workerData: { config, channel } satisfies EngineThreadData,
+    const dispatcher = new ThreadDispatcher(config, channel, deps);
+    await dispatcher.spawn();
+    return dispatcher;
+  }
+
+  /**
+   * Ends the engine thread abruptly, as a crash would: another starts and resumes its attempts from
+   * their stored samples, as the next start of a crashed server would (tests show that it does).
+   */
+  async terminateEngineThread(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  private spawn(): Promise<Worker> {
+    this.ready = startWorker(this.config, this.channel, this.deps).then((worker) => {
+      this.worker = worker;
+      worker.on('message', (message: EngineMessage) => this.receive(message));
+      worker.on('error', (error) => this.deps.logger.error('engine thread failed', { error }));
+      worker.once('exit', (code) => this.exited(worker, code));
+      return worker;
     });
-    await new Promise<void>((resolve, reject) => {
-      // A thread that never becomes ready (a hang while loading) must not hang the server's start.
-      const timer = setTimeout(() => {
-        cleanup();
-        void worker.terminate();
-        reject(new Error(`the engine thread was not ready within ${START_TIMEOUT_MS / 1000} s`));
-      }, START_TIMEOUT_MS);
-      const onMessage = (message: EngineMessage) => {
-        if (message.kind === 'log') deps.writeLog(message.line);
-        if (message.kind !== 'ready') return;
-        cleanup();
-        resolve();
-      };
-      const onError = (error: Error) => {
-        cleanup();
-        reject(error);
-      };
-      const onExit = (code: number) => {
-        cleanup();
-        reject(new Error(`the engine thread exited while starting (code ${code})`));
-      };
-      const cleanup = () => {
-        clearTimeout(timer);
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-      };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-    });
-    return new ThreadDispatcher(worker, deps);
+    return this.ready;
+  }
+
+  /** Commands in flight fail; unless the server is stopping, another thread takes over. */
+  private exited(worker: Worker, code: number): void {
+    if (this.worker === worker) this.worker = null;
+    const error = new Error(`the engine thread exited (code ${code})`);
+    for (const { reject } of this.waiting.values()) reject(error);
+    this.waiting.clear();
+    this.figures.clear();
+    if (this.stopping) return;
+    this.deps.logger.error(
+      'the engine thread stopped unexpectedly; starting another, which resumes its attempts',
+      { code },
+    );
+    this.spawn()
+      .then(() => this.recover())
+      .then(
+        (resumed) => this.deps.logger.info('engine thread restarted', { resumed }),
+        (failure: unknown) =>
+          this.deps.logger.error('the engine thread could not be restarted', { error: failure }),
+      );
   }
 
   async enqueue(item: QueuedAttempt): Promise<void> {
@@ -195,17 +245,18 @@ export class ThreadDispatcher implements AttemptDispatcher {
 
   /** Stores every finished sample in the engine thread, then ends it. */
   async shutdown(): Promise<void> {
+    this.stopping = true;
     this.unsubscribe();
-    if (!this.exited) await this.request({ kind: 'shutdown' }).catch(() => undefined);
-    await this.worker.terminate();
+    if (this.worker) await this.request({ kind: 'shutdown' }).catch(() => undefined);
+    await this.worker?.terminate();
   }
 
-  private request(command: Command): Promise<unknown> {
-    if (this.exited) return Promise.reject(this.exited);
+  private async request(command: Command): Promise<unknown> {
+    const worker = await this.ready;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ ...command, id } as EngineCommand);
+      worker.postMessage({ ...command, id } as EngineCommand);
     });
   }
 

@@ -154,6 +154,32 @@ describe('the engine thread', () => {
     expect((await figures(id)).progress).toEqual({ done: 12, total: 12, failed: 0 });
   });
 
+  it('should start another engine thread when it dies, and resume its attempt with no gap in the stream', async () => {
+    const id = await launch(t, 'survives its thread', {
+      datasetName: 'arithmetic',
+      numSamples: 300,
+      provider: { kind: 'SIMULATED', latencyMs: 10, jitterMs: 0 },
+      optimization: { enableBatching: true, batchSize: 4 },
+    });
+    const events = collect<{ experimentEvents: StreamEvent & { sampleIndex?: number } }>(
+      client(),
+      EVENTS_SUBSCRIPTION,
+      { id, after: 0 },
+    );
+    await samples.until(id, 20);
+    await (t.app.scheduler as ThreadDispatcher).terminateEngineThread();
+    expect(await t.waitForEnd(id)).toBe('COMPLETED');
+    const stream = (await events).map((item) => item.experimentEvents);
+    expect(stream.map((event) => event.seq)).toEqual(stream.map((_, index) => index + 1));
+    const indices = stream
+      .filter((event) => event.__typename === 'SampleCompleted')
+      .map((event) => event.sampleIndex);
+    expect(new Set(indices).size).toBe(300);
+    expect(indices).toHaveLength(300);
+    expect(await sampleRowCount(t, id)).toBe(300);
+    expect((await figures(id)).progress).toEqual({ done: 300, total: 300, failed: 0 });
+  });
+
   it('should run at a lower priority than the API thread (Linux)', async () => {
     if (process.platform !== 'linux') return;
     // Field 19 of /proc/<pid>/task/<tid>/stat is the nice value; after the command name, field 3 is the first.
