@@ -9,16 +9,13 @@
  * `--root` runs the server of another checkout (to compare with a branch); `--batched` follows with
  * experimentEventBatches(maxDelayMs: MS) instead of experimentEvents.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { BenchClient, TERMINAL } from './bench/client.ts';
+import { startChild } from './bench/servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -103,38 +100,7 @@ function follow(url: string, id: string): { ready: Promise<void>; seqs: Promise<
   return { ready, seqs: all };
 }
 
-async function startServer(): Promise<{ url: string; stop(): Promise<void> }> {
-  const folder = mkdtempSync(join(tmpdir(), 'llmforge-fanout-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      LLMFORGE_DB: join(folder, 'bench.sqlite'),
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const url = await new Promise<string>((done, fail) => {
-    createInterface({ input: child.stderr }).on('line', (text) => {
-      const match = /"url":"http:\/\/localhost:(\d+)\/graphql"/.exec(text);
-      if (match) done(`http://127.0.0.1:${match[1]}`);
-    });
-    void exited.then(() => fail(new Error('the server exited before it listened')));
-  });
-  return {
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(folder, { recursive: true, force: true });
-    },
-  };
-}
-
-const server = await startServer();
+const server = await startChild({ serverDir: root });
 const client = new BenchClient(server.url, null);
 try {
   console.log(
