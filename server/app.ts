@@ -1,5 +1,5 @@
 import { EmbeddingCache } from './engine/embeddings/embedder.ts';
-import { SqliteVectorIndexStore } from './experiments/sqlite-vector-index.ts';
+import { vectorIndexStoreFor } from './experiments/sqlite-vector-index.ts';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { ThreadDispatcher } from './engine-thread/thread-dispatcher.ts';
@@ -22,8 +22,7 @@ import {
   type ServerConfig,
   type ServerRole,
 } from './server-config.ts';
-import { dialectOf, redactUrl } from './db/dialect.ts';
-import { MemoryVectorIndexStore } from './engine/retrieval/vector-index.ts';
+import { redactUrl } from './db/dialect.ts';
 import { openDatabase } from './db/orm.ts';
 import { DatasetRegistry } from './engine/datasets/registry.ts';
 import { LimiterRegistry } from './engine/providers/adaptive-limiter.ts';
@@ -91,12 +90,9 @@ export interface AppOverrides {
 /** Builds the whole server — storage, engine, GraphQL, REST — without listening yet. */
 export async function buildApp(config: ServerConfig, overrides: AppOverrides = {}): Promise<App> {
   // Everything with state is created here, so two apps in one process share nothing.
-  const secrets = new SecretScrubber();
-  const logger = createLogger(config.logLevel, overrides.logWriter, secrets.scrub);
   const providerCredentials = config.providerCredentials ?? NO_CREDENTIALS;
-  // Every configured key is scrubbed from outputs and errors from the start, used by a run or not.
-  secrets.register(providerCredentials.hfToken);
-  for (const endpoint of providerCredentials.openAiEndpoints) secrets.register(endpoint.apiKey);
+  const secrets = SecretScrubber.forCredentials(providerCredentials);
+  const logger = createLogger(config.logLevel, overrides.logWriter, secrets.scrub);
   const [orm, datasets] = await Promise.all([
     openDatabase(config.databasePath),
     overrides.datasets ? Promise.resolve(overrides.datasets) : DatasetRegistry.loadBuiltins(),
@@ -153,12 +149,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       ? new RedisConcurrencyWindows(config.redisUrl, config.redisPrefix ?? 'llmforge:', logger)
       : null;
   const metricsRegistry = new Registry();
-  // sqlite-vec lives in the SQLite file; on PostgreSQL (pgvector would be the engine there) the index is in memory.
-  const vectorOptions = { exactSearchLimit: config.exactSearchLimit };
-  const vectors =
-    dialectOf(orm) === 'sqlite'
-      ? new SqliteVectorIndexStore(orm, vectorOptions)
-      : new MemoryVectorIndexStore(vectorOptions);
+  const vectors = vectorIndexStoreFor(orm, { exactSearchLimit: config.exactSearchLimit });
   // One window and one breaker per endpoint for everything the app calls: experiments and dataset generation alike.
   const limiters = countingWindows(sharedWindows ?? new LimiterRegistry(), metricsRegistry);
   const breakers = new BreakerRegistry();

@@ -1,3 +1,4 @@
+import type { ProviderCredentials } from './engine/providers/credentials.ts';
 /**
  * Keeps API keys out of everything the server writes or returns. Each app has one scrubber: every
  * key the app uses is registered with it (in memory only), and {@link SecretScrubber.scrub} removes
@@ -24,6 +25,14 @@ export function scrubKeyShapes(text: string): string {
 
 export class SecretScrubber {
   private readonly registered = new Set<string>();
+
+  /** A scrubber that knows every configured provider key from the start, used by a run or not. */
+  static forCredentials(credentials: ProviderCredentials): SecretScrubber {
+    const secrets = new SecretScrubber();
+    secrets.register(credentials.hfToken);
+    for (const endpoint of credentials.openAiEndpoints) secrets.register(endpoint.apiKey);
+    return secrets;
+  }
 
   /** Remembers a key so that {@link scrub} removes it wherever it appears. */
   register(secret: string | null | undefined): void {

@@ -1,13 +1,11 @@
 import { Registry } from 'prom-client';
 import { openDatabase } from '../db/orm.ts';
 import { countingWindows } from '../http/metrics.ts';
-import { dialectOf } from '../db/dialect.ts';
 import { DatasetRegistry } from '../engine/datasets/registry.ts';
 import { EmbeddingCache } from '../engine/embeddings/embedder.ts';
 import { LimiterRegistry } from '../engine/providers/adaptive-limiter.ts';
 import { BreakerRegistry } from '../engine/providers/circuit-breaker.ts';
 import { NO_CREDENTIALS } from '../engine/providers/credentials.ts';
-import { MemoryVectorIndexStore } from '../engine/retrieval/vector-index.ts';
 import { TimeSlice } from '../engine/time-slice.ts';
 import { EventBus } from '../events/event-bus.ts';
 import { EventStore } from '../events/event-store.ts';
@@ -17,7 +15,7 @@ import { registerImportedKnowledgeBases } from '../experiments/knowledge-base-im
 import { ExperimentLifecycle } from '../experiments/lifecycle.ts';
 import { PersistentResponseCache } from '../experiments/persistent-cache.ts';
 import { AttemptScheduler, type QueuedAttempt } from '../experiments/scheduler.ts';
-import { SqliteVectorIndexStore } from '../experiments/sqlite-vector-index.ts';
+import { vectorIndexStoreFor } from '../experiments/sqlite-vector-index.ts';
 import { createLogger } from '../logger.ts';
 import { SecretScrubber } from '../secrets.ts';
 import { DEFAULT_CACHE_MAX_ROWS, type ServerConfig } from '../server-config.ts';
@@ -30,10 +28,8 @@ export async function openEngineHost(
   config: ServerConfig,
   options: { channel: string; logWriter: (line: string) => void },
 ) {
-  const secrets = new SecretScrubber();
   const credentials = config.providerCredentials ?? NO_CREDENTIALS;
-  secrets.register(credentials.hfToken);
-  for (const endpoint of credentials.openAiEndpoints) secrets.register(endpoint.apiKey);
+  const secrets = SecretScrubber.forCredentials(credentials);
   const logger = createLogger(config.logLevel, options.logWriter, secrets.scrub);
   const orm = await openDatabase(config.databasePath);
   const datasets = await DatasetRegistry.loadBuiltins();
@@ -49,7 +45,6 @@ export async function openEngineHost(
   const responseCache = new PersistentResponseCache(orm, logger, {
     maxRows: config.cacheMaxRows ?? DEFAULT_CACHE_MAX_ROWS,
   });
-  const vectorOptions = { exactSearchLimit: config.exactSearchLimit };
   // Its provider calls, merged into the API thread's /metrics.
   const metrics = new Registry();
   const scheduler = new AttemptScheduler(
@@ -67,10 +62,7 @@ export async function openEngineHost(
       breakers: new BreakerRegistry(),
       timeSlice: new TimeSlice(),
       lifecycle: new ExperimentLifecycle(orm, bus, eventStore),
-      vectors:
-        dialectOf(orm) === 'sqlite'
-          ? new SqliteVectorIndexStore(orm, vectorOptions)
-          : new MemoryVectorIndexStore(vectorOptions),
+      vectors: vectorIndexStoreFor(orm, { exactSearchLimit: config.exactSearchLimit }),
       embeddingCache: new EmbeddingCache(responseCache),
     },
     config.maxConcurrentRuns,

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { dialectOf } from '../db/dialect.ts';
 import type { Database } from '../db/orm.ts';
 import { sha256Hex } from '../engine/hashing.ts';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
@@ -9,6 +10,7 @@ import {
 } from '../engine/retrieval/approximate-index.ts';
 import {
   IndexBuilds,
+  MemoryVectorIndexStore,
   type VectorHit,
   type VectorIndex,
   type VectorIndexKey,
@@ -229,4 +231,17 @@ function tableName(id: number): string {
 /** sqlite-vec reads a float32 vector from a little-endian blob. */
 function asBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+/**
+ * Where an app keeps vector indexes: sqlite-vec in the SQLite file; on PostgreSQL (pgvector would be
+ * the engine there) in memory, per process.
+ */
+export function vectorIndexStoreFor(
+  orm: Database,
+  options: VectorIndexStoreOptions,
+): VectorIndexStore {
+  return dialectOf(orm) === 'sqlite'
+    ? new SqliteVectorIndexStore(orm, options)
+    : new MemoryVectorIndexStore(options);
 }
