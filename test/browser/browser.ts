@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import type { ServerConfig } from '../../server/server-config.ts';
+import { createTestApp, type TestApp } from '../helpers/test-app.ts';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -93,4 +95,43 @@ export function watchPageErrors(page: Page): string[] {
     if (message.type() === 'error') errors.push(message.text());
   });
   return errors;
+}
+
+/** The built web client served by a real app, and one Chromium page to drive it. */
+export interface WebClient {
+  t: TestApp;
+  baseUrl: string;
+  page: Page;
+  /** Uncaught page errors and console errors so far (see watchPageErrors). */
+  pageErrors: string[];
+  /** Closes the browser, stops the app and removes the built client. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the client, launches Chromium and starts an app serving the client, in a 1400 × 900 page
+ * whose waits give up after `timeoutMs`. What was opened is closed again if a later step fails.
+ */
+export async function openWebClient(
+  chromiumPath: string,
+  config: Partial<ServerConfig> = {},
+  timeoutMs = 15_000,
+): Promise<WebClient> {
+  const [client, browser] = await Promise.all([buildClient(), launchChromium(chromiumPath)]);
+  let t: TestApp | null = null;
+  const close = async () => {
+    await browser.close();
+    await t?.dispose();
+    client.remove();
+  };
+  try {
+    t = await createTestApp(config, { clientDir: client.dir });
+    const baseUrl = await t.app.start();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(timeoutMs);
+    return { t, baseUrl, page, pageErrors: watchPageErrors(page), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   formatInteger,
@@ -8,14 +8,8 @@ import {
   formatScore,
   formatThroughput,
 } from '../../client/src/format.ts';
-import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
-import {
-  buildClient,
-  findChromium,
-  launchChromium,
-  screenshot,
-  watchPageErrors,
-} from './browser.ts';
+import { launch, type TestApp } from '../helpers/test-app.ts';
+import { findChromium, screenshot, openWebClient, type WebClient } from './browser.ts';
 
 const chromiumPath = findChromium();
 const FAST = { kind: 'SIMULATED', latencyMs: 0 };
@@ -27,30 +21,23 @@ function parseDuration(text: string | null): number {
 }
 
 describe.skipIf(!chromiumPath)('the web client in Chromium', () => {
+  let web: WebClient;
   let t: TestApp;
-  let client: Awaited<ReturnType<typeof buildClient>>;
-  let browser: Browser;
   let page: Page;
   let baseUrl: string;
   let pageErrors: string[];
 
   beforeAll(async () => {
-    [client, browser] = await Promise.all([buildClient(), launchChromium(chromiumPath as string)]);
     // Short intervals so that a run of a few seconds shows many live profile updates.
-    t = await createTestApp(
-      { profileIntervalMs: 100, progressIntervalMs: 50 },
-      { clientDir: client.dir },
-    );
-    baseUrl = await t.app.start();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    pageErrors = watchPageErrors(page);
+    web = await openWebClient(chromiumPath as string, {
+      profileIntervalMs: 100,
+      progressIntervalMs: 50,
+    });
+    ({ t, page, baseUrl, pageErrors } = web);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.dispose();
-    client?.remove();
+    await web?.close();
   });
 
   const text = (selector: string) => page.locator(selector).first().textContent();

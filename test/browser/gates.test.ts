@@ -1,38 +1,25 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
-import {
-  buildClient,
-  findChromium,
-  launchChromium,
-  screenshot,
-  watchPageErrors,
-} from './browser.ts';
+import { launch, type TestApp } from '../helpers/test-app.ts';
+import { findChromium, screenshot, openWebClient, type WebClient } from './browser.ts';
 
 const chromiumPath = findChromium();
 const FAST = { kind: 'SIMULATED', latencyMs: 0 };
 
 describe.skipIf(!chromiumPath)('prompts and regression gates in the web client', () => {
+  let web: WebClient;
   let t: TestApp;
-  let client: Awaited<ReturnType<typeof buildClient>>;
-  let browser: Browser;
   let page: Page;
   let baseUrl: string;
   let pageErrors: string[];
 
   beforeAll(async () => {
-    [client, browser] = await Promise.all([buildClient(), launchChromium(chromiumPath as string)]);
-    t = await createTestApp({}, { clientDir: client.dir });
-    baseUrl = await t.app.start();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.setDefaultTimeout(15_000);
-    pageErrors = watchPageErrors(page);
+    web = await openWebClient(chromiumPath as string);
+    ({ t, page, baseUrl, pageErrors } = web);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await t?.dispose();
-    client?.remove();
+    await web?.close();
   });
 
   it('should show two prompt versions side by side, and the verdict and manifest diff on the candidate’s page', async () => {

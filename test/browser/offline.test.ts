@@ -1,13 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
-import {
-  buildClient,
-  findChromium,
-  launchChromium,
-  screenshot,
-  watchPageErrors,
-} from './browser.ts';
+import { launch, type TestApp } from '../helpers/test-app.ts';
+import { findChromium, screenshot, openWebClient, type WebClient } from './browser.ts';
 
 const chromiumPath = findChromium();
 
@@ -18,24 +12,16 @@ const chromiumPath = findChromium();
 describe.skipIf(!chromiumPath)(
   'offline: GraphiQL and the dashboard with every non-local request blocked',
   () => {
+    let web: WebClient;
     let t: TestApp;
-    let client: Awaited<ReturnType<typeof buildClient>>;
-    let browser: Browser;
     let page: Page;
     let baseUrl: string;
     let pageErrors: string[];
     const foreignRequests: string[] = [];
 
     beforeAll(async () => {
-      [client, browser] = await Promise.all([
-        buildClient(),
-        launchChromium(chromiumPath as string),
-      ]);
-      t = await createTestApp({}, { clientDir: client.dir });
-      baseUrl = await t.app.start();
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      page.setDefaultTimeout(20_000);
-      pageErrors = watchPageErrors(page);
+      web = await openWebClient(chromiumPath as string, {}, 20_000);
+      ({ t, page, baseUrl, pageErrors } = web);
       const local = new URL(baseUrl).host;
       await page.route('**/*', (route) => {
         const url = new URL(route.request().url());
@@ -47,9 +33,7 @@ describe.skipIf(!chromiumPath)(
     });
 
     afterAll(async () => {
-      await browser?.close();
-      await t?.dispose();
-      client?.remove();
+      await web?.close();
     });
 
     it('should render GraphiQL, run the preloaded Launch operation and show its result', async () => {

@@ -1,36 +1,26 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/test-app.ts';
-import { buildClient, findChromium, launchChromium, watchPageErrors } from './browser.ts';
+import type { TestApp } from '../helpers/test-app.ts';
+import { findChromium, openWebClient, type WebClient } from './browser.ts';
 
 const chromiumPath = findChromium();
 
 describe.skipIf(!chromiumPath)(
   'the retrieval models in the new-experiment form, in Chromium',
   () => {
+    let web: WebClient;
     let t: TestApp;
-    let client: Awaited<ReturnType<typeof buildClient>>;
-    let browser: Browser;
     let page: Page;
     let baseUrl: string;
     let pageErrors: string[];
 
     beforeAll(async () => {
-      [client, browser] = await Promise.all([
-        buildClient(),
-        launchChromium(chromiumPath as string),
-      ]);
-      t = await createTestApp({}, { clientDir: client.dir });
-      baseUrl = await t.app.start();
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      page.setDefaultTimeout(15_000);
-      pageErrors = watchPageErrors(page);
+      web = await openWebClient(chromiumPath as string);
+      ({ t, page, baseUrl, pageErrors } = web);
     });
 
     afterAll(async () => {
-      await browser?.close();
-      await t?.dispose();
-      client?.remove();
+      await web?.close();
     });
 
     it('should send the embedding model and reranker chosen in the RAG part, and show them on the experiment page', async () => {
