@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStandinServer, type StandinServer } from '../../scripts/standin-server.ts';
 import { containsAnswer } from '../../server/engine/metrics/scoring.ts';
-import { collect, readSse, wsClient } from '../helpers/subscriptions.ts';
+import { collect, readSse, wsClients } from '../helpers/subscriptions.ts';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
 
 /**
@@ -57,12 +56,8 @@ interface GenerationEvent {
 describe('generateDataset', () => {
   let t: TestApp;
   let url: string;
-  const clients: Client[] = [];
-  const client = () => {
-    const c = wsClient(url);
-    clients.push(c);
-    return c;
-  };
+  const clients = wsClients(() => url);
+  const client = () => clients.client();
 
   async function generate(variables: Record<string, unknown>) {
     return t.gql(GENERATE, { kb: 'pred_articles', ...variables });
@@ -107,7 +102,7 @@ describe('generateDataset', () => {
     expect(kb.data!.importKnowledgeBase.chunkCount).toBe(121);
   });
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+    await clients.disposeAll();
   });
   afterAll(() => t.dispose());
 

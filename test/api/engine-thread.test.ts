@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandinServer, type StandinServer } from '../../scripts/standin-server.ts';
 import { ThreadDispatcher } from '../../server/engine-thread/thread-dispatcher.ts';
 import { count, sampleRowCount } from '../helpers/experiments.ts';
-import { collect, EVENTS_SUBSCRIPTION, wsClient } from '../helpers/subscriptions.ts';
+import { collect, EVENTS_SUBSCRIPTION, wsClients } from '../helpers/subscriptions.ts';
 import {
   createTestApp,
   launch,
@@ -32,7 +31,7 @@ describe('the engine thread', () => {
   let url: string;
   let samples: ReturnType<typeof watchSamples>;
   let standin: StandinServer;
-  const clients: Client[] = [];
+  const clients = wsClients(() => url);
 
   beforeAll(async () => {
     // A real OpenAI-compatible server: the engine thread's calls go over HTTP like a user's would.
@@ -43,16 +42,12 @@ describe('the engine thread', () => {
   });
   afterAll(async () => {
     samples.stop();
-    await Promise.all(clients.map((client) => client.dispose()));
+    await clients.disposeAll();
     await t.dispose();
     await standin.close();
   });
 
-  function client(): Client {
-    const c = wsClient(url);
-    clients.push(c);
-    return c;
-  }
+  const client = () => clients.client();
 
   async function figures(id: string) {
     const result = await t.gql<{

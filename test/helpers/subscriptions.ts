@@ -74,3 +74,22 @@ export const EVENTS_SUBSCRIPTION = `subscription ($id: ID!, $after: Int) {
     ... on StreamOverflow { message }
   }
 }`;
+
+/** graphql-ws clients of one server, made on demand and disposed together (after each test, say). */
+export function wsClients(baseUrl: () => string) {
+  const open: Client[] = [];
+  return {
+    /** A new client of the server (see wsClient). */
+    client(): Client {
+      return this.track(wsClient(baseUrl()));
+    },
+    /** A client made elsewhere, disposed with the others. */
+    track(client: Client): Client {
+      open.push(client);
+      return client;
+    },
+    async disposeAll(): Promise<void> {
+      await Promise.all(open.splice(0).map((client) => client.dispose()));
+    },
+  };
+}

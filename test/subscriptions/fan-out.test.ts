@@ -1,8 +1,8 @@
-import { createClient, type Client } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collect, EVENTS_SUBSCRIPTION, wsClient } from '../helpers/subscriptions.ts';
+import { collect, EVENTS_SUBSCRIPTION, wsClients } from '../helpers/subscriptions.ts';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
 
 type Event = { __typename: string; seq: number; [field: string]: any };
@@ -32,12 +32,8 @@ const oneToN = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 describe('event fan-out over graphql-ws: execute once, send to many', () => {
   let t: TestApp;
   let url: string;
-  const clients: Client[] = [];
-  const client = () => {
-    const c = wsClient(url);
-    clients.push(c);
-    return c;
-  };
+  const clients = wsClients(() => url);
+  const client = () => clients.client();
 
   beforeAll(async () => {
     // A small byte allowance, so a stalled reader is cut off soon after the kernel's buffers fill.
@@ -45,7 +41,7 @@ describe('event fan-out over graphql-ws: execute once, send to many', () => {
     url = await t.app.start();
   });
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+    await clients.disposeAll();
   });
   afterAll(() => t.dispose());
 
@@ -203,7 +199,7 @@ describe('event fan-out over graphql-ws: execute once, send to many', () => {
       retryAttempts: 0,
       lazy: true,
     });
-    clients.push(stalled);
+    clients.track(stalled);
     const received: Event[] = [];
     let completed = false;
     const stalledDone = new Promise<void>((resolve, reject) =>

@@ -1,7 +1,6 @@
-import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
-import { collect, EVENTS_SUBSCRIPTION, wsClient } from '../helpers/subscriptions.ts';
+import { collect, EVENTS_SUBSCRIPTION, wsClient, wsClients } from '../helpers/subscriptions.ts';
 import { deferred } from '../helpers/deferred.ts';
 
 type Event = { __typename: string; seq: number; [field: string]: any };
@@ -9,19 +8,15 @@ type Event = { __typename: string; seq: number; [field: string]: any };
 describe('experimentEvents over graphql-ws', () => {
   let t: TestApp;
   let url: string;
-  const clients: Client[] = [];
-  const client = () => {
-    const c = wsClient(url);
-    clients.push(c);
-    return c;
-  };
+  const clients = wsClients(() => url);
+  const client = () => clients.client();
 
   beforeAll(async () => {
     t = await createTestApp();
     url = await t.app.start();
   });
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+    await clients.disposeAll();
   });
   afterAll(() => t.dispose());
 
