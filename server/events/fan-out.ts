@@ -195,7 +195,8 @@ export class FanOut {
 class FeedGroup {
   private readonly members = new Set<Member>();
   private pending: ExperimentEvent[] = [];
-  private scheduled: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -205,11 +206,13 @@ class FeedGroup {
     private readonly delayMs: number,
     private readonly onEmpty: () => void,
   ) {
-    // O(1) for the publisher: append and schedule; the work happens in the flush.
+    // O(1) for the publisher: append and schedule; the work happens in the flush. A batch that holds
+    // the end of a run goes out at once: nothing more will join it, and the run's watchers would
+    // otherwise learn of its end up to a batch delay late.
     this.unsubscribe = fanOut.listen(experimentId, (event) => {
       this.pending.push(event);
-      this.scheduled ??=
-        delayMs > 0 ? setTimeout(() => this.flush(), delayMs) : setImmediate(() => this.flush());
+      if (delayMs === 0 || isTerminal(event)) this.immediate ??= setImmediate(() => this.flush());
+      else this.timer ??= setTimeout(() => this.flush(), delayMs);
     });
   }
 
@@ -219,16 +222,20 @@ class FeedGroup {
       this.members.delete(member);
       if (this.members.size > 0) return;
       this.unsubscribe();
-      if (this.scheduled) {
-        clearTimeout(this.scheduled as NodeJS.Timeout);
-        clearImmediate(this.scheduled as NodeJS.Immediate);
-      }
+      this.cancelFlush();
       this.onEmpty();
     };
   }
 
+  private cancelFlush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+  }
+
   private flush(): void {
-    this.scheduled = null;
+    this.cancelFlush();
     const events = this.pending;
     this.pending = [];
     if (events.length === 0 || this.members.size === 0) return;
@@ -247,6 +254,10 @@ class FeedGroup {
     this.fanOut.count('shared', frames.length);
     for (const member of [...this.members]) member.offer(frames);
   }
+}
+
+function isTerminal(event: ExperimentEvent): boolean {
+  return event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status);
 }
 
 /** One subscriber of a group. */

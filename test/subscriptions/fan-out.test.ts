@@ -185,6 +185,27 @@ describe('event fan-out over graphql-ws: execute once, send to many', () => {
     expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  // The batch delay is twice the test's timeout: only a batch sent at the run's end passes.
+  it('should send the batch holding the end of a run at once, not a batch delay later', {
+    timeout: 5000,
+  }, async () => {
+    const id = await created('short run, long batches', 50);
+    const batches = collect<{ experimentEventBatches: { events: Event[] } }>(client(), BATCHES, {
+      id,
+      after: 0,
+      ms: 10_000,
+    });
+    await t.app.fanOut.whenSubscribers(1);
+    await run(id);
+    const [only, ...more] = (await batches).map((b) => b.experimentEventBatches.events);
+    expect(more).toEqual([]);
+    expect(seqsOf(only!)).toEqual(oneToN(only!.length));
+    expect(only!.at(-1)).toMatchObject({
+      __typename: 'ExperimentStatusChanged',
+      status: 'COMPLETED',
+    });
+  });
+
   it('should cut off a subscriber that stops reading with a StreamOverflow and deliver everything to the others', async () => {
     const id = await created('stalled', 1000);
     let stalledSocket: WebSocket | null = null;
