@@ -6,8 +6,9 @@
  *
  * Each subscriber is one socket speaking the graphql-transport-ws protocol directly (on `ws`, without
  * the graphql-ws client: a thousand clients in one process must cost little per message) and
- * subscribes to `experimentEvents(after: 0)` with the same selection. It checks that it sees every seq
- * from 1, each once and in order, up to the terminal status event. A subscriber told `StreamOverflow`
+ * subscribes to `experimentEvents(after: 0)` with the same selection, or with `batchDelayMs` to
+ * `experimentEventBatches(after: 0, maxDelayMs)` as the web client's live feed does. It checks that it
+ * sees every seq from 1, each once and in order, up to the terminal status event. A subscriber told `StreamOverflow`
  * resumes after its last seq, as a real client would; overflows are counted.
  *
  * Talks to its parent in JSON lines on stdout: `{"ready":n}` once every socket is acknowledged and has
@@ -20,6 +21,8 @@ interface SwarmSettings {
   experimentId: string;
   subscribers: number;
   token?: string | null;
+  /** Follow with experimentEventBatches(maxDelayMs: this) instead of one frame per event. */
+  batchDelayMs?: number | null;
 }
 
 export interface SwarmResult {
@@ -50,6 +53,21 @@ export const SWARM_QUERY = `subscription Watch($id: ID!, $after: Int) {
   }
 }`;
 
+export const SWARM_BATCH_QUERY = `subscription Watch($id: ID!, $after: Int, $ms: Int) {
+  experimentEventBatches(experimentId: $id, after: $after, maxDelayMs: $ms) { events {
+    __typename seq
+    ... on ExperimentProgress { done total }
+    ... on ExperimentStatusChanged { status error }
+  } }
+}`;
+
+interface BatchedEvent {
+  __typename: string;
+  seq: number;
+  status?: string;
+}
+
+const TERMINAL_STATUSES = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 const TERMINAL_STATUS = /"status":"(COMPLETED|FAILED|CANCELLED)"/;
 
 class Subscriber {
@@ -91,17 +109,24 @@ class Subscriber {
 
   private subscribe(): void {
     this.operation += 1;
+    const { batchDelayMs, experimentId } = this.settings;
     this.send({
       id: String(this.operation),
       type: 'subscribe',
-      payload: {
-        query: SWARM_QUERY,
-        variables: { id: this.settings.experimentId, after: this.lastSeq },
-      },
+      payload: batchDelayMs
+        ? {
+            query: SWARM_BATCH_QUERY,
+            variables: { id: experimentId, after: this.lastSeq, ms: batchDelayMs },
+          }
+        : { query: SWARM_QUERY, variables: { id: experimentId, after: this.lastSeq } },
     });
   }
 
   private receive(text: string): void {
+    if (this.settings.batchDelayMs && text.includes('"type":"next"')) {
+      this.receiveBatch(text);
+      return;
+    }
     // The hot path: a `next` frame. Read its seq and type without a full JSON parse.
     if (text.includes('"type":"next"')) {
       const at = text.indexOf('"seq":');
@@ -118,12 +143,7 @@ class Subscriber {
       this.events += 1;
       if (seq !== this.lastSeq + 1) this.outOfOrder += 1;
       if (seq > this.lastSeq) this.lastSeq = seq;
-      if (text.includes('"ExperimentStatusChanged"') && TERMINAL_STATUS.test(text)) {
-        this.ended = true;
-        this.endedAt = performance.now();
-        this.socket.close(1000);
-        this.onEnd();
-      }
+      if (text.includes('"ExperimentStatusChanged"') && TERMINAL_STATUS.test(text)) this.end();
       return;
     }
     const message = JSON.parse(text) as { type: string; payload?: unknown };
@@ -132,6 +152,43 @@ class Subscriber {
       this.onReady();
     } else if (message.type === 'ping') this.send({ type: 'pong' });
     else if (message.type === 'error') this.fail(JSON.stringify(message.payload).slice(0, 300));
+  }
+
+  /** A batch frame: a few per second, so a full parse costs nothing that matters. */
+  private receiveBatch(text: string): void {
+    const message = JSON.parse(text) as {
+      payload: {
+        errors?: unknown[];
+        data?: { experimentEventBatches: { events: BatchedEvent[] } };
+      };
+    };
+    const events = message.payload.data?.experimentEventBatches.events;
+    if (message.payload.errors || !events) {
+      this.fail(text.slice(0, 300));
+      return;
+    }
+    for (const event of events) {
+      if (event.__typename === 'StreamOverflow') {
+        this.overflows += 1;
+        this.subscribe();
+        return;
+      }
+      this.events += 1;
+      if (event.seq !== this.lastSeq + 1) this.outOfOrder += 1;
+      if (event.seq > this.lastSeq) this.lastSeq = event.seq;
+      if (
+        event.__typename === 'ExperimentStatusChanged' &&
+        TERMINAL_STATUSES.has(event.status ?? '')
+      )
+        this.end();
+    }
+  }
+
+  private end(): void {
+    this.ended = true;
+    this.endedAt = performance.now();
+    this.socket.close(1000);
+    this.onEnd();
   }
 
   private send(message: unknown): void {

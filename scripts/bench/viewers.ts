@@ -180,12 +180,13 @@ function spawnSwarm(
   experimentId: string,
   subscribers: number,
   token: string | null,
+  batchDelayMs: number | null = null,
 ): Swarm {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', SWARM, JSON.stringify({ url, experimentId, subscribers, token })],
-    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+  const settings = { url, experimentId, subscribers, token, batchDelayMs };
+  const child = spawn(process.execPath, ['--import', 'tsx', SWARM, JSON.stringify(settings)], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const stopChild = () => child.kill('SIGKILL');
   process.once('exit', stopChild);
   let onReady: () => void = () => {};
@@ -228,32 +229,43 @@ function spawnSwarm(
   };
 }
 
+/** The web client's live feed: experimentEventBatches with this delay. */
+const WEB_CLIENT_BATCH_MS = 100;
+
 /**
  * Zero-latency engine throughput, 2 000 samples, with no subscriber, one, and 100 subscribers of the
- * same selection (each must receive every event, in order). The rate is the slower of the engine's
- * own (the attempt's samples/s) and the end to end one (run → the last subscriber's terminal event).
- * The rows measure a warm server, as a server that has run before is: the warm-up runs' rates are
- * printed beside the first row, so the cold figure is in the table too.
+ * same selection (each must receive every event, in order), first with one frame per event
+ * (experimentEvents) and then in batched frames as the web client follows a run
+ * (experimentEventBatches, 100 ms). The rate is the slower of the engine's own (the attempt's
+ * samples/s) and the end to end one (run → the last subscriber's terminal event). The rows measure a
+ * warm server, as a server that has run before is: the warm-up runs' rates are printed beside the
+ * first row, so the cold figure is in the table too.
  */
 export async function throughputRows(
   options: BenchOptions,
   progress: ProgressBar,
 ): Promise<TargetResult[]> {
   const samples = 2000;
-  const targets: [number, number][] = [
-    [0, 5000],
-    [1, 4000],
-    [100, 3000],
+  const targets: [subscribers: number, target: number, batchDelayMs: number | null][] = [
+    [0, 5000, null],
+    [1, 4000, null],
+    [100, 3000, null],
+    [1, 4000, WEB_CLIENT_BATCH_MS],
+    [100, 3000, WEB_CLIENT_BATCH_MS],
   ];
   return onFreshServer(options, 'throughput', async (server, client) => {
     const results: TargetResult[] = [];
     progress.start(`throughput, ${WARM_UP_RUNS} warm-up runs`);
     const warmUpRates = await warmUp(client, options, samples);
     progress.finish(samples, samples, warmUpRates.map((rate) => fixed(rate, 0)).join(', '));
-    for (const [subscribers, target] of targets) {
-      progress.start(`throughput, ${subscribers} subscribers`);
-      const id = await create(client, options, `throughput ${subscribers}`, samples, 0);
-      const swarm = subscribers > 0 ? spawnSwarm(server.url, id, subscribers, options.token) : null;
+    for (const [subscribers, target, batchDelayMs] of targets) {
+      const batched = batchDelayMs === null ? '' : `, batches of ${batchDelayMs} ms`;
+      progress.start(`throughput, ${subscribers} subscribers${batched}`);
+      const id = await create(client, options, `throughput ${subscribers}${batched}`, samples, 0);
+      const swarm =
+        subscribers > 0
+          ? spawnSwarm(server.url, id, subscribers, options.token, batchDelayMs)
+          : null;
       await swarm?.ready;
       const cpuBefore = cpuSecondsOf(server.pid as number);
       const began = performance.now();
@@ -271,7 +283,13 @@ export async function throughputRows(
       const complete = swarmResult ? swarmResult.complete === subscribers : true;
       progress.finish(samples, samples, `${fixed(rate, 0)} samples/s`);
       results.push({
-        measure: `engine throughput, 2 000 samples at latency 0, ${subscribers} subscriber${subscribers === 1 ? '' : 's'}${subscribers > 1 ? ' (same selection)' : ''}`,
+        measure:
+          `engine throughput, 2 000 samples at latency 0, ${subscribers} subscriber${subscribers === 1 ? '' : 's'}${subscribers > 1 ? ' (same selection)' : ''}` +
+          (batchDelayMs === null
+            ? subscribers > 0
+              ? ', a frame per event'
+              : ''
+            : `, batched frames (experimentEventBatches, ${batchDelayMs} ms, as the web client)`),
         target: `≥ ${target} samples/s${subscribers > 0 ? ', every event to every subscriber in order' : ''}`,
         measured:
           `${fixed(rate, 0)} samples/s (attempt ${fixed(run.throughput, 0)}/s` +
@@ -288,6 +306,7 @@ export async function throughputRows(
         details: {
           samples,
           subscribers,
+          batchDelayMs,
           warmUpRates,
           rate,
           endToEndMs,
