@@ -29,8 +29,8 @@ const RUNS_PER_ROW: Record<PerfRow, number> = {
   throughput: 3,
   fanout: 1,
   warm: 4,
-  queries: 1,
-  polling: 1,
+  queries: 2,
+  polling: 2,
   memory: 3,
 };
 
