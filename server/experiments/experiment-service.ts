@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityData } from '@mikro-orm/core';
 import type { EntityManager, FilterQuery } from '@mikro-orm/knex';
 import { sqlDialect } from '../db/dialect.ts';
-import { findById } from '../db/find-by-id.ts';
+import { findById, hydrate } from '../db/find-by-id.ts';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import { PromptVersion } from '../db/entities/prompt-version.entity.ts';
 import { datasetMetadataFields } from '../engine/prompts/template.ts';
@@ -264,7 +264,7 @@ export class ExperimentService {
         ' order by created_at desc, id desc limit ?',
       pageValues,
     );
-    const rows = found.map((row) => em.map(Experiment, row));
+    const rows = found.map((row) => hydrate(em, Experiment, row));
     const nodes = rows.slice(0, first);
     const last = nodes.at(-1);
     return {
