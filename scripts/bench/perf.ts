@@ -26,7 +26,7 @@ const LATENCY_MS = 50;
 const RUNS_PER_ROW: Record<PerfRow, number> = {
   efficiency: 2,
   overhead: 1,
-  throughput: 3,
+  throughput: 6,
   fanout: 1,
   warm: 4,
   queries: 2,

@@ -148,13 +148,14 @@ async function pollUntilEnded(client: BenchClient, id: string): Promise<void> {
   }
 }
 
-/** Unmeasured runs before the throughput rows: see throughputRows. */
-const WARM_UP_RUNS = 3;
+/** Unmeasured runs before the throughput rows: see warmUp. */
+const WARM_UP_RUNS = 5;
 
 /**
  * Runs WARM_UP_RUNS zero-latency experiments of `samples` on a fresh server and returns each one's
- * rate: V8 compiles the engine's hot paths over the first few thousand samples (a fresh server's first
- * 2 000-sample run went at about 2 000 – 3 400 samples/s, its fourth at 3 000 – 5 900).
+ * rate: V8 compiles the engine's hot paths over the first several thousand samples. Twelve
+ * 2 000-sample runs in a row on a fresh server, one subscriber each, went at 2 822, 3 909, 5 433,
+ * 5 594, then 5 810 – 6 359 samples/s from the fifth on; the rows measure that plateau.
  */
 async function warmUp(client: BenchClient, options: BenchOptions, samples: number) {
   const rates: number[] = [];
