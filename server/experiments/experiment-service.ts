@@ -250,21 +250,31 @@ export class ExperimentService {
       extra.length === 0
         ? ''
         : ` where ${extra.map((condition) => `(${condition})`).join(' and ')}`;
-    const [counted] = await connection.execute<{ count: unknown }[]>(
-      `select count(*) as count from experiments${whereOf(conditions)}`,
-      values,
-    );
-    const totalCount = sqlDialect(em).num(counted?.count);
+    const page = (where: string[], counted: boolean) =>
+      `select *${counted ? ', count(*) over () as total_count' : ''} from experiments${whereOf(where)}` +
+      ' order by created_at desc, id desc limit ?';
     const cursor = after ? decodeCursor(after) : null;
-    const pageValues = cursor
-      ? [...values, cursor.createdAt, cursor.createdAt, cursor.id, first + 1]
-      : [...values, first + 1];
-    const found = await connection.execute<EntityData<Experiment>[]>(
-      `select * from experiments${whereOf(cursor ? [...conditions, '(created_at < ? or (created_at = ? and id < ?))'] : conditions)}` +
-        ' order by created_at desc, id desc limit ?',
-      pageValues,
+    let found: (EntityData<Experiment> & { total_count?: unknown })[];
+    let totalCount: number;
+    if (!cursor) {
+      // The first page and the count in one statement (a window count sees every filtered row before
+      // the limit): one read instead of two for the dashboard's and every poller's list.
+      found = await connection.execute(page(conditions, true), [...values, first + 1]);
+      totalCount = sqlDialect(em).num(found[0]?.total_count ?? 0);
+    } else {
+      const [counted] = await connection.execute<{ count: unknown }[]>(
+        `select count(*) as count from experiments${whereOf(conditions)}`,
+        values,
+      );
+      totalCount = sqlDialect(em).num(counted?.count);
+      found = await connection.execute(
+        page([...conditions, '(created_at < ? or (created_at = ? and id < ?))'], false),
+        [...values, cursor.createdAt, cursor.createdAt, cursor.id, first + 1],
+      );
+    }
+    const rows = found.map(({ total_count: _count, ...row }) =>
+      hydrate(em, Experiment, row as EntityData<Experiment>),
     );
-    const rows = found.map((row) => hydrate(em, Experiment, row));
     const nodes = rows.slice(0, first);
     const last = nodes.at(-1);
     return {
