@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import DataLoader from 'dataloader';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import type { Experiment } from '../db/entities/experiment.entity.ts';
-import { countResults } from './queries.ts';
+import { countCurrentResults } from './queries.ts';
 
 export interface ResultCounts {
   done: number;
@@ -20,10 +20,11 @@ export class ExperimentReads {
     (experiments) => this.loadCurrentAttempts(experiments),
     { cache: false },
   );
-  readonly resultCounts = new DataLoader<number, ResultCounts>(
-    async (attemptIds) => {
-      const counts = await countResults(this.em, attemptIds);
-      return attemptIds.map((id) => counts.get(id) ?? { done: 0, failed: 0 });
+  /** The stored results of each experiment's current attempt. */
+  readonly currentResultCounts = new DataLoader<Experiment, ResultCounts, Experiment>(
+    async (experiments) => {
+      const counts = await countCurrentResults(this.em, experiments);
+      return experiments.map((experiment) => counts.get(experiment.id) ?? { done: 0, failed: 0 });
     },
     { cache: false },
   );

@@ -327,7 +327,7 @@ export class ExperimentService {
   }
 
   async progress(em: EntityManager, experiment: Experiment): Promise<Progress> {
-    const figures = await this.currentFigures(em, experiment);
+    const figures = await this.currentFigures(em, experiment, { progress: true });
     if (figures) return figures.progress();
     const size = this.datasets.get(experiment.datasetName)?.size ?? experiment.config.numSamples;
     return { done: 0, total: Math.min(size, experiment.config.numSamples), failed: 0 };
@@ -344,28 +344,38 @@ export class ExperimentService {
 
   /**
    * The one place that decides where the current attempt's figures come from: the running
-   * execution while it runs, else the stored attempt; null before the first run.
+   * execution while it runs, else the stored attempt; null before the first run. A caller that will
+   * read the progress says so: the stored results are then counted beside the attempt's read, not
+   * after it (one round trip instead of two for every ended row of a list).
    */
   private async currentFigures(
     em: EntityManager,
     experiment: Experiment,
+    reading: { progress: boolean } = { progress: false },
   ): Promise<AttemptFigures | null> {
-    // Once the stored status is terminal the stored figures are final; a run in the engine thread may
-    // still have a live snapshot here until its terminal event arrives.
-    const live = TERMINAL_STATUSES.has(experiment.status)
-      ? null
-      : this.scheduler.liveFigures(experiment.id, experiment.currentAttempt);
+    const live = this.liveFigures(experiment);
     if (live) return live;
+    const reads = this.readsFor(em);
+    const counting = () => reads.currentResultCounts.load(experiment);
+    const counts = reading.progress && experiment.currentAttempt > 0 ? counting() : null;
+    // Awaited below; until then a failed count must not be an unhandled rejection.
+    counts?.catch(() => undefined);
     const attempt = await this.currentAttempt(em, experiment);
     if (!attempt) return null;
     return {
-      progress: async () => ({
-        ...(await this.readsFor(em).resultCounts.load(attempt.id)),
-        total: attempt.totalSamples,
-      }),
+      progress: async () => ({ ...(await (counts ?? counting())), total: attempt.totalSamples }),
       metrics: () => attempt.metrics,
       profile: () => attempt.profile,
     };
+  }
+
+  /** The running execution's figures; none once the stored status is terminal. */
+  private liveFigures(experiment: Experiment): AttemptFigures | null {
+    // Once the stored status is terminal the stored figures are final; a run in the engine thread may
+    // still have a live snapshot here until its terminal event arrives.
+    return TERMINAL_STATUSES.has(experiment.status)
+      ? null
+      : this.scheduler.liveFigures(experiment.id, experiment.currentAttempt);
   }
 
   private readsFor(em: EntityManager): ExperimentReads {

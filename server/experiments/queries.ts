@@ -76,24 +76,28 @@ function storedModelMetrics(
 }
 
 /**
- * Stored results and failures per attempt. On the read connection: on SQLite the write connection is
- * busy with the running attempts' result batches, and a query counting there waited behind all of them.
+ * Stored results and failures of each experiment's current attempt, keyed by experiment id. By
+ * experiment and attempt number rather than attempt id, so it needs no earlier read of the attempts
+ * and runs beside it. On the read connection: on SQLite the write connection is busy with the
+ * running attempts' result batches, and a query counting there waited behind all of them.
  */
-export async function countResults(
+export async function countCurrentResults(
   em: EntityManager,
-  attemptIds: readonly number[],
-): Promise<Map<number, { done: number; failed: number }>> {
-  const counts = new Map<number, { done: number; failed: number }>();
-  if (attemptIds.length === 0) return counts;
+  experiments: readonly { id: string; currentAttempt: number }[],
+): Promise<Map<string, { done: number; failed: number }>> {
+  const counts = new Map<string, { done: number; failed: number }>();
+  if (experiments.length === 0) return counts;
   const dialect = sqlDialect(em);
   const rows = await em
     .getConnection('read')
-    .execute<{ attempt_id: number; done: unknown; failed: unknown }[]>(
-      `select attempt_id, count(*) as done, sum(${dialect.countIf('error is not null')}) as failed
-       from sample_results where attempt_id in (${attemptIds.map(() => '?').join(',')}) group by attempt_id`,
-      [...attemptIds],
+    .execute<{ experiment_id: string; done: unknown; failed: unknown }[]>(
+      `select a.experiment_id, count(*) as done, sum(${dialect.countIf('r.error is not null')}) as failed
+       from sample_results r join attempts a on a.id = r.attempt_id
+       where ${experiments.map(() => '(a.experiment_id = ? and a.number = ?)').join(' or ')}
+       group by a.experiment_id`,
+      experiments.flatMap((experiment) => [experiment.id, experiment.currentAttempt]),
     );
   for (const row of rows)
-    counts.set(row.attempt_id, { done: dialect.num(row.done), failed: dialect.num(row.failed) });
+    counts.set(row.experiment_id, { done: dialect.num(row.done), failed: dialect.num(row.failed) });
   return counts;
 }
