@@ -155,40 +155,6 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   const breakers = new BreakerRegistry();
   const embeddingCache = new EmbeddingCache(responseCache);
   const fanOut = new FanOut(bus, eventStore);
-  const localScheduler = new AttemptScheduler(
-    {
-      orm,
-      datasets,
-      bus,
-      eventStore,
-      logger,
-      progressIntervalMs: config.progressIntervalMs,
-      credentials: providerCredentials,
-      responseCache,
-      secrets,
-      limiters,
-      breakers,
-      timeSlice: new TimeSlice(),
-      lifecycle,
-      vectors,
-      embeddingCache,
-    },
-    config.maxConcurrentRuns,
-  );
-  const queued = config.redisUrl
-    ? new QueuedAttemptScheduler(
-        localScheduler,
-        { orm, bus, eventStore, logger },
-        {
-          redisUrl: config.redisUrl,
-          prefix: config.redisPrefix ?? 'llmforge:',
-          dispatches: role !== 'worker',
-          works: role !== 'api',
-          attemptsPerWorker: config.maxConcurrentRuns,
-          leaseMs: config.leaseMs ?? DEFAULT_LEASE_MS,
-        },
-      )
-    : null;
   const threaded =
     config.engineThread && !config.redisUrl
       ? await ThreadDispatcher.start(config, busChannel, {
@@ -202,7 +168,43 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
           throw error;
         })
       : null;
-  const scheduler: AttemptDispatcher = queued ?? threaded ?? localScheduler;
+  // Called at most once: with the engine thread attempts run there, and this thread needs none.
+  const newLocalScheduler = () =>
+    new AttemptScheduler(
+      {
+        orm,
+        datasets,
+        bus,
+        eventStore,
+        logger,
+        progressIntervalMs: config.progressIntervalMs,
+        credentials: providerCredentials,
+        responseCache,
+        secrets,
+        limiters,
+        breakers,
+        timeSlice: new TimeSlice(),
+        lifecycle,
+        vectors,
+        embeddingCache,
+      },
+      config.maxConcurrentRuns,
+    );
+  const queued = config.redisUrl
+    ? new QueuedAttemptScheduler(
+        newLocalScheduler(),
+        { orm, bus, eventStore, logger },
+        {
+          redisUrl: config.redisUrl,
+          prefix: config.redisPrefix ?? 'llmforge:',
+          dispatches: role !== 'worker',
+          works: role !== 'api',
+          attemptsPerWorker: config.maxConcurrentRuns,
+          leaseMs: config.leaseMs ?? DEFAULT_LEASE_MS,
+        },
+      )
+    : null;
+  const scheduler: AttemptDispatcher = queued ?? threaded ?? newLocalScheduler();
   await queued?.start();
   const metrics = createMetrics(
     {
