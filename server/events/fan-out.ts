@@ -9,8 +9,8 @@ import { mergeBySeq, overflow, type StreamItem } from './event-stream.ts';
  * (a WebSocket writes `{"id":…,"type":"next","payload":<json>}` without parsing or stringifying it again).
  */
 export interface FrameSink {
-  /** Writes one `next` message whose payload is this JSON text (an ExecutionResult). */
-  send(payloadJson: string): void;
+  /** Writes one `next` message carrying this payload (an ExecutionResult). */
+  send(payload: SharedPayload): void;
   /** Bytes accepted but not yet handed to the network: the kernel's buffers are full. */
   readonly bufferedAmount: number;
   readonly open: boolean;
@@ -57,12 +57,25 @@ export interface FanOutStats {
   frames: number;
 }
 
+/**
+ * The JSON of one payload, serialized once for every subscriber that gets it, and its UTF-8 bytes,
+ * encoded once on first use: a connection writes the same bytes as every other one.
+ */
+export class SharedPayload {
+  private bytes: Buffer | null = null;
+  constructor(readonly json: string) {}
+  get utf8(): Buffer {
+    this.bytes ??= Buffer.from(this.json);
+    return this.bytes;
+  }
+}
+
 /** Events of a replay gathered into one frame of the batched form. */
 const REPLAY_EVENTS_PER_FRAME = 500;
 
 interface Frame {
   events: readonly ExperimentEvent[];
-  payload: string;
+  payload: SharedPayload;
 }
 
 /**
@@ -142,7 +155,7 @@ export class FanOut {
         const sendChunk = () => {
           if (chunk.length === 0) return;
           this.stats.replay++;
-          member.write(chunk, selection.render(chunk));
+          member.write(chunk, new SharedPayload(selection.render(chunk)));
           chunk = [];
         };
         let ended = false;
@@ -243,8 +256,11 @@ class FeedGroup {
     try {
       frames =
         this.delayMs > 0
-          ? [{ events, payload: this.selection.render(events) }]
-          : events.map((event) => ({ events: [event], payload: this.selection.render([event]) }));
+          ? [{ events, payload: new SharedPayload(this.selection.render(events)) }]
+          : events.map((event) => ({
+              events: [event],
+              payload: new SharedPayload(this.selection.render([event])),
+            }));
     } catch {
       // Not expected (event fields are plain reads); never let it escape into the event loop: the
       // members' streams end, and a client resubscribing with `after` gets a replay of its own.
@@ -294,7 +310,7 @@ class Member {
     );
   }
 
-  write(events: readonly ExperimentEvent[], payload: string): void {
+  write(events: readonly ExperimentEvent[], payload: SharedPayload): void {
     this.fanOut.count('frames');
     this.sink.send(payload);
     this.lastSeq = (events.at(-1) as ExperimentEvent).seq;
@@ -359,7 +375,7 @@ class Member {
         else {
           const part = frame.events.slice(from, to);
           this.fanOut.count('own');
-          this.write(part, this.selection.render(part));
+          this.write(part, new SharedPayload(this.selection.render(part)));
         }
         if (ends) {
           this.finish();
@@ -375,18 +391,11 @@ class Member {
   private cutOff(): void {
     this.fanOut.count('own');
     this.fanOut.count('frames');
-    this.sink.send(
-      this.selection.render([
-        overflow(
-          this.options.experimentId,
-          this.lastSeq,
-          this.lastAttempt,
-          this.live
-            ? `${this.options.maxBufferedBytes} bytes were waiting to be sent to this subscriber`
-            : `${this.options.bufferSize} events were waiting for this subscriber`,
-        ),
-      ]),
-    );
+    const reason = this.live
+      ? `${this.options.maxBufferedBytes} bytes were waiting to be sent to this subscriber`
+      : `${this.options.bufferSize} events were waiting for this subscriber`;
+    const end = overflow(this.options.experimentId, this.lastSeq, this.lastAttempt, reason);
+    this.sink.send(new SharedPayload(this.selection.render([end])));
     this.finish();
   }
 
