@@ -53,6 +53,15 @@ function withoutLoaderHooks(argv: readonly string[]): string[] {
   return kept;
 }
 
+/**
+ * The engine allocates short-lived objects for every sample (records, events, rows); at full speed
+ * young-generation collections took 10–25 % of its thread (CPU profile). A larger young generation
+ * lets more of them die before a collection: measured on 2 000-sample runs at latency 0, server CPU per sample
+ * 0.200 → 0.176 ms (means of five runs), for 20–30 MB more peak RSS. The API thread keeps V8's
+ * default: there a larger young generation made the pauses, and so the query p99, longer.
+ */
+const ENGINE_YOUNG_GENERATION_MB = 128;
+
 /** A new engine thread, once it takes commands. */
 async function startWorker(
   config: ServerConfig,
@@ -63,6 +72,7 @@ async function startWorker(
     eval: true,
     execArgv: withoutLoaderHooks(process.execArgv),
     workerData: { config, channel } satisfies EngineThreadData,
+    resourceLimits: { maxYoungGenerationSizeMb: ENGINE_YOUNG_GENERATION_MB },
   });
   await new Promise<void>((resolve, reject) => {
     // A thread that never becomes ready (a hang while loading) must not hang the server's start.
