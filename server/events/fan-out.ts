@@ -58,14 +58,19 @@ export interface FanOutStats {
 }
 
 /**
- * The JSON of one payload, serialized once for every subscriber that gets it, and its UTF-8 bytes,
- * encoded once on first use: a connection writes the same bytes as every other one.
+ * The JSON of one payload, serialized once for every subscriber that gets it, and the bytes a
+ * transport sends for it, encoded once on first use: every connection writes the same bytes.
  */
 export class SharedPayload {
+  private encoder: ((json: string) => Buffer) | null = null;
   private bytes: Buffer | null = null;
   constructor(readonly json: string) {}
-  get utf8(): Buffer {
-    this.bytes ??= Buffer.from(this.json);
+  /** `encode(json)`, computed once however many connections send it (one transport encodes these). */
+  encoded(encode: (json: string) => Buffer): Buffer {
+    if (this.encoder !== encode || !this.bytes) {
+      this.bytes = encode(this.json);
+      this.encoder = encode;
+    }
     return this.bytes;
   }
 }

@@ -92,17 +92,28 @@ export function attachGraphQLWebSocket(
  * The messages are exactly graphql-ws's (`{"id":…,"type":"next","payload":…}`), sent in order with
  * graphql-ws's own on the same socket.
  *
- * Each is written as a WebSocket text frame of three parts: its header with this operation's
- * `{"id":…,"payload":` prefix, the payload's UTF-8 bytes (encoded once and shared by every
- * subscriber of a group), and the closing brace; ws's `send` would join, measure and encode the text
- * anew for each socket (twice the CPU per frame and socket, measured). Writing next to ws is sound
- * because the server negotiates no extension (`perMessageDeflate: false`), so ws itself writes each
- * frame as header and bytes, synchronously, on this same socket; its `bufferedAmount` counts these
- * writes too.
+ * Each is written as a WebSocket text frame of two parts: its start (the frame header and this
+ * operation's `{"id":…,"payload":` prefix), kept per frame length so that it is made once, not per
+ * frame, and the payload's bytes with the closing brace, encoded once and shared by every subscriber
+ * of a group. ws's `send` would join, measure and encode the text anew for each socket (twice the
+ * CPU per frame and socket, measured). Writing next to ws is sound because the server negotiates no
+ * extension (`perMessageDeflate: false`), so ws itself writes each frame as header and bytes,
+ * synchronously, on this same socket; its `bufferedAmount` counts these writes too.
  */
 function frameSink(socket: WebSocket, id: string): FrameSink {
   const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
   const headBytes = Buffer.from(head);
+  // A written buffer is never changed afterwards, so one start may sit in several pending writes.
+  const starts = new Map<number, Buffer>();
+  const startOf = (length: number) => {
+    let start = starts.get(length);
+    if (!start) {
+      if (starts.size >= FRAME_STARTS_KEPT) starts.clear();
+      start = textFrameStart(headBytes, length);
+      starts.set(length, start);
+    }
+    return start;
+  };
   // ws keeps the TCP socket private; cork/uncork on it makes one flush's frames one write.
   const tcp = (socket as unknown as { _socket?: import('node:net').Socket })._socket;
   return {
@@ -112,11 +123,10 @@ function frameSink(socket: WebSocket, id: string): FrameSink {
         socket.send(`${head}${payload.json}}`);
         return;
       }
-      const bytes = payload.utf8;
+      const rest = payload.encoded(payloadThenClosingBrace);
       tcp.cork();
-      tcp.write(textFrameStart(headBytes, headBytes.length + bytes.length + CLOSING_BRACE.length));
-      tcp.write(bytes);
-      tcp.write(CLOSING_BRACE);
+      tcp.write(startOf(headBytes.length + rest.length));
+      tcp.write(rest);
       tcp.uncork();
     },
     get bufferedAmount() {
@@ -147,7 +157,11 @@ function frameSink(socket: WebSocket, id: string): FrameSink {
   };
 }
 
-const CLOSING_BRACE = Buffer.from('}');
+/** The end of a `next` message after its prefix: the payload, then the message's closing brace. */
+const payloadThenClosingBrace = (json: string) => Buffer.from(`${json}}`);
+
+/** Frame lengths whose start a connection keeps (events of one kind differ by a few bytes). */
+const FRAME_STARTS_KEPT = 64;
 
 /**
  * The start of an unmasked, unfragmented WebSocket text frame of `length` bytes (RFC 6455 §5.2:
