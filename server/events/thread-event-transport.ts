@@ -13,20 +13,36 @@ export class ThreadEventTransport implements EventTransport {
   private readonly channel: BroadcastChannel;
   private readonly listeners = new Map<string, Set<(message: unknown) => void>>();
 
+  /** Messages published in this turn of the event loop, posted together at its end. */
+  private outbox: OutboxEntry[] = [];
+  private closed = false;
+
   constructor(name: string) {
     this.channel = new BroadcastChannel(name);
     this.channel.onmessage = (message) => {
-      const { channel, payload } = (message as { data: { channel: string; payload: unknown } })
-        .data;
-      this.deliver(channel, payload);
+      for (const [channel, payload] of (message as { data: OutboxEntry[] }).data)
+        this.deliver(channel, payload);
     };
     // The channel must not keep a finished process alive; close() ends it for good.
     (this.channel as unknown as { unref(): void }).unref();
   }
 
+  /**
+   * A stored batch of results settles hundreds of events at once: they cross to the other threads
+   * as one message, not one each (a message costs a structured clone on this side and an event
+   * dispatch on the other). Order is kept: one outbox, posted in publishing order.
+   */
   publish(channel: string, message: unknown): void {
-    this.channel.postMessage({ channel, payload: message });
+    if (this.outbox.length === 0) queueMicrotask(() => this.postOutbox());
+    this.outbox.push([channel, message]);
     this.deliver(channel, message);
+  }
+
+  private postOutbox(): void {
+    const entries = this.outbox;
+    this.outbox = [];
+    // After close nothing crosses any more (the other side has gone or is going).
+    if (entries.length > 0 && !this.closed) this.channel.postMessage(entries);
   }
 
   async listen(channel: string, listener: (message: unknown) => void): Promise<() => void> {
@@ -44,6 +60,8 @@ export class ThreadEventTransport implements EventTransport {
   }
 
   async close(): Promise<void> {
+    this.postOutbox();
+    this.closed = true;
     this.listeners.clear();
     this.channel.close();
   }
@@ -52,3 +70,5 @@ export class ThreadEventTransport implements EventTransport {
     for (const listener of this.listeners.get(channel) ?? []) listener(payload);
   }
 }
+
+type OutboxEntry = [channel: string, payload: unknown];
