@@ -194,7 +194,9 @@ export class AttemptExecution {
       this.runner = runner;
       this.segmentStart = performance.now();
       await runner.run(pendingSamples(attempt.sampleIndices, stored, dataset), this.abort.signal);
-      await this.writer.flush();
+      // A run has ended once its results and its responses are stored: a cache count or a
+      // clearCache right after, from the API thread, must find every response the run made.
+      await Promise.all([this.writer.flush(), this.deps.responseCache?.flush()]);
       if (this.failureReason) await this.finish(attempt, 'FAILED', this.failureReason);
       else await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
     } catch (error) {

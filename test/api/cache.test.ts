@@ -23,8 +23,11 @@ afterEach(async () => {
   for (const t of apps.splice(0)) await t.dispose();
 });
 
-async function app(databasePath?: string): Promise<TestApp> {
-  const t = await createTestApp(databasePath ? { databasePath } : {});
+async function app(databasePath?: string, engineThread?: boolean): Promise<TestApp> {
+  const t = await createTestApp({
+    ...(databasePath ? { databasePath } : {}),
+    ...(engineThread === undefined ? {} : { engineThread }),
+  });
   apps.push(t);
   return t;
 }
@@ -71,24 +74,32 @@ describe('the persistent cache tier', () => {
     expect(rest.cache_stats).toMatchObject({ hits: 10, persistent_hits: 10, hit_rate: 1 });
   });
 
-  it('should empty the tier with clearCache, so the next run of the same configuration calls the provider again', async () => {
-    const t = await app();
-    await runToEnd(t, 'fills the cache');
-    expect((await t.gql('{ responseCache { entries maxEntries } }')).data).toEqual({
-      responseCache: { entries: 10, maxEntries: 100_000 },
-    });
+  it.each([
+    ['on the API thread', false],
+    // The engine thread stores its responses through its own connection: the run must have stored
+    // them all before it ends, or a clear right after misses the ones still buffered there.
+    ['in the engine thread', true],
+  ])(
+    'should empty the tier with clearCache, so the next run of the same configuration calls the provider again (attempts %s)',
+    async (_where, engineThread) => {
+      const t = await app(undefined, engineThread);
+      await runToEnd(t, 'fills the cache');
+      expect((await t.gql('{ responseCache { entries maxEntries } }')).data).toEqual({
+        responseCache: { entries: 10, maxEntries: 100_000 },
+      });
 
-    expect((await t.gql('mutation { clearCache { entriesRemoved } }')).data).toEqual({
-      clearCache: { entriesRemoved: 10 },
-    });
-    expect((await t.gql('{ responseCache { entries } }')).data).toEqual({
-      responseCache: { entries: 0 },
-    });
+      expect((await t.gql('mutation { clearCache { entriesRemoved } }')).data).toEqual({
+        clearCache: { entriesRemoved: 10 },
+      });
+      expect((await t.gql('{ responseCache { entries } }')).data).toEqual({
+        responseCache: { entries: 0 },
+      });
 
-    const again = await runToEnd(t, 'after clearCache');
-    expect(again.experiment.profile).toMatchObject({
-      apiCalls: 10,
-      cacheStats: { hits: 0, persistentHits: 0 },
-    });
-  });
+      const again = await runToEnd(t, 'after clearCache');
+      expect(again.experiment.profile).toMatchObject({
+        apiCalls: 10,
+        cacheStats: { hits: 0, persistentHits: 0 },
+      });
+    },
+  );
 });

@@ -6,7 +6,9 @@ describe('one subscriber stream (real bus and event store)', () => {
   let t: TestApp;
   let id: string;
   beforeAll(async () => {
-    t = await createTestApp();
+    // These tests publish on this thread's bus and read its local delivery: with the engine thread
+    // (LLMFORGE_TEST_ENGINE_THREAD=1) events travel only once stored, which is tested elsewhere.
+    t = await createTestApp({ engineThread: false });
     const created = await t.gql(`mutation { createExperiment(input: { name: "stream" }) { id } }`);
     id = created.data!.createExperiment.id;
   });

@@ -38,6 +38,10 @@ class MapStore implements PersistentCacheStore {
     this.sets.push(key);
     this.entries.set(key, value);
   }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 function deferred<T>() {

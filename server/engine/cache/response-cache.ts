@@ -25,6 +25,8 @@ export interface CacheLookup {
 export interface PersistentCacheStore {
   get(key: string): Promise<CachedCompletion | undefined>;
   set(key: string, value: CachedCompletion): void;
+  /** Resolves once what was `set` so far is written (or could not be: the store logs that). */
+  flush(): Promise<void>;
 }
 
 /**
