@@ -56,9 +56,9 @@ function withoutLoaderHooks(argv: readonly string[]): string[] {
 /**
  * The engine allocates short-lived objects for every sample (records, events, rows); at full speed
  * young-generation collections took 10–25 % of its thread (CPU profile). A larger young generation
- * lets more of them die before a collection: measured on 2 000-sample runs at latency 0, server CPU per sample
- * 0.200 → 0.176 ms (means of five runs), for 15–40 MB more peak RSS. The API thread keeps V8's
- * default: there a larger young generation made the pauses, and so the query p99, longer.
+ * lets more of them die before a collection: measured on 2 000-sample runs at latency 0, server CPU
+ * per sample 0.200 → 0.176 ms (means of five runs), for 15–40 MB more peak RSS. The API thread keeps
+ * V8's default: there a larger young generation made the pauses, and so the query p99, longer.
  */
 const ENGINE_YOUNG_GENERATION_MB = 128;
 

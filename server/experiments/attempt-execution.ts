@@ -194,9 +194,7 @@ export class AttemptExecution {
       this.runner = runner;
       this.segmentStart = performance.now();
       await runner.run(pendingSamples(attempt.sampleIndices, stored, dataset), this.abort.signal);
-      // A run has ended once its results and its responses are stored: a cache count or a
-      // clearCache right after, from the API thread, must find every response the run made.
-      await Promise.all([this.writer.flush(), this.deps.responseCache?.flush()]);
+      await this.writer.flush();
       if (this.failureReason) await this.finish(attempt, 'FAILED', this.failureReason);
       else await this.finish(attempt, this.stopReason === 'cancel' ? 'CANCELLED' : 'COMPLETED');
     } catch (error) {
@@ -367,6 +365,9 @@ export class AttemptExecution {
   ): Promise<void> {
     // The run ends when its last result is stored, not after the bookkeeping below.
     const wallTimeMs = this.wallTimeMs();
+    // However it ends, its responses are stored before it does: a cache count or a clearCache right
+    // after, from the API thread, must find every response the run made.
+    await this.deps.responseCache?.flush();
     const summary = {
       experimentId: this.experimentId,
       attempt: this.attemptNumber,
