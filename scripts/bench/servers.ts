@@ -150,3 +150,38 @@ function parseLogLine(text: string): { level?: string; message?: string; url?: s
     return null;
   }
 }
+
+/** CPU time every thread of a process has used so far, in ms, to the nanosecond (Linux /proc). */
+function threadCpuMsOf(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ns / 1e6;
+}
+
+/**
+ * Resolves once the process has used at most `maxCpuMs` of CPU over `windowMs`, or after `timeoutMs`
+ * (with how long it waited, and whether it got quiet). A swarm is ready once its subscribe messages
+ * are sent; the server may still be setting those subscriptions up (a GraphQL operation and a
+ * replay read each), and that work belongs to no run a row measures.
+ */
+export async function untilQuiet(
+  pid: number,
+  { windowMs = 25, maxCpuMs = 1, timeoutMs = 10_000 } = {},
+): Promise<{ waitedMs: number; quiet: boolean }> {
+  const began = performance.now();
+  let before = threadCpuMsOf(pid);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = threadCpuMsOf(pid);
+    const waitedMs = performance.now() - began;
+    if (now - before <= maxCpuMs) return { waitedMs, quiet: true };
+    if (waitedMs >= timeoutMs) return { waitedMs, quiet: false };
+    before = now;
+  }
+}

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions } from './args.ts';
 import { BenchClient, TERMINAL } from './client.ts';
@@ -17,6 +18,7 @@ import type { ProgressBar } from './progress.ts';
 import {
   cpuSecondsOf,
   memoryOf,
+  untilQuiet,
   startChild,
   type ServerProbe,
   type TargetServer,
@@ -181,13 +183,20 @@ function spawnSwarm(
   experimentId: string,
   subscribers: number,
   token: string | null,
-  batchDelayMs: number | null = null,
+  batchDelayMs: number | null,
+  cpuProfDir: string | null,
 ): Swarm {
   const settings = { url, experimentId, subscribers, token, batchDelayMs };
-  const child = spawn(process.execPath, ['--import', 'tsx', SWARM, JSON.stringify(settings)], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  // With --cpu-prof the subscribers' process is profiled too: it shares the machine's cores.
+  const cpuProf = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolvePath(cpuProfDir)}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...cpuProf, '--import', 'tsx', SWARM, JSON.stringify(settings)],
+    {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const stopChild = () => child.kill('SIGKILL');
   process.once('exit', stopChild);
   let onReady: () => void = () => {};
@@ -265,9 +274,10 @@ export async function throughputRows(
       const id = await create(client, options, `throughput ${subscribers}${batched}`, samples, 0);
       const swarm =
         subscribers > 0
-          ? spawnSwarm(server.url, id, subscribers, options.token, batchDelayMs)
+          ? spawnSwarm(server.url, id, subscribers, options.token, batchDelayMs, options.cpuProf)
           : null;
       await swarm?.ready;
+      const settled = await untilQuiet(server.pid as number);
       const cpuBefore = cpuSecondsOf(server.pid as number);
       const began = performance.now();
       swarm?.go();
@@ -312,6 +322,7 @@ export async function throughputRows(
           rate,
           endToEndMs,
           serverCpuMs: cpuMs,
+          quietAfterMs: settled.waitedMs,
           run,
           swarm: swarmResult,
         },
@@ -333,8 +344,9 @@ export async function fanoutRows(
   const subscribers = options.fanoutSubscribers;
   return onFreshServer(options, 'fan-out', async (server, client) => {
     const id = await create(client, options, 'fan-out', samples, 20);
-    const swarm = spawnSwarm(server.url, id, subscribers, options.token);
+    const swarm = spawnSwarm(server.url, id, subscribers, options.token, null, options.cpuProf);
     await swarm.ready;
+    await untilQuiet(server.pid as number);
     const idle = memoryOf(server.pid as number);
     const cpuBefore = cpuSecondsOf(server.pid as number);
     progress.start(`${subscribers} subscribers, 2 000 samples at 20 ms`);

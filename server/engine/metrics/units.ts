@@ -121,12 +121,23 @@ function spellingPattern(spelling: string, prefix: string): RegExp {
   return new RegExp(`${before}${escaped}${after}`, 'gu');
 }
 
+/**
+ * Matches where any rewrite above would. A text it does not match is left as it is by every rewrite
+ * (each would have to match the text as the ones before left it, which is the text itself), so one
+ * scan stands for all of them: most answers name no unit.
+ */
+const ANY_REWRITE = new RegExp(
+  REWRITES.map(({ pattern }) => `(?:${pattern.source})`).join('|'),
+  'u',
+);
+
 /** Rewrites unit spellings and currency symbols of lower-cased text to canonical unit words. */
 export function canonicalUnits(lowered: string): string {
   let text = lowered.replace(
     /([$€£])\s*([-\u2212]?\d[\d,.]*)/gu,
     (_all, symbol: string, amount: string) => `${amount} ${CURRENCY_SYMBOLS[symbol]} `,
   );
+  if (!ANY_REWRITE.test(text)) return text;
   for (const { pattern, replacement } of REWRITES) text = text.replace(pattern, replacement);
   return text;
 }
