@@ -39,8 +39,10 @@ export interface SwarmResult {
   outOfOrder: number;
   overflows: number;
   errors: string[];
-  /** ms from the `go` line (the run started) to the last subscriber's terminal event. */
+  /** ms from the `go` line (the run was requested) to the last subscriber's terminal event. */
   lastEventAtMs: number | null;
+  /** When the last subscriber got its terminal event, in ms since the epoch (to compare with the server's times). */
+  lastEventAtEpochMs: number | null;
   /** CPU this process used, ms. */
   cpuMs: number;
 }
@@ -249,6 +251,8 @@ async function main(): Promise<void> {
         5,
       ),
       lastEventAtMs: ends.length === subscribers.length ? Math.max(...ends) - goAt : null,
+      lastEventAtEpochMs:
+        ends.length === subscribers.length ? performance.timeOrigin + Math.max(...ends) : null,
       cpuMs: (cpu.user + cpu.system) / 1000,
     };
     process.stdout.write(`${JSON.stringify({ result })}\n`);
