@@ -367,9 +367,11 @@ export async function fanoutRows(
   const subscribers = options.fanoutSubscribers;
   return onFreshServer(options, 'fan-out', async (server, client) => {
     const id = await create(client, options, 'fan-out', samples, 20);
+    const cpuBeforeSetUp = cpuSecondsOf(server.pid as number);
     const swarm = spawnSwarm(server.url, id, subscribers, options.token, null, options.cpuProf);
     await swarm.ready;
     await untilQuiet(server.pid as number);
+    const setUpCpuMs = (cpuSecondsOf(server.pid as number) - cpuBeforeSetUp) * 1000;
     const idle = memoryOf(server.pid as number);
     const cpuBefore = cpuSecondsOf(server.pid as number);
     progress.start(`${subscribers} subscribers, 2 000 samples at 20 ms`);
@@ -391,10 +393,19 @@ export async function fanoutRows(
         measured:
           `${result.complete}/${subscribers} got all ${result.lastSeq || '–'} events in order (each got ${result.eventsMin}–${result.eventsMax})` +
           `${result.lastEventAtMs === null ? ` (stopped after ${fixed(options.fanoutTimeoutMs / 1000, 0)} s)` : ` by ${fixed(result.lastEventAtMs / 1000, 2)} s after the run started (attempt ${fixed(run.wallMs / 1000, 2)} s)`}` +
-          `; ${delivered} events delivered, server CPU ${fixed(cpuUsPerDelivery, 1)} µs per event per subscriber (all its CPU over the row, the run's own included)` +
+          `; ${delivered} events delivered, server CPU ${fixed(cpuUsPerDelivery, 1)} µs per event per subscriber (all its CPU over the run, the run's own included)` +
+          `; setting the subscribers up took ${fixed(setUpCpuMs, 0)} ms of server CPU before the run` +
           (result.overflows ? `; ${result.overflows} overflows` : ''),
         met: allDone,
-        details: { samples, subscribers, swarm: result, serverCpuMs: cpuMs, cpuUsPerDelivery, run },
+        details: {
+          samples,
+          subscribers,
+          swarm: result,
+          serverCpuMs: cpuMs,
+          cpuUsPerDelivery,
+          setUpCpuMs,
+          run,
+        },
       },
       {
         measure: `peak RSS of the server with ${subscribers} subscribers`,

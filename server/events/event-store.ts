@@ -79,7 +79,9 @@ export class EventStore {
   ): AsyncGenerator<ExperimentEvent> {
     let last = after;
     for (;;) {
-      if (stopped()) return; // the reader went away: no more pages
+      // The reader went away, or it is at the live edge already (a subscriber joining with no
+      // `after`, or before the run): nothing to read, no query.
+      if (stopped() || last >= upTo) return;
       // Plain rows, not entities: a replay reads thousands of events, and entity hydration was most of its cost.
       const rows = await this.orm.em
         .fork()
