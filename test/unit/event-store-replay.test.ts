@@ -1,23 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statementsDuring } from '../helpers/statements.ts';
 import { createTestApp, launch, type TestApp } from '../helpers/test-app.ts';
-
-/** The SQL statements sent on every connection (writer and reader) while `work` runs. */
-async function statementsDuring(t: TestApp, work: () => Promise<unknown>): Promise<string[]> {
-  const knexes = [
-    ...new Set(
-      (['write', 'read'] as const).map((type) => t.app.orm.em.getConnection(type).getKnex()),
-    ),
-  ];
-  const statements: string[] = [];
-  const onQuery = (query: { sql: string }) => statements.push(query.sql);
-  for (const knex of knexes) knex.on('query', onQuery);
-  try {
-    await work();
-  } finally {
-    for (const knex of knexes) knex.off('query', onQuery);
-  }
-  return statements;
-}
 
 async function all<T>(events: AsyncIterable<T>): Promise<T[]> {
   const read: T[] = [];
