@@ -29,6 +29,8 @@ export interface RunResult {
   failed: number;
   /** The attempt's wall time as the server measured it (first sample dispatched → last result stored). */
   wallMs: number;
+  /** When the current attempt started, in ms since the epoch (null if it never did). */
+  startedAtEpochMs: number | null;
   /** From sending launchExperiment to receiving the terminal status event. */
   endToEndMs: number;
   throughput: number;
@@ -45,7 +47,7 @@ const LAUNCH = `mutation Launch($input: CreateExperimentInput!, $apiKey: String)
 
 const RESULT = `query Result($id: ID!) {
   experiment(id: $id) {
-    status error progress { done total failed }
+    status error startedAt progress { done total failed }
     metrics { accuracyAny throughput }
     profile {
       totalWallTimeMs apiCalls
@@ -59,6 +61,7 @@ interface ResultData {
   experiment: {
     status: string;
     error: string | null;
+    startedAt: string | null;
     progress: { done: number; total: number; failed: number };
     metrics: { accuracyAny: number; throughput: number } | null;
     profile: {
@@ -154,6 +157,7 @@ export async function collect(
     samples: experiment.progress.total,
     failed: experiment.progress.failed,
     wallMs: profile?.totalWallTimeMs ?? endToEndMs,
+    startedAtEpochMs: experiment.startedAt === null ? null : Date.parse(experiment.startedAt),
     endToEndMs,
     throughput: experiment.metrics?.throughput ?? 0,
     accuracy: experiment.metrics?.accuracyAny ?? 0,

@@ -234,6 +234,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpuAtStart);
     const counts = subscribers.map((s) => s.events);
     const ends = subscribers.map((s) => s.endedAt).filter((t): t is number => t !== null);
+    const lastEnd = ends.length === subscribers.length ? Math.max(...ends) : null;
     const lastSeq = Math.max(0, ...subscribers.filter((s) => s.ended).map((s) => s.lastSeq));
     const result: SwarmResult = {
       subscribers: subscribers.length,
@@ -250,9 +251,8 @@ async function main(): Promise<void> {
         0,
         5,
       ),
-      lastEventAtMs: ends.length === subscribers.length ? Math.max(...ends) - goAt : null,
-      lastEventAtEpochMs:
-        ends.length === subscribers.length ? performance.timeOrigin + Math.max(...ends) : null,
+      lastEventAtMs: lastEnd === null ? null : lastEnd - goAt,
+      lastEventAtEpochMs: lastEnd === null ? null : performance.timeOrigin + lastEnd,
       cpuMs: (cpu.user + cpu.system) / 1000,
     };
     process.stdout.write(`${JSON.stringify({ result })}\n`);

@@ -12,7 +12,13 @@ import { fileURLToPath } from 'node:url';
 import type { BenchOptions } from './args.ts';
 import { BenchClient, TERMINAL } from './client.ts';
 import { topFunctions, type ProfileLine } from './cpu-profile.ts';
-import { collect, launch, providerConfig, type Optimization } from './experiments.ts';
+import {
+  collect,
+  launch,
+  providerConfig,
+  type Optimization,
+  type RunResult,
+} from './experiments.ts';
 import type { TargetResult } from './perf.ts';
 import type { ProgressBar } from './progress.ts';
 import {
@@ -240,18 +246,10 @@ function spawnSwarm(
 }
 
 /** ms from the attempt's start (its startedAt) to the last subscriber's terminal event. */
-async function streamDuration(
-  client: BenchClient,
-  id: string,
-  result: SwarmResult,
-): Promise<number | null> {
-  const { experiment } = await client.request<{ experiment: { startedAt: string | null } }>(
-    'query ($id: ID!) { experiment(id: $id) { startedAt } }',
-    { id },
-  );
-  return result.lastEventAtEpochMs === null || experiment.startedAt === null
+function streamDuration(run: RunResult, result: SwarmResult): number | null {
+  return result.lastEventAtEpochMs === null || run.startedAtEpochMs === null
     ? null
-    : result.lastEventAtEpochMs - Date.parse(experiment.startedAt);
+    : result.lastEventAtEpochMs - run.startedAtEpochMs;
 }
 
 /** The web client's live feed: experimentEventBatches with this delay. */
@@ -307,7 +305,7 @@ export async function throughputRows(
       const endToEnd = endToEndMs === null ? 0 : samples / (endToEndMs / 1000);
       // Counted from the attempt's start, as its own rate is, not from the request: the request's
       // handling and the attempt's setup are the same with or without subscribers.
-      const streamMs = swarmResult ? await streamDuration(client, id, swarmResult) : null;
+      const streamMs = swarmResult ? streamDuration(run, swarmResult) : null;
       const streamed = streamMs === null ? 0 : samples / (streamMs / 1000);
       const rate = subscribers === 0 ? run.throughput : Math.min(run.throughput, streamed);
       const complete = swarmResult ? swarmResult.complete === subscribers : true;
