@@ -31,8 +31,6 @@ export interface SqlDialect {
   num(value: unknown): number;
   /** A JSON column as a raw query returns it (SQLite: text; PostgreSQL: already parsed). */
   json<T>(value: unknown): T;
-  /** `1` when the boolean expression holds, else `0` (for sums). */
-  countIf(expression: string): string;
   /** SQL giving the 1-based position of the bound substring `?` in `column`, 0 when absent. */
   position(column: string): string;
   /** The rows a `knex.raw` write changed. */
@@ -45,7 +43,6 @@ const SQLITE: SqlDialect = {
   num: (value) => Number(value ?? 0),
   json: <T>(value: unknown) =>
     typeof value === 'string' ? (JSON.parse(value) as T) : (value as T),
-  countIf: (expression) => `(${expression})`,
   position: (column) => `instr(${column}, ?)`,
   changes: (result) => (result as { changes: number }).changes,
 };
@@ -53,7 +50,6 @@ const SQLITE: SqlDialect = {
 const POSTGRESQL: SqlDialect = {
   ...SQLITE,
   name: 'postgresql',
-  countIf: (expression) => `(case when ${expression} then 1 else 0 end)`,
   position: (column) => `strpos(${column}, ?)`,
   changes: (result) => (result as { rowCount: number | null }).rowCount ?? 0,
 };

@@ -1,4 +1,10 @@
-import type { EntityClass, EntityData, Primary } from '@mikro-orm/core';
+import {
+  ReferenceKind,
+  type EntityClass,
+  type EntityData,
+  type EntityMetadata,
+  type Primary,
+} from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 
 /**
@@ -28,6 +34,52 @@ export async function findById<T extends object>(
     );
   const row = rows[0];
   return row ? hydrate(em, entity, row) : null;
+}
+
+/**
+ * The rows of `entity` that match a plain SQL condition, as managed entities, with the columns
+ * `em.find` would read (lazy ones left out, so a large lazy JSON column is not read and parsed):
+ * `em.find` without its query builder, for reads sent on every list row or polled detail. On the
+ * read connection outside a transaction, as {@link findById}.
+ */
+export async function findWhere<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  condition: string,
+  params: readonly unknown[],
+): Promise<T[]> {
+  const meta = em.getMetadata().get<T>(entity.name);
+  const transaction = em.getTransactionContext();
+  const rows = await em
+    .getConnection(transaction ? 'write' : 'read')
+    .execute<EntityData<T>[]>(
+      `select ${eagerColumns(em, meta)} from ${meta.tableName} where ${condition}`,
+      [...params],
+      'all',
+      transaction,
+    );
+  return rows.map((row) => hydrate(em, entity, row));
+}
+
+const EAGER_KINDS: ReadonlySet<ReferenceKind> = new Set([
+  ReferenceKind.SCALAR,
+  ReferenceKind.MANY_TO_ONE,
+  ReferenceKind.EMBEDDED,
+]);
+
+function eagerColumns<T>(em: EntityManager, meta: EntityMetadata<T>): string {
+  const platform = em.getPlatform();
+  return meta.props
+    .filter(
+      (prop) =>
+        !prop.lazy &&
+        prop.persist !== false &&
+        !prop.formula &&
+        (EAGER_KINDS.has(prop.kind) || (prop.kind === ReferenceKind.ONE_TO_ONE && prop.owner)),
+    )
+    .flatMap((prop) => prop.fieldNames ?? [])
+    .map((column) => platform.quoteIdentifier(column))
+    .join(', ');
 }
 
 /**

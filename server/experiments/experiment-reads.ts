@@ -2,16 +2,12 @@ import type { EntityManager } from '@mikro-orm/knex';
 import DataLoader from 'dataloader';
 import { Attempt } from '../db/entities/attempt.entity.ts';
 import type { Experiment } from '../db/entities/experiment.entity.ts';
-import { countCurrentResults } from './queries.ts';
-
-export interface ResultCounts {
-  done: number;
-  failed: number;
-}
+import { findWhere } from '../db/find-by-id.ts';
+import { readCurrentFigures, type StoredFigures } from './queries.ts';
 
 /**
- * The reads that every row of an experiment list needs (its current attempt, that attempt's result
- * counts), batched: the fields of a page of experiments resolve in the same tick, so each loader
+ * The reads that every row of an experiment list needs (its current attempt, or only that attempt's
+ * stored figures), batched: the fields of a page of experiments resolve in the same tick, so each loader
  * sends one query for the whole page instead of one per row. One instance per operation (per
  * EntityManager fork). Nothing is memoised: a mutation later in the same operation must read fresh rows.
  */
@@ -20,11 +16,11 @@ export class ExperimentReads {
     (experiments) => this.loadCurrentAttempts(experiments),
     { cache: false },
   );
-  /** The stored results of each experiment's current attempt. */
-  readonly currentResultCounts = new DataLoader<Experiment, ResultCounts, Experiment>(
+  /** The stored figures of each experiment's current attempt; null before the first run. */
+  readonly currentFigures = new DataLoader<Experiment, StoredFigures | null, Experiment>(
     async (experiments) => {
-      const counts = await countCurrentResults(this.em, experiments);
-      return experiments.map((experiment) => counts.get(experiment.id) ?? { done: 0, failed: 0 });
+      const figures = await readCurrentFigures(this.em, experiments.filter(hasRun));
+      return experiments.map((experiment) => figures.get(experiment.id) ?? null);
     },
     { cache: false },
   );
@@ -34,14 +30,16 @@ export class ExperimentReads {
   private async loadCurrentAttempts(
     experiments: readonly Experiment[],
   ): Promise<(Attempt | null)[]> {
-    const started = experiments.filter((experiment) => experiment.currentAttempt > 0);
+    const started = experiments.filter(hasRun);
     if (started.length === 0) return experiments.map(() => null);
-    const attempts = await this.em.find(Attempt, {
-      $or: started.map((experiment) => ({
-        experiment: experiment.id,
-        number: experiment.currentAttempt,
-      })),
-    });
+    // Plain SQL: MikroORM's query builder for this `$or` cost more CPU than the rest of an
+    // experiment detail query together (node --cpu-prof), and every polled detail sends it.
+    const attempts = await findWhere(
+      this.em,
+      Attempt,
+      started.map(() => '(experiment_id = ? and number = ?)').join(' or '),
+      started.flatMap((experiment) => [experiment.id, experiment.currentAttempt]),
+    );
     const byKey = new Map(
       attempts.map((attempt) => [attemptKey(attempt.experiment.id, attempt.number), attempt]),
     );
@@ -49,6 +47,10 @@ export class ExperimentReads {
       (experiment) => byKey.get(attemptKey(experiment.id, experiment.currentAttempt)) ?? null,
     );
   }
+}
+
+function hasRun(experiment: Experiment): boolean {
+  return experiment.currentAttempt > 0;
 }
 
 function attemptKey(experimentId: string, number: number): string {

@@ -327,7 +327,7 @@ export class ExperimentService {
   }
 
   async progress(em: EntityManager, experiment: Experiment): Promise<Progress> {
-    const figures = await this.currentFigures(em, experiment, { progress: true });
+    const figures = await this.currentFigures(em, experiment);
     if (figures) return figures.progress();
     const size = this.datasets.get(experiment.datasetName)?.size ?? experiment.config.numSamples;
     return { done: 0, total: Math.min(size, experiment.config.numSamples), failed: 0 };
@@ -344,28 +344,22 @@ export class ExperimentService {
 
   /**
    * The one place that decides where the current attempt's figures come from: the running
-   * execution while it runs, else the stored attempt; null before the first run. A caller that will
-   * read the progress says so: the stored results are then counted beside the attempt's read, not
-   * after it (one round trip instead of two for every ended row of a list).
+   * execution while it runs, else the stored attempt; null before the first run.
    */
   private async currentFigures(
     em: EntityManager,
     experiment: Experiment,
-    reading: { progress: boolean } = { progress: false },
   ): Promise<AttemptFigures | null> {
     const live = this.liveFigures(experiment);
     if (live) return live;
-    const reads = this.readsFor(em);
-    const counting = () => reads.currentResultCounts.load(experiment);
-    const counts = reading.progress && experiment.currentAttempt > 0 ? counting() : null;
-    // Awaited below; until then a failed count must not be an unhandled rejection.
-    counts?.catch(() => undefined);
-    const attempt = await this.currentAttempt(em, experiment);
-    if (!attempt) return null;
+    if (experiment.currentAttempt === 0) return null;
+    const stored = await this.readsFor(em).currentFigures.load(experiment);
+    if (!stored) return null;
+    const { done, failed, total, metrics, profile } = stored;
     return {
-      progress: async () => ({ ...(await (counts ?? counting())), total: attempt.totalSamples }),
-      metrics: () => attempt.metrics,
-      profile: () => attempt.profile,
+      progress: () => ({ done, failed, total }),
+      metrics: () => metrics,
+      profile: () => profile,
     };
   }
 

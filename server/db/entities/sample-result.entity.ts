@@ -1,4 +1,5 @@
 import { EntitySchema, type Opt } from '@mikro-orm/core';
+import { FAILED_RESULTS_INDEX } from '../migrations/Migration20261207220000_failed_results_index.ts';
 import type { FailureMode } from '../../engine/graders/failure-mode.ts';
 import type { GraderResult } from '../../engine/graders/grade.ts';
 import { Attempt } from './attempt.entity.ts';
@@ -46,6 +47,8 @@ export const SampleResultSchema = new EntitySchema<SampleResult>({
   class: SampleResult,
   tableName: 'sample_results',
   uniques: [{ properties: ['attempt', 'sampleIndex'] }],
+  // An attempt's failures, so counting them reads an index and not every result (see the migration).
+  indexes: [{ name: 'sample_results_failed_index', expression: FAILED_RESULTS_INDEX }],
   properties: {
     id: { type: 'integer', primary: true, autoincrement: true },
     attempt: { kind: 'm:1', entity: () => Attempt, deleteRule: 'cascade' },

@@ -9,6 +9,7 @@ import { Migration20261203120000_vector_indexes } from './Migration2026120312000
 import { Migration20261203160000_prompts_graders_manifests } from './Migration20261203160000_prompts_graders_manifests.ts';
 import { Migration20261203160100_regression_gates } from './Migration20261203160100_regression_gates.ts';
 import { Migration20261203170000_judge_runs } from './Migration20261203170000_judge_runs.ts';
+import { Migration20261207220000_failed_results_index } from './Migration20261207220000_failed_results_index.ts';
 
 /**
  * Every migration, oldest first. Listed explicitly (not discovered on disk) so they run the same under
@@ -41,4 +42,8 @@ export const migrationsList: MigrationObject[] = [
     class: Migration20261203160100_regression_gates,
   },
   { name: 'Migration20261203170000_judge_runs', class: Migration20261203170000_judge_runs },
+  {
+    name: 'Migration20261207220000_failed_results_index',
+    class: Migration20261207220000_failed_results_index,
+  },
 ];
