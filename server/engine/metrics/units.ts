@@ -131,13 +131,32 @@ const ANY_REWRITE = new RegExp(
   'u',
 );
 
+/**
+ * The first character of every spelling. A text with none of them cannot match any rewrite, and this
+ * one class is read in a fraction of ANY_REWRITE's time (80 alternatives, each with look-arounds, tried
+ * at every position): a bare number ("1234"), as most numeric answers and golds are, is decided here.
+ */
+const ANY_FIRST_CHARACTER = new RegExp(`[${[...firstCharacters()].map(inClass).join('')}]`, 'u');
+
+function firstCharacters(): Set<string> {
+  const spellings = UNIT_ALIASES.flatMap(({ spellings, afterNumberOnly = [] }) => [
+    ...spellings,
+    ...afterNumberOnly,
+  ]);
+  return new Set(spellings.map((spelling) => spelling.charAt(0)));
+}
+
+function inClass(character: string): string {
+  return character.replace(/[\\\]^-]/g, '\\$&');
+}
+
 /** Rewrites unit spellings and currency symbols of lower-cased text to canonical unit words. */
 export function canonicalUnits(lowered: string): string {
   let text = lowered.replace(
     /([$€£])\s*([-\u2212]?\d[\d,.]*)/gu,
     (_all, symbol: string, amount: string) => `${amount} ${CURRENCY_SYMBOLS[symbol]} `,
   );
-  if (!ANY_REWRITE.test(text)) return text;
+  if (!ANY_FIRST_CHARACTER.test(text) || !ANY_REWRITE.test(text)) return text;
   for (const { pattern, replacement } of REWRITES) text = text.replace(pattern, replacement);
   return text;
 }
