@@ -11,8 +11,7 @@ import type { EntityManager } from '@mikro-orm/knex';
  * `em.findOne(entity, id)` without MikroORM's query builder: the identity map first, as findOne does,
  * then one `select *` by primary key, hydrated with `em.map`. An `experiment(id)` query spent about
  * 40 % of its CPU time building and compiling findOne's SQL (node --cpu-prof); the dashboard and
- * every polling client send it several times a second. Reads go to the read connection (SQLite's
- * readers) outside a transaction, and inside one to the transaction's own connection.
+ * every polling client send it several times a second.
  */
 export async function findById<T extends object>(
   em: EntityManager,
@@ -23,24 +22,18 @@ export async function findById<T extends object>(
   const managed = em.getUnitOfWork().getById<T>(meta.className, id);
   if (managed) return managed;
   const [key] = meta.getPrimaryProps();
-  const transaction = em.getTransactionContext();
-  const rows = await em
-    .getConnection(transaction ? 'write' : 'read')
-    .execute<EntityData<T>[]>(
-      `select * from ${meta.tableName} where ${key?.fieldNames[0]} = ?`,
-      [id],
-      'all',
-      transaction,
-    );
-  const row = rows[0];
+  const [row] = await rowsOf<T>(
+    em,
+    `select * from ${meta.tableName} where ${key?.fieldNames[0]} = ?`,
+    [id],
+  );
   return row ? hydrate(em, entity, row) : null;
 }
 
 /**
  * The rows of `entity` that match a plain SQL condition, as managed entities, with the columns
  * `em.find` would read (lazy ones left out, so a large lazy JSON column is not read and parsed):
- * `em.find` without its query builder, for reads sent on every list row or polled detail. On the
- * read connection outside a transaction, as {@link findById}.
+ * `em.find` without its query builder, for reads sent on every list row or polled detail.
  */
 export async function findWhere<T extends object>(
   em: EntityManager,
@@ -49,16 +42,20 @@ export async function findWhere<T extends object>(
   params: readonly unknown[],
 ): Promise<T[]> {
   const meta = em.getMetadata().get<T>(entity.name);
-  const transaction = em.getTransactionContext();
-  const rows = await em
-    .getConnection(transaction ? 'write' : 'read')
-    .execute<EntityData<T>[]>(
-      `select ${eagerColumns(em, meta)} from ${meta.tableName} where ${condition}`,
-      [...params],
-      'all',
-      transaction,
-    );
+  const rows = await rowsOf<T>(
+    em,
+    `select ${eagerColumns(em, meta)} from ${meta.tableName} where ${condition}`,
+    params,
+  );
   return rows.map((row) => hydrate(em, entity, row));
+}
+
+/** Reads go to the read connection (SQLite's readers) outside a transaction, inside one to its own connection. */
+function rowsOf<T>(em: EntityManager, sql: string, params: readonly unknown[]) {
+  const transaction = em.getTransactionContext();
+  return em
+    .getConnection(transaction ? 'write' : 'read')
+    .execute<EntityData<T>[]>(sql, [...params], 'all', transaction);
 }
 
 const EAGER_KINDS: ReadonlySet<ReferenceKind> = new Set([
