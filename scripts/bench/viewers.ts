@@ -369,7 +369,7 @@ export async function fanoutRows(
     const swarm = spawnSwarm(server.url, id, subscribers, options.token, null, options.cpuProf);
     await swarm.ready;
     await untilQuiet(server.pid as number);
-    const setUpCpuMs = (cpuSecondsOf(server.pid as number) - cpuBeforeSetUp) * 1000;
+    const setUpCpuMs = Math.round((cpuSecondsOf(server.pid as number) - cpuBeforeSetUp) * 1000);
     const idle = memoryOf(server.pid as number);
     const cpuBefore = cpuSecondsOf(server.pid as number);
     progress.start(`${subscribers} subscribers, 2 000 samples at 20 ms`);
