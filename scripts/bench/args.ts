@@ -47,6 +47,7 @@ export const PERF_ROWS = [
   'warm',
   'queries',
   'polling',
+  'querycost',
   'memory',
 ] as const;
 export type PerfRow = (typeof PERF_ROWS)[number];
@@ -70,7 +71,7 @@ export const USAGE = `npm run bench -- [options]
   --api-key KEY           a key for that server, for these runs only (or set it in the server environment)
   --token TOKEN           the server's LLMFORGE_API_TOKEN, if it has one (default: $LLMFORGE_API_TOKEN)
   --only a,b              perf suite rows to measure: efficiency, overhead, throughput, fanout, warm, queries, polling,
-                          memory (default: all)
+                          querycost, memory (default: all)
   --server-dir DIR        perf suite: run the server of another checkout (with node_modules) instead of this one, for a
                           before/after table; the rows use only API that older servers have too
   --cpu-prof DIR          perf suite: write a V8 CPU profile of each server into DIR and print the top functions of

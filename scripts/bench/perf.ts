@@ -11,6 +11,7 @@ import { ProgressBar } from './progress.ts';
 import { cpuSecondsOf, memoryOf, startChild, type TargetServer } from './servers.ts';
 import { fixed, formatTable } from './table.ts';
 import { fanoutRows, pollingUnderLoad, queriesUnderLoad, throughputRows } from './viewers.ts';
+import { QUERY_COST_RUNS, queryCost } from './query-cost.ts';
 
 export interface TargetResult {
   measure: string;
@@ -31,6 +32,7 @@ const RUNS_PER_ROW: Record<PerfRow, number> = {
   warm: 4,
   queries: 2,
   polling: 2,
+  querycost: QUERY_COST_RUNS,
   memory: 3,
 };
 
@@ -61,6 +63,7 @@ export async function runPerfSuite(options: BenchOptions): Promise<TargetResult[
     warm: async () => [await warmCache(client, run)],
     queries: () => (options.url ? notMeasured('queries') : queriesUnderLoad(options, progress)),
     polling: () => (options.url ? notMeasured('polling') : pollingUnderLoad(options, progress)),
+    querycost: () => (options.url ? notMeasured('query cost') : queryCost(options, progress)),
     memory: async () => (options.url ? [memoryNotMeasured()] : peakMemory(options, progress)),
   };
   try {

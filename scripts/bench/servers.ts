@@ -151,10 +151,13 @@ function parseLogLine(text: string): { level?: string; message?: string; url?: s
   }
 }
 
-/** CPU time every thread of a process has used so far, in ms, to the nanosecond (Linux /proc). */
-function threadCpuMsOf(pid: number): number {
+/**
+ * CPU time the threads of a process have used so far (every thread, or the ones listed: a process's
+ * own id is its main thread), in ms, to the nanosecond (Linux /proc).
+ */
+export function threadCpuMsOf(pid: number, tasks?: readonly string[]): number {
   let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
+  for (const task of tasks ?? readdirSync(`/proc/${pid}/task`)) {
     try {
       ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
     } catch {
