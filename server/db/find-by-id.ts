@@ -9,7 +9,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 
 /**
  * `em.findOne(entity, id)` without MikroORM's query builder: the identity map first, as findOne does,
- * then one `select *` by primary key, hydrated with `em.map`. An `experiment(id)` query spent about
+ * then one `select *` by primary key, hydrated as `em.find` hydrates (see {@link hydrate}). An `experiment(id)` query spent about
  * 40 % of its CPU time building and compiling findOne's SQL (node --cpu-prof); the dashboard and
  * every polling client send it several times a second.
  */

@@ -32,8 +32,8 @@ export class ExperimentReads {
   ): Promise<(Attempt | null)[]> {
     const started = experiments.filter(hasRun);
     if (started.length === 0) return experiments.map(() => null);
-    // Plain SQL: MikroORM's query builder for this `$or` cost more CPU than the rest of an
-    // experiment detail query together (node --cpu-prof), and every polled detail sends it.
+    // Plain SQL: MikroORM's query builder for this `$or` took about a quarter of the server CPU of
+    // an ended experiment's detail query (4.4-4.8 → 3.3-3.6 ms without it).
     const attempts = await findWhere(
       this.em,
       Attempt,
