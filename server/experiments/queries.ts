@@ -93,8 +93,9 @@ export interface StoredFigures {
  * with every JSON column parsed, then serialized again for change detection. Both counts read
  * indexes only (every result by attempt, the failed ones by a partial index), not every stored
  * result. With the attempt entity and a count over the results, the list of 8 ended experiments of
- * the perf suite's querycost row took 5.1-5.2 ms of server CPU a query; now 2.4-2.7 ms. On the read connection: on SQLite the write connection
- * is busy with the running attempts' result batches, and a read there waited behind all of them.
+ * the perf suite's querycost row took 5.1-5.2 ms of server CPU a query; now 2.4-2.7 ms. On the read
+ * connection: on SQLite the write connection is busy with the running attempts' result batches, and
+ * a read there waited behind all of them.
  */
 export async function readCurrentFigures(
   em: EntityManager,
