@@ -104,13 +104,14 @@ export async function readCurrentFigures(
   const figures = new Map<string, StoredFigures>();
   if (experiments.length === 0) return figures;
   const dialect = sqlDialect(em);
+  const current = currentAttempts(experiments, 'a');
   const rows = await em.getConnection('read').execute<FiguresRow[]>(
     `select a.experiment_id, a.total_samples, a.metrics, a.profile,
             (select count(*) from sample_results r where r.attempt_id = a.id) as done,
             (select count(*) from sample_results r where r.attempt_id = a.id and r.error is not null) as failed
        from attempts a
-      where ${experiments.map(() => '(a.experiment_id = ? and a.number = ?)').join(' or ')}`,
-    experiments.flatMap((experiment) => [experiment.id, experiment.currentAttempt]),
+      where ${current.condition}`,
+    current.params,
   );
   for (const row of rows)
     figures.set(row.experiment_id, {
@@ -121,6 +122,19 @@ export async function readCurrentFigures(
       profile: row.profile === null ? null : dialect.json<OptimizationProfile>(row.profile),
     });
   return figures;
+}
+
+/** The SQL condition (on the attempts table, or its `alias`) that picks each experiment's current attempt. */
+export function currentAttempts(
+  experiments: readonly { id: string; currentAttempt: number }[],
+  alias = 'attempts',
+): { condition: string; params: unknown[] } {
+  return {
+    condition: experiments
+      .map(() => `(${alias}.experiment_id = ? and ${alias}.number = ?)`)
+      .join(' or '),
+    params: experiments.flatMap((experiment) => [experiment.id, experiment.currentAttempt]),
+  };
 }
 
 interface FiguresRow {
