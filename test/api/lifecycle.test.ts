@@ -188,3 +188,37 @@ describe('experiment lifecycle: run, re-run, cancel', () => {
     expect((await read(t, pending, 'status')).status).toBe('PENDING');
   });
 });
+
+describe('cancelling a queued experiment', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // One run at a time: a second launch waits in the queue.
+    t = await createTestApp({ maxConcurrentRuns: 1 });
+  });
+  afterAll(() => t.dispose());
+
+  it('should end its current attempt CANCELLED without running a sample', async () => {
+    const running = await launch(t, 'holds the only slot', {
+      datasetName: 'trivia_qa',
+      numSamples: 50,
+      provider: { kind: 'SIMULATED', latencyMs: 20 },
+    });
+    const queued = await launch(t, 'waits', {
+      datasetName: 'sample',
+      numSamples: 2,
+      provider: FAST,
+    });
+    expect((await read(t, queued, 'status')).status).toBe('QUEUED');
+
+    expect((await cancel(t, queued)).errors).toBeUndefined();
+    expect(await read(t, queued, 'status progress { done } attempts { number status }')).toEqual({
+      status: 'CANCELLED',
+      progress: { done: 0 },
+      attempts: [{ number: 1, status: 'CANCELLED' }],
+    });
+    expect(await sampleRowCount(t, queued)).toBe(0);
+
+    expect((await cancel(t, running)).errors).toBeUndefined();
+    expect(await t.waitForEnd(running)).toBe('CANCELLED');
+  });
+});
