@@ -84,6 +84,8 @@ describe.skipIf(!chromiumPath)(
         provider: { kind: 'SIMULATED', latencyMs: 0 },
       });
       await t.waitForEnd(id);
+      await t.app.eventStore.flush();
+      const last = t.app.bus.lastSeqOf(id);
       await page.goto(`${baseUrl}/graphql`, { waitUntil: 'load' });
       await page.waitForSelector('.graphiql-query-editor .view-line');
       await page.locator('.graphiql-query-editor .monaco-editor').first().click();
@@ -93,16 +95,21 @@ describe.skipIf(!chromiumPath)(
         `subscription Replay { experimentEvents(experimentId: "${id}", after: 0) { __typename seq } }`,
       );
       await page.locator('.graphiql-execute-button').click();
-      // The stream replays the whole log and ends with the final status; GraphiQL shows the last payload.
-      await page.waitForFunction(() =>
-        document
-          .querySelector('.result-window .view-lines')
-          ?.textContent?.includes('ExperimentStatusChanged'),
+      // The stream replays the whole log and ends with the final status; GraphiQL shows the last
+      // payload. Earlier status events (QUEUED, RUNNING) are shown on the way: wait for the last seq.
+      await page.waitForFunction(
+        (seq) =>
+          (document.querySelector('.result-window .view-lines')?.textContent ?? '')
+            .replace(/[\s\u00a0]+/g, ' ')
+            .includes(`"seq": ${seq}`),
+        last,
       );
       const result = (
         (await page.locator('.result-window .view-lines').textContent()) ?? ''
       ).replace(/[\s\u00a0]+/g, ' ');
-      expect(result).toMatch(/"__typename": "ExperimentStatusChanged", "seq": \d+/);
+      expect(result).toMatch(
+        new RegExp(`"__typename": "ExperimentStatusChanged", "seq": ${last} `),
+      );
       expect(foreignRequests).toEqual([]);
       expect(pageErrors).toEqual([]);
     });
