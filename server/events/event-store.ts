@@ -15,8 +15,14 @@ const PAGE = 250;
  * database never misses one that is between the two.
  *
  * A SampleCompleted event is not written here: the result writer stores it in the same transaction
- * as its sample's result row (see `recordStoredElsewhere`), so after a crash the log holds exactly
- * one SampleCompleted per stored result and none for a result that was lost.
+ * as its sample's result row, so after a crash the log holds exactly one SampleCompleted per stored
+ * result and none for a result that was lost.
+ *
+ * With two writers, an experiment's stored events must still always be its first k, with no hole:
+ * whoever takes over after a crash numbers on from the highest stored seq, so an event lost below it
+ * would be a gap no viewer could ever fill. Hence an event is written here only once every
+ * SampleCompleted before it is committed, and the result writer takes the events before its
+ * samples into its own transaction (`takeBefore`).
  */
 export class EventStore {
   private buffer: ExperimentEvent[] = [];
@@ -55,14 +61,32 @@ export class EventStore {
     this.buffer.push(event);
     // The end of an attempt is written at once: between threads or processes an event is sent only
     // once stored, and every viewer of the run waits for this one.
-    const ends = event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status);
-    this.writes.schedule(ends || this.buffer.length >= this.maxBatch);
+    this.writes.schedule(endsAttempt(event) || this.buffer.length >= this.maxBatch);
   }
 
   /** Events another writer committed (or, when not `committed`, gave up on): no longer pending. */
   written(events: readonly ExperimentEvent[], committed: boolean): void {
     this.release(events);
     this.onSettled(events, committed);
+    // Events held behind those SampleCompleted ones may go now.
+    if (this.buffer.length > 0) this.writes.schedule(this.buffer.some(endsAttempt));
+  }
+
+  /**
+   * For the result writer, before it writes samples up to `seq`: the experiment's events before
+   * `seq` not yet written, which its transaction then stores (it reports them through `written`).
+   * Resolves after any write of this store in progress, so nothing before them is still uncommitted.
+   */
+  takeBefore(experimentId: string, seq: number): Promise<ExperimentEvent[]> {
+    return this.writes.enqueue(async () => {
+      const taken: ExperimentEvent[] = [];
+      this.buffer = this.buffer.filter((event) => {
+        const take = event.experimentId === experimentId && event.seq < seq;
+        if (take) taken.push(event);
+        return !take;
+      });
+      return taken;
+    });
   }
 
   /** Events of the experiment not yet committed, in order. */
@@ -131,8 +155,7 @@ export class EventStore {
   }
 
   private async writeBuffered(): Promise<void> {
-    const events = this.buffer;
-    this.buffer = [];
+    const events = this.writable();
     if (events.length === 0) return;
     let committed: ExperimentEvent[] = [];
     try {
@@ -144,6 +167,27 @@ export class EventStore {
       const lost = events.filter((event) => !stored.has(event));
       if (lost.length > 0) this.onSettled(lost, false);
     }
+  }
+
+  /** Takes from the buffer the events that have no uncommitted SampleCompleted before them; the rest stay. */
+  private writable(): ExperimentEvent[] {
+    const bounds = new Map<string, number>();
+    const boundOf = (experimentId: string) => {
+      let bound = bounds.get(experimentId);
+      if (bound === undefined) {
+        // Pending events are in seq order: the first SampleCompleted is the lowest uncommitted one.
+        const sample = this.pending.get(experimentId)?.find((e) => e.type === 'SampleCompleted');
+        bound = sample?.seq ?? Number.POSITIVE_INFINITY;
+        bounds.set(experimentId, bound);
+      }
+      return bound;
+    };
+    const writable: ExperimentEvent[] = [];
+    const held: ExperimentEvent[] = [];
+    for (const event of this.buffer)
+      (event.seq < boundOf(event.experimentId) ? writable : held).push(event);
+    this.buffer = held;
+    return writable;
   }
 
   /** Resolves with the events committed. */
@@ -188,6 +232,10 @@ export class EventStore {
       else this.pending.delete(experimentId);
     }
   }
+}
+
+function endsAttempt(event: ExperimentEvent): boolean {
+  return event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status);
 }
 
 /** Inserts event rows (a duplicate seq is ignored), on the ORM's connection or inside a caller's transaction. */

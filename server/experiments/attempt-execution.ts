@@ -41,7 +41,10 @@ export interface ExecutionDeps {
   orm: Database;
   datasets: DatasetRegistry;
   bus: EventBus;
-  /** Told when the result writer has stored (or lost) SampleCompleted events, which it writes itself. */
+  /**
+   * Gives the result writer the events to store with its samples, and is told when it has stored
+   * (or lost) them.
+   */
   eventStore: EventStore;
   logger: Logger;
   /** How often progress events may be published while samples stream in. */
@@ -125,8 +128,11 @@ export class AttemptExecution {
     /** This run's API key, held in memory only; null when none was given or after a restart. */
     private readonly apiKey: string | null = null,
   ) {
-    this.writer = new ResultWriter(deps.orm, attemptId, (batch, committed) =>
-      this.onStored(batch, committed),
+    this.writer = new ResultWriter(
+      deps.orm,
+      attemptId,
+      (seq) => deps.eventStore.takeBefore(experimentId, seq),
+      (batch, events, committed) => this.onStored(batch, events, committed),
     );
   }
 
@@ -247,11 +253,12 @@ export class AttemptExecution {
 
   private provider: Provider | null = null;
 
-  private onStored(batch: readonly StoredSample[], committed: boolean): void {
-    this.deps.eventStore.written(
-      batch.map(({ event }) => event),
-      committed,
-    );
+  private onStored(
+    batch: readonly StoredSample[],
+    events: readonly ExperimentEvent[],
+    committed: boolean,
+  ): void {
+    this.deps.eventStore.written(events, committed);
     if (!committed) return;
     for (const { record } of batch) this.countStored(record.error !== null, record.cacheHit);
     this.publishProgress(false);

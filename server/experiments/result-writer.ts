@@ -21,8 +21,10 @@ export interface StoredSample {
 /**
  * Stores sample results in batched transactions, each result with its SampleCompleted event in the
  * same transaction: after any crash the event log has exactly one SampleCompleted per stored result
- * and none for a lost one. Rows are written in arrival order by one flush at a time; a resumed
- * attempt never re-runs a stored sample, and a duplicate (attempt, sample) is ignored besides.
+ * and none for a lost one. The experiment's other events published before the batch's last sample
+ * and not yet stored join the transaction, so the log never has a hole below a stored event. Rows
+ * are written in arrival order by one flush at a time; a resumed attempt never re-runs a stored
+ * sample, and a duplicate (attempt, sample) is ignored besides.
  */
 export class ResultWriter {
   private buffer: StoredSample[] = [];
@@ -36,8 +38,17 @@ export class ResultWriter {
   constructor(
     private readonly orm: Database,
     private readonly attemptId: number,
-    /** Called after each write with its batch: committed, or lost with its transaction. */
-    private readonly onSettled: (batch: readonly StoredSample[], committed: boolean) => void,
+    /** Takes the experiment's unstored events before `seq` from the event store, to write them here. */
+    private readonly takeEventsBefore: (seq: number) => Promise<readonly ExperimentEvent[]>,
+    /**
+     * Called after each write with its batch and every event it wrote (the batch's SampleCompleted
+     * ones and those taken): committed, or lost with its transaction.
+     */
+    private readonly onSettled: (
+      batch: readonly StoredSample[],
+      events: readonly ExperimentEvent[],
+      committed: boolean,
+    ) => void,
     options: ResultWriterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 500;
@@ -85,7 +96,10 @@ export class ResultWriter {
     if (batch.length === 0) return;
     this.writing = batch.length;
     const now = new Date();
+    let events = batch.map(({ event }) => event);
     try {
+      const last = (batch.at(-1) as StoredSample).event.seq;
+      events = [...(await this.takeEventsBefore(last)), ...events];
       await this.orm.em
         .getConnection()
         .getKnex()
@@ -100,15 +114,11 @@ export class ResultWriter {
             },
             trx,
           );
-          await insertEvents(
-            this.orm,
-            batch.map(({ event }) => event),
-            trx,
-          );
+          await insertEvents(this.orm, events, trx);
         });
-      this.onSettled(batch, true);
+      this.onSettled(batch, events, true);
     } catch (error) {
-      this.onSettled(batch, false);
+      this.onSettled(batch, events, false);
       throw error;
     } finally {
       this.writing = 0;
