@@ -52,7 +52,11 @@ async function killAt(
   return outcome;
 }
 
-/** Replays the whole event log over SSE (after: 0) and counts SampleCompleted events per "attempt:sampleIndex". */
+/**
+ * Replays the whole event log over SSE (after: 0), counts SampleCompleted events per
+ * "attempt:sampleIndex", and checks that the seqs run 1, 2, 3… with no hole: each server numbered on
+ * from the highest stored seq, so an event lost below it would be missing from every stream.
+ */
 async function replayedSamples(server: ServerProcess, id: string): Promise<Map<string, number>> {
   const response = await fetch(`${await server.url}/graphql`, {
     method: 'POST',
@@ -64,17 +68,21 @@ async function replayedSamples(server: ServerProcess, id: string): Promise<Map<s
     }),
   });
   const counts = new Map<string, number>();
+  const seqs: number[] = [];
   for await (const message of readSse(response)) {
     if (message.event !== 'next') continue;
     const event = message.data.data.experimentEvents as {
       __typename: string;
+      seq: number;
       attempt: number;
       sampleIndex?: number;
     };
+    seqs.push(event.seq);
     if (event.__typename !== 'SampleCompleted') continue;
     const key = `${event.attempt}:${event.sampleIndex}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
+  expect(seqs).toEqual(seqs.map((_, index) => index + 1));
   return counts;
 }
 
