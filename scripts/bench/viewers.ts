@@ -256,13 +256,82 @@ function streamDuration(run: RunResult, result: SwarmResult): number | null {
 const WEB_CLIENT_BATCH_MS = 100;
 
 /**
+ * Measured runs per throughput row. One 2 000-sample run lasts a third of a second, and on a shared
+ * 2-core machine two runs in a row differed by up to a third: a row reports the median of three, with
+ * every run's rate beside it.
+ */
+const RUNS_PER_THROUGHPUT_ROW = 3;
+
+interface ThroughputRun {
+  /** The row's figure: the slower of the attempt's own rate and the one to the last subscriber's end. */
+  rate: number;
+  /** From the runExperiment request to the last subscriber's end (to the run's end with none). */
+  endToEnd: number;
+  endToEndMs: number | null;
+  streamed: number;
+  streamMs: number | null;
+  cpuMs: number;
+  quietAfterMs: number;
+  run: RunResult;
+  swarm: SwarmResult | null;
+  /** Every subscriber got every event, in order. */
+  complete: boolean;
+}
+
+/** One zero-latency run of `samples` with `subscribers` watching it. */
+async function measureThroughput(
+  server: TargetServer,
+  client: BenchClient,
+  options: BenchOptions,
+  samples: number,
+  subscribers: number,
+  batchDelayMs: number | null,
+  name: string,
+): Promise<ThroughputRun> {
+  const id = await create(client, options, name, samples, 0);
+  const swarm =
+    subscribers > 0
+      ? spawnSwarm(server.url, id, subscribers, options.token, batchDelayMs, options.cpuProf)
+      : null;
+  await swarm?.ready;
+  const settled = await untilQuiet(server.pid as number);
+  const cpuBefore = cpuSecondsOf(server.pid as number);
+  const began = performance.now();
+  swarm?.go();
+  await start(client, id);
+  let swarmResult: SwarmResult | null = null;
+  if (swarm) swarmResult = await swarm.result(options.fanoutTimeoutMs);
+  else await pollUntilEnded(client, id);
+  const endToEndMs = swarmResult ? swarmResult.lastEventAtMs : performance.now() - began;
+  await pollUntilEnded(client, id);
+  const cpuMs = (cpuSecondsOf(server.pid as number) - cpuBefore) * 1000;
+  const run = await collect(client, id, name, endToEndMs ?? NaN);
+  // Counted from the attempt's start, as its own rate is, not from the request: the request's
+  // handling and the attempt's setup are the same with or without subscribers.
+  const streamMs = swarmResult ? streamDuration(run, swarmResult) : null;
+  const streamed = streamMs === null ? 0 : samples / (streamMs / 1000);
+  return {
+    rate: subscribers === 0 ? run.throughput : Math.min(run.throughput, streamed),
+    endToEnd: endToEndMs === null ? 0 : samples / (endToEndMs / 1000),
+    endToEndMs,
+    streamed,
+    streamMs,
+    cpuMs,
+    quietAfterMs: settled.waitedMs,
+    run,
+    swarm: swarmResult,
+    complete: swarmResult ? swarmResult.complete === subscribers : true,
+  };
+}
+
+/**
  * Zero-latency engine throughput, 2 000 samples, with no subscriber, one, and 100 subscribers of the
  * same selection (each must receive every event, in order), first with one frame per event
  * (experimentEvents) and then in batched frames as the web client follows a run
  * (experimentEventBatches, 100 ms). The rate is the slower of the engine's own (the attempt's
- * samples/s) and the end to end one (run → the last subscriber's terminal event). The rows measure a
- * warm server, as a server that has run before is: the warm-up runs' rates are printed beside the
- * first row, so the cold figure is in the table too.
+ * samples/s) and the end to end one (run → the last subscriber's terminal event); a row is the median
+ * of RUNS_PER_THROUGHPUT_ROW runs. The rows measure a warm server, as a server that has run before
+ * is: the warm-up runs' rates are printed beside the first row, so the cold figure is in the table too.
  */
 export async function throughputRows(
   options: BenchOptions,
@@ -283,33 +352,31 @@ export async function throughputRows(
     progress.finish(samples, samples, warmUpRates.map((rate) => fixed(rate, 0)).join(', '));
     for (const [subscribers, target, batchDelayMs] of targets) {
       const batched = batchDelayMs === null ? '' : `, batches of ${batchDelayMs} ms`;
+      const name = `throughput ${subscribers}${batched}`;
       progress.start(`throughput, ${subscribers} subscribers${batched}`);
-      const id = await create(client, options, `throughput ${subscribers}${batched}`, samples, 0);
-      const swarm =
-        subscribers > 0
-          ? spawnSwarm(server.url, id, subscribers, options.token, batchDelayMs, options.cpuProf)
-          : null;
-      await swarm?.ready;
-      const settled = await untilQuiet(server.pid as number);
-      const cpuBefore = cpuSecondsOf(server.pid as number);
-      const began = performance.now();
-      swarm?.go();
-      await start(client, id);
-      let swarmResult: SwarmResult | null = null;
-      if (swarm) swarmResult = await swarm.result(options.fanoutTimeoutMs);
-      else await pollUntilEnded(client, id);
-      const endToEndMs = swarmResult ? swarmResult.lastEventAtMs : performance.now() - began;
-      await pollUntilEnded(client, id);
-      const cpuMs = (cpuSecondsOf(server.pid as number) - cpuBefore) * 1000;
-      const run = await collect(client, id, `throughput ${subscribers}`, endToEndMs ?? NaN);
-      const endToEnd = endToEndMs === null ? 0 : samples / (endToEndMs / 1000);
-      // Counted from the attempt's start, as its own rate is, not from the request: the request's
-      // handling and the attempt's setup are the same with or without subscribers.
-      const streamMs = swarmResult ? streamDuration(run, swarmResult) : null;
-      const streamed = streamMs === null ? 0 : samples / (streamMs / 1000);
-      const rate = subscribers === 0 ? run.throughput : Math.min(run.throughput, streamed);
-      const complete = swarmResult ? swarmResult.complete === subscribers : true;
-      progress.finish(samples, samples, `${fixed(rate, 0)} samples/s`);
+      const runs: ThroughputRun[] = [];
+      for (let repeat = 0; repeat < RUNS_PER_THROUGHPUT_ROW; repeat++) {
+        runs.push(
+          await measureThroughput(
+            server,
+            client,
+            options,
+            samples,
+            subscribers,
+            batchDelayMs,
+            name,
+          ),
+        );
+        progress.update((repeat + 1) * samples, RUNS_PER_THROUGHPUT_ROW * samples);
+      }
+      const median = [...runs].sort((a, b) => a.rate - b.rate)[Math.floor(runs.length / 2)]!;
+      progress.finish(
+        runs.length * samples,
+        runs.length * samples,
+        `${fixed(median.rate, 0)} samples/s (median of ${runs.map((measured) => fixed(measured.rate, 0)).join(', ')})`,
+      );
+      const { rate, run, swarm: swarmResult } = median;
+      const complete = runs.filter((measured) => measured.complete).length;
       results.push({
         measure:
           `engine throughput, 2 000 samples at latency 0, ${subscribers} subscriber${subscribers === 1 ? '' : 's'}${subscribers > 1 ? ' (same selection)' : ''}` +
@@ -317,35 +384,33 @@ export async function throughputRows(
             ? subscribers > 0
               ? ', a frame per event'
               : ''
-            : `, batched frames (experimentEventBatches, ${batchDelayMs} ms, as the web client)`),
+            : `, batched frames (experimentEventBatches, ${batchDelayMs} ms, as the web client)`) +
+          `, median of ${RUNS_PER_THROUGHPUT_ROW} runs`,
         target: `≥ ${target} samples/s${subscribers > 0 ? ', every event to every subscriber in order' : ''}`,
         measured:
-          `${fixed(rate, 0)} samples/s (attempt ${fixed(run.throughput, 0)}/s` +
+          `${fixed(rate, 0)} samples/s (runs ${runs.map((measured) => fixed(measured.rate, 0)).join(', ')}; ` +
+          `median run: attempt ${fixed(run.throughput, 0)}/s` +
           (subscribers > 0
-            ? `, its start → last subscriber's end ${fixed(streamed, 0)}/s, request → last subscriber's end ${fixed(endToEnd, 0)}/s`
+            ? `, its start → last subscriber's end ${fixed(median.streamed, 0)}/s, request → last subscriber's end ${fixed(median.endToEnd, 0)}/s`
             : '') +
-          '); ' +
-          `server CPU ${fixed(cpuMs / samples, 3)} ms/sample` +
+          `, server CPU ${fixed(median.cpuMs / samples, 3)} ms/sample)` +
           (subscribers === 0
-            ? `; after ${WARM_UP_RUNS} warm-up runs at ${warmUpRates.map((rate) => fixed(rate, 0)).join(', ')}/s`
+            ? `; after ${WARM_UP_RUNS} warm-up runs at ${warmUpRates.map((warm) => fixed(warm, 0)).join(', ')}/s`
             : '') +
           (swarmResult
-            ? `; ${swarmResult.complete}/${subscribers} got all ${swarmResult.lastSeq} events in order` +
-              (swarmResult.overflows ? `, ${swarmResult.overflows} overflows` : '')
+            ? `; in ${complete}/${runs.length} runs all ${subscribers} got every event in order` +
+              (runs.some((measured) => measured.swarm?.overflows)
+                ? `, ${runs.map((measured) => measured.swarm?.overflows ?? 0).join('/')} overflows`
+                : '')
             : ''),
-        met: rate >= target && complete,
+        met: rate >= target && complete === runs.length,
         details: {
           samples,
           subscribers,
           batchDelayMs,
           warmUpRates,
           rate,
-          endToEndMs,
-          streamMs,
-          serverCpuMs: cpuMs,
-          quietAfterMs: settled.waitedMs,
-          run,
-          swarm: swarmResult,
+          runs,
         },
       });
     }
