@@ -54,8 +54,8 @@ export default defineConfig({
   ...shared,
   test: {
     projects,
-    // Most files spend their time waiting on child servers, sockets, PostgreSQL and the browser: two
-    // at a time on two cores took the suite from 766 s to 548 s. Vitest's default is cores − 1.
+    // Most files spend their time waiting on child servers, sockets, PostgreSQL and the browser: on a
+    // 2-core machine, two at a time took the suite from 766 s to 548 s. Vitest's default is cores − 1.
     maxWorkers: 2,
   },
 });
