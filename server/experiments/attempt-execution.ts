@@ -209,6 +209,8 @@ export class AttemptExecution {
         attempt: this.attemptNumber,
         error,
       });
+      // Results finished before the failure are stored, and with them the events before the end.
+      await this.writer.flush().catch(() => undefined);
       await this.finish(
         attempt,
         'FAILED',
