@@ -1,7 +1,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Attempt } from '../db/entities/attempt.entity.ts';
-import { TERMINAL_STATUSES, type EventBus } from '../events/event-bus.ts';
+import { isTerminalEvent, TERMINAL_STATUSES, type EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { AttemptFigures } from '../experiments/attempt-execution.ts';
 import type {
@@ -231,7 +231,7 @@ export class QueuedAttemptScheduler implements AttemptDispatcher {
         );
       }, CANCEL_TIMEOUT_MS);
       const stop = this.deps.bus.subscribe(experimentId, (event) => {
-        if (event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status)) {
+        if (isTerminalEvent(event)) {
           clearTimeout(timer);
           stop();
           resolve();

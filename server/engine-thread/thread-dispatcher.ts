@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import { TERMINAL_STATUSES, type EventBus } from '../events/event-bus.ts';
+import { isTerminalEvent, type EventBus } from '../events/event-bus.ts';
 import type { EventStore } from '../events/event-store.ts';
 import type { AttemptFigures } from '../experiments/attempt-execution.ts';
 import type { AttemptDispatcher, QueuedAttempt } from '../experiments/scheduler.ts';
@@ -137,7 +137,7 @@ export class ThreadDispatcher implements AttemptDispatcher {
     this.ready.catch(() => undefined);
     // A run's figures are the stored ones from its terminal event on.
     this.unsubscribe = deps.bus.subscribe('*', (event) => {
-      if (event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status)) {
+      if (isTerminalEvent(event)) {
         this.figures.delete(event.experimentId);
         this.active.delete(event.experimentId);
       }

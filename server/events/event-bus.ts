@@ -62,6 +62,13 @@ export const TERMINAL_STATUSES: ReadonlySet<ExperimentStatus> = new Set([
   'CANCELLED',
 ]);
 
+/** The status event that ends an attempt (COMPLETED, FAILED or CANCELLED). */
+export function isTerminalEvent(
+  event: ExperimentEvent,
+): event is ExperimentEvent & ExperimentStatusChangedEvent {
+  return event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status);
+}
+
 /** An EventTarget that can say how many listeners each topic has (to prove subscribers are released). */
 class CountingEventTarget extends EventTarget {
   private readonly counts = new Map<string, number>();

@@ -4,7 +4,7 @@ import { bulkInsert, jsonValue } from '../db/bulk-insert.ts';
 import { sqlDialect, type SqlDialect } from '../db/dialect.ts';
 import { WriteBehind } from '../db/write-behind.ts';
 import type { Logger } from '../logger.ts';
-import { TERMINAL_STATUSES, type ExperimentEvent } from './event-bus.ts';
+import { isTerminalEvent, type ExperimentEvent } from './event-bus.ts';
 
 /** Events per replay page: small enough that a reader who leaves wastes little of a read already in flight. */
 const PAGE = 250;
@@ -61,7 +61,7 @@ export class EventStore {
     this.buffer.push(event);
     // The end of an attempt is written at once: between threads or processes an event is sent only
     // once stored, and every viewer of the run waits for this one.
-    this.writes.schedule(endsAttempt(event) || this.buffer.length >= this.maxBatch);
+    this.writes.schedule(isTerminalEvent(event) || this.buffer.length >= this.maxBatch);
   }
 
   /** Events another writer committed (or, when not `committed`, gave up on): no longer pending. */
@@ -69,7 +69,7 @@ export class EventStore {
     this.release(events);
     this.onSettled(events, committed);
     // Events held behind those SampleCompleted ones may go now.
-    if (this.buffer.length > 0) this.writes.schedule(this.buffer.some(endsAttempt));
+    if (this.buffer.length > 0) this.writes.schedule(this.buffer.some(isTerminalEvent));
   }
 
   /**
@@ -232,10 +232,6 @@ export class EventStore {
       else this.pending.delete(experimentId);
     }
   }
-}
-
-function endsAttempt(event: ExperimentEvent): boolean {
-  return event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status);
 }
 
 /** Inserts event rows (a duplicate seq is ignored), on the ORM's connection or inside a caller's transaction. */

@@ -1,6 +1,11 @@
 import type { ExperimentStatus } from '../db/entities/experiment.entity.ts';
 import { Repeater } from 'graphql-yoga';
-import { TERMINAL_STATUSES, type EventBus, type ExperimentEvent } from './event-bus.ts';
+import {
+  isTerminalEvent,
+  TERMINAL_STATUSES,
+  type EventBus,
+  type ExperimentEvent,
+} from './event-bus.ts';
 import type { EventStore } from './event-store.ts';
 
 /** Told to a subscriber that fell too far behind; it can resume with `after: lastDeliveredSeq`. */
@@ -66,11 +71,7 @@ export function experimentEventStream(
       lastSeq = event.seq;
       lastAttempt = event.attempt;
       await push(event);
-      return (
-        event.type === 'ExperimentStatusChanged' &&
-        TERMINAL_STATUSES.has(event.status) &&
-        event.attempt >= options.currentAttempt
-      );
+      return isTerminalEvent(event) && event.attempt >= options.currentAttempt;
     };
     try {
       // Everything up to the last seq published so far is stored or pending now; everything after it

@@ -1,6 +1,11 @@
 import { Repeater } from 'graphql-yoga';
 import type { ExperimentStatus } from '../db/entities/experiment.entity.ts';
-import { TERMINAL_STATUSES, type EventBus, type ExperimentEvent } from './event-bus.ts';
+import {
+  isTerminalEvent,
+  TERMINAL_STATUSES,
+  type EventBus,
+  type ExperimentEvent,
+} from './event-bus.ts';
 import type { EventStore } from './event-store.ts';
 import { mergeBySeq, overflow, type StreamItem } from './event-stream.ts';
 
@@ -229,7 +234,8 @@ class FeedGroup {
     // otherwise learn of its end up to a batch delay late.
     this.unsubscribe = fanOut.listen(experimentId, (event) => {
       this.pending.push(event);
-      if (delayMs === 0 || isTerminal(event)) this.immediate ??= setImmediate(() => this.flush());
+      if (delayMs === 0 || isTerminalEvent(event))
+        this.immediate ??= setImmediate(() => this.flush());
       else this.timer ??= setTimeout(() => this.flush(), delayMs);
     });
   }
@@ -277,10 +283,6 @@ class FeedGroup {
   }
 }
 
-function isTerminal(event: ExperimentEvent): boolean {
-  return event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status);
-}
-
 /** One subscriber of a group. */
 class Member {
   lastSeq: number;
@@ -308,11 +310,7 @@ class Member {
   /** The terminal status event of the attempt this member follows. */
   isEnd(event: ExperimentEvent): boolean {
     this.lastAttempt = event.attempt;
-    return (
-      event.type === 'ExperimentStatusChanged' &&
-      TERMINAL_STATUSES.has(event.status) &&
-      event.attempt >= this.options.currentAttempt
-    );
+    return isTerminalEvent(event) && event.attempt >= this.options.currentAttempt;
   }
 
   write(events: readonly ExperimentEvent[], payload: SharedPayload): void {

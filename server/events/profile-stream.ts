@@ -1,6 +1,6 @@
 import { Repeater } from 'graphql-yoga';
 import type { OptimizationProfile } from '../engine/optimization-profile.ts';
-import { TERMINAL_STATUSES, type EventBus } from './event-bus.ts';
+import { isTerminalEvent, type EventBus } from './event-bus.ts';
 
 export interface ProfileStreamOptions {
   experimentId: string;
@@ -29,8 +29,7 @@ export function profileStream(
     let stopped = false;
     let wake: (() => void) | null = null;
     const unsubscribe = bus.subscribe(options.experimentId, (event) => {
-      if (event.type === 'ExperimentStatusChanged' && TERMINAL_STATUSES.has(event.status))
-        ended = true;
+      if (isTerminalEvent(event)) ended = true;
       else changed = true;
       wake?.();
     });
